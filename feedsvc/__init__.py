@@ -1,0 +1,1 @@
+"""feedsvc: newspaper page text to Atom and JSON Feed subscriptions."""
