@@ -1,0 +1,118 @@
+"""What the store hands to the renderers: published entries and the feeds they belong to.
+
+Pure data. `Entry` is an item as published (with its permanent id, dates and slugs); `FeedRef`
+names one feed (the whole paper, a section, or a contributor) and where its files live.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from feedsvc.models import ItemKind
+
+FeedKind = Literal["paper", "section", "contributor"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FeedRef(_Frozen):
+    """One feed. `stem` is its path below the output folder without extension."""
+
+    kind: FeedKind
+    slug: str  # "" for the whole paper
+
+    @property
+    def stem(self) -> str:
+        if self.kind == "paper":
+            return "feed"
+        folder = "sections" if self.kind == "section" else "contributors"
+        return f"{folder}/{self.slug}"
+
+    @property
+    def sort_key(self) -> tuple[int, str]:
+        return ({"paper": 0, "section": 1, "contributor": 2}[self.kind], self.slug)
+
+
+PAPER = FeedRef(kind="paper", slug="")
+
+
+class FeedInfo(_Frozen):
+    """A feed as listed for people: `name` follows the paper's name in titles ("要闻", "记者 董笑瑜")."""
+
+    ref: FeedRef
+    name: str
+    entry_count: int
+
+
+class EntryPerson(_Frozen):
+    role: str | None
+    name: str
+    credit: str | None = None
+    slug: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.role} {self.name}" if self.role else self.name
+
+    @property
+    def is_photographer(self) -> bool:
+        return self.credit is not None and ("摄" in self.credit or "图" in self.credit)
+
+
+class Entry(_Frozen):
+    """An item as published. `id` is a tag URI that never changes once minted."""
+
+    id: str
+    issue_date: dt.date
+    page: int
+    position: int  # reading order on its page, from 1
+    section: str | None
+    section_slug: str | None
+    kind: ItemKind
+    kicker: str | None
+    headline: str | None
+    subtitle: str | None
+    title: str
+    title_derived: bool
+    contributors: tuple[EntryPerson, ...]
+    dateline: str | None
+    paragraphs: tuple[str, ...]
+    published: dt.datetime
+    updated: dt.datetime
+    path: str  # the article page below the output folder, e.g. "articles/2023/06/26/p1-03.html"
+
+    @field_validator("published", "updated")
+    @classmethod
+    def _aware(cls, value: dt.datetime) -> dt.datetime:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("entry datetimes must carry a time zone")
+        return value
+
+    @property
+    def writers(self) -> tuple[EntryPerson, ...]:
+        return tuple(p for p in self.contributors if not p.is_photographer)
+
+    @property
+    def photographers(self) -> tuple[EntryPerson, ...]:
+        return tuple(p for p in self.contributors if p.is_photographer)
+
+    @property
+    def summary(self) -> str:
+        return self.paragraphs[0] if self.paragraphs else ""
+
+    def feeds(self) -> tuple[FeedRef, ...]:
+        """Every feed this entry appears in."""
+        refs = [PAPER]
+        if self.section and self.section_slug:
+            refs.append(FeedRef(kind="section", slug=self.section_slug))
+        seen = set()
+        for person in self.contributors:
+            if person.slug not in seen:
+                seen.add(person.slug)
+                refs.append(FeedRef(kind="contributor", slug=person.slug))
+        return tuple(refs)
