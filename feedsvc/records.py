@@ -116,3 +116,18 @@ class Entry(_Frozen):
                 seen.add(person.slug)
                 refs.append(FeedRef(kind="contributor", slug=person.slug))
         return tuple(refs)
+
+
+class Change(_Frozen):
+    """One entry's change from a store write: added (before None), retracted (after None), or edited."""
+
+    before: Entry | None
+    after: Entry | None
+
+    @property
+    def feeds(self) -> frozenset[FeedRef]:
+        refs: set[FeedRef] = set()
+        for entry in (self.before, self.after):
+            if entry is not None:
+                refs.update(entry.feeds())
+        return frozenset(refs)
