@@ -1,0 +1,268 @@
+"""Thread a page's classified blocks into items, in reading order.
+
+Anchors start items: a byline (`■记者 张三`), a dateline (`本报讯 …`), or a run of titles that leads
+into one. Sentence continuity joins blocks: a body block continues the item whose text stopped
+mid-sentence, also when the exporter interleaved another article's block (a photo caption, a
+neighbouring column) in between. Photo credit lines go to the photo they credit, wherever printed.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+from feedsvc.models import Contributor, ItemKind
+from feedsvc.parse import bylines, furniture
+from feedsvc.parse.blocks import Block
+from feedsvc.parse.text import ends_complete, join_wrapped, starts_continuation
+
+_LOOKBACK = 3  # how many items back a continuation may reach across interleaved blocks
+_SKIP = ("drop", "meta", "header")
+
+
+@dataclass(slots=True)
+class Draft:
+    start: int  # index of the block that opened it: items keep reading order by this
+    kind: ItemKind = "article"
+    titles: list[str] = field(default_factory=list)
+    contributors: list[Contributor] = field(default_factory=list)
+    dateline: str | None = None
+    paragraphs: list[str] = field(default_factory=list)
+    widths: list[float] = field(default_factory=list)
+    closed: bool = False  # continued on another page (下转第N版)
+    sealed: bool = False  # a complete photo caption: takes no further body
+    credited: bool = False
+
+    @property
+    def dangling(self) -> bool:
+        return bool(self.paragraphs) and not self.closed and not ends_complete(self.paragraphs[-1])
+
+    @property
+    def width(self) -> float | None:
+        return statistics.median(self.widths) if self.widths else None
+
+    def add_people(self, people: tuple[Contributor, ...] | list[Contributor]) -> None:
+        for person in people:
+            if all((p.role, p.name) != (person.role, person.name) for p in self.contributors):
+                self.contributors.append(person)
+
+    def add_body(self, block: Block, text: str | None = None) -> None:
+        paragraphs = block.paragraphs if text is None else [p for p in text.split("\n") if p]
+        if not paragraphs:
+            return
+        if block.width is not None:
+            self.widths.append(block.width)
+        last, closed = furniture.strip_jump(paragraphs[-1])
+        last, people = bylines.split_trailing_byline(last)
+        paragraphs[-1] = last
+        self.add_people(people)
+        if self.dangling or (self.paragraphs and starts_continuation(paragraphs[0])):
+            self.paragraphs[-1] = join_wrapped(self.paragraphs[-1] + " " + paragraphs.pop(0))
+        self.paragraphs.extend(p for p in paragraphs if p)
+        self.closed = self.closed or closed
+
+
+@dataclass(slots=True)
+class Assembly:
+    drafts: list[Draft] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class _Assembler:
+    def __init__(self, blocks: list[Block], page: int) -> None:
+        self.blocks = blocks
+        self.page = page
+        self.out = Assembly()
+        self.current: Draft | None = None
+        self.credits: list[tuple[int, Block]] = []
+        self.photo_label = False
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _next(self, i: int) -> Block | None:
+        for block in self.blocks[i:]:
+            if block.kind not in _SKIP:
+                return block
+        return None
+
+    def _new(self, start: int, titles: list[str] | None = None) -> Draft:
+        draft = Draft(start=start, titles=list(titles or []))
+        if self.photo_label:
+            draft.kind, self.photo_label = "photo", False
+        self.out.drafts.append(draft)
+        self.current = draft
+        return draft
+
+    def _continuation_target(self, block: Block) -> Draft | None:
+        """The item a body block continues: the one left mid-sentence, if any."""
+        recent = [d for d in self.out.drafts[-_LOOKBACK:] if not d.sealed]
+        if self.current is not None and not self.current.sealed and self.current.dangling:
+            return self.current
+        dangling = [d for d in reversed(recent) if d.dangling]
+        if len(dangling) > 1 and block.width is not None:
+            width = block.width
+            dangling.sort(key=lambda d: abs((d.width or width) - width))
+        if dangling:
+            return dangling[0]
+        if self.current is not None and not self.current.sealed:
+            return self.current
+        return next((d for d in reversed(self.out.drafts) if not d.sealed), None)
+
+    def _width_matches(self, block: Block, draft: Draft | None) -> bool:
+        """A title-like block whose lines are as long as the lines of this item's column (the first
+        one perhaps two characters shorter, for the paragraph indent) is body text, not a title."""
+        if draft is None or draft.width is None or not block.segment_lengths:
+            return False
+        width, slack = draft.width, max(1.5, 0.1 * draft.width)
+        *full, last = block.segment_lengths
+        lines_ok = all(width - 3 - slack <= n <= width + slack for n in full)
+        return lines_ok and (
+            width - 3 - slack <= last <= width + slack if not full else last <= width + slack
+        )
+
+    # -- the walk --------------------------------------------------------------------------------
+    def run(self) -> Assembly:
+        i = 0
+        while i < len(self.blocks):
+            i = self._step(i)
+        self._assign_credits()
+        return self.out
+
+    def _step(self, i: int) -> int:
+        block = self.blocks[i]
+        kind = block.kind
+        if kind in _SKIP:
+            if kind == "drop":
+                self.out.dropped.append(block.text.replace("\n", " "))
+                if block.reason == "jump" and self.current is not None:
+                    self.current.closed = True
+            return i + 1
+        if kind in ("title", "label"):
+            return self._titles(i)
+        if kind == "credit":
+            self.credits.append((i, block))
+            return i + 1
+        if kind == "byline":
+            self._byline(i, block)
+            return i + 1
+        if kind == "dateline":
+            draft = self.current
+            if draft is None or draft.paragraphs or draft.sealed:
+                draft = self._new(i)
+                self.out.warnings.append(f"page {self.page}: headline lost before line {block.line}")
+            draft.dateline = draft.dateline or block.dateline
+            draft.add_people(block.people)
+            draft.add_body(block)
+            return i + 1
+        self._body(i, block)
+        return i + 1
+
+    def _titles(self, i: int) -> int:
+        run: list[Block] = []
+        j = i
+        while j < len(self.blocks) and self.blocks[j].kind in ("title", "label", *_SKIP):
+            block = self.blocks[j]
+            if block.kind == "label":
+                self.photo_label = True
+                self.out.dropped.append(block.text)
+            elif block.kind == "title":
+                run.append(block)
+            else:
+                self._step(j)
+            j += 1
+        nxt = self._next(j)
+        texts = [b.text for b in run]
+        if not run:
+            return j
+        if nxt is None or nxt.kind in ("title", "label"):
+            if self.current is not None and self.current.dangling:
+                for block in run:
+                    self._body(i, block)
+            else:
+                self.out.warnings.append(f"page {self.page}: title without a body dropped: {texts[-1]}")
+                self.out.dropped.extend(texts)
+            return j
+        anchored = nxt.kind in ("dateline", "credit") or (nxt.kind == "byline" and not nxt.trailing)
+        fresh = (
+            self.current is None
+            or len(run) >= 2
+            or self.photo_label
+            or (
+                not self.current.dangling
+                and not self._width_matches(run[0], self.current)
+                and not starts_continuation(nxt.text)
+            )
+        )
+        if anchored or (nxt.kind == "body" and fresh):
+            self._new(i, texts)
+            return j
+        for block in run:  # a line of body text that happens to look like a title
+            self._body(i, block)
+        return j
+
+    def _byline(self, i: int, block: Block) -> None:
+        draft = self.current
+        if draft is not None and not draft.paragraphs and not draft.sealed:
+            draft.add_people(block.people)  # titles (or another byline) then this byline
+            return
+        nxt = self._next(i + 1)
+        leads = nxt is not None and nxt.kind in ("body", "dateline")
+        if draft is not None and (block.trailing or not leads) and not draft.contributors:
+            draft.add_people(block.people)  # a byline printed under the text it signs
+            return
+        if draft is not None and block.trailing:
+            draft.add_people(block.people)
+            return
+        new = self._new(i)
+        new.add_people(block.people)
+        self.out.warnings.append(f"page {self.page}: headline lost before line {block.line}")
+
+    def _body(self, i: int, block: Block) -> None:
+        target = self._continuation_target(block)
+        if block.caption_title and (target is None or target.dangling or self._credit_follows(i)):
+            photo = Draft(start=i, kind="photo", titles=[block.caption_title], sealed=True)
+            caption = block.text[len(block.caption_title) :].strip() if block.caption_title else block.text
+            caption, people = bylines.split_credit_tail(caption)
+            photo.paragraphs = [p for p in caption.split("\n") if p]
+            if people:
+                photo.add_people(people)
+                photo.credited = True
+            self.out.drafts.append(photo)
+            if target is not None and target.dangling:
+                self.out.warnings.append(
+                    f"page {self.page}: photo caption {block.caption_title!r} moved out of the text it "
+                    f"interrupted (line {block.line})"
+                )
+            else:
+                self.current = photo
+            return
+        if target is None or (target.sealed and not target.dangling):
+            target = self._new(i)
+            self.out.warnings.append(f"page {self.page}: headline lost before line {block.line}")
+        target.add_body(block)
+
+    def _credit_follows(self, i: int) -> bool:
+        nxt = self._next(i + 1)
+        return nxt is not None and nxt.kind == "credit"
+
+    def _assign_credits(self) -> None:
+        for index, block in self.credits:
+            photos = [d for d in self.out.drafts if d.kind == "photo" and not d.credited]
+            if photos:
+                target = min(photos, key=lambda d: (abs(d.start - index), d.start > index))
+            else:
+                before = [d for d in self.out.drafts if d.start < index]
+                if not before:
+                    self.out.warnings.append(f"page {self.page}: photo credit with no item: {block.text}")
+                    continue
+                target = before[-1]
+                text_len = sum(len(p) for p in target.paragraphs)
+                writers = [p for p in target.contributors if p.credit is None]
+                if not writers and target.dateline is None and text_len <= 300:
+                    target.kind = "photo"
+            target.add_people(block.people)
+            target.credited = True
+
+
+def assemble(blocks: list[Block], page: int) -> Assembly:
+    return _Assembler(blocks, page).run()

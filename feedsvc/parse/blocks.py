@@ -1,0 +1,162 @@
+"""Classify each text block of a page: furniture, header, byline, dateline, title, caption or body."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+from typing import Literal
+
+from feedsvc.models import Contributor
+from feedsvc.parse import bylines, furniture
+from feedsvc.parse.text import (
+    RawBlock,
+    clean_chars,
+    compact,
+    ends_complete,
+    join_wrapped,
+    starts_continuation,
+)
+
+BlockKind = Literal["drop", "meta", "header", "byline", "credit", "dateline", "label", "title", "body"]
+
+# Rubrics that mark a photo item rather than being its title.
+PHOTO_LABELS = re.compile(
+    r"^[\[【〖]?(?:图片新闻|图片报道|新闻图片|图片说明|组图|图说|读图|看图|影像|镜头)[\]】〗]?$"
+)
+_PARAGRAPH_BREAK = re.compile(
+    r"(?:(?<=[。！？!?])|(?<=[。！？!?][”’」』\"]))[ \u3000]+(?=[\u4e00-\u9fff“「（(【《\"])"
+)
+_TITLE_FORBIDDEN_END = tuple("，,、；;：:")
+_CAPTION_TITLE_PUNCT = re.compile(r"[，,、。；;：:！？!?（()）]")
+
+
+@dataclass(slots=True)
+class Block:
+    kind: BlockKind
+    text: str  # repaired text; "\n" between paragraphs
+    line: int
+    segment_lengths: tuple[int, ...] = ()
+    people: tuple[Contributor, ...] = ()
+    trailing: bool = False  # a byline in parentheses: it closes the item above
+    dateline: str | None = None
+    reason: str | None = None
+    caption_title: str | None = None  # set when the block is "标题 说明文字……" (a photo caption)
+    meta: furniture.Masthead | None = None
+    header: furniture.PageHeader | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [p for p in self.text.split("\n") if p]
+
+    @property
+    def width(self) -> float | None:
+        """The typical length of a visual line in this block (its column width), if it can tell."""
+        inner = self.segment_lengths[1:-1]
+        return statistics.median(inner) if len(inner) >= 2 else None
+
+
+def _paragraphs(raw: RawBlock) -> list[str]:
+    pieces: list[str] = []
+    for line, indented in zip(raw.lines, raw.indented, strict=True):
+        if indented and pieces:
+            pieces.append(line)
+        elif pieces:
+            pieces[-1] += " " + line
+        else:
+            pieces.append(line)
+    out: list[str] = []
+    for piece in pieces:
+        out.extend(join_wrapped(p) for p in _PARAGRAPH_BREAK.split(piece) if p.strip())
+    return out
+
+
+def is_title_like(text: str) -> bool:
+    c = compact(text)
+    return (
+        2 <= len(c) <= 64
+        and "。" not in c
+        and not c.endswith(_TITLE_FORBIDDEN_END)
+        and not starts_continuation(c)
+        and c.count("，") + c.count(",") <= 2
+        and any("\u4e00" <= ch <= "\u9fff" for ch in c)
+    )
+
+
+def caption_split(block: Block, raw_segments: list[str]) -> tuple[str, str] | None:
+    """`钱塘绿岛即将开放 位于河庄街道……。`: a short title, then a complete caption."""
+    if len(raw_segments) < 2:
+        return None
+    title = raw_segments[0]
+    rest = compact("".join(raw_segments[1:]))
+    if not (2 <= len(title) <= 20) or _CAPTION_TITLE_PUNCT.search(title):
+        return None
+    if len(rest) < max(20, 1.5 * len(title)) or not ends_complete(block.text):
+        return None
+    widths = [len(s) for s in raw_segments[1:-1]]
+    if len(widths) >= 2 and len(title) > 0.75 * statistics.median(widths):
+        return None
+    if len(widths) < 2 and len(title) > 12:
+        return None
+    body = block.text[len(title) :].strip()
+    return title, body
+
+
+def _title_text(raw: RawBlock) -> str:
+    """A title keeps the space of a deliberate line break between two phrases, not of a wrap."""
+    segments = raw.segments
+    out = segments[0] if segments else ""
+    for seg in segments[1:]:
+        phrase_break = len(compact(out).split(" ")[-1]) >= 4 and len(seg) >= 4 and seg[0] not in '“"「《('
+        out += (" " if phrase_break else "") + seg
+    return out
+
+
+def classify(raw: RawBlock, *, publication: str | None, name_en: str | None) -> Block:
+    segments = [clean_chars(s) for s in raw.segments]
+    segments = [s for s in segments if s]
+    whole = " ".join(segments)
+    c = compact(whole)
+    lengths = tuple(len(s) for s in segments)
+    block = Block(
+        kind="body", text="\n".join(_paragraphs(raw)), line=raw.line_number, segment_lengths=lengths
+    )
+    block.text = clean_chars(block.text)
+    if not c:
+        block.kind, block.reason = "drop", "blank"
+        return block
+    header = furniture.read_page_header(whole)
+    meta = furniture.read_masthead(whole)
+    if meta is not None or header is not None:
+        block.kind = "header" if header is not None else "meta"
+        block.meta, block.header = meta, header
+        if header is not None and meta is None:
+            block.meta = furniture.read_masthead_date(whole)
+        return block
+    reason = furniture.furniture_reason(whole, publication=publication, name_en=name_en)
+    if reason is not None:
+        block.kind, block.reason = "drop", reason
+        return block
+    if PHOTO_LABELS.match(c):
+        block.kind = "label"
+        return block
+    people = bylines.parse_byline(whole)
+    if people:
+        block.people = people
+        block.kind = "credit" if bylines.is_credit_line(people) else "byline"
+        stripped = whole.lstrip(bylines.MARKERS + " ")
+        block.trailing = stripped[:1] in "（(" and not whole.startswith(tuple(bylines.MARKERS))
+        return block
+    line = bylines.parse_dateline(block.text)
+    if line is not None:
+        block.kind, block.dateline, block.people = "dateline", line.text, line.contributors
+        return block
+    if is_title_like(whole):
+        block.kind = "title"
+        block.text = join_wrapped(_title_text(raw)) if " " not in _title_text(raw) else _title_text(raw)
+        return block
+    split = caption_split(block, segments)
+    if split is not None:
+        block.caption_title = split[0]
+    return block

@@ -1,0 +1,248 @@
+"""Contributors and datelines, by the conventions of Chinese newspapers.
+
+Bylines:   ■记者 张三   ■首席记者 赵一霖   本报记者 张三 李四   记者 李  舸 摄   □本报评论员
+           文/图 记者 张三   通讯员 张祥荣 摄   (记者 张三 通讯员 李四)   记者王比学
+Datelines: 本报讯 6月25日   本报讯(记者 张三 通讯员 李四)   本报北京10月14日电 （记者王比学）
+           新华社北京10月14日电   据新华社…电
+Names padded with spaces or U+3000 to line up with three-character names (`李  舸`) are joined.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from feedsvc.models import Contributor
+
+MARKERS = "■□●◆▲◎○★☆◇▌▍▎│|·•◥◤►▶"
+_MARKER_RE = re.compile(f"^[{re.escape(MARKERS)}\\s]+")
+
+# Roles as printed, longest first so 首席记者 wins over 记者. 本报 ("this paper's") is not a role.
+_ROLES = sorted(
+    {
+        "首席记者",
+        "全媒体记者",
+        "融媒体记者",
+        "见习记者",
+        "实习记者",
+        "特约记者",
+        "驻站记者",
+        "摄影记者",
+        "首席摄影记者",
+        "记者",
+        "实习生",
+        "特约通讯员",
+        "通讯员",
+        "评论员",
+        "特约评论员",
+        "首席评论员",
+        "特约撰稿人",
+        "撰稿",
+        "撰文",
+        "摄影",
+        "编译",
+        "整理",
+        "口述",
+        "主持人",
+        "策划",
+    },
+    key=len,
+    reverse=True,
+)
+_ROLE_PREFIXES = ("本报", "本刊", "本台", "新华社", "中新社")
+_PEN_ROLES = {"评论员", "特约评论员", "首席评论员"}  # a role that is its own name: □本报评论员
+_PREFIX_CREDITS = ("文/图", "图/文", "文图", "图文", "文/", "图/", "摄/")
+_SUFFIX_CREDITS = ("摄影报道", "摄影", "摄", "报道", "供图", "制图", "绘")
+_NAME_CHAR = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf·•]")
+_SEPARATORS = " \u3000、,，;；/"
+
+_DATE = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})月(?:\d{1,2}|[一二三四五六七八九十]{1,3})日"
+_TIME_OF_DAY = r"(?:上午|下午|晚间|晚上|晚|凌晨|中午|早上|早晨|傍晚|夜间|清晨|深夜)?"
+_AGENCY = r"(?:新华社|中新社|人民日报|人民网|新华网|央视网|中新网|光明网|央广网|中国新闻网|澎湃新闻)"
+DATELINE_RE = re.compile(
+    r"^[" + re.escape(MARKERS) + r"]?\s*"
+    r"(?P<formula>本报讯|本报[^\s，,。：:（()）]{1,14}?电|据?"
+    + _AGENCY
+    + r"[^\s，,。：:（()）]{0,14}?(?:电|讯)"
+    r"|本报[^\s，,。：:（()）]{0,6}讯|据[^\s，,。：:（()）]{2,14}?报道|[^\s，,。：:（()）]{1,8}讯)"
+    r"\s*(?:[（(](?P<byline>[^（()）]{1,80})[）)])?"
+    r"\s*(?P<date>" + _DATE + _TIME_OF_DAY + r")?"
+)
+_TRAILING_PAREN = re.compile(r"[（(](?P<byline>[^（()）]{2,60})[）)]\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Dateline:
+    text: str  # "本报讯 6月25日", "本报北京10月14日电"
+    contributors: tuple[Contributor, ...]
+
+
+def _strip_markers(text: str) -> str:
+    return _MARKER_RE.sub("", text).strip()
+
+
+def _role_at(text: str, i: int) -> tuple[str, int] | None:
+    """A role word starting at i (after an optional 本报): (role, end index)."""
+    j = i
+    for prefix in _ROLE_PREFIXES:
+        if text.startswith(prefix, i):
+            j = i + len(prefix)
+            break
+    for role in _ROLES:
+        if text.startswith(role, j):
+            return role, j + len(role)
+    return None
+
+
+def _word_ends(text: str, i: int) -> bool:
+    return i >= len(text) or text[i] in _SEPARATORS
+
+
+def _name_ok(name: str) -> bool:
+    if not all(_NAME_CHAR.match(ch) for ch in name):
+        return False
+    plain = name.replace("·", "").replace("•", "")
+    return 2 <= len(plain) <= 4 or ("·" in name and 3 <= len(plain) <= 12)
+
+
+def parse_byline(text: str) -> tuple[Contributor, ...] | None:
+    """Contributors if the whole `text` is a byline or credit line, else None."""
+    s = _strip_markers(text)
+    if s[:1] in "（(" and s[-1:] in "）)":
+        s = s[1:-1].strip()
+    if not s or len(s) > 80:
+        return None
+    s = s.replace("／", "/").replace("：", " ").replace(":", " ")
+    tokens: list[tuple[str, str]] = []  # (kind, value): role | credit | name | sep
+    i, n = 0, len(s)
+    while i < n:
+        ch = s[i]
+        if ch in _SEPARATORS and not s.startswith(_PREFIX_CREDITS, i):
+            if tokens and tokens[-1][0] != "sep" and (ch != "/" or tokens[-1][0] == "name"):
+                tokens.append(("sep", ch))
+            i += 1
+            continue
+        whole = next((c for c in _SUFFIX_CREDITS if s.startswith(c, i) and _word_ends(s, i + len(c))), None)
+        if whole and tokens:
+            tokens.append(("credit_after", whole))
+            i += len(whole)
+            continue
+        prefix_credit = next((c for c in _PREFIX_CREDITS if s.startswith(c, i)), None)
+        if prefix_credit and (i == 0 or s[i - 1] in _SEPARATORS):
+            tokens.append(("credit", prefix_credit.rstrip("/")))
+            i += len(prefix_credit)
+            continue
+        found = _role_at(s, i)
+        if found:
+            tokens.append(("role", found[0]))
+            i = found[1]
+            continue
+        j = i
+        while j < n and s[j] not in _SEPARATORS and not _role_at(s, j):
+            j += 1
+        word = s[i:j]
+        suffix = next((c for c in _SUFFIX_CREDITS if word.endswith(c) and len(word) > len(c)), None)
+        if suffix and (j >= n or s[j:].strip(_SEPARATORS) == "") and len(word) - len(suffix) >= 1:
+            tokens.append(("name", word[: -len(suffix)]))
+            tokens.append(("credit_after", suffix))
+        elif word in _SUFFIX_CREDITS:
+            tokens.append(("credit_after", word))
+        else:
+            tokens.append(("name", word))
+        i = j
+    return _assemble(tokens)
+
+
+def _assemble(tokens: list[tuple[str, str]]) -> tuple[Contributor, ...] | None:
+    # Join padded names: single characters separated only by spaces (李  舸 → 李舸).
+    merged: list[tuple[str, str]] = []
+    for kind, value in tokens:
+        if (
+            kind == "name"
+            and len(value) == 1
+            and len(merged) >= 2
+            and merged[-1] == ("sep", merged[-1][1])
+            and merged[-1][1] in " \u3000"
+            and merged[-2][0] == "name"
+            and len(merged[-2][1]) == 1
+        ):
+            merged[-2] = ("name", merged[-2][1] + value)
+            merged.pop()
+            continue
+        merged.append((kind, value))
+    role: str | None = None
+    prefix_credit: str | None = None
+    people: list[list[str | None]] = []  # [role, name, credit]
+    group_start = 0
+    saw_marker = False
+    for kind, value in merged:
+        if kind == "sep":
+            continue
+        if kind == "role":
+            if role in _PEN_ROLES and (not people or people[-1][0] != role):
+                people.append([role, "本报" + role, prefix_credit])
+            role, group_start, saw_marker = value, len(people), True
+        elif kind == "credit":
+            prefix_credit, saw_marker = value, True
+        elif kind == "credit_after":
+            for person in people[group_start:] or people[-1:]:
+                person[2] = value
+            saw_marker = True
+        else:
+            if not _name_ok(value):
+                return None
+            credit = prefix_credit or ("摄" if role in ("摄影", "摄影记者", "首席摄影记者") else None)
+            people.append([role, value, credit])
+    if role in _PEN_ROLES and (not people or people[-1][0] != role):
+        people.append([role, "本报" + role, prefix_credit])
+    if not people or not saw_marker:
+        return None
+    return tuple(Contributor(role=r, name=str(nm), credit=c) for r, nm, c in people)
+
+
+def is_credit_line(people: tuple[Contributor, ...]) -> bool:
+    """A photo credit (`记者 李舸 摄`): everyone on it took pictures and nobody wrote."""
+    return all(p.credit is not None and p.credit != "报道" and "文" not in p.credit for p in people)
+
+
+def parse_dateline(text: str) -> Dateline | None:
+    """The opening formula of a news body (本报讯 …, 本报北京10月14日电 …, 新华社…电), if any."""
+    m = DATELINE_RE.match(text)
+    if not m:
+        return None
+    formula = m.group("formula")
+    if formula.endswith("讯") and not formula.startswith(("本报", "据")) and not re.search(_AGENCY, formula):
+        return None  # "…讯" only as 本报讯 or an agency's 讯, not any word ending in 讯
+    people: tuple[Contributor, ...] = ()
+    if m.group("byline"):
+        people = parse_byline(m.group("byline")) or ()
+    label = formula + (" " + m.group("date") if m.group("date") else "")
+    return Dateline(text=label, contributors=people)
+
+
+def split_trailing_byline(text: str) -> tuple[str, tuple[Contributor, ...]]:
+    """`…。（记者 张三 通讯员 李四）` at a paragraph's end: the text without it, and the people."""
+    m = _TRAILING_PAREN.search(text)
+    if not m:
+        return text, ()
+    people = parse_byline(m.group("byline"))
+    if not people:
+        return text, ()
+    return text[: m.start()].rstrip(), people
+
+
+_CREDIT_TAIL = re.compile(
+    r"(?:[（(][^（()）]{2,40}[）)]|(?:本报|全媒体|首席|见习|实习|特约)?(?:摄影记者|记者|通讯员|摄影)"
+    r"[\s\u3000]*[\u4e00-\u9fff·][\u4e00-\u9fff·\s\u3000、]{0,30}?[\s\u3000]*摄(?:影报道|影)?)\s*$"
+)
+
+
+def split_credit_tail(text: str) -> tuple[str, tuple[Contributor, ...]]:
+    """A photo caption ending in its credit (`… 记者 李舸 摄`): caption text and the photographers."""
+    m = _CREDIT_TAIL.search(text)
+    if not m:
+        return text, ()
+    people = parse_byline(m.group(0))
+    if not people or not is_credit_line(people):
+        return text, ()
+    return text[: m.start()].rstrip(), people

@@ -1,0 +1,46 @@
+"""What a submission's file name (or a sidecar) says about it, for pages that print no header.
+
+Convention: `<anything>-YYYY-MM-DD-p<N>.txt` (also `_`, `.` separators, `YYYYMMDD`, and `第N版`).
+A sidecar `<file>.json` beside the submission may give {"date": "YYYY-MM-DD", "page": N, "section": "…"}.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
+
+_DATE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})[-_.]?(?P<m>[01]\d)[-_.]?(?P<d>[0-3]\d)(?!\d)")
+_PAGE = re.compile(r"(?:(?<![A-Za-z])p(?:age)?[-_]?|第)(?P<n>\d{1,3})(?:版)?(?!\d)", re.IGNORECASE)
+
+
+class ParseHints(BaseModel):
+    """What the parser may use besides the text: configuration and the file's name."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    publication: str | None = None
+    name_en: str | None = None
+    sections: Mapping[int, str] = Field(default_factory=dict)
+    date: dt.date | None = None
+    page: int | None = None
+    section: str | None = None
+
+
+def from_name(name: str) -> dict[str, object]:
+    """Date and page from a file name such as `qiantang-2023-06-26-p1.txt`."""
+    stem = name.rsplit("/", 1)[-1]
+    found: dict[str, object] = {}
+    m = _DATE.search(stem)
+    if m:
+        try:
+            found["date"] = dt.date(int(m["y"]), int(m["m"]), int(m["d"]))
+        except ValueError:
+            pass
+        stem = stem[: m.start()] + stem[m.end() :]
+    p = _PAGE.search(stem)
+    if p and 0 < int(p["n"]) <= 200:
+        found["page"] = int(p["n"])
+    return found

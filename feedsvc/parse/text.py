@@ -1,0 +1,194 @@
+"""Bytes to text, text to pages and blocks, and the whitespace repair of column wraps.
+
+A submission holds one page, or several separated by form feeds. A page is a sequence of blocks
+separated by blank lines; a block is one PDF text block whose visual lines were joined by single
+spaces (or, in the common variant, one visual line per line). Column wraps leave spaces between
+CJK characters, which `join_wrapped` removes while keeping the spaces Latin words and numbers need.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from feedsvc.errors import ParseError
+
+_CONTROL_OK = {"\n", "\r", "\t", "\f"}
+_SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+_INVISIBLE = re.compile(r"[\u200b\u200e\u200f\u2060\ufeff\x00]")
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+_BLANK_LINE = re.compile(r"\n[ \t\u3000]*\n")
+_INDENT = re.compile(r"^(?:\u3000|[ \t]{2,})")
+
+# Sentence-final punctuation: a paragraph that ends in one of these is complete.
+TERMINAL = frozenset("。！？!?…；;")
+CLOSERS = frozenset("”’」』）)】》\"'")
+OPENERS = frozenset("“‘「『（(【《")
+
+
+def decode(data: bytes, source: str = "<bytes>") -> str:
+    """Decode a submission: UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030.
+
+    Raises ParseError naming `source` for empty, PDF, binary or undecodable input.
+    """
+    if not data.strip():
+        raise ParseError("empty file", source)
+    if data.startswith(b"%PDF"):
+        raise ParseError("PDF bytes, not exported text: export the page text from the PDF first", source)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ParseError(f"invalid UTF-16 at byte {exc.start}", source) from exc
+    else:
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        text = _decode_8bit(data, source)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    controls = sum(1 for ch in text if ch < " " and ch not in _CONTROL_OK)
+    if controls > max(8, len(text) // 50):
+        raise ParseError("binary data, not text", source)
+    return text
+
+
+def _decode_8bit(data: bytes, source: str) -> str:
+    if data.count(b"\x00") > max(8, len(data) // 100):
+        raise ParseError("binary data, not text (NUL bytes)", source)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        pass
+    # Mixed encodings: decide line by line.
+    lines = []
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                lines.append(raw.decode(encoding))
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ParseError("not UTF-8 or GB18030 text", source, line=number)
+    return "\n".join(lines)
+
+
+def is_cjk(ch: str) -> bool:
+    """Ideographs, kana, hangul, CJK and fullwidth punctuation: characters set without spaces."""
+    o = ord(ch)
+    return (
+        0x4E00 <= o <= 0x9FFF
+        or 0x3400 <= o <= 0x4DBF
+        or 0x3000 <= o <= 0x30FF
+        or 0xF900 <= o <= 0xFAFF
+        or 0xFF00 <= o <= 0xFFEF
+        or 0xAC00 <= o <= 0xD7AF
+        or 0x20000 <= o <= 0x3134F
+        or 0x2014 <= o <= 0x201F  # — ‘ ’ “ ”
+        or o in (0x2026, 0x00B7, 0x2022)  # … · •
+    )
+
+
+def is_punct(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "PS"
+
+
+def _glue(left: str, right: str) -> bool:
+    """True when a space between these two characters is a column wrap, not a word space."""
+    a, b = left[-1], right[0]
+    return (is_cjk(a) or is_cjk(b)) and (is_cjk(a) or is_punct(a)) and (is_cjk(b) or is_punct(b))
+
+
+def join_wrapped(text: str) -> str:
+    """Remove the spaces column wraps left between CJK characters; keep the others (one each)."""
+    parts = _SPACES.sub(" ", text).strip().split(" ")
+    if len(parts) == 1:
+        return parts[0]
+    out = [parts[0]]
+    for part in parts[1:]:
+        if not part:
+            continue
+        if _glue(out[-1], part):
+            out[-1] += part
+        else:
+            out.append(part)
+    return " ".join(out)
+
+
+def compact(text: str) -> str:
+    """Text without any whitespace: for measuring and matching."""
+    return _SPACES.sub("", text).replace("\n", "")
+
+
+def clean_chars(text: str) -> str:
+    """Drop invisible and XML-illegal characters; normalise to NFC."""
+    return unicodedata.normalize("NFC", _XML_ILLEGAL.sub("", _INVISIBLE.sub("", text)))
+
+
+@dataclass(frozen=True, slots=True)
+class RawBlock:
+    """One text block as exported: its visual lines and where it starts in the page text."""
+
+    lines: tuple[str, ...]
+    line_number: int  # 1-based line in the submission
+    indented: tuple[bool, ...]  # per visual line: did it start with a paragraph indent?
+
+    @property
+    def segments(self) -> list[str]:
+        """The visual lines, also where the exporter joined them with single spaces."""
+        return [seg for line in self.lines for seg in _SPACES.split(line.strip()) if seg]
+
+
+def split_pages(text: str) -> list[tuple[int, str]]:
+    """Split on form feeds; returns (first line number, page text) for non-blank pages."""
+    pages = []
+    line = 1
+    for chunk in text.split("\f"):
+        if chunk.strip():
+            pages.append((line, chunk))
+        line += chunk.count("\n")
+    return pages
+
+
+def split_blocks(page: str, first_line: int = 1) -> list[RawBlock]:
+    """Blocks are separated by blank lines; consecutive non-blank lines form one block."""
+    blocks: list[RawBlock] = []
+    lines: list[str] = []
+    indents: list[bool] = []
+    start = first_line
+    for offset, raw in enumerate(page.split("\n")):
+        stripped = raw.strip(" \t\u3000\u00a0")
+        if not stripped:
+            if lines:
+                blocks.append(RawBlock(tuple(lines), start, tuple(indents)))
+                lines, indents = [], []
+            continue
+        if not lines:
+            start = first_line + offset
+        lines.append(stripped)
+        indents.append(bool(_INDENT.match(raw)))
+    if lines:
+        blocks.append(RawBlock(tuple(lines), start, tuple(indents)))
+    return blocks
+
+
+def ends_complete(text: str) -> bool:
+    """Does this text end a sentence (so the next block may start a new paragraph)?"""
+    text = text.rstrip()
+    if not text:
+        return True
+    last = text[-1]
+    if last in TERMINAL:
+        return True
+    if last in CLOSERS and len(text) > 1:
+        return text[-2] in TERMINAL or last in "）)"
+    return False
+
+
+def starts_continuation(text: str) -> bool:
+    """Text that cannot open a paragraph: it begins with closing or mid-sentence punctuation."""
+    return bool(text) and text[0] in "，,、。；;：:！？!?）)」』”’》】…"
