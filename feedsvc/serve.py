@@ -1,0 +1,381 @@
+"""HTTP serving of the output folder: a starlette app under uvicorn.
+
+`make_app` builds the ASGI app, `serve` runs it in the foreground (`feedsvc serve`) and
+`start_in_thread` runs it beside the daemon (`feedsvc run --serve`) with a handle to stop it.
+
+What the app adds to starlette's `StaticFiles` (which already does ETag, Last-Modified, 304 on
+If-None-Match / If-Modified-Since, HEAD, ranges and the realpath containment check):
+
+* the feed media types with `charset=utf-8` (`MEDIA_TYPES`), `/` and directories serve index.html;
+* `Cache-Control` by kind of file (`cache_control_for`);
+* on feed documents (`*.atom`, `*.json`) a `Link` header: the canonical `rel="self"` URL under
+  `paper.base_url` (the same URL the WebSub pinger announces) and one `rel="hub"` per
+  `feeds.hubs` entry, so subscribers can discover the hubs;
+* gzip when the client accepts it (`GZipMiddleware`); a gzipped body gets a weak ETag, as nginx
+  does, because its bytes differ from the identity body's;
+* every path segment starting with `.` is refused (404), symlinks leading out of the folder too.
+
+`render_nginx_site` fills `deploy/nginx/feedsvc.conf` from the same settings, so nginx sends the
+same headers when it serves the folder instead (`python -m feedsvc.serve nginx-site --help`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import socket
+import sys
+import threading
+import time
+import types
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote, urlsplit
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.responses import FileResponse, Response
+from starlette.routing import Mount
+from starlette.staticfiles import NotModifiedResponse, StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from feedsvc.config import Settings, load_settings
+from feedsvc.errors import ConfigError, FeedsvcError
+
+log = logging.getLogger(__name__)
+
+MEDIA_TYPES: dict[str, str] = {
+    ".atom": "application/atom+xml; charset=utf-8",
+    ".json": "application/feed+json; charset=utf-8",
+    ".opml": "text/x-opml; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+}
+FEED_SUFFIXES = frozenset({".atom", ".json"})
+
+CACHE_FEED = "public, max-age=300"
+CACHE_ARCHIVE = "public, max-age=86400"
+CACHE_HTML = "public, max-age=60"
+
+GZIP_MINIMUM_SIZE = 256
+
+
+def cache_control_for(rel: PurePosixPath) -> str:
+    """Cache-Control for a file at `rel` (relative to the output folder).
+
+    Archive pages (RFC 5005) change rarely: a day. Subscription feeds and feeds.opml: five
+    minutes, about one scan of a reader. HTML pages and anything else: one minute.
+    """
+    if rel.suffix in FEED_SUFFIXES and rel.parts[:1] == ("archive",):
+        return CACHE_ARCHIVE
+    if rel.suffix in FEED_SUFFIXES or rel.suffix == ".opml":
+        return CACHE_FEED
+    return CACHE_HTML
+
+
+def self_url(base_url: str, rel: PurePosixPath) -> str:
+    """The canonical absolute URL of the output file `rel`: `paper.base_url` + path."""
+    return base_url.rstrip("/") + "/" + quote(rel.as_posix(), safe="/")
+
+
+def link_header(base_url: str, rel: PurePosixPath, hubs: Sequence[str]) -> str:
+    """`Link` value for a feed document: rel="self" first, then one rel="hub" per hub."""
+    links = [f'<{self_url(base_url, rel)}>; rel="self"']
+    links += [f'<{hub}>; rel="hub"' for hub in hubs]
+    return ", ".join(links)
+
+
+def _hidden(parts: Sequence[str]) -> bool:
+    return any(part.startswith(".") and part != "." for part in parts)
+
+
+class FeedFiles(StaticFiles):
+    """`StaticFiles` over the output folder with feed media types and headers.
+
+    The folder may not exist yet (before the first publish): requests then get 404 rather than
+    starlette's configuration error, and files appear as soon as the publisher writes them.
+    """
+
+    def __init__(self, root: Path, *, base_url: str, hubs: Sequence[str] = ()) -> None:
+        super().__init__(directory=root, html=True, check_dir=False, follow_symlink=False)
+        self.root = root
+        self.base_url = base_url
+        self.hubs = tuple(hubs)
+
+    async def check_config(self) -> None:
+        # a missing folder is served as an empty one; see the class docstring
+        return None
+
+    def get_path(self, scope: Scope) -> str:
+        path = super().get_path(scope)
+        if _hidden(path.split(os.sep)):
+            raise HTTPException(status_code=404)
+        return path
+
+    def file_response(
+        self,
+        full_path: str | os.PathLike[str],
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        real_root = Path(os.path.realpath(self.root))
+        try:
+            rel = PurePosixPath(Path(full_path).relative_to(real_root).as_posix())
+        except ValueError:  # lookup_path already refuses this; belt and braces
+            raise HTTPException(status_code=404) from None
+        if _hidden(rel.parts):
+            raise HTTPException(status_code=404)
+        headers = {"Cache-Control": cache_control_for(rel)}
+        if rel.suffix in FEED_SUFFIXES:
+            headers["Link"] = link_header(self.base_url, rel, self.hubs)
+        response = FileResponse(
+            full_path,
+            status_code=status_code,
+            headers=headers,
+            media_type=MEDIA_TYPES.get(rel.suffix),
+            stat_result=stat_result,
+        )
+        if status_code == 200 and self.is_not_modified(response.headers, Headers(scope=scope)):
+            return NotModifiedResponse(response.headers)
+        return response
+
+
+class WeakETagWhenEncoded:
+    """Make the ETag weak when the body went out content-encoded (gzip).
+
+    A strong ETag promises byte-identical bodies; the gzip body and the identity body differ, so
+    the gzip one gets `W/"…"`, as nginx does. A 304 echoes the weak form when the client sent it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if_none_match = Headers(scope=scope).get("if-none-match", "")
+        sent_weak = {tag.strip()[2:] for tag in if_none_match.split(",") if tag.strip().startswith("W/")}
+
+        async def send_weak(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(raw=message.setdefault("headers", []))
+                etag = headers.get("etag")
+                if etag and not etag.startswith("W/"):
+                    encoded = "content-encoding" in headers
+                    echoed = message["status"] == 304 and etag in sent_weak
+                    if encoded or echoed:
+                        headers["etag"] = "W/" + etag
+            await send(message)
+
+        await self.app(scope, receive, send_weak)
+
+
+def make_app(root: Path, settings: Settings) -> Starlette:
+    """The ASGI app serving the output folder `root` (see the module docstring)."""
+    if not root.is_dir():
+        log.warning("output folder %s does not exist yet; serving 404 until it does", root)
+    files = FeedFiles(root, base_url=settings.paper.base_url, hubs=settings.feeds.hubs)
+    return Starlette(
+        routes=[Mount("/", app=files)],
+        middleware=[
+            Middleware(WeakETagWhenEncoded),
+            Middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_SIZE),
+        ],
+    )
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
+        return socket.create_server((host, port), family=family)
+    except OSError as exc:
+        raise FeedsvcError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+
+
+def _server(root: Path, settings: Settings) -> uvicorn.Server:
+    config = uvicorn.Config(
+        make_app(root, settings),
+        log_config=None,  # the CLI / daemon configures logging
+        lifespan="off",
+        server_header=False,
+        timeout_graceful_shutdown=5,
+    )
+    return uvicorn.Server(config)
+
+
+def serve(root: Path, settings: Settings, host: str | None = None, port: int | None = None) -> None:
+    """Serve `root` in the foreground until SIGINT/SIGTERM. Defaults: `serve.host`, `serve.port`.
+
+    Raises `FeedsvcError` if the address cannot be bound.
+    """
+    host = settings.serve.host if host is None else host
+    port = settings.serve.port if port is None else port
+    sock = _bind(host, port)
+    server = _server(root, settings)
+    log.info("serving %s on http://%s:%d/", root, host, sock.getsockname()[1])
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+class ServerHandle:
+    """A server running in a background thread; `stop()` shuts it down cleanly."""
+
+    def __init__(self, server: uvicorn.Server, thread: threading.Thread, sock: socket.socket) -> None:
+        self._server = server
+        self._thread = thread
+        self._sock = sock
+        address = sock.getsockname()
+        self.host: str = address[0]
+        self.port: int = address[1]
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Stop accepting, finish open responses, join the thread. False if it outlived `timeout`."""
+        self._server.should_exit = True
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._server.force_exit = True
+            self._thread.join(1.0)
+        self._sock.close()
+        alive = self._thread.is_alive()
+        if alive:
+            log.warning("HTTP server thread did not stop within %.1f s", timeout)
+        return not alive
+
+    def __enter__(self) -> ServerHandle:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: types.TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def start_in_thread(
+    root: Path,
+    settings: Settings,
+    host: str | None = None,
+    port: int | None = None,
+    *,
+    startup_timeout: float = 10.0,
+) -> ServerHandle:
+    """Serve `root` from a daemon thread; returns once the server accepts connections.
+
+    `port=0` picks a free port (read it from `handle.port`). Signals stay with the main thread:
+    the caller stops the server with `handle.stop()`. Raises `FeedsvcError` if the address
+    cannot be bound or the server does not start within `startup_timeout` seconds.
+    """
+    host = settings.serve.host if host is None else host
+    port = settings.serve.port if port is None else port
+    sock = _bind(host, port)
+    server = _server(root, settings)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="feedsvc-http", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + startup_timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            thread.join(1.0)
+            sock.close()
+            raise FeedsvcError(f"HTTP server on {host}:{port} did not start")
+        time.sleep(0.01)
+    handle = ServerHandle(server, thread, sock)
+    log.info("serving %s on %s", root, handle.url)
+    return handle
+
+
+# ----------------------------------------------------------------------------------------------
+# nginx site from the same settings
+
+NGINX_TEMPLATE = Path(__file__).resolve().parent.parent / "deploy" / "nginx" / "feedsvc.conf"
+
+
+def _nginx_quote(value: str) -> str:
+    if not value or any(c in value for c in "\"'\\;{}$#\n\r"):
+        raise ConfigError(f"value not usable in an nginx config: {value!r}")
+    return value
+
+
+def render_nginx_site(
+    template: str,
+    *,
+    root: Path,
+    listen: str,
+    server_name: str,
+    base_url: str,
+    hubs: Sequence[str] = (),
+) -> str:
+    """Fill the placeholders of `deploy/nginx/feedsvc.conf`.
+
+    `@ROOT@` the output folder (absolute), `@LISTEN@` an nginx `listen` argument (`80`,
+    `127.0.0.1:8080`), `@SERVER_NAME@`, `@SELF_BASE@` the origin of `paper.base_url` (the site
+    serves the folder at `/`, so base_url must have no path), `@HUB_LINKS@` the `rel="hub"` links.
+    """
+    parts = urlsplit(base_url)
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ConfigError(f"paper.base_url: the nginx site serves at '/', got {base_url!r}")
+    if not root.is_absolute():
+        raise ConfigError(f"nginx root must be an absolute path, got {root}")
+    hub_links = "".join(f', <{_nginx_quote(hub)}>; rel=\\"hub\\"' for hub in hubs)
+    values = {
+        "@ROOT@": _nginx_quote(str(root)),
+        "@LISTEN@": _nginx_quote(listen),
+        "@SERVER_NAME@": _nginx_quote(server_name),
+        "@SELF_BASE@": _nginx_quote(f"{parts.scheme}://{parts.netloc}"),
+        "@HUB_LINKS@": hub_links,
+    }
+    text = template
+    for placeholder, value in values.items():
+        text = text.replace(placeholder, value)
+    return text
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m feedsvc.serve nginx-site …`: print the filled nginx site config."""
+    parser = argparse.ArgumentParser(prog="python -m feedsvc.serve")
+    sub = parser.add_subparsers(dest="command", required=True)
+    site = sub.add_parser("nginx-site", help="print deploy/nginx/feedsvc.conf filled from the settings")
+    site.add_argument("--config", type=Path, default=None, help="settings file (config/feedsvc.toml)")
+    site.add_argument("--template", type=Path, default=NGINX_TEMPLATE)
+    site.add_argument("--listen", default="80", help="nginx listen argument (default 80)")
+    site.add_argument("--server-name", default=None, help="default: the host of paper.base_url")
+    site.add_argument("--root", type=Path, default=None, help="default: paths.output")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        text = render_nginx_site(
+            args.template.read_text(encoding="utf-8"),
+            root=(args.root or settings.paths.output).resolve(),
+            listen=args.listen,
+            server_name=args.server_name or urlsplit(settings.paper.base_url).hostname or "_",
+            base_url=settings.paper.base_url,
+            hubs=settings.feeds.hubs,
+        )
+    except (FeedsvcError, OSError) as exc:
+        print(f"feedsvc: {exc}", file=sys.stderr)
+        return 1
+    sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
