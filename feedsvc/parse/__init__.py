@@ -11,7 +11,7 @@ import re
 from feedsvc.errors import ParseError
 from feedsvc.models import Issue, Item, Page, PageNumberSource, SectionSource
 from feedsvc.parse.assemble import Draft, assemble
-from feedsvc.parse.blocks import Block, classify
+from feedsvc.parse.blocks import Block, classify, refine
 from feedsvc.parse.bylines import DATELINE_RE
 from feedsvc.parse.furniture import Masthead
 from feedsvc.parse.hints import ParseHints, from_name
@@ -90,8 +90,9 @@ def parse(text: str, *, source: str = "<text>", hints: ParseHints | None = None)
     previous: int | None = None
     for first_line, page_text in split_pages(text):
         blocks = [
-            classify(raw, publication=hints.publication, name_en=hints.name_en)
+            classify(piece, publication=hints.publication, name_en=hints.name_en)
             for raw in split_blocks(page_text, first_line)
+            for piece in refine(raw, publication=hints.publication, name_en=hints.name_en)
         ]
         header = next((b.header for b in blocks if b.header is not None), None)
         page_meta = [b.meta for b in blocks if b.meta is not None]

@@ -41,6 +41,10 @@ class Draft:
     def width(self) -> float | None:
         return statistics.median(self.widths) if self.widths else None
 
+    @property
+    def last_width(self) -> float | None:
+        return self.widths[-1] if self.widths else None
+
     def add_people(self, people: tuple[Contributor, ...] | list[Contributor]) -> None:
         for person in people:
             if all((p.role, p.name) != (person.role, person.name) for p in self.contributors):
@@ -60,6 +64,10 @@ class Draft:
             self.paragraphs[-1] = join_wrapped(self.paragraphs[-1] + " " + paragraphs.pop(0))
         self.paragraphs.extend(p for p in paragraphs if p)
         self.closed = self.closed or closed
+
+
+def _fits(column: float | None, width: float) -> bool:
+    return column is not None and abs(column - width) <= max(1.5, 0.1 * column)
 
 
 @dataclass(slots=True)
@@ -94,18 +102,36 @@ class _Assembler:
         return draft
 
     def _continuation_target(self, block: Block) -> Draft | None:
-        """The item a body block continues: the one left mid-sentence, if any."""
-        recent = [d for d in self.out.drafts[-_LOOKBACK:] if not d.sealed]
-        if self.current is not None and not self.current.sealed and self.current.dangling:
-            return self.current
-        dangling = [d for d in reversed(recent) if d.dangling]
-        if len(dangling) > 1 and block.width is not None:
-            width = block.width
-            dangling.sort(key=lambda d: abs((d.width or width) - width))
+        """The item a body block continues. A block follows the item left mid-sentence; when the
+        exporter interleaved two columns, the column width tells which of the open items it is."""
+        recent = [d for d in reversed(self.out.drafts[-_LOOKBACK:]) if not d.sealed]
+        current = self.current if self.current is not None and not self.current.sealed else None
+        dangling = [d for d in recent if d.dangling]
+        width = block.width if block.width is not None else float(max(block.segment_lengths, default=0))
+        if len(dangling) > 1:
+            fits = [d for d in dangling if d.last_width is None or d.last_width + 1.5 >= width]
+            pool = fits or dangling
+            return min(pool, key=lambda d: abs((d.last_width or width) - width) if block.width else 0.0)
         if dangling:
             return dangling[0]
-        if self.current is not None and not self.current.sealed:
-            return self.current
+        if current is not None and current.last_width is not None:
+            # A line longer than the current column cannot be in it; a full line of another
+            # column's width belongs to that column.
+            longest = float(max(block.segment_lengths, default=0))
+            too_long = longest > current.last_width + max(1.5, 0.1 * current.last_width)
+            too_narrow = block.width is not None and block.width < 0.75 * current.last_width
+            if too_long or too_narrow:
+                other = [
+                    d
+                    for d in recent[:2]
+                    if d is not current
+                    and d.last_width is not None
+                    and (_fits(d.last_width, width) if block.width else d.last_width + 1.5 >= longest)
+                ]
+                if other:
+                    return other[0]
+        if current is not None:
+            return current
         return next((d for d in reversed(self.out.drafts) if not d.sealed), None)
 
     def _width_matches(self, block: Block, draft: Draft | None) -> bool:
@@ -219,6 +245,19 @@ class _Assembler:
 
     def _body(self, i: int, block: Block) -> None:
         target = self._continuation_target(block)
+        caption, credit = bylines.split_credit_tail(block.text)
+        if credit and not (target is not None and target.dangling and not self.photo_label):
+            # A caption that ends in its own credit (`…玉米。 本报记者 李舸摄`) is a photo item.
+            title = [block.caption_title] if block.caption_title else []
+            photo = Draft(start=i, kind="photo", titles=title, sealed=True, credited=True)
+            if block.caption_title:
+                caption = caption[len(block.caption_title) :].strip()
+            photo.paragraphs = [p for p in caption.split("\n") if p]
+            photo.add_people(credit)
+            self.photo_label = False
+            self.out.drafts.append(photo)
+            self.current = photo
+            return
         if block.caption_title and (target is None or target.dangling or self._credit_follows(i)):
             photo = Draft(start=i, kind="photo", titles=[block.caption_title], sealed=True)
             caption = block.text[len(block.caption_title) :].strip() if block.caption_title else block.text
@@ -236,10 +275,13 @@ class _Assembler:
             else:
                 self.current = photo
             return
-        if target is None or (target.sealed and not target.dangling):
+        if self.photo_label and not (target is not None and target.dangling):
+            target = self._new(i)  # the caption under a 图片报道 rubric
+        elif target is None or (target.sealed and not target.dangling):
             target = self._new(i)
             self.out.warnings.append(f"page {self.page}: headline lost before line {block.line}")
         target.add_body(block)
+        self.current = target
 
     def _credit_follows(self, i: int) -> bool:
         nxt = self._next(i + 1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import statistics
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -16,6 +15,7 @@ from feedsvc.parse.text import (
     ends_complete,
     join_wrapped,
     starts_continuation,
+    visual_len,
 )
 
 BlockKind = Literal["drop", "meta", "header", "byline", "credit", "dateline", "label", "title", "body"]
@@ -36,7 +36,7 @@ class Block:
     kind: BlockKind
     text: str  # repaired text; "\n" between paragraphs
     line: int
-    segment_lengths: tuple[int, ...] = ()
+    segment_lengths: tuple[float, ...] = ()  # printed width of each visual line, in ems
     people: tuple[Contributor, ...] = ()
     trailing: bool = False  # a byline in parentheses: it closes the item above
     dateline: str | None = None
@@ -52,9 +52,14 @@ class Block:
 
     @property
     def width(self) -> float | None:
-        """The typical length of a visual line in this block (its column width), if it can tell."""
-        inner = self.segment_lengths[1:-1]
-        return statistics.median(inner) if len(inner) >= 2 else None
+        """The length of a full visual line in this block (its column width), if it can tell: the
+        longest line, confirmed by another about as long. (Spaces that are not line breaks only
+        make pieces shorter, so the longest pieces are whole lines.)"""
+        if len(self.segment_lengths) < 2:
+            return None
+        longest = max(self.segment_lengths)
+        full = sum(1 for n in self.segment_lengths if n >= 0.85 * longest)
+        return float(longest) if full >= 2 else None
 
 
 def _paragraphs(raw: RawBlock) -> list[str]:
@@ -94,8 +99,8 @@ def caption_split(block: Block, raw_segments: list[str]) -> tuple[str, str] | No
         return None
     if len(rest) < max(20, 1.5 * len(title)) or not ends_complete(block.text):
         return None
-    widths = [len(s) for s in raw_segments[1:-1]]
-    if len(widths) >= 2 and len(title) > 0.75 * statistics.median(widths):
+    widths = sorted(visual_len(s) for s in raw_segments[1:-1])
+    if len(widths) >= 2 and visual_len(title) > 0.75 * widths[len(widths) // 2]:
         return None
     if len(widths) < 2 and len(title) > 12:
         return None
@@ -113,12 +118,47 @@ def _title_text(raw: RawBlock) -> str:
     return out
 
 
+def _stands_alone(line: str, publication: str | None, name_en: str | None) -> bool:
+    """A visual line that is its own block even when the export glued it to its neighbours."""
+    return bool(
+        furniture.read_page_header(line)
+        or furniture.read_masthead(line)
+        or furniture.furniture_reason(line, publication=publication, name_en=name_en) not in (None, "debris")
+        or bylines.parse_byline(line)
+        or PHOTO_LABELS.match(compact(line))
+        or (line.startswith(("——", "—")) and is_title_like(line))
+    )
+
+
+def refine(raw: RawBlock, *, publication: str | None, name_en: str | None) -> list[RawBlock]:
+    """Split the lines of a multi-line block that stand alone (a byline under a headline, a date
+    under a nameplate, a subtitle under its headline) into blocks of their own."""
+    if len(raw.lines) == 1:
+        return [raw]
+    out: list[RawBlock] = []
+    lines: list[str] = []
+    indents: list[bool] = []
+    start = raw.line_number
+    for offset, (line, indent) in enumerate(zip(raw.lines, raw.indented, strict=True)):
+        if _stands_alone(line, publication, name_en):
+            if lines:
+                out.append(RawBlock(tuple(lines), start, tuple(indents)))
+            out.append(RawBlock((line,), raw.line_number + offset, (indent,)))
+            lines, indents, start = [], [], raw.line_number + offset + 1
+            continue
+        lines.append(line)
+        indents.append(indent)
+    if lines:
+        out.append(RawBlock(tuple(lines), start, tuple(indents)))
+    return out
+
+
 def classify(raw: RawBlock, *, publication: str | None, name_en: str | None) -> Block:
     segments = [clean_chars(s) for s in raw.segments]
     segments = [s for s in segments if s]
     whole = " ".join(segments)
     c = compact(whole)
-    lengths = tuple(len(s) for s in segments)
+    lengths = tuple(visual_len(s) for s in segments)
     block = Block(
         kind="body", text="\n".join(_paragraphs(raw)), line=raw.line_number, segment_lengths=lengths
     )

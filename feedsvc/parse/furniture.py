@@ -33,7 +33,9 @@ _WEEKDAY_RE = re.compile(r"(?:星期|周)[一二三四五六日天]")
 _PAGE_HEADER_RE = re.compile(
     r"(?:^|[\s|｜])第?\s*(?P<label>[A-Z]?\s*\d{1,3})\s*版\s*[:：|｜]?\s*(?P<section>[\u4e00-\u9fff·]{2,8})?"
 )
-_JUMP_RE = re.compile(r"[（(]?\s*(?:下转|上接|紧转|转|接|续)\s*第?\s*[A-Z]?\d{1,3}\s*版\s*[)）]?")
+_JUMP_RE = re.compile(
+    r"[（(]?\s*(?:下转|上接|紧转|转|接|续)\s*第?\s*(?:[A-Z]?\d{1,3}|[一二三四五六七八九十]{1,3})\s*版\s*[)）]?"
+)
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _PHONE_RE = re.compile(r"(?<!\d)(?:\d{3,4}[-—\s]?)?\d{7,8}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)")
 _URL_RE = re.compile(r"https?://|www\.", re.IGNORECASE)
@@ -48,6 +50,8 @@ _COUNTDOWN_RE = re.compile(r"倒计时\s*\d+\s*天|(?:距|离).{1,24}(?:还有|�
 _CN_SERIAL_RE = re.compile(r"CN\s*\d{2}\s*-\s*\d{4}")
 _LATIN_NAMEPLATE = re.compile(r"^[A-Z][A-Z'’&.\-]*(?:\s+[A-Z][A-Z'’&.\-]*)+$")
 _SENTENCE = re.compile(r"[。，,；;！？!?]")
+# A newspaper's nameplate: 人民日报, 钱塘新区报, 北京青年报, 南方周末 …
+NAMEPLATE_RE = re.compile(r"[\u4e00-\u9fff]{1,8}(?:日报|晚报|时报|早报|商报|报|周刊|周末|新闻)")
 
 
 def chinese_number(text: str) -> int | None:
@@ -102,7 +106,7 @@ def read_masthead(text: str) -> Masthead | None:
     count = _PAGE_COUNT_RE.search(text)
     lunar = _LUNAR_RE.search(text)
     date = _date(text)
-    rest = _DATE_RE.sub("", text)
+    rest = NAMEPLATE_RE.sub("", _DATE_RE.sub("", text), count=1)
     date_only = date is not None and not re.sub(r"[\s\u3000]|星期.|周.|" + _PAGE_HEADER_RE.pattern, "", rest)
     if not (issue or count or lunar or date_only):
         return None
@@ -150,6 +154,8 @@ def furniture_reason(text: str, *, publication: str | None = None, name_en: str 
     if name_en and text.strip().upper() == name_en.strip().upper():
         return "nameplate"
     if _LATIN_NAMEPLATE.match(text.strip()) and len(text) <= 60:
+        return "nameplate"
+    if len(compact) <= 8 and NAMEPLATE_RE.fullmatch(compact):
         return "nameplate"
     if re.fullmatch(r"[\d\s\-—()（）+]{7,}", text.strip()):
         return "phone"

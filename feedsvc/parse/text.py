@@ -93,6 +93,11 @@ def is_cjk(ch: str) -> bool:
     )
 
 
+def visual_len(text: str) -> float:
+    """Printed width in ems: CJK characters are full width, ASCII half."""
+    return sum(0.5 if ord(ch) < 0x2E80 and ch not in "—…“”‘’·" else 1.0 for ch in text)
+
+
 def is_punct(ch: str) -> bool:
     return unicodedata.category(ch)[0] in "PS"
 
