@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import socket
 import sys
 import threading
@@ -209,22 +210,6 @@ def _server(root: Path, settings: Settings) -> uvicorn.Server:
     return uvicorn.Server(config)
 
 
-def serve(root: Path, settings: Settings, host: str | None = None, port: int | None = None) -> None:
-    """Serve `root` in the foreground until SIGINT/SIGTERM. Defaults: `serve.host`, `serve.port`.
-
-    Raises `FeedsvcError` if the address cannot be bound.
-    """
-    host = settings.serve.host if host is None else host
-    port = settings.serve.port if port is None else port
-    sock = _bind(host, port)
-    server = _server(root, settings)
-    log.info("serving %s on http://%s:%d/", root, host, sock.getsockname()[1])
-    try:
-        server.run(sockets=[sock])
-    finally:
-        sock.close()
-
-
 class ServerHandle:
     """A server running in a background thread; `stop()` shuts it down cleanly."""
 
@@ -301,6 +286,33 @@ def start_in_thread(
     handle = ServerHandle(server, thread, sock)
     log.info("serving %s on %s", root, handle.url)
     return handle
+
+
+def serve(root: Path, settings: Settings, host: str | None = None, port: int | None = None) -> None:
+    """Serve `root` in the foreground until SIGINT or SIGTERM, then stop cleanly and return.
+
+    Defaults: `serve.host`, `serve.port`. Runs the server in a thread (`start_in_thread`) and
+    owns the signals itself, so it returns normally after a signal (uvicorn's own handling would
+    re-raise the signal and end the process). Main thread only. Raises `FeedsvcError` if the
+    address cannot be bound or the server dies.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        raise RuntimeError("serve() installs signal handlers: call it from the main thread")
+    stopping = threading.Event()
+
+    def on_signal(signum: int, frame: types.FrameType | None) -> None:
+        log.info("%s received, stopping the HTTP server", signal.Signals(signum).name)
+        stopping.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with start_in_thread(root, settings, host, port) as handle:
+            while not stopping.wait(0.5):
+                if not handle.running:
+                    raise FeedsvcError("HTTP server stopped unexpectedly")
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from feedsvc.errors import ConfigError
-from feedsvc.serve import NGINX_TEMPLATE, render_nginx_site
+from feedsvc.serve import NGINX_TEMPLATE, main, render_nginx_site
 
 NGINX = Path("/usr/sbin/nginx")
 HUB = "https://hub.example/"
@@ -285,3 +285,30 @@ def test_render_refuses_what_nginx_would_misread(tmp_path: Path) -> None:
     assert f'root "{tmp_path}";' in text
     two = render("https://example.com/", ["https://a.example/", "https://b.example/"])
     assert 'rel=\\"self\\", <https://a.example/>; rel=\\"hub\\", <https://b.example/>; rel=\\"hub\\"";' in two
+
+
+def test_nginx_site_command_fills_from_the_settings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "feedsvc.toml"
+    config.write_text(
+        '[paper]\nname = "钱塘新区报"\ntag_authority = "paper.example,2023"\n'
+        'base_url = "https://feeds.paper.example/"\n'
+        '[paths]\noutput = "out"\n'
+        '[feeds]\nhubs = ["https://hub.example/"]\n',
+        encoding="utf-8",
+    )
+    assert (
+        main(["nginx-site", "--config", str(config), "--listen", "8080", "--root", str(tmp_path / "out")])
+        == 0
+    )
+    text = capsys.readouterr().out
+    assert "listen 8080;" in text
+    assert "server_name feeds.paper.example;" in text
+    assert f'root "{tmp_path / "out"}";' in text
+    assert (
+        '"<https://feeds.paper.example$uri>; rel=\\"self\\", <https://hub.example/>; rel=\\"hub\\"";' in text
+    )
+
+    assert main(["nginx-site", "--config", str(tmp_path / "missing.toml")]) == 1
+    assert "configuration file not found" in capsys.readouterr().err

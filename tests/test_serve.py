@@ -6,7 +6,11 @@ import gzip
 import http.client
 import json
 import os
+import signal
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -309,3 +313,46 @@ def test_busy_port_is_a_clear_error(root: Path) -> None:
         port = taken.getsockname()[1]
         with pytest.raises(FeedsvcError, match=f"cannot listen on 127.0.0.1:{port}"):
             start_in_thread(root, make_settings(), host="127.0.0.1", port=port)
+
+
+SERVE_SCRIPT = """
+import logging, sys
+from pathlib import Path
+from feedsvc.config import FeedSettings, PaperSettings, Settings
+from feedsvc.serve import serve
+logging.basicConfig(level=logging.INFO)
+settings = Settings(
+    paper=PaperSettings(name="x", tag_authority="paper.example,2023", base_url="https://paper.example/"),
+    feeds=FeedSettings(hubs=()),
+)
+serve(Path(sys.argv[1]), settings, "127.0.0.1", int(sys.argv[2]))
+"""
+
+
+def test_serve_in_the_foreground_stops_on_sigterm(root: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVE_SCRIPT, str(root), str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 10.0
+        while True:
+            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/feed.atom", timeout=1.0)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "server did not come up"
+                time.sleep(0.05)
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/atom+xml; charset=utf-8"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=5)
