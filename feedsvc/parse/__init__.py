@@ -13,9 +13,9 @@ from feedsvc.models import Issue, Item, Page, PageNumberSource, SectionSource
 from feedsvc.parse.assemble import Draft, assemble
 from feedsvc.parse.blocks import Block, classify, refine
 from feedsvc.parse.bylines import DATELINE_RE
-from feedsvc.parse.furniture import Masthead
+from feedsvc.parse.furniture import Masthead, PageHeader
 from feedsvc.parse.hints import ParseHints, from_name
-from feedsvc.parse.text import compact, decode, split_blocks, split_pages
+from feedsvc.parse.text import decode, split_blocks, split_pages
 
 __all__ = ["ParseHints", "decode", "derive_title", "from_name", "parse", "parse_bytes"]
 
@@ -151,11 +151,9 @@ def _dropped_meta(blocks: list[Block]) -> list[str]:
 
 
 def _page_number(
-    header: object, masthead: Masthead | None, hints: ParseHints, previous: int | None
+    header: PageHeader | None, masthead: Masthead | None, hints: ParseHints, previous: int | None
 ) -> tuple[int, PageNumberSource, str | None]:
-    from feedsvc.parse.furniture import PageHeader
-
-    if isinstance(header, PageHeader):
+    if header is not None:
         return header.number, "header", header.label
     if masthead is not None:
         return 1, "masthead", "1"
@@ -166,10 +164,8 @@ def _page_number(
     return 1, "default", None
 
 
-def _section(header: object, hints: ParseHints, number: int) -> tuple[str | None, SectionSource]:
-    from feedsvc.parse.furniture import PageHeader
-
-    if isinstance(header, PageHeader) and header.section:
+def _section(header: PageHeader | None, hints: ParseHints, number: int) -> tuple[str | None, SectionSource]:
+    if header is not None and header.section:
         return header.section, "header"
     if hints.section and number == hints.page:
         return hints.section, "hint"
@@ -184,5 +180,3 @@ def parse_bytes(data: bytes, *, source: str, hints: ParseHints | None = None) ->
     hints = (hints or ParseHints()).model_copy(update={k: v for k, v in named.items() if v is not None})
     return parse(decode(data, source), source=source, hints=hints)
 
-
-_ = compact

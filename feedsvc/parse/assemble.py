@@ -101,6 +101,12 @@ class _Assembler:
         self.current = draft
         return draft
 
+    def _awaiting(self) -> Draft | None:
+        """The earliest recent item that has its headings but no text yet (side-by-side articles
+        whose headings the exporter emitted before their bodies)."""
+        waiting = [d for d in self.out.drafts[-_LOOKBACK:] if not d.paragraphs and not d.sealed]
+        return waiting[0] if waiting else None
+
     def _continuation_target(self, block: Block) -> Draft | None:
         """The item a body block continues. A block follows the item left mid-sentence; when the
         exporter interleaved two columns, the column width tells which of the open items it is."""
@@ -114,6 +120,9 @@ class _Assembler:
             return min(pool, key=lambda d: abs((d.last_width or width) - width) if block.width else 0.0)
         if dangling:
             return dangling[0]
+        awaiting = self._awaiting()
+        if awaiting is not None:
+            return awaiting
         if current is not None and current.last_width is not None:
             # A line longer than the current column cannot be in it; a full line of another
             # column's width belongs to that column.
@@ -172,7 +181,7 @@ class _Assembler:
             self._byline(i, block)
             return i + 1
         if kind == "dateline":
-            draft = self.current
+            draft = self._awaiting() or self.current
             if draft is None or draft.paragraphs or draft.sealed:
                 draft = self._new(i)
                 self.out.warnings.append(f"page {self.page}: headline lost before line {block.line}")

@@ -53,6 +53,48 @@ _ROLE_PREFIXES = ("本报", "本刊", "本台", "新华社", "中新社")
 _PEN_ROLES = {"评论员", "特约评论员", "首席评论员"}  # a role that is its own name: □本报评论员
 _PREFIX_CREDITS = ("文/图", "图/文", "文图", "图文", "文/", "图/", "摄/")
 _SUFFIX_CREDITS = ("摄影报道", "摄影", "摄", "报道", "供图", "制图", "绘")
+# Common Chinese surnames: an unmarked line (no ■, no parentheses) is a byline only if its names
+# start with one, so that 记者节快乐 is not read as 记者 节快乐.
+_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任"
+    "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫"
+    "孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌"
+    "毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦"
+    "褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘"
+    "池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆"
+    "朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭"
+    "况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
+    "竺钮郦贝蔚阳凤鞠訾逄晏瞿靖谯晋糜怀充"
+)
+_COMPOUND_SURNAMES = (
+    "欧阳",
+    "司马",
+    "上官",
+    "诸葛",
+    "东方",
+    "皇甫",
+    "尉迟",
+    "公孙",
+    "慕容",
+    "令狐",
+    "长孙",
+    "宇文",
+    "司徒",
+    "夏侯",
+    "端木",
+    "轩辕",
+    "呼延",
+    "南宫",
+    "独孤",
+    "西门",
+    "百里",
+)
+
+
+def has_surname(name: str) -> bool:
+    return name[:1] in _SURNAMES or name.startswith(_COMPOUND_SURNAMES) or "·" in name
+
+
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf·•]")
 _SEPARATORS = " \u3000、,，;；/"
 
@@ -108,8 +150,10 @@ def _name_ok(name: str) -> bool:
 def parse_byline(text: str) -> tuple[Contributor, ...] | None:
     """Contributors if the whole `text` is a byline or credit line, else None."""
     s = _strip_markers(text)
+    marked = s != text.strip()
     if s[:1] in "（(" and s[-1:] in "）)":
         s = s[1:-1].strip()
+        marked = True
     if not s or len(s) > 80:
         return None
     s = s.replace("／", "/").replace("：", " ").replace(":", " ")
@@ -150,7 +194,10 @@ def parse_byline(text: str) -> tuple[Contributor, ...] | None:
         else:
             tokens.append(("name", word))
         i = j
-    return _assemble(tokens)
+    people = _assemble(tokens)
+    if people and not marked and not all(has_surname(p.name) or p.role in _PEN_ROLES for p in people):
+        return None
+    return people
 
 
 def _assemble(tokens: list[tuple[str, str]]) -> tuple[Contributor, ...] | None:

@@ -6,6 +6,7 @@ A sidecar `<file>.json` beside the submission may give {"date": "YYYY-MM-DD", "p
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Mapping
@@ -35,10 +36,8 @@ def from_name(name: str) -> dict[str, object]:
     found: dict[str, object] = {}
     m = _DATE.search(stem)
     if m:
-        try:
+        with contextlib.suppress(ValueError):
             found["date"] = dt.date(int(m["y"]), int(m["m"]), int(m["d"]))
-        except ValueError:
-            pass
         stem = stem[: m.start()] + stem[m.end() :]
     p = _PAGE.search(stem)
     if p and 0 < int(p["n"]) <= 200:

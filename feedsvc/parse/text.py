@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from feedsvc.errors import ParseError
 
 _CONTROL_OK = {"\n", "\r", "\t", "\f"}
+_BINARY_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13)) + b"\x7f"
 _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u200b\u200e\u200f\u2060\ufeff\x00]")
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
@@ -55,6 +56,10 @@ def decode(data: bytes, source: str = "<bytes>") -> str:
 def _decode_8bit(data: bytes, source: str) -> str:
     if data.count(b"\x00") > max(8, len(data) // 100):
         raise ParseError("binary data, not text (NUL bytes)", source)
+    sample = data[:65536]
+    controls = len(sample) - len(sample.translate(None, _BINARY_BYTES))
+    if controls > max(8, len(sample) // 50):
+        raise ParseError("binary data, not text (control bytes)", source)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
