@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from feedsvc.config import Settings
+from feedsvc.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,15 @@ class Pinger:
         transport: httpx.BaseTransport | None = None,
         start: bool = True,
     ) -> Pinger:
-        """A pinger for `feeds.hubs` with `daemon.ping_timeout` and `daemon.ping_retries`."""
+        """A pinger for `feeds.hubs` with `daemon.ping_timeout` and `daemon.ping_retries`.
+
+        Raises `ConfigError` if a hub is not an absolute http(s) URL.
+        """
+        for hub in settings.feeds.hubs:
+            try:
+                _check_url(hub, "hub")
+            except ValueError as exc:
+                raise ConfigError(f"feeds.hubs: {exc}") from exc
         return cls(
             settings.feeds.hubs,
             timeout=settings.daemon.ping_timeout,
@@ -214,6 +223,8 @@ class Pinger:
             delivered = 0
             unreachable: set[str] = set()
             for key, ping in due:
+                if self._past_deadline():
+                    break  # close() gave up: leave the rest pending
                 if key[0] in unreachable:
                     self._failed(key, ping, None, "hub unreachable")
                     continue
@@ -273,6 +284,10 @@ class Pinger:
             log.info("WebSub ping of %s about %s failed (%s); retry in %.1f s", hub, topic, reason, delay)
 
     # -- worker -------------------------------------------------------------------------------
+
+    def _past_deadline(self) -> bool:
+        with self._cond:
+            return self._deadline is not None and self._clock() >= self._deadline
 
     def _rearm(self, now: float) -> None:
         for ping in self._pending.values():

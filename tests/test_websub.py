@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from feedsvc.config import DaemonSettings, FeedSettings, PaperSettings, Settings
+from feedsvc.errors import ConfigError
 from feedsvc.websub import Pinger
 
 TOPICS = ["https://paper.example/feed.atom", "https://paper.example/sections/yaowen.json"]
@@ -266,6 +267,31 @@ def test_from_settings(hubs: Callable[..., Hub]) -> None:
     pinger.notify(TOPICS[:1])
     assert pinger.deliver_due() == 1
     pinger.close()
+
+
+def test_bad_hub_in_settings_is_a_config_error() -> None:
+    settings = Settings(
+        paper=PaperSettings(name="钱塘新区报", tag_authority="paper.example,2023"),
+        feeds=FeedSettings(hubs=("hub.example",)),
+    )
+    with pytest.raises(ConfigError, match=r"feeds\.hubs"):
+        Pinger.from_settings(settings, start=False)
+
+
+def test_close_stops_at_its_deadline() -> None:
+    clock = FakeClock()
+    calls: list[str] = []
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        calls.append(str(request.url))
+        clock.now += 5.0  # every ping takes 5 s of the clock
+        return httpx.Response(204)
+
+    pinger = Pinger(["https://hub.example/"], transport=httpx.MockTransport(slow), clock=clock, start=False)
+    pinger.notify([f"https://paper.example/sections/{n}.atom" for n in range(10)])
+    assert pinger.close(timeout=12.0) is False
+    assert len(calls) == 3  # at 0, 5 and 10 s; the deadline passed at 12
+    assert len(pinger.pending) == 7
 
 
 def test_notify_after_close_is_ignored(hubs: Callable[..., Hub]) -> None:
