@@ -15,7 +15,7 @@ from feedsvc.parse.blocks import Block, classify, refine
 from feedsvc.parse.bylines import DATELINE_RE
 from feedsvc.parse.furniture import Masthead, PageHeader
 from feedsvc.parse.hints import ParseHints, from_name
-from feedsvc.parse.text import decode, split_blocks, split_pages
+from feedsvc.parse.text import clean_chars, decode, split_blocks, split_pages
 
 __all__ = ["ParseHints", "decode", "derive_title", "from_name", "parse", "parse_bytes"]
 
@@ -88,7 +88,7 @@ def parse(text: str, *, source: str = "<text>", hints: ParseHints | None = None)
     dropped: list[str] = []
     warnings: list[str] = []
     previous: int | None = None
-    for first_line, page_text in split_pages(text):
+    for first_line, page_text in split_pages(clean_chars(text)):
         blocks = [
             classify(piece, publication=hints.publication, name_en=hints.name_en)
             for raw in split_blocks(page_text, first_line)
@@ -179,4 +179,3 @@ def parse_bytes(data: bytes, *, source: str, hints: ParseHints | None = None) ->
     named = from_name(source)
     hints = (hints or ParseHints()).model_copy(update={k: v for k, v in named.items() if v is not None})
     return parse(decode(data, source), source=source, hints=hints)
-

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from feedsvc.models import Contributor
 from feedsvc.parse import bylines, furniture
 from feedsvc.parse.text import (
     RawBlock,
-    clean_chars,
     compact,
     ends_complete,
     join_wrapped,
@@ -24,9 +23,8 @@ BlockKind = Literal["drop", "meta", "header", "byline", "credit", "dateline", "l
 PHOTO_LABELS = re.compile(
     r"^[\[【〖]?(?:图片新闻|图片报道|新闻图片|图片说明|组图|图说|读图|看图|影像|镜头)[\]】〗]?$"
 )
-_PARAGRAPH_BREAK = re.compile(
-    r"(?:(?<=[。！？!?])|(?<=[。！？!?][”’」』\"]))[ \u3000]+(?=[\u4e00-\u9fff“「（(【《\"])"
-)
+# A paragraph starts after sentence-final punctuation (and a closing quote) followed by a space.
+_PARAGRAPH_BREAK = re.compile(r"([。！？!?][”’」』\"]?)[ \u3000]+(?=[\u4e00-\u9fff“「（(【《\"])")
 _TITLE_FORBIDDEN_END = tuple("，,、；;：:")
 _CAPTION_TITLE_PUNCT = re.compile(r"[，,、。；;：:！？!?（()）]")
 
@@ -44,22 +42,23 @@ class Block:
     caption_title: str | None = None  # set when the block is "标题 说明文字……" (a photo caption)
     meta: furniture.Masthead | None = None
     header: furniture.PageHeader | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def paragraphs(self) -> list[str]:
         return [p for p in self.text.split("\n") if p]
 
-    @property
-    def width(self) -> float | None:
-        """The length of a full visual line in this block (its column width), if it can tell: the
-        longest line, confirmed by another about as long. (Spaces that are not line breaks only
-        make pieces shorter, so the longest pieces are whole lines.)"""
-        if len(self.segment_lengths) < 2:
-            return None
-        longest = max(self.segment_lengths)
-        full = sum(1 for n in self.segment_lengths if n >= 0.85 * longest)
-        return float(longest) if full >= 2 else None
+    width: float | None = None  # the printed width of a full line: its column (see _column_width)
+
+
+def _column_width(lengths: tuple[float, ...]) -> float | None:
+    """The length of a full visual line in a block (its column width), if it can tell: the longest
+    line, confirmed by another about as long. (Spaces that are not line breaks only make pieces
+    shorter, so the longest pieces are whole lines.)"""
+    if len(lengths) < 2:
+        return None
+    longest = max(lengths)
+    full = sum(1 for n in lengths if n >= 0.85 * longest)
+    return longest if full >= 2 else None
 
 
 def _paragraphs(raw: RawBlock) -> list[str]:
@@ -73,7 +72,10 @@ def _paragraphs(raw: RawBlock) -> list[str]:
             pieces.append(line)
     out: list[str] = []
     for piece in pieces:
-        out.extend(join_wrapped(p) for p in _PARAGRAPH_BREAK.split(piece) if p.strip())
+        if " " in piece or "\u3000" in piece:
+            out.extend(join_wrapped(p) for p in _PARAGRAPH_BREAK.sub("\\1\n", piece).split("\n") if p.strip())
+        elif piece:
+            out.append(piece)
     return out
 
 
@@ -153,19 +155,42 @@ def refine(raw: RawBlock, *, publication: str | None, name_en: str | None) -> li
     return out
 
 
+# Furniture, headers, labels, bylines and titles are short and hold no sentences.
+_SHORT = 200
+
+
 def classify(raw: RawBlock, *, publication: str | None, name_en: str | None) -> Block:
-    segments = [clean_chars(s) for s in raw.segments]
-    segments = [s for s in segments if s]
+    segments = raw.segments
     whole = " ".join(segments)
-    c = compact(whole)
     lengths = tuple(visual_len(s) for s in segments)
     block = Block(
-        kind="body", text="\n".join(_paragraphs(raw)), line=raw.line_number, segment_lengths=lengths
+        kind="body",
+        text="\n".join(_paragraphs(raw)),
+        line=raw.line_number,
+        segment_lengths=lengths,
+        width=_column_width(lengths),
     )
-    block.text = clean_chars(block.text)
+    sentence = len(whole) > 40 and ("。" in whole or whole.count("，") + whole.count(",") >= 3)
+    if len(whole) <= _SHORT and not sentence and _classify_short(block, raw, whole, publication, name_en):
+        return block
+    line = bylines.parse_dateline(block.text)
+    if line is not None:
+        block.kind, block.dateline, block.people = "dateline", line.text, line.contributors
+        return block
+    split = caption_split(block, segments)
+    if split is not None:
+        block.caption_title = split[0]
+    return block
+
+
+def _classify_short(
+    block: Block, raw: RawBlock, whole: str, publication: str | None, name_en: str | None
+) -> bool:
+    """Classify a short block as furniture, header, label, byline or title; False if it is none."""
+    c = compact(whole)
     if not c:
         block.kind, block.reason = "drop", "blank"
-        return block
+        return True
     header = furniture.read_page_header(whole)
     meta = furniture.read_masthead(whole)
     if meta is not None or header is not None:
@@ -173,30 +198,23 @@ def classify(raw: RawBlock, *, publication: str | None, name_en: str | None) -> 
         block.meta, block.header = meta, header
         if header is not None and meta is None:
             block.meta = furniture.read_masthead_date(whole)
-        return block
+        return True
     reason = furniture.furniture_reason(whole, publication=publication, name_en=name_en)
     if reason is not None:
         block.kind, block.reason = "drop", reason
-        return block
+        return True
     if PHOTO_LABELS.match(c):
         block.kind = "label"
-        return block
+        return True
     people = bylines.parse_byline(whole)
     if people:
         block.people = people
         block.kind = "credit" if bylines.is_credit_line(people) else "byline"
         stripped = whole.lstrip(bylines.MARKERS + " ")
         block.trailing = stripped[:1] in "（(" and not whole.startswith(tuple(bylines.MARKERS))
-        return block
-    line = bylines.parse_dateline(block.text)
-    if line is not None:
-        block.kind, block.dateline, block.people = "dateline", line.text, line.contributors
-        return block
-    if is_title_like(whole):
+        return True
+    if bylines.parse_dateline(block.text) is None and is_title_like(whole):
         block.kind = "title"
-        block.text = join_wrapped(_title_text(raw)) if " " not in _title_text(raw) else _title_text(raw)
-        return block
-    split = caption_split(block, segments)
-    if split is not None:
-        block.caption_title = split[0]
-    return block
+        block.text = _title_text(raw)
+        return True
+    return False

@@ -123,17 +123,16 @@ def _strip_markers(text: str) -> str:
     return _MARKER_RE.sub("", text).strip()
 
 
+_ROLE_AT = re.compile(
+    "(?:" + "|".join(_ROLE_PREFIXES) + ")?(?P<role>" + "|".join(map(re.escape, _ROLES)) + ")"
+)
+_ANY_MARK = re.compile("|".join(map(re.escape, (*_ROLES, *_SUFFIX_CREDITS, *_PREFIX_CREDITS))))
+
+
 def _role_at(text: str, i: int) -> tuple[str, int] | None:
     """A role word starting at i (after an optional 本报): (role, end index)."""
-    j = i
-    for prefix in _ROLE_PREFIXES:
-        if text.startswith(prefix, i):
-            j = i + len(prefix)
-            break
-    for role in _ROLES:
-        if text.startswith(role, j):
-            return role, j + len(role)
-    return None
+    m = _ROLE_AT.match(text, i)
+    return (m["role"], m.end()) if m else None
 
 
 def _word_ends(text: str, i: int) -> bool:
@@ -154,9 +153,9 @@ def parse_byline(text: str) -> tuple[Contributor, ...] | None:
     if s[:1] in "（(" and s[-1:] in "）)":
         s = s[1:-1].strip()
         marked = True
-    if not s or len(s) > 80:
-        return None
     s = s.replace("／", "/").replace("：", " ").replace(":", " ")
+    if not s or len(s) > 80 or not _ANY_MARK.search(s):
+        return None
     tokens: list[tuple[str, str]] = []  # (kind, value): role | credit | name | sep
     i, n = 0, len(s)
     while i < n:
@@ -269,7 +268,9 @@ def parse_dateline(text: str) -> Dateline | None:
 
 def split_trailing_byline(text: str) -> tuple[str, tuple[Contributor, ...]]:
     """`…。（记者 张三 通讯员 李四）` at a paragraph's end: the text without it, and the people."""
-    m = _TRAILING_PAREN.search(text)
+    if not text.endswith((")", "）")):
+        return text, ()
+    m = _TRAILING_PAREN.search(text, max(0, len(text) - 64))
     if not m:
         return text, ()
     people = parse_byline(m.group("byline"))
@@ -286,7 +287,9 @@ _CREDIT_TAIL = re.compile(
 
 def split_credit_tail(text: str) -> tuple[str, tuple[Contributor, ...]]:
     """A photo caption ending in its credit (`… 记者 李舸 摄`): caption text and the photographers."""
-    m = _CREDIT_TAIL.search(text)
+    if "摄" not in text[-8:]:
+        return text, ()
+    m = _CREDIT_TAIL.search(text, max(0, len(text) - 48))
     if not m:
         return text, ()
     people = parse_byline(m.group(0))

@@ -98,6 +98,9 @@ def _date(text: str) -> dt.date | None:
         return None
 
 
+_DATE_LINE_REST = re.compile(r"[\s\u3000]|星期.|周.|" + _PAGE_HEADER_RE.pattern)
+
+
 def read_masthead(text: str) -> Masthead | None:
     """Metadata if `text` is a masthead or dateline of the page (short, no sentence in it)."""
     if len(text) > 120 or "。" in text:
@@ -106,8 +109,9 @@ def read_masthead(text: str) -> Masthead | None:
     count = _PAGE_COUNT_RE.search(text)
     lunar = _LUNAR_RE.search(text)
     date = _date(text)
-    rest = NAMEPLATE_RE.sub("", _DATE_RE.sub("", text), count=1)
-    date_only = date is not None and not re.sub(r"[\s\u3000]|星期.|周.|" + _PAGE_HEADER_RE.pattern, "", rest)
+    date_only = date is not None and not _DATE_LINE_REST.sub(
+        "", NAMEPLATE_RE.sub("", _DATE_RE.sub("", text), count=1)
+    )
     if not (issue or count or lunar or date_only):
         return None
     return Masthead(
@@ -144,12 +148,12 @@ def read_page_header(text: str) -> PageHeader | None:
 
 def furniture_reason(text: str, *, publication: str | None = None, name_en: str | None = None) -> str | None:
     """Why this block is page furniture (to be dropped), or None if it is content."""
-    compact = re.sub(r"\s", "", text)
+    compact = "".join(text.split())
     if not compact:
         return "blank"
     if len(compact) <= 2 and not any(ch in "。！？!?" for ch in compact):
         return "debris"
-    if publication and compact == re.sub(r"\s", "", publication):
+    if publication and compact == "".join(publication.split()):
         return "nameplate"
     if name_en and text.strip().upper() == name_en.strip().upper():
         return "nameplate"
@@ -175,7 +179,10 @@ def furniture_reason(text: str, *, publication: str | None = None, name_en: str 
 
 def strip_jump(text: str) -> tuple[str, bool]:
     """Remove a trailing `（下转第3版）` from a paragraph; True when one was there."""
-    m = _JUMP_RE.search(text)
+    if "版" not in text[-12:]:
+        return text, False
+    tail_start = max(0, len(text) - 16)
+    m = _JUMP_RE.search(text, tail_start)
     if m and not text[m.end() :].strip():
         return text[: m.start()].rstrip(), True
     return text, False

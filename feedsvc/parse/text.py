@@ -18,7 +18,7 @@ _CONTROL_OK = {"\n", "\r", "\t", "\f"}
 _BINARY_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13)) + b"\x7f"
 _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u200b\u200e\u200f\u2060\ufeff\x00]")
-_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 _BLANK_LINE = re.compile(r"\n[ \t\u3000]*\n")
 _INDENT = re.compile(r"^(?:\u3000|[ \t]{2,})")
 
@@ -99,43 +99,43 @@ def is_cjk(ch: str) -> bool:
 
 
 def visual_len(text: str) -> float:
-    """Printed width in ems: CJK characters are full width, ASCII half."""
-    return sum(0.5 if ord(ch) < 0x2E80 and ch not in "—…“”‘’·" else 1.0 for ch in text)
+    """Printed width in ems: CJK characters (three bytes in UTF-8) full width, ASCII half.
+
+    With a ASCII and w wide characters: len = a + w and the UTF-8 length is a + 3w, so the
+    width w + a/2 is (len + utf8_len) / 4, computed in C rather than character by character.
+    """
+    return (len(text) + len(text.encode("utf-8", "surrogatepass"))) / 4
 
 
 def is_punct(ch: str) -> bool:
     return unicodedata.category(ch)[0] in "PS"
 
 
-def _glue(left: str, right: str) -> bool:
-    """True when a space between these two characters is a column wrap, not a word space."""
-    a, b = left[-1], right[0]
-    return (is_cjk(a) or is_cjk(b)) and (is_cjk(a) or is_punct(a)) and (is_cjk(b) or is_punct(b))
+_WIDE = (
+    "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+    "\u2014-\u201f\u2026\u00b7\u2022\U00020000-\U0003134f"
+)
+_PUNCT = "!-/:-@\\[-`{-~\u00a1-\u00bf\u2010-\u2027\u2030-\u205e"
+# A space is a column wrap when it stands between two CJK characters, or between CJK and punctuation.
+# (The literal space comes first so that the regex engine skips quickly from space to space.)
+_WRAP_SPACE = re.compile(f" (?:(?<=[{_WIDE}] )(?=[{_WIDE}{_PUNCT}])|(?<=[{_PUNCT}] )(?=[{_WIDE}]))")
+_ODD_SPACE = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]|  ")
 
 
 def join_wrapped(text: str) -> str:
     """Remove the spaces column wraps left between CJK characters; keep the others (one each)."""
-    parts = _SPACES.sub(" ", text).strip().split(" ")
-    if len(parts) == 1:
-        return parts[0]
-    out = [parts[0]]
-    for part in parts[1:]:
-        if not part:
-            continue
-        if _glue(out[-1], part):
-            out[-1] += part
-        else:
-            out.append(part)
-    return " ".join(out)
+    if _ODD_SPACE.search(text):
+        text = _SPACES.sub(" ", text)
+    return _WRAP_SPACE.sub("", text.strip())
 
 
 def compact(text: str) -> str:
     """Text without any whitespace: for measuring and matching."""
-    return _SPACES.sub("", text).replace("\n", "")
+    return "".join(text.split())
 
 
 def clean_chars(text: str) -> str:
-    """Drop invisible and XML-illegal characters; normalise to NFC."""
+    """Drop invisible and XML-illegal characters (form feeds stay: they split pages); NFC."""
     return unicodedata.normalize("NFC", _XML_ILLEGAL.sub("", _INVISIBLE.sub("", text)))
 
 
@@ -150,7 +150,7 @@ class RawBlock:
     @property
     def segments(self) -> list[str]:
         """The visual lines, also where the exporter joined them with single spaces."""
-        return [seg for line in self.lines for seg in _SPACES.split(line.strip()) if seg]
+        return [seg for line in self.lines for seg in line.split()]
 
 
 def split_pages(text: str) -> list[tuple[int, str]]:
