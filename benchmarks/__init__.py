@@ -1,0 +1,1 @@
+"""Benchmarks and generators for feedsvc at archive scale (see benchmarks/make_archive.py)."""
