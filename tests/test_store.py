@@ -1,0 +1,283 @@
+"""The SQLite store against real files in tmp_path: submissions, apply, ids, slugs, readers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from feedsvc.config import PaperSettings, Settings
+from feedsvc.errors import StoreError
+from feedsvc.models import Contributor, Issue, Item, Page
+from feedsvc.records import PAPER, FeedRef
+from feedsvc.store import DB_NAME, Store
+
+CST = dt.timezone(dt.timedelta(hours=8))
+DAY = dt.date(2023, 6, 26)
+T0 = dt.datetime(2023, 6, 26, 5, 0, tzinfo=CST)  # ingested before the 06:00 edition time
+T1 = dt.datetime(2023, 6, 26, 9, 30, tzinfo=dt.UTC)  # a correction, later, given in UTC
+AUTH = "qiantang.feedsvc.example,2023"
+
+
+def settings(**slugs: str) -> Settings:
+    return Settings(
+        paper=PaperSettings(name="钱塘新区报", tag_authority=AUTH), sections={1: "要闻"}, slugs=slugs
+    )
+
+
+def item(headline: str, body: str, *people: tuple[str | None, str], credit: str | None = None) -> Item:
+    paragraphs = tuple(f"{body}第{n}段，内容各不相同，{headline}的报道继续展开。" for n in range(1, 4))
+    return Item(
+        headline=headline,
+        title=headline,
+        contributors=tuple(Contributor(role=r, name=n, credit=credit) for r, n in people),
+        paragraphs=paragraphs,
+    )
+
+
+A = item("钱塘江大桥迎来百岁生日", "大桥建成于一九三七年", ("记者", "董笑瑜"))
+B = item("新区十所学校秋季开学", "新学期新区新增学位五千个", ("通讯员", "张三"))
+C = item("夏季用电负荷创新高", "电网负荷连续三天刷新纪录", ("记者", "章三"), ("记者", "董笑瑜"))
+D = item("社区食堂开进老小区", "老人吃饭有了好去处")
+
+
+def issue(*pages: Page, day: dt.date | None = DAY) -> Issue:
+    return Issue(publication="钱塘新区报", date=day, issue_number=1234, pages=pages)
+
+
+def page(number: int, *items: Item, section: str | None = None) -> Page:
+    return Page(
+        number=number,
+        number_from="header",
+        section=section,
+        section_from="header" if section else "none",
+        items=items,
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(tmp_path / "var") as s:
+        yield s
+
+
+def ingest(store: Store, iss: Issue, name: str, now: dt.datetime = T0, **slugs: str) -> tuple:  # type: ignore[type-arg]
+    sub = store.add_submission(name, name.encode() + iss.model_dump_json().encode(), now)
+    return store.apply(iss, submission_id=sub.id, settings=settings(**slugs), now=now)
+
+
+def test_add_submission_keeps_bytes_once(store: Store) -> None:
+    first = store.add_submission("p1.txt", "第一版".encode(), T0)
+    again = store.add_submission("p1-copy.txt", "第一版".encode(), T1)
+    other = store.add_submission("p2.txt", "第二版".encode(), T1)
+    assert not first.duplicate and again.duplicate and not other.duplicate
+    assert again.id == first.id and again.name == "p1.txt" and again.received == T0
+    assert first.status == "received" and first.size == len("第一版".encode())
+    assert store.submission_count() == 2
+    assert [(s.name, data) for s, data in store.originals()] == [
+        ("p1.txt", "第一版".encode()),
+        ("p2.txt", "第二版".encode()),
+    ]
+
+
+def test_apply_twice_changes_nothing(store: Store, tmp_path: Path) -> None:
+    iss = issue(page(1, A, B, section="要闻"), page(2, C, D))
+    changes = ingest(store, iss, "a.txt")
+    assert len(changes) == 4 and all(c.before is None and c.after for c in changes)
+    db = tmp_path / "var" / DB_NAME
+    assert ingest(store, iss, "a.txt", now=T1) == ()
+    assert ingest(store, iss, "b.txt", now=T1) == ()  # same parse from other bytes
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("SELECT COUNT(*) FROM items").fetchone() == (4,)
+
+
+def test_ids_dates_paths(store: Store) -> None:
+    changes = ingest(store, issue(page(1, A, B, section="要闻")), "a.txt")
+    first = changes[0].after
+    assert first is not None
+    assert first.id == f"tag:{AUTH}:2023-06-26/p1/1"
+    assert first.path == "articles/2023/06/26/p1-01.html"
+    assert first.published == dt.datetime(2023, 6, 26, 6, 0, tzinfo=CST)
+    assert first.published.isoformat() == "2023-06-26T06:00:00+08:00"
+    assert first.updated == first.published  # ingested at 05:00, before the edition time
+    assert (first.section, first.section_slug) == ("要闻", "yao-wen")
+    assert [p.slug for p in first.contributors] == ["dong-xiaoyu"]
+
+
+def test_corrected_page_keeps_matched_ids(store: Store) -> None:
+    ingest(store, issue(page(1, A, B, C, section="要闻")), "a.txt")
+    old = {e.headline: e for e in store.issue_entries(DAY)}
+    edited_b = B.model_copy(update={"paragraphs": (*B.paragraphs[:2], B.paragraphs[2] + "（更正）")})
+    changes = ingest(store, issue(page(1, D, A, edited_b, section="要闻")), "a-fixed.txt", now=T1)
+
+    added = [c.after for c in changes if c.before is None]
+    retracted = [c.before for c in changes if c.after is None]
+    edited = {c.after.headline: c for c in changes if c.before and c.after}
+    assert retracted == [old[C.headline]]
+    assert set(edited) == {A.headline, B.headline}  # A only moved: a change, same `updated`
+    assert edited[A.headline].after.updated == edited[A.headline].before.updated  # type: ignore[union-attr]
+    assert edited[B.headline].after.updated == T1  # type: ignore[union-attr]
+    assert len(added) == 1 and added[0] is not None and added[0].headline == D.headline
+    assert added[0].id == f"tag:{AUTH}:2023-06-26/p1/4"  # positions 1..3 were minted before
+    assert added[0].path == "articles/2023/06/26/p1-04.html" and added[0].position == 1
+    assert added[0].updated == T1
+    assert len(changes) == 4
+
+    now = {e.headline: e for e in store.issue_entries(DAY)}
+    assert set(now) == {A.headline, B.headline, D.headline}
+    assert now[A.headline].id == old[A.headline].id and now[B.headline].id == old[B.headline].id
+    assert now[B.headline].updated == T1 and now[B.headline].updated.utcoffset() == dt.timedelta(hours=8)
+    assert now[A.headline].updated == old[A.headline].updated  # moved, not edited
+    assert (now[A.headline].position, now[A.headline].path) == (2, old[A.headline].path)
+    assert [e.headline for e in store.issue_entries(DAY)] == [D.headline, A.headline, B.headline]
+    assert store.count(FeedRef(kind="contributor", slug="zhang-san-2")) == 0  # 章三 only wrote C
+
+
+def test_retracted_item_comes_back_with_its_id(store: Store) -> None:
+    ingest(store, issue(page(1, A, B)), "a.txt")
+    b_id = store.issue_entries(DAY)[1].id
+    ingest(store, issue(page(1, A)), "b.txt", now=T1)
+    assert store.entries_by_id([b_id]) == []
+    changes = ingest(store, issue(page(1, A, B)), "c.txt", now=T1)
+    assert [(c.before, c.after.id if c.after else None) for c in changes] == [(None, b_id)]
+
+
+def test_homophones_get_their_own_slugs(store: Store) -> None:
+    ingest(store, issue(page(1, B, C)), "a.txt")
+    refs = {p.name: p.slug for e in store.issue_entries(DAY) for p in e.contributors}
+    assert refs == {"张三": "zhang-san", "章三": "zhang-san-2", "董笑瑜": "dong-xiaoyu"}
+    assert store.count(FeedRef(kind="contributor", slug="zhang-san")) == 1
+    assert store.count(FeedRef(kind="contributor", slug="zhang-san-2")) == 1
+
+
+def test_slugs_are_stable_across_runs(tmp_path: Path) -> None:
+    for folder in ("one", "two"):
+        with Store.open(tmp_path / folder) as s:
+            ingest(s, issue(page(1, C)), "c.txt")  # 章三 first: the plain slug is theirs
+            ingest(s, issue(page(1, B), day=dt.date(2023, 6, 27)), "b.txt")
+            slugs = [p.slug for e in s.all_entries() for p in e.contributors]
+            assert slugs == ["zhang-san-2", "zhang-san", "dong-xiaoyu"]
+
+
+def test_slug_override_from_config(store: Store) -> None:
+    changes = ingest(store, issue(page(1, A, section="要闻")), "a.txt", 要闻="yaowen", 董笑瑜="dxy")
+    entry = changes[0].after
+    assert entry is not None and entry.section_slug == "yaowen" and entry.contributors[0].slug == "dxy"
+    assert {e.ref for e in store.feed_infos()} == {
+        PAPER,
+        FeedRef(kind="section", slug="yaowen"),
+        FeedRef(kind="contributor", slug="dxy"),
+    }
+
+
+def test_slug_override_cannot_take_anothers_slug(store: Store) -> None:
+    ingest(store, issue(page(1, B)), "b.txt")
+    with pytest.raises(StoreError, match="zhang-san"):
+        ingest(store, issue(page(2, C)), "c.txt", 章三="zhang-san")
+
+
+def test_section_from_config_when_page_has_none(store: Store) -> None:
+    entry = ingest(store, issue(page(1, A), page(3, B)), "a.txt")[0].after
+    assert entry is not None and (entry.section, entry.section_slug) == ("要闻", "yao-wen")
+    assert store.issue_entries(DAY)[1].section is None
+
+
+def test_feed_infos_and_counts(store: Store) -> None:
+    ingest(store, issue(page(1, A, B, section="要闻"), page(2, C, D, section="综合")), "a.txt")
+    infos = {(i.ref.kind, i.ref.slug): (i.name, i.entry_count) for i in store.feed_infos()}
+    assert infos == {
+        ("paper", ""): ("", 4),
+        ("section", "yao-wen"): ("要闻", 2),
+        ("section", "zong-he"): ("综合", 2),
+        ("contributor", "dong-xiaoyu"): ("记者 董笑瑜", 2),
+        ("contributor", "zhang-san"): ("通讯员 张三", 1),
+        ("contributor", "zhang-san-2"): ("记者 章三", 1),
+    }
+    assert [i.ref.sort_key for i in store.feed_infos()] == sorted(i.ref.sort_key for i in store.feed_infos())
+    assert store.count(PAPER) == 4 and store.count(FeedRef(kind="section", slug="nope")) == 0
+    assert store.entries(FeedRef(kind="contributor", slug="nope")) == []
+
+
+def test_latest_role_names_the_feed(store: Store) -> None:
+    ingest(store, issue(page(1, item("旧闻", "旧", ("首席记者", "董笑瑜")))), "old.txt")
+    ingest(store, issue(page(1, A), day=dt.date(2023, 6, 20)), "older.txt")  # older issue: not latest
+    names = {i.ref.slug: i.name for i in store.feed_infos()}
+    assert names["dong-xiaoyu"] == "首席记者 董笑瑜"
+
+
+def test_entries_order_and_paging(store: Store) -> None:
+    ingest(store, issue(page(2, C, D), page(1, A, B, section="要闻")), "a.txt")
+    ingest(store, issue(page(1, item("次日头条", "次日")), day=dt.date(2023, 6, 27)), "b.txt")
+    got = [(e.issue_date.day, e.page, e.position) for e in store.entries(PAPER)]
+    assert got == [(27, 1, 1), (26, 1, 1), (26, 1, 2), (26, 2, 1), (26, 2, 2)]
+    assert store.entries(PAPER, limit=2, offset=1) == store.entries(PAPER)[1:3]
+    assert list(store.all_entries()) == store.entries(PAPER)
+    assert [e.headline for e in store.entries(FeedRef(kind="contributor", slug="dong-xiaoyu"))] == [
+        A.headline,
+        C.headline,
+    ]
+    assert store.latest_issue_date() == dt.date(2023, 6, 27)
+    ids = [e.id for e in store.entries(PAPER)]
+    assert [e.id for e in store.entries_by_id([ids[3], "tag:nope", ids[0]])] == [ids[3], ids[0]]
+
+
+def test_ids_survive_reopening(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as s:
+        ingest(s, issue(page(1, A, B)), "a.txt")
+        before = s.issue_entries(DAY)
+    with Store.open(tmp_path) as s:
+        assert s.issue_entries(DAY) == before
+        assert ingest(s, issue(page(1, A, B)), "a.txt") == ()
+        ingest(s, issue(page(1, B, A)), "swapped.txt", now=T1)
+        assert {e.id for e in s.issue_entries(DAY)} == {e.id for e in before}
+
+
+def test_same_applies_give_same_entries(tmp_path: Path) -> None:
+    runs = []
+    for folder in ("x", "y"):
+        with Store.open(tmp_path / folder) as s:
+            ingest(s, issue(page(1, A, B, C)), "a.txt")
+            ingest(s, issue(page(1, D, C, A)), "b.txt", now=T1)
+            runs.append(list(s.all_entries()))
+    assert runs[0] == runs[1] and len(runs[0]) == 3
+
+
+def test_issue_without_date_is_refused(store: Store) -> None:
+    sub = store.add_submission("nodate.txt", b"x", T0)
+    with pytest.raises(StoreError, match=r"nodate\.txt: .*issue date"):
+        store.apply(issue(page(1, A), day=None), submission_id=sub.id, settings=settings(), now=T0)
+
+
+def test_naive_now_is_a_bug(store: Store) -> None:
+    sub = store.add_submission("a.txt", b"x", T0)
+    with pytest.raises(ValueError, match="aware"):
+        store.apply(issue(page(1, A)), submission_id=sub.id, settings=settings(), now=dt.datetime(2023, 1, 1))  # noqa: DTZ001
+
+
+def test_failed_apply_leaves_nothing(store: Store) -> None:
+    ingest(store, issue(page(1, B)), "b.txt")
+    with pytest.raises(StoreError):
+        ingest(store, issue(page(2, A), page(3, C)), "c.txt", 章三="zhang-san")
+    assert [e.headline for e in store.all_entries()] == [B.headline]
+
+
+@pytest.mark.parametrize("junk", [b"this is not a database" * 300, b"SQLite format 3\x00" + b"\xff" * 4000])
+def test_corrupt_db_is_a_store_error(tmp_path: Path, junk: bytes) -> None:
+    (tmp_path / DB_NAME).write_bytes(junk)
+    with pytest.raises(StoreError, match=DB_NAME):
+        Store.open(tmp_path)
+
+
+def test_foreign_sqlite_db_is_refused(tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / DB_NAME) as raw:
+        raw.execute("CREATE TABLE something (x)")
+    with pytest.raises(StoreError, match="not a feedsvc store"):
+        Store.open(tmp_path)
+
+
+def test_wal_mode(store: Store, tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / "var" / DB_NAME) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
