@@ -1,8 +1,17 @@
-"""The `feedsvc` command: a few lines around a library call per subcommand."""
+"""The `feedsvc` command: a few lines around a library call per subcommand.
+
+feedsvc parse FILE [--format text|json]   preview how a submission parses
+feedsvc ingest FILE...                    parse, store, rewrite the affected feeds
+feedsvc regenerate [--reparse]            rewrite every output from the store
+feedsvc run [--serve]                     the daemon: watch the inbox, publish, ping hubs
+feedsvc serve                             serve the output folder over HTTP
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -13,34 +22,118 @@ from feedsvc.errors import FeedsvcError, ParseError
 Command = Callable[[argparse.Namespace, Settings], int]
 
 
+def _now(settings: Settings) -> dt.datetime:
+    """The one place the one-shot commands read the clock."""
+    return dt.datetime.now(settings.paper.tz)
+
+
+def _progress(label: str) -> Callable[[int], None] | None:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(n: int) -> None:
+        if n % 50 == 0:
+            print(f"\r{label}: {n} files built…", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
 def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
     from feedsvc import preview
-    from feedsvc.parse import parse_bytes
-    from feedsvc.pipeline import hints_for
+    from feedsvc.parse import hints_from_settings, parse_bytes
 
     path: Path = args.file
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ParseError(f"cannot read: {exc.strerror}", str(path)) from exc
-    issue = parse_bytes(data, source=path.name, hints=hints_for(settings, path))
+    issue = parse_bytes(data, source=path.name, hints=hints_from_settings(settings))
     print(preview.as_json(issue) if args.format == "json" else preview.as_text(issue))
     return 0
 
 
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from feedsvc import pipeline
+
+    status = 0
+    for path in args.files:
+        try:
+            report = pipeline.ingest_file(settings, path, _now(settings), progress=_progress(path.name))
+        except ParseError as exc:
+            print(f"feedsvc: {exc}", file=sys.stderr)
+            status = 2
+            continue
+        print(report.summary())
+        for written in report.changed_feeds:
+            print(f"  {written}")
+    return status
+
+
+def cmd_regenerate(args: argparse.Namespace, settings: Settings) -> int:
+    from feedsvc import pipeline
+
+    report = pipeline.regenerate(
+        settings, _now(settings), reparse=args.reparse, progress=_progress("regenerate")
+    )
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(report.summary())
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from feedsvc.daemon import Daemon
+
+    daemon = Daemon(settings, clock=lambda: _now(settings), serve=args.serve, host=args.host, port=args.port)
+    return daemon.run()
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from feedsvc.serve import serve
+
+    settings.paths.output.mkdir(parents=True, exist_ok=True)
+    serve(settings.paths.output, settings, args.host, args.port)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="feedsvc", description=__doc__)
-    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="settings file (TOML)")
+    parser = argparse.ArgumentParser(
+        prog="feedsvc", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument(
+        "--config", type=Path, default=DEFAULT_CONFIG, help="settings file (default: %(default)s)"
+    )
+    parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     sub = parser.add_subparsers(dest="command", required=True)
+
     p = sub.add_parser("parse", help="preview how a submission parses")
     p.add_argument("file", type=Path)
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_parse)
+
+    p = sub.add_parser("ingest", help="parse, store and publish submissions")
+    p.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("regenerate", help="rewrite every output from the store")
+    p.add_argument(
+        "--reparse", action="store_true", help="parse every stored original again first (ids kept)"
+    )
+    p.set_defaults(func=cmd_regenerate)
+
+    for name, func, text in (("run", cmd_run, "the daemon"), ("serve", cmd_serve, "serve the output folder")):
+        p = sub.add_parser(name, help=text)
+        if name == "run":
+            p.add_argument("--serve", action="store_true", help="also serve the output folder over HTTP")
+        p.add_argument("--host", default=None, help="address to serve on (default: serve.host)")
+        p.add_argument("--port", type=int, default=None, help="port to serve on (default: serve.port)")
+        p.set_defaults(func=func)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = load_settings(args.config)
         func: Command = args.func

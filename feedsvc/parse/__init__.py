@@ -14,10 +14,10 @@ from feedsvc.parse.assemble import Draft, assemble
 from feedsvc.parse.blocks import Block, classify, refine
 from feedsvc.parse.bylines import DATELINE_RE
 from feedsvc.parse.furniture import Masthead, PageHeader
-from feedsvc.parse.hints import ParseHints, from_name
+from feedsvc.parse.hints import ParseHints, from_name, hints_from_settings
 from feedsvc.parse.text import clean_chars, decode, split_blocks, split_pages
 
-__all__ = ["ParseHints", "decode", "derive_title", "from_name", "parse", "parse_bytes"]
+__all__ = ["ParseHints", "decode", "derive_title", "from_name", "hints_from_settings", "parse", "parse_bytes"]
 
 TITLE_MAX = 30
 _CLAUSE_END = re.compile(r"[，,；;：:]")

@@ -8,6 +8,7 @@ neighbouring column) in between. Photo credit lines go to the photo they credit,
 
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import dataclass, field
 
@@ -16,7 +17,10 @@ from feedsvc.parse import bylines, furniture
 from feedsvc.parse.blocks import Block
 from feedsvc.parse.text import ends_complete, join_wrapped, starts_continuation
 
-_LOOKBACK = 3  # how many items back a continuation may reach across interleaved blocks
+_LOOKBACK = 3
+_CLAUSE_MARK = re.compile(
+    r"[，,、；;]"
+)  # how many items back a continuation may reach across interleaved blocks
 _SKIP = ("drop", "meta", "header")
 
 
@@ -123,12 +127,14 @@ class _Assembler:
         awaiting = self._awaiting()
         if awaiting is not None:
             return awaiting
-        if current is not None and current.last_width is not None:
-            # A line longer than the current column cannot be in it; a full line of another
-            # column's width belongs to that column.
+        if current is not None and len(current.widths) >= 2:
+            # A line longer than any of the current item's lines cannot be in its column; a block
+            # much narrower than any of them is another column's. Either goes to a recent item
+            # whose column it fits (once the current item's column has been measured twice).
+            widest, narrowest = max(current.widths), min(current.widths)
             longest = float(max(block.segment_lengths, default=0))
-            too_long = longest > current.last_width + max(1.5, 0.1 * current.last_width)
-            too_narrow = block.width is not None and block.width < 0.75 * current.last_width
+            too_long = longest > widest + max(1.5, 0.1 * widest)
+            too_narrow = block.width is not None and block.width < 0.75 * narrowest
             if too_long or too_narrow:
                 other = [
                     d
@@ -225,6 +231,7 @@ class _Assembler:
             or (
                 not self.current.dangling
                 and not self._width_matches(run[0], self.current)
+                and not _CLAUSE_MARK.search(texts[0])  # a lone unanchored "title" with commas is a body line
                 and not starts_continuation(nxt.text)
             )
         )

@@ -151,8 +151,8 @@ def furniture_reason(text: str, *, publication: str | None = None, name_en: str 
     compact = "".join(text.split())
     if not compact:
         return "blank"
-    if len(compact) <= 2 and not any(ch in "。！？!?" for ch in compact):
-        return "debris"
+    if len(compact) == 1 and compact not in "。！？!?":
+        return "debris"  # a stray character the exporter tore off a vertical label or a drop cap
     if publication and compact == "".join(publication.split()):
         return "nameplate"
     if name_en and text.strip().upper() == name_en.strip().upper():

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from feedsvc.config import Settings
+
 _DATE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})[-_.]?(?P<m>[01]\d)[-_.]?(?P<d>[0-3]\d)(?!\d)")
 _PAGE = re.compile(r"(?:(?<![A-Za-z])p(?:age)?[-_]?|第)(?P<n>\d{1,3})(?:版)?(?!\d)", re.IGNORECASE)
 
@@ -28,6 +30,13 @@ class ParseHints(BaseModel):
     date: dt.date | None = None
     page: int | None = None
     section: str | None = None
+
+
+def hints_from_settings(settings: Settings) -> ParseHints:
+    """What the parser may use besides the text: the paper's names and its page → section map."""
+    return ParseHints(
+        publication=settings.paper.name, name_en=settings.paper.name_en or None, sections=settings.sections
+    )
 
 
 def from_name(name: str) -> dict[str, object]:
