@@ -1,0 +1,129 @@
+"""The submission inbox: which files are complete, taking them, and setting failures aside.
+
+    inbox/                 the newsroom drops files here
+    inbox/.processing/     taken files, until the store holds their bytes (retaken after a crash)
+    inbox/failed/          files that could not be ingested, each beside `<name>.error.txt`
+
+A file is complete when it keeps its size and mtime for one scan, or at once when it was renamed
+into place after its last write (its ctime is later than its mtime). Partial names (`.part`,
+`.tmp`, `.crdownload`) and dotfiles are never taken. Nothing here deletes a submission.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".swp", "~")
+PROCESSING = ".processing"
+FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A file the inbox will not take as it is (a symlink, a directory, too large)."""
+
+    path: Path
+    reason: str
+
+
+@dataclass(slots=True)
+class Inbox:
+    folder: Path
+    max_bytes: int
+    _seen: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for sub in (self.folder, self.processing, self.failed):
+            sub.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def processing(self) -> Path:
+        return self.folder / PROCESSING
+
+    @property
+    def failed(self) -> Path:
+        return self.folder / FAILED
+
+    @staticmethod
+    def ignored(name: str) -> bool:
+        return name.startswith(".") or name.endswith(PARTIAL_SUFFIXES) or name.endswith(".error.txt")
+
+    def scan(self) -> tuple[list[Path], list[Rejected]]:
+        """Files ready to take (oldest first) and files to set aside. Call once per tick."""
+        ready: list[tuple[int, str, Path]] = []
+        rejected: list[Rejected] = []
+        present: dict[str, tuple[int, int]] = {}
+        try:
+            entries = list(os.scandir(self.folder))
+        except FileNotFoundError:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            return [], []
+        for entry in entries:
+            if self.ignored(entry.name) or entry.name == FAILED:
+                continue
+            path = Path(entry.path)
+            if entry.is_symlink():
+                rejected.append(Rejected(path, "a symbolic link: submit the file itself, not a link"))
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                continue
+            if not entry.is_file(follow_symlinks=False):
+                rejected.append(Rejected(path, "not a regular file"))
+                continue
+            st = entry.stat(follow_symlinks=False)
+            if st.st_size > self.max_bytes:
+                rejected.append(
+                    Rejected(path, f"too large: {st.st_size} bytes (the limit is {self.max_bytes})")
+                )
+                continue
+            stamp = (st.st_size, st.st_mtime_ns)
+            present[entry.name] = stamp
+            renamed_in = st.st_ctime_ns > st.st_mtime_ns
+            if self._seen.get(entry.name) == stamp or renamed_in:
+                ready.append((st.st_mtime_ns, entry.name, path))
+        self._seen = {k: v for k, v in present.items() if k not in {p.name for _, _, p in ready}}
+        return [p for _, _, p in sorted(ready)], rejected
+
+    def take(self, path: Path) -> Path:
+        """Move a ready file into `.processing/` (atomic rename on the same file system)."""
+        target = _free_name(self.processing, path.name)
+        os.rename(path, target)
+        return target
+
+    def leftovers(self) -> list[Path]:
+        """Files a previous run took but did not finish: they are taken again."""
+        return sorted(
+            (p for p in self.processing.iterdir() if p.is_file() and not p.name.startswith(".")),
+            key=lambda p: (p.stat().st_mtime_ns, p.name),
+        )
+
+    def fail(self, path: Path, reason: str) -> Path:
+        """Set a file aside in `failed/` with `<name>.error.txt` saying why. Returns its new path."""
+        target = _free_name(self.failed, path.name)
+        os.rename(path, target)
+        note = target.with_name(target.name + ".error.txt")
+        tmp = note.with_name(f".{note.name}.tmp")
+        tmp.write_text(f"{path.name}: {reason}\n", encoding="utf-8")
+        os.replace(tmp, note)
+        log.warning("failed: %s: %s (moved to %s)", path.name, reason, target)
+        return target
+
+    def done(self, path: Path) -> None:
+        """The store holds this file's bytes now: remove the copy in `.processing/`."""
+        path.unlink(missing_ok=True)
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    """`folder/name`, or `name.1`, `name.2`… if taken: a new file never replaces an old one."""
+    name = name.replace("/", "_") or "unnamed"
+    target = folder / name
+    n = 0
+    while target.exists() or target.is_symlink():
+        n += 1
+        target = folder / f"{name}.{n}"
+    return target

@@ -1,0 +1,96 @@
+"""One lock file in the store folder, shared by the daemon and the one-shot commands.
+
+Byte 0 is the writer lock: whoever ingests or regenerates holds it, so two processes never write
+the store or the output at once (a one-shot command waits for the daemon's current file). Byte 1
+is held by a running daemon for its whole life, so a second daemon refuses to start.
+
+These are POSIX record locks (`fcntl.lockf`): the kernel releases them when the process dies, even
+by SIGKILL. They belong to the process, and closing *any* descriptor of the file drops them all,
+so each process keeps one descriptor open per lock file; a thread lock keeps the daemon's own
+jobs (scan, nightly regenerate) from writing at once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from feedsvc.errors import LockError
+
+LOCK_NAME = "feedsvc.lock"
+_WRITER, _DAEMON = 0, 1
+
+
+class _LockFile:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        self.threads = threading.Lock()
+
+    def try_lock(self, offset: int) -> bool:
+        try:
+            fcntl.lockf(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, offset, os.SEEK_SET)
+        except OSError:
+            return False
+        return True
+
+    def unlock(self, offset: int) -> None:
+        fcntl.lockf(self.fd, fcntl.LOCK_UN, 1, offset, os.SEEK_SET)
+
+
+_files: dict[Path, _LockFile] = {}
+_files_guard = threading.Lock()
+
+
+def _lock_file(folder: Path) -> _LockFile:
+    path = (folder / LOCK_NAME).resolve()
+    with _files_guard:
+        if path not in _files:
+            _files[path] = _LockFile(path)
+        return _files[path]
+
+
+@contextmanager
+def writer(
+    folder: Path, *, timeout: float = 600.0, sleep: Callable[[float], None] = time.sleep
+) -> Iterator[None]:
+    """Hold the writer lock; wait up to `timeout` seconds for another writer to finish."""
+    lock = _lock_file(folder)
+    if not lock.threads.acquire(timeout=timeout):
+        raise LockError(f"{lock.path}: still busy writing after {timeout:.0f} s")
+    try:
+        waited = 0.0
+        while not lock.try_lock(_WRITER):
+            if waited >= timeout:
+                raise LockError(
+                    f"{lock.path}: another feedsvc process is writing; gave up after {timeout:.0f} s"
+                )
+            sleep(0.05)
+            waited += 0.05
+        try:
+            yield
+        finally:
+            lock.unlock(_WRITER)
+    finally:
+        lock.threads.release()
+
+
+class DaemonLock:
+    """Held by `feedsvc run` for its whole life; a second daemon on the same store refuses to start."""
+
+    def __init__(self, folder: Path) -> None:
+        self._lock = _lock_file(folder)
+        if not self._lock.try_lock(_DAEMON):
+            raise LockError(f"{self._lock.path}: another feedsvc daemon is already running for this store")
+        self.held = True
+
+    def release(self) -> None:
+        if self.held:
+            self._lock.unlock(_DAEMON)
+            self.held = False
