@@ -62,6 +62,18 @@ def _column_width(lengths: tuple[float, ...]) -> float | None:
 
 
 def _paragraphs(raw: RawBlock) -> list[str]:
+    pieces = [raw.lines[0]] if len(raw.lines) == 1 else _indented_pieces(raw)
+    out: list[str] = []
+    for piece in pieces:
+        if " " in piece or "\u3000" in piece:
+            out.extend(join_wrapped(p) for p in _PARAGRAPH_BREAK.sub("\\1\n", piece).split("\n") if p.strip())
+        elif piece:
+            out.append(piece)
+    return out
+
+
+def _indented_pieces(raw: RawBlock) -> list[str]:
+    """Visual lines joined into paragraphs, a new one at each indented line."""
     pieces: list[str] = []
     for line, indented in zip(raw.lines, raw.indented, strict=True):
         if indented and pieces:
@@ -70,13 +82,7 @@ def _paragraphs(raw: RawBlock) -> list[str]:
             pieces[-1] += " " + line
         else:
             pieces.append(line)
-    out: list[str] = []
-    for piece in pieces:
-        if " " in piece or "\u3000" in piece:
-            out.extend(join_wrapped(p) for p in _PARAGRAPH_BREAK.sub("\\1\n", piece).split("\n") if p.strip())
-        elif piece:
-            out.append(piece)
-    return out
+    return pieces
 
 
 def is_title_like(text: str) -> bool:
@@ -162,7 +168,8 @@ _SHORT = 200
 def classify(raw: RawBlock, *, publication: str | None, name_en: str | None) -> Block:
     segments = raw.segments
     whole = " ".join(segments)
-    lengths = tuple(visual_len(s) for s in segments)
+    # visual_len inlined: this runs for every visual line of every page
+    lengths = tuple([(len(s) + len(s.encode("utf-8", "surrogatepass"))) / 4 for s in segments])
     block = Block(
         kind="body",
         text="\n".join(_paragraphs(raw)),

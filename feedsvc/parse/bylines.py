@@ -154,7 +154,7 @@ def parse_byline(text: str) -> tuple[Contributor, ...] | None:
         s = s[1:-1].strip()
         marked = True
     s = s.replace("／", "/").replace("：", " ").replace(":", " ")
-    if not s or len(s) > 80 or not _ANY_MARK.search(s):
+    if not s or len(s) > 80 or "，" in s or "。" in s or "," in s or not _ANY_MARK.search(s):
         return None
     tokens: list[tuple[str, str]] = []  # (kind, value): role | credit | name | sep
     i, n = 0, len(s)
