@@ -4,7 +4,7 @@
         [--fail-under PAGES_PER_S]
 
 Times `feedsvc.parse.parse(text, source=…, hints=…)` (decoding is not timed) on the sample page
-(tests/data/qiantang-2023-06-26-p1.txt if the repository holds a copy, else
+(the repository's copy in tests/data/pages/ or tests/data/ if there is one, else
 ../shared/fixtures/qiantang-2023-06-26-p1.txt) and on `--pages` pages of the synthetic archive,
 round-robin for `--seconds`. Prints pages per second and milliseconds per page (goal: 500 pages/s).
 `--check` also compares each synthetic page's parse with what the generator put on it.
@@ -33,7 +33,11 @@ from feedsvc.parse import ParseHints, from_name, parse
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_NAME = "qiantang-2023-06-26-p1.txt"
-SAMPLE_PATHS = (ROOT / "tests" / "data" / SAMPLE_NAME, ROOT.parent / "shared" / "fixtures" / SAMPLE_NAME)
+SAMPLE_PATHS = (
+    ROOT / "tests" / "data" / "pages" / SAMPLE_NAME,
+    ROOT / "tests" / "data" / SAMPLE_NAME,
+    ROOT.parent / "shared" / "fixtures" / SAMPLE_NAME,
+)
 GOAL = 500.0
 PUBLICATION = "钱塘新区报"
 NAME_EN = "QIANTANG NEW AREA DAILY"
