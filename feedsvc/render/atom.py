@@ -1,0 +1,104 @@
+"""Atom 1.0 (RFC 4287) documents with feedgen, archive pages per RFC 5005.
+
+An entry is rendered once (`entry`) to the bytes of its `<entry>` element; a document (`document`)
+is feedgen's feed-level output with those entry bytes spliced in before `</feed>`, so an entry that
+appears in several feeds and archive pages costs feedgen's time once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from feedgen.entry import FeedEntry
+from feedgen.ext.base import BaseExtension
+from feedgen.feed import FeedGenerator
+from lxml import etree  # type: ignore[import-untyped]
+
+from feedsvc.render.common import EntryParts, FeedDoc, Site, html_path
+
+EXT = "atom"
+MEDIA_TYPE = "application/atom+xml"
+HISTORY_NS = "http://purl.org/syndication/history/1.0"
+GENERATOR = "feedsvc"
+
+_DIGEST = re.compile(rb"<!-- feedsvc archive page ([0-9a-f]{64}) -->")
+_END = b"</feed>\n"
+
+
+class _ArchiveMark(BaseExtension):  # type: ignore[misc]
+    """feedgen extension adding RFC 5005's `<fh:archive/>` to an archive page."""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"fh": HISTORY_NS}
+
+    def extend_atom(self, feed: Any) -> Any:
+        etree.SubElement(feed, f"{{{HISTORY_NS}}}archive")
+        return feed
+
+
+def entry(site: Site, parts: EntryParts) -> bytes:
+    """The `<entry>` element of one entry, indented for its place in a document."""
+    fe = FeedEntry()
+    fe.id(parts.id)
+    fe.title(parts.title)
+    fe.updated(parts.updated)
+    fe.published(parts.published)
+    fe.author([{"name": p.name, "uri": p.url} for p in parts.authors])
+    if parts.photographers:
+        fe.contributor([{"name": p.name, "uri": p.url} for p in parts.photographers])
+    fe.content(parts.content_html, type="html")
+    if parts.summary:
+        fe.summary(parts.summary)
+    fe.link(href=parts.url, rel="alternate", type="text/html")
+    categories: list[dict[str, str]] = []
+    if parts.section:
+        categories.append({"term": parts.section, "scheme": site.url("sections/"), "label": parts.section})
+    categories.append({"term": parts.page_label, "label": parts.page_label})
+    fe.category(categories)
+    element = fe.atom_entry()
+    for link in element.iter("link"):  # feedgen 1.0 drops an entry link's rel and type
+        link.set("rel", "alternate")
+        link.set("type", "text/html")
+    etree.indent(element, space="  ", level=1)
+    data: bytes = etree.tostring(element, encoding="UTF-8", xml_declaration=False)
+    return b"  " + data + b"\n"
+
+
+def document(site: Site, doc: FeedDoc, entries: Sequence[bytes], digest: str | None = None) -> bytes:
+    """A whole feed document around already rendered entries (in the order given)."""
+    fg = FeedGenerator()
+    fg.id(site.feed_id(doc.ref) + doc.tag_id)
+    fg.title(doc.title)
+    fg.updated(doc.updated)
+    fg.language(site.language)
+    fg.author({"name": site.name, "uri": site.base_url})
+    fg.generator(GENERATOR)
+    fg.link(href=site.url(doc.path(EXT)), rel="self", type=MEDIA_TYPE)
+    fg.link(href=site.url(html_path(doc.ref)), rel="alternate", type="text/html")
+    if doc.number is None:
+        for hub in site.hubs:
+            fg.link(href=hub, rel="hub")
+    else:
+        fg.link(href=site.url(f"{doc.ref.stem}.{EXT}"), rel="current", type=MEDIA_TYPE)
+        fg.register_extension("archive", _ArchiveMark, atom=True, rss=False)
+    if (older := doc.older) is not None:
+        fg.link(href=site.url(doc.page_path(older, EXT)), rel="prev-archive", type=MEDIA_TYPE)
+    if (newer := doc.newer) is not None:
+        fg.link(href=site.url(doc.page_path(newer, EXT)), rel="next-archive", type=MEDIA_TYPE)
+    head: bytes = fg.atom_str(pretty=True)
+    if digest is not None:
+        declaration, _, rest = head.partition(b"\n")
+        head = b"%s\n<!-- feedsvc archive page %s -->\n%s" % (declaration, digest.encode(), rest)
+    if not entries:
+        return head
+    if not head.endswith(_END):  # pragma: no cover - feedgen always ends the document so
+        raise ValueError("unexpected end of feedgen's Atom document")
+    return b"".join([head[: -len(_END)], *entries, _END])
+
+
+def read_digest(head: bytes) -> str | None:
+    """The archive-page digest in the first bytes of an Atom document made by `document`."""
+    found = _DIGEST.search(head)
+    return found.group(1).decode() if found else None

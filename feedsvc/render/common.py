@@ -1,0 +1,266 @@
+"""What every renderer shares: text cleaning, the site's URLs and ids, one entry's rendered pieces.
+
+Pure, no I/O. `Site` holds what the settings say about the paper; `EntryParts` is an entry cut
+into the strings every output format uses (made once per entry and run); `FeedDoc` is one feed
+document, either a feed's subscription document or one of its RFC 5005 archive pages.
+
+Archive pages (`archive/<stem>/<n>`, n = 1 is the oldest) partition a feed's entries in
+chronological order into pages of `archive_page_size`: page n holds entries (n-1)·size … n·size-1,
+counted from the oldest. The newest page is the *open* page and holds the remainder, 0 to size-1
+entries; every other page is full, links to both neighbours and so never changes again unless an
+entry in it changes. A feed whose entries all fit into its subscription document
+(`feeds.max_entries`) has no archive pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import re
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from feedsvc.config import Settings
+from feedsvc.records import Entry, EntryPerson, FeedRef
+
+RENDER_VERSION = "1"
+"""Bump when the bytes of any feed document change for the same input: archive pages on disk
+carry a digest that includes this, so a bump makes the next regenerate render them again."""
+
+EMPTY_UPDATED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+"""`updated` of a feed document without entries: the Unix epoch, never "now"."""
+
+# Characters XML 1.0 forbids (C0 controls but tab, newline and return; lone surrogates; U+FFFE,
+# U+FFFF) and those it discourages that never belong in newspaper text (DEL and the C1 controls).
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean(text: str) -> str:
+    """`text` without characters that XML 1.0 forbids or discourages."""
+    return _ILLEGAL.sub("", text)
+
+
+def esc(text: str) -> str:
+    """Cleaned text, escaped for HTML or XML text and attribute values."""
+    return html.escape(clean(text), quote=True)
+
+
+def archive_pages(count: int, max_entries: int, page_size: int) -> int:
+    """How many archive pages a feed of `count` entries has; the last one is the open page."""
+    return 0 if count <= max_entries else count // page_size + 1
+
+
+def html_path(ref: FeedRef) -> str:
+    """The page for people about a feed: `index.html` for the paper, `<stem>.html` else."""
+    return "index.html" if ref.kind == "paper" else f"{ref.stem}.html"
+
+
+def relative_root(path: str) -> str:
+    """The way up from `path` to the output folder: `articles/2023/06/26/x.html` → `../../../../`."""
+    return "../" * path.count("/")
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """The paper as the settings describe it, with its URLs and tag URIs."""
+
+    name: str
+    name_en: str
+    base_url: str
+    authority: str
+    language: str
+    tz: zoneinfo.ZoneInfo
+    hubs: tuple[str, ...]
+    max_entries: int
+    page_size: int
+    fingerprint: str  # digest of everything here that archive pages depend on
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Site:
+        paper = settings.paper
+        fingerprint = hashlib.sha256(
+            f"{RENDER_VERSION}\n{paper.model_dump_json()}".encode("utf-8", "surrogatepass")
+        ).hexdigest()
+        return cls(
+            name=clean(paper.name),
+            name_en=clean(paper.name_en),
+            base_url=paper.base_url,
+            authority=paper.tag_authority,
+            language=paper.language,
+            tz=paper.tz,
+            hubs=settings.feeds.hubs,
+            max_entries=settings.feeds.max_entries,
+            page_size=settings.feeds.archive_page_size,
+            fingerprint=fingerprint,
+        )
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def feed_id(self, ref: FeedRef) -> str:
+        """A feed's permanent atom:id: `tag:…:feed`, `tag:…:section/yaowen`, `tag:…:contributor/dong-xiaoyu`.
+
+        Same strings as `feedsvc.identity.feed_tag_uri` (to be deduplicated once that lands)."""
+        if ref.kind == "paper":
+            return f"tag:{self.authority}:feed"
+        return f"tag:{self.authority}:{ref.kind}/{ref.slug}"
+
+    def title(self, name: str) -> str:
+        """A feed's title: the paper's name, then the feed's name (`钱塘新区报 · 记者 董笑瑜`)."""
+        name = clean(name).strip()
+        return f"{self.name} · {name}" if name else self.name
+
+    def stamp(self, when: dt.datetime) -> str:
+        """RFC 3339 in the paper's time zone, whole seconds: `2023-06-26T06:00:00+08:00`."""
+        return self.local(when).isoformat()
+
+    def local(self, when: dt.datetime) -> dt.datetime:
+        return when.astimezone(self.tz).replace(microsecond=0)
+
+    def person_url(self, person: EntryPerson) -> str:
+        return self.url(html_path(FeedRef(kind="contributor", slug=person.slug)))
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class EntryParts:
+    """One entry cut into the cleaned strings the feed formats use, made once per entry."""
+
+    id: str
+    title: str
+    url: str
+    content_html: str
+    summary: str
+    published: dt.datetime  # in the paper's time zone, whole seconds
+    updated: dt.datetime
+    authors: tuple[Person, ...]
+    photographers: tuple[Person, ...]
+    section: str | None
+    section_url: str | None
+    page_label: str
+    kicker: str | None
+    subtitle: str | None
+    page: int
+
+    @property
+    def tags(self) -> list[str]:
+        return [self.section, self.page_label] if self.section else [self.page_label]
+
+
+def page_label(page: int) -> str:
+    return f"第{page}版"
+
+
+def people_line(people: Iterable[EntryPerson]) -> str:
+    """`记者 董笑瑜　通讯员 张祥荣` (cleaned, not escaped)."""
+    return "\u3000".join(clean(p.label) for p in people if clean(p.name).strip())
+
+
+def entry_title(entry: Entry) -> str:
+    title = clean(entry.title).strip()
+    return title or f"{page_label(entry.page)} 第{entry.position}篇"
+
+
+def content_html(entry: Entry) -> str:
+    """The body as HTML: kicker and subtitle above the body, the byline, paragraphs, photo credit."""
+    out: list[str] = []
+    if entry.kicker:
+        out.append(f"<p><em>{esc(entry.kicker)}</em></p>")
+    if entry.subtitle:
+        out.append(f"<p><strong>{esc(entry.subtitle)}</strong></p>")
+    if writers := people_line(entry.writers):
+        out.append(f"<p>{html.escape(writers)}</p>")
+    out.extend(f"<p>{esc(p)}</p>" for p in entry.paragraphs)
+    if photographers := people_line(entry.photographers):
+        out.append(f"<p>摄影：{html.escape(photographers)}</p>")
+    return "\n".join(out)
+
+
+def entry_parts(site: Site, entry: Entry) -> EntryParts:
+    def people(persons: Iterable[EntryPerson]) -> tuple[Person, ...]:
+        return tuple(
+            Person(name=name, url=site.person_url(p)) for p in persons if (name := clean(p.name).strip())
+        )
+
+    authors = people(entry.writers) or (Person(name=site.name, url=site.base_url),)
+    section = clean(entry.section).strip() if entry.section else None
+    section_url = site.url(f"sections/{entry.section_slug}.html") if section and entry.section_slug else None
+    return EntryParts(
+        id=entry.id,
+        title=entry_title(entry),
+        url=site.url(entry.path),
+        content_html=content_html(entry),
+        summary=clean(entry.summary),
+        published=site.local(entry.published),
+        updated=site.local(entry.updated),
+        authors=authors,
+        photographers=people(entry.photographers),
+        section=section or None,
+        section_url=section_url,
+        page_label=page_label(entry.page),
+        kicker=clean(entry.kicker) if entry.kicker else None,
+        subtitle=clean(entry.subtitle) if entry.subtitle else None,
+        page=entry.page,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FeedDoc:
+    """One feed document: the subscription document (`number` None) or archive page `number`."""
+
+    ref: FeedRef
+    title: str
+    updated: dt.datetime
+    number: int | None = None
+    last: int = 0  # the open (newest) archive page's number; 0 when the feed has no archive
+
+    def path(self, ext: str) -> str:
+        if self.number is None:
+            return f"{self.ref.stem}.{ext}"
+        return archive_path(self.ref, self.number, ext)
+
+    def page_path(self, number: int, ext: str) -> str:
+        """The path of this feed's archive page `number`."""
+        return archive_path(self.ref, number, ext)
+
+    @property
+    def tag_id(self) -> str:
+        """Suffix for the atom:id: the archive page's number (`…/archive/3`), or nothing."""
+        return "" if self.number is None else f"/archive/{self.number}"
+
+    @property
+    def older(self) -> int | None:
+        """The archive page just older than this document (RFC 5005 prev-archive; JSON next_url)."""
+        if self.number is None:
+            return self.last or None
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def newer(self) -> int | None:
+        """The archive page just newer than this one (RFC 5005 next-archive)."""
+        if self.number is None or self.number >= self.last:
+            return None
+        return self.number + 1
+
+
+def archive_path(ref: FeedRef, number: int, ext: str) -> str:
+    return f"archive/{ref.stem}/{number}.{ext}"
+
+
+def page_digest(site: Site, doc: FeedDoc, keys: Iterable[tuple[str, dt.datetime]]) -> str:
+    """What an archive page's bytes depend on: the renderer, the paper's settings, the document's
+    place, links and `updated`, and each entry's (id, updated). An entry must get a new `updated`
+    whenever it changes, or its archive page is not rendered again until RENDER_VERSION changes."""
+    h = hashlib.sha256()
+    place = (doc.ref.kind, doc.ref.slug, doc.title, doc.updated.isoformat(), doc.number, doc.older, doc.newer)
+    h.update(f"{site.fingerprint}\n{place!r}\n".encode("utf-8", "surrogatepass"))
+    for entry_id, updated in keys:
+        h.update(f"{entry_id}\t{updated.isoformat()}\n".encode("utf-8", "surrogatepass"))
+    return h.hexdigest()

@@ -1,0 +1,165 @@
+"""Pages for people: `index.html`, one page per article, one per section and contributor feed.
+
+Plain string templates; every piece of text goes through `esc` (cleaned and HTML-escaped). Links
+between pages are relative, so the folder reads the same from any host or from disk; feed
+autodiscovery links (`<link rel="alternate">`) are absolute, as readers expect.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from feedsvc.records import PAPER, Entry, EntryPerson, FeedInfo, FeedRef
+from feedsvc.render.common import Site, entry_title, esc, html_path, page_label, relative_root
+
+_CSS = """\
+body{font:17px/1.75 system-ui,-apple-system,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;\
+max-width:42rem;margin:0 auto;padding:1rem 1.1rem 3rem;color:#222;background:#fff;overflow-wrap:anywhere}
+a{color:#0b57d0}h1{font-size:1.55rem;line-height:1.4;margin:.4rem 0}h2{font-size:1.2rem;margin-top:2rem}
+h3{font-size:1.05rem;margin:1.2rem 0 .3rem}ul{padding-left:1.2rem}li{margin:.35rem 0}
+nav,.meta,.kicker,.subtitle,.byline,.credit,footer,small{color:#555}nav,footer,small{font-size:.88rem}
+.kicker{margin:0}.subtitle{font-weight:600;margin:.2rem 0 .8rem}
+footer{margin-top:2.5rem;border-top:1px solid #ddd}
+.feeds a{white-space:nowrap}
+@media (prefers-color-scheme:dark){body{background:#15171a;color:#ddd}a{color:#8ab4f8}
+nav,.meta,.kicker,.subtitle,.byline,.credit,footer,small{color:#aaa}}"""
+
+_FEED_TYPES = (("atom", "application/atom+xml", "Atom"), ("json", "application/feed+json", "JSON Feed"))
+
+
+def _page(site: Site, title: str, body: str, feeds: Sequence[tuple[FeedRef, str]]) -> bytes:
+    """A whole page; `feeds` (ref, title) become absolute autodiscovery links."""
+    discovery = "".join(
+        f'<link rel="alternate" type="{media}" title="{esc(name)} ({label})"'
+        f' href="{esc(site.url(f"{ref.stem}.{ext}"))}">\n'
+        for ref, name in feeds
+        for ext, media, label in _FEED_TYPES
+    )
+    return (
+        f'<!doctype html>\n<html lang="{esc(site.language)}">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{esc(title)}</title>\n{discovery}<style>\n{_CSS}\n</style>\n</head>\n<body>\n{body}</body>\n</html>\n"
+    ).encode()
+
+
+def _date(site: Site, when: dt.datetime) -> str:
+    local = site.local(when)
+    return f'<time datetime="{local.isoformat()}">{local.year}年{local.month}月{local.day}日</time>'
+
+
+def _feed_links(root: str, ref: FeedRef) -> str:
+    return " · ".join(f'<a href="{root}{ref.stem}.{ext}">{label}</a>' for ext, _, label in _FEED_TYPES)
+
+
+def _person(root: str, person: EntryPerson) -> str:
+    return f'<a href="{root}contributors/{esc(person.slug)}.html">{esc(person.label)}</a>'
+
+
+def _where(entry: Entry) -> str:
+    """`第1版 · 要闻`"""
+    return page_label(entry.page) + (f" · {esc(entry.section)}" if entry.section else "")
+
+
+def _entry_item(site: Site, root: str, entry: Entry, *, date: bool = True) -> str:
+    when = f"{_date(site, entry.published)} " if date else ""
+    return (
+        f'<li>{when}<a href="{root}{esc(entry.path)}">{esc(entry_title(entry))}</a>'
+        f" <small>{_where(entry)}</small></li>\n"
+    )
+
+
+def article_page(site: Site, entry: Entry) -> bytes:
+    """An article's page at `entry.path`: kicker, headline, subtitle, byline, body, photo credit."""
+    root = relative_root(entry.path)
+    title = entry_title(entry)
+    crumbs = [f'<a href="{root}index.html">{esc(site.name)}</a>']
+    if entry.section and entry.section_slug:
+        crumbs.append(f'<a href="{root}sections/{esc(entry.section_slug)}.html">{esc(entry.section)}</a>')
+    parts = [f"<nav>{' › '.join(crumbs)}</nav>\n<article>\n"]
+    if entry.kicker:
+        parts.append(f'<p class="kicker">{esc(entry.kicker)}</p>\n')
+    parts.append(f"<h1>{esc(title)}</h1>\n")
+    if entry.subtitle:
+        parts.append(f'<p class="subtitle">{esc(entry.subtitle)}</p>\n')
+    if entry.writers:
+        parts.append(f'<p class="byline">{"　".join(_person(root, p) for p in entry.writers)}</p>\n')
+    meta = f"{_date(site, entry.published)} · {_where(entry)}"
+    if site.local(entry.updated) != site.local(entry.published):
+        meta += f" · 更新于 {_date(site, entry.updated)}"
+    parts.append(f'<p class="meta">{meta}</p>\n')
+    parts.extend(f"<p>{esc(p)}</p>\n" for p in entry.paragraphs)
+    if entry.photographers:
+        credit = "　".join(_person(root, p) for p in entry.photographers)
+        parts.append(f'<p class="credit">摄影：{credit}</p>\n')
+    parts.append("</article>\n<footer>\n<p>订阅：")
+    feeds = [f"全报 {_feed_links(root, PAPER)}"]
+    for ref in entry.feeds()[1:]:
+        label = entry.section if ref.kind == "section" else _person_label(entry, ref.slug)
+        feeds.append(
+            f'<span class="feeds"><a href="{root}{ref.stem}.html">{esc(label or ref.slug)}</a></span>'
+        )
+    parts.append("；".join(feeds))
+    parts.append(f'</p>\n<p><a href="{root}index.html">返回首页</a></p>\n</footer>\n')
+    return _page(site, f"{title} - {site.name}", "".join(parts), [(PAPER, site.name)])
+
+
+def _person_label(entry: Entry, slug: str) -> str:
+    return next((p.label for p in entry.contributors if p.slug == slug), slug)
+
+
+def feed_page(site: Site, info: FeedInfo, recent: Sequence[Entry]) -> bytes:
+    """A section's or contributor's page at `<stem>.html`: its feeds and its recent entries."""
+    ref = info.ref
+    path = html_path(ref)
+    root = relative_root(path)
+    title = site.title(info.name)
+    items = "".join(_entry_item(site, root, entry) for entry in recent)
+    body = (
+        f'<nav><a href="{root}index.html">{esc(site.name)}</a></nav>\n<h1>{esc(title)}</h1>\n'
+        f'<p class="feeds">订阅：{_feed_links(root, ref)} · 共 {info.entry_count} 篇</p>\n'
+        f"<h2>最近的稿件</h2>\n<ul>\n{items}</ul>\n"
+        f'<footer>\n<p><a href="{root}index.html">返回首页</a>，'
+        "查看全报和其他版面、作者的订阅。</p>\n</footer>\n"
+    )
+    return _page(site, title, body, [(ref, title)])
+
+
+_GROUPS = (("paper", "全报"), ("section", "版面"), ("contributor", "作者"))
+
+_HOW_TO = (
+    "<p>复制下面任意一个 Atom 或 JSON Feed 链接，粘贴到阅读器（如 NetNewsWire、Inoreader、Feedly、"
+    "newsboat）的“添加订阅”里即可；支持自动发现的阅读器也可以直接添加本页地址。"
+    '想一次订阅全部，把 <a href="feeds.opml">feeds.opml</a> 导入阅读器。'
+    "每个订阅保留最近的稿件，更早的稿件可在阅读器里按 RFC 5005 归档翻页获取。</p>\n"
+)
+
+
+def index_page(site: Site, infos: Sequence[FeedInfo], issue: Sequence[Entry]) -> bytes:
+    """`index.html`: the latest issue's items, every feed grouped, how to subscribe."""
+    body = [f"<header>\n<h1>{esc(site.name)}</h1>\n"]
+    if site.name_en:
+        body.append(f"<p><small>{esc(site.name_en)}</small></p>\n")
+    body.append("</header>\n")
+    if issue:
+        body.append(f"<h2>最新一期 · {_date(site, issue[0].published)}</h2>\n<ul>\n")
+        body.extend(_entry_item(site, "", entry, date=False) for entry in issue)
+        body.append("</ul>\n")
+    body.append(f"<h2>订阅</h2>\n{_HOW_TO}")
+    listed = list(infos)
+    if not any(i.ref == PAPER for i in listed):  # the paper's feed exists even before its first issue
+        listed.insert(0, FeedInfo(ref=PAPER, name="", entry_count=0))
+    for kind, heading in _GROUPS:
+        group = [i for i in listed if i.ref.kind == kind]
+        if not group:
+            continue
+        body.append(f"<h3>{heading}</h3>\n<ul>\n")
+        for info in group:
+            name = site.title(info.name) if kind == "paper" else info.name
+            link = f'<a href="{html_path(info.ref)}">{esc(name)}</a>' if kind != "paper" else esc(name)
+            body.append(
+                f'<li>{link} <span class="feeds">{_feed_links("", info.ref)}</span>'
+                f" <small>{info.entry_count} 篇</small></li>\n"
+            )
+        body.append("</ul>\n")
+    return _page(site, site.name, "".join(body), [(PAPER, site.name)])
