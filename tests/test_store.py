@@ -281,3 +281,46 @@ def test_foreign_sqlite_db_is_refused(tmp_path: Path) -> None:
 def test_wal_mode(store: Store, tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "var" / DB_NAME) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_identical_apply_commits_nothing(store: Store, tmp_path: Path) -> None:
+    iss = issue(page(1, A, B, section="要闻"))
+    sub = store.add_submission("a.txt", b"a", T0)
+    assert store.apply(iss, submission_id=sub.id, settings=settings(), now=T0)
+    assert store.submission(sub.id).status == "applied"
+    with sqlite3.connect(tmp_path / "var" / DB_NAME) as raw:
+        version = raw.execute("PRAGMA data_version").fetchone()
+        assert store.apply(iss, submission_id=sub.id, settings=settings(), now=T1) == ()
+        assert raw.execute("PRAGMA data_version").fetchone() == version
+        store.mark_submission(sub.id, "failed", "test")  # a real write is seen
+        assert raw.execute("PRAGMA data_version").fetchone() != version
+
+
+def test_new_slug_override_renames_the_feed(store: Store) -> None:
+    ingest(store, issue(page(1, A, section="要闻")), "a.txt")
+    changes = ingest(store, issue(page(1, A, section="要闻")), "a.txt", now=T1, 要闻="yaowen")
+    assert [(c.before.section_slug, c.after.section_slug) for c in changes if c.before and c.after] == [
+        ("yao-wen", "yaowen")
+    ]
+    assert changes[0].after is not None and changes[0].after.updated == T1
+    assert {i.ref.slug for i in store.feed_infos() if i.ref.kind == "section"} == {"yaowen"}
+    # the old slug stays in the ledger: no other section takes it, by override or by sound
+    with pytest.raises(StoreError, match="already the section slug of 要闻"):
+        ingest(store, issue(page(2, B, section="杂项")), "b.txt", 杂项="yao-wen")
+    entry = ingest(store, issue(page(2, B, section="药文")), "b.txt", 要闻="yaowen")[0].after
+    assert entry is not None and entry.section_slug == "yao-wen-2"
+
+
+def test_same_page_twice_in_one_issue_is_refused(store: Store) -> None:
+    with pytest.raises(StoreError, match="page number twice"):
+        ingest(store, issue(page(1, A), page(1, B)), "a.txt")
+
+
+def test_pages_not_in_a_submission_are_left_alone(store: Store) -> None:
+    ingest(store, issue(page(1, A, B)), "p1.txt")
+    assert [c.after.page for c in ingest(store, issue(page(2, C)), "p2.txt") if c.after] == [2]
+    assert [(e.page, e.headline) for e in store.issue_entries(DAY)] == [
+        (1, A.headline),
+        (1, B.headline),
+        (2, C.headline),
+    ]
