@@ -4,6 +4,7 @@
     inbox/.processing/     taken files, until the store holds their bytes (retaken after a crash)
     inbox/failed/          files that could not be ingested, each beside `<name>.error.txt`
 
+Only `*.txt` files are submissions; anything else is set aside in `failed/` with the reason.
 A file is complete when it keeps its size and mtime for one scan, or at once when it was renamed
 into place after its last write (its ctime is later than its mtime). Partial names (`.part`,
 `.tmp`, `.crdownload`) and dotfiles are never taken. Nothing here deletes a submission.
@@ -19,6 +20,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".swp", "~")
+ACCEPTED_SUFFIXES = (".txt",)
 PROCESSING = ".processing"
 FAILED = "failed"
 
@@ -74,6 +76,9 @@ class Inbox:
                 continue
             if not entry.is_file(follow_symlinks=False):
                 rejected.append(Rejected(path, "not a regular file"))
+                continue
+            if not entry.name.lower().endswith(ACCEPTED_SUFFIXES):
+                rejected.append(Rejected(path, "not a page export: submissions are text files named *.txt"))
                 continue
             st = entry.stat(follow_symlinks=False)
             if st.st_size > self.max_bytes:

@@ -12,8 +12,6 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 MASTHEAD = re.compile(
     r"^(\d{4})年(\d{1,2})月(\d{1,2})日? 农历[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥]年\S+ 今日4版总第(\d+)期$"
@@ -151,13 +149,13 @@ def test_make_archive_runs_as_a_script_from_elsewhere(tmp_path: Path) -> None:
 
 
 def test_parse_benchmark_runs() -> None:
-    pytest.importorskip("feedsvc.parse")
     bench = _module("benchmarks.parse")
     assert bench.main(["--seconds", "0.2", "--pages", "8", "--no-pin", "--check"]) == 0
 
 
 def test_synthetic_pages_parse_to_their_date_page_and_section() -> None:
-    parse = pytest.importorskip("feedsvc.parse")
+    from feedsvc import parse
+
     hints = parse.ParseHints(publication="钱塘新区报", name_en="QIANTANG NEW AREA DAILY", sections=SECTIONS)
     for page in make_archive.iter_pages(make_archive.ArchiveSpec(days=5, seed=9)):
         named = {k: v for k, v in parse.from_name(page.name).items() if v is not None}

@@ -20,6 +20,7 @@ from feedsvc.parse.text import clean_chars, decode, split_blocks, split_pages
 __all__ = ["ParseHints", "decode", "derive_title", "from_name", "hints_from_settings", "parse", "parse_bytes"]
 
 TITLE_MAX = 30
+_HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
 _CLAUSE_END = re.compile(r"[，,；;：:]")
 _SENTENCE_END = re.compile(r"[。！？!?]")
 _DASH = ("——", "—", "--", "－－")
@@ -129,6 +130,8 @@ def parse(text: str, *, source: str = "<text>", hints: ParseHints | None = None)
                 items=items,
             )
         )
+    if not _HAN.search(text):
+        raise ParseError("no article found: no Chinese text at all (a wrong encoding, or not a page)", source)
     if not any(page.items for page in pages):
         raise ParseError("no article found in the text", source)
     if meta.date is None and hints.date is not None:

@@ -15,9 +15,19 @@ from dataclasses import dataclass
 from feedsvc.errors import ParseError
 
 _CONTROL_OK = {"\n", "\r", "\t", "\f"}
+# Random bytes are ~11% C0 controls; a text with a few stray controls (stripped later) is far below.
+_BINARY_SHARE = 0.08
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
 _BINARY_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13)) + b"\x7f"
 _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
-_INVISIBLE = re.compile(r"[\u200b\u200e\u200f\u2060\ufeff\x00]")
+# Zero-width characters and bidi controls (U+202A–U+202E, U+2066–U+2069 can make a headline
+# display differently from its text); ZWJ (U+200D) stays, emoji sequences need it.
+_INVISIBLE = re.compile(r"[\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff\x00]")
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 _BLANK_LINE = re.compile(r"\n[ \t\u3000]*\n")
 _INDENT = re.compile(r"^(?:\u3000|[ \t]{2,})")
@@ -37,19 +47,29 @@ def decode(data: bytes, source: str = "<bytes>") -> str:
         raise ParseError("empty file", source)
     if data.startswith(b"%PDF"):
         raise ParseError("PDF bytes, not exported text: export the page text from the PDF first", source)
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith((b"%!PS", b"PK\x03\x04", b"\x1f\x8b", b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
+        raise ParseError("a PostScript, zip, gzip or image file, not exported text", source)
+    wide = next((enc for bom, enc in _WIDE_BOMS if data.startswith(bom)), None)
+    if wide is not None:
         try:
-            text = data.decode("utf-16")
+            text = data.decode(wide)
         except UnicodeDecodeError as exc:
-            raise ParseError(f"invalid UTF-16 at byte {exc.start}", source) from exc
+            raise ParseError(f"invalid {wide.upper()} at byte {exc.start}", source) from exc
     else:
         if data.startswith(b"\xef\xbb\xbf"):
             data = data[3:]
         text = _decode_8bit(data, source)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     controls = sum(1 for ch in text if ch < " " and ch not in _CONTROL_OK)
-    if controls > max(8, len(text) // 50):
+    if controls > max(8, len(text) * _BINARY_SHARE):
         raise ParseError("binary data, not text", source)
+    head = text.lstrip("\ufeff \t\n")[:64].lower()
+    if not head:
+        raise ParseError("empty file", source)
+    if head.startswith(("<!doctype", "<html", "<?xml", "{\\rtf")) or (
+        head[0] in "{[" and text.rstrip()[-1] in "}]"
+    ):
+        raise ParseError("markup (HTML, XML, RTF or JSON), not exported page text", source)
     return text
 
 
@@ -58,7 +78,7 @@ def _decode_8bit(data: bytes, source: str) -> str:
         raise ParseError("binary data, not text (NUL bytes)", source)
     sample = data[:65536]
     controls = len(sample) - len(sample.translate(None, _BINARY_BYTES))
-    if controls > max(8, len(sample) // 50):
+    if controls > max(8, len(sample) * _BINARY_SHARE):
         raise ParseError("binary data, not text (control bytes)", source)
     try:
         return data.decode("utf-8")
