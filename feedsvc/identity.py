@@ -25,6 +25,7 @@ from feedsvc.records import FeedRef
 
 __all__ = [
     "MATCH_THRESHOLD",
+    "SAME_HEADLINE_FLOOR",
     "SLUG_MAX",
     "SLUG_RE",
     "Matching",
@@ -63,6 +64,9 @@ def archive_tag_uri(authority: str, ref: FeedRef, number: int) -> str:
 
 MATCH_THRESHOLD = 0.6
 """Least similarity (0..1) of two items' signatures for them to count as the same item."""
+SAME_HEADLINE_FLOOR = 0.3
+"""Least similarity for two items with the same headline: unrelated items under one generic
+headline (图片新闻, 简讯) score below ~0.26, a rewritten story above."""
 
 _SIGNATURE_CHARS = 300  # headline + the start of the body: enough to tell items apart, bounded cost
 
@@ -102,8 +106,8 @@ def match_items(old: Sequence[Item], new: Sequence[Item], *, threshold: float = 
 
     Items identical up to whitespace pair first, in reading order. The rest pair greedily, best
     first: a pair with equal (non-empty) headlines beats any pair without, then higher similarity
-    wins (`similarity`, at least `threshold` unless the headlines are equal); ties go to the
-    earlier new item, then the earlier old item, so the result is deterministic.
+    wins (`similarity`: at least `threshold`, or `SAME_HEADLINE_FLOOR` for equal headlines); ties
+    go to the earlier new item, then the earlier old item, so the result is deterministic.
 
     Cost: unchanged items cost a dict lookup. Other pairs first meet cheap upper bounds
     (`real_quick_ratio`, `quick_ratio`); for unrelated Chinese articles `quick_ratio` is about
@@ -131,13 +135,12 @@ def match_items(old: Sequence[Item], new: Sequence[Item], *, threshold: float = 
             matcher.set_seq2(_signature(new[j]))  # seq2 is the one SequenceMatcher indexes
             for i in rest_old:
                 same_head = bool(head) and head == old_head[i]
+                least = min(threshold, SAME_HEADLINE_FLOOR) if same_head else threshold
                 matcher.set_seq1(old_sig[i])
-                if not same_head and (
-                    matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold
-                ):
+                if matcher.real_quick_ratio() < least or matcher.quick_ratio() < least:
                     continue
                 ratio = matcher.ratio()
-                if same_head or ratio >= threshold:
+                if ratio >= least:
                     candidates.append((same_head, ratio, j, i))
         candidates.sort(key=lambda c: (not c[0], -c[1], c[2], c[3]))
         used_old: set[int] = set()

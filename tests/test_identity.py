@@ -116,6 +116,13 @@ def test_unrelated_items_do_not_match() -> None:
     assert m.pairs == () and m.unmatched_old == (0,) and m.unmatched_new == (0,)
 
 
+def test_a_generic_headline_alone_is_not_a_match() -> None:
+    old = [art("图片新闻", LEADS[0]), art("图片新闻", LEADS[1])]
+    new = [art("图片新闻", LEADS[2]), art("图片新闻", LEADS[1] + "（通讯员 摄）")]
+    m = match_items(old, new)
+    assert m.pairs == ((1, 1),) and m.unmatched_old == (0,) and m.unmatched_new == (0,)
+
+
 def test_items_without_headlines_match_on_body() -> None:
     old = [art(None, LEADS[0]), art(None, LEADS[1])]
     new = [art(None, LEADS[1] + "（图）"), art(None, LEADS[0])]
