@@ -16,12 +16,12 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import lru_cache, wraps
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -149,6 +149,38 @@ def _person(role: str | None, name: str, credit: str | None, slug: str) -> Entry
     return EntryPerson(role=role, name=name, credit=credit, slug=slug)  # frozen: safe to share
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _reads(method: Callable[Concatenate[Store, P], R]) -> Callable[Concatenate[Store, P], R]:
+    """A reader: SQLite errors (a corrupt page, an unreadable file) become `StoreError`."""
+
+    @wraps(method)
+    def read(self: Store, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot read the store: {exc}") from exc
+
+    return read
+
+
+def _streams(
+    method: Callable[Concatenate[Store, P], Iterator[R]],
+) -> Callable[Concatenate[Store, P], Iterator[R]]:
+    """`_reads` for a generator."""
+
+    @wraps(method)
+    def stream(self: Store, /, *args: P.args, **kwargs: P.kwargs) -> Iterator[R]:
+        try:
+            yield from method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot read the store: {exc}") from exc
+
+    return stream
+
+
 class Store:
     """One open store. Not for concurrent use from several threads; other processes may read."""
 
@@ -239,6 +271,7 @@ class Store:
             db.execute("INSERT INTO originals (submission_id, data) VALUES (?, ?)", (sid, data))
         return self.submission(sid)
 
+    @_reads
     def submission(self, submission_id: int) -> Submission:
         row = self._db.execute(
             "SELECT id, name, sha256, size, received, status FROM submissions WHERE id = ?",
@@ -255,17 +288,21 @@ class Store:
                 "UPDATE submissions SET status = ?, note = ? WHERE id = ?", (status, note, submission_id)
             )
 
+    @_reads
     def submission_count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM submissions").fetchone()[0])
 
+    @_streams
     def originals(self) -> Iterator[tuple[Submission, bytes]]:
-        """Every stored submission with its bytes, oldest first (for re-parsing)."""
-        cursor = self._db.execute(
-            "SELECT s.id, s.name, s.sha256, s.size, s.received, s.status, o.data"
-            " FROM submissions s JOIN originals o ON o.submission_id = s.id ORDER BY s.id"
-        )
-        for row in cursor:
-            yield _submission(row[:6]), bytes(row[6])
+        """Every stored submission with its bytes, oldest first (for re-parsing).
+
+        Each one is read on its own, so the caller may `apply` between them.
+        """
+        ids = [row[0] for row in self._db.execute("SELECT id FROM submissions ORDER BY id")]
+        for sid in ids:
+            row = self._db.execute("SELECT data FROM originals WHERE submission_id = ?", (sid,)).fetchone()
+            if row is not None:
+                yield self.submission(sid), bytes(row[0])
 
     # ----------------------------------------------------------------------------- writing
 
@@ -301,6 +338,7 @@ class Store:
 
     # ----------------------------------------------------------------------------- reading
 
+    @_reads
     def feed_infos(self) -> list[FeedInfo]:
         """Every feed with at least one live entry, in `FeedRef.sort_key` order."""
         infos = []
@@ -313,11 +351,13 @@ class Store:
             infos.append(FeedInfo(ref=FeedRef(kind=kind, slug=slug), name=label, entry_count=count))
         return sorted(infos, key=lambda info: info.ref.sort_key)
 
+    @_reads
     def count(self, ref: FeedRef) -> int:
         """How many live entries `ref` has."""
         row = self._db.execute("SELECT entry_count FROM feeds WHERE id = ?", (self._feed_id(ref),)).fetchone()
         return int(row[0]) if row else 0
 
+    @_reads
     def entries(self, ref: FeedRef, *, limit: int | None = None, offset: int = 0) -> list[Entry]:
         """Live entries of a feed, newest first (published desc, page, position, id)."""
         # the offset is skipped in the covering index alone, before any item row is read
@@ -330,6 +370,7 @@ class Store:
         ).fetchall()
         return self._entries(rows)
 
+    @_streams
     def all_entries(self) -> Iterator[Entry]:
         """Every live entry, newest first, streamed in batches."""
         cursor = self._db.execute(
@@ -339,6 +380,7 @@ class Store:
         while rows := cursor.fetchmany(_BATCH):
             yield from self._entries(rows)
 
+    @_reads
     def entries_by_id(self, ids: Iterable[str]) -> list[Entry]:
         """The live entries with these ids, in the order asked; unknown and retracted ids are skipped."""
         wanted = list(dict.fromkeys(ids))
@@ -353,6 +395,7 @@ class Store:
             found.update((entry.id, entry) for entry in self._entries(rows))
         return [found[i] for i in wanted if i in found]
 
+    @_reads
     def issue_entries(self, date: dt.date) -> list[Entry]:
         """The live entries of one issue, in page and reading order."""
         rows = self._db.execute(
@@ -362,6 +405,7 @@ class Store:
         ).fetchall()
         return self._entries(rows)
 
+    @_reads
     def latest_issue_date(self) -> dt.date | None:
         """The issue date of the newest live entry, if any."""
         row = self._db.execute(

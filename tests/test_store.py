@@ -324,3 +324,30 @@ def test_pages_not_in_a_submission_are_left_alone(store: Store) -> None:
         (1, B.headline),
         (2, C.headline),
     ]
+
+
+def test_reparse_while_reading_originals(store: Store) -> None:
+    issues = {"a.txt": issue(page(1, A, B)), "b.txt": issue(page(1, A, B, C))}
+    for name in issues:
+        store.add_submission(name, name.encode(), T0)
+    seen = []
+    for submission, data in store.originals():
+        seen.append(data)
+        store.apply(issues[submission.name], submission_id=submission.id, settings=settings(), now=T0)
+    assert seen == [b"a.txt", b"b.txt"] and len(store.issue_entries(DAY)) == 3
+    assert [s.status for s, _ in store.originals()] == ["applied", "applied"]
+
+
+def test_damaged_pages_are_a_store_error(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as s:
+        for n in range(20):
+            ingest(s, issue(page(1, A, B), page(2, C, D), day=DAY + dt.timedelta(days=n)), f"{n}.txt")
+    db = tmp_path / DB_NAME
+    data = bytearray(db.read_bytes())
+    assert not (tmp_path / (DB_NAME + "-wal")).exists() and len(data) > 64 * 1024
+    data[8192 : len(data) // 2] = b"\xab" * (len(data) // 2 - 8192)
+    db.write_bytes(bytes(data))
+    with pytest.raises(StoreError, match=DB_NAME), Store.open(tmp_path) as s:
+        s.feed_infos()
+        list(s.all_entries())
+        s.issue_entries(DAY)
