@@ -161,6 +161,7 @@ def refine(raw: RawBlock, *, publication: str | None, name_en: str | None) -> li
     return out
 
 
+_NOT_PROSE = re.compile(r"@|https?:|www\.|\d{7}|\d{4}\s*年|版|[■□●◆▲◎○★☆◇]|[（(][^）)]*(?:记者|通讯员|摄)")
 # Furniture, headers, labels, bylines and titles are short and hold no sentences.
 _SHORT = 200
 
@@ -198,6 +199,13 @@ def _classify_short(
     if not c:
         block.kind, block.reason = "drop", "blank"
         return True
+    if ("，" in whole or "," in whole) and not _NOT_PROSE.search(whole):
+        # A line with commas and no address, number, date or page mark is prose: no furniture,
+        # header or byline check can match it (they are the costly part of reading a page).
+        if bylines.parse_dateline(block.text) is None and is_title_like(whole):
+            block.kind, block.text = "title", _title_text(raw)
+            return True
+        return False
     header = furniture.read_page_header(whole)
     meta = furniture.read_masthead(whole)
     if meta is not None or header is not None:
