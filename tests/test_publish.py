@@ -1,0 +1,413 @@
+"""publish: plan, archive paging, incremental builds against regenerate, atomic only-if-changed writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import json
+import os
+from pathlib import Path
+from typing import Unpack
+
+import pytest
+
+from feedsvc.errors import PublishError, StoreError
+from feedsvc.publish import Plan, build, build_all, plan, remove, write
+from feedsvc.records import PAPER, Change, Entry, FeedRef
+from tests.render_helpers import (
+    CST,
+    DONG,
+    YU,
+    ZHANG_PHOTO,
+    FakeSource,
+    Sizes,
+    bulk_entries,
+    check_atom,
+    check_json_feed,
+    check_outputs,
+    entry,
+    fixture_entries,
+    settings,
+    tree,
+)
+
+ARCHIVE = "archive/feed"
+DONG_REF = FeedRef(kind="contributor", slug="dong-xiaoyu")
+YU_REF = FeedRef(kind="contributor", slug="yu-jiawei")
+
+
+def regenerate(source: FakeSource, out: Path, **kw: Unpack[Sizes]) -> tuple[list[str], list[str]]:
+    """build_all, write, remove obsolete: (written, removed)."""
+    b = build_all(source, settings(out, **kw))
+    written = write(out, b)
+    return written, remove(out, b.obsolete)
+
+
+def ingest(
+    source: FakeSource, out: Path, changes: list[Change], **kw: Unpack[Sizes]
+) -> tuple[list[str], list[str]]:
+    """Apply changes to the source, then build the plan, write, remove obsolete."""
+    for change in changes:
+        source.replace(change.before, change.after)
+    b = build(source, plan(changes), settings(out, **kw))
+    written = write(out, b)
+    return written, remove(out, b.obsolete)
+
+
+def links(data: bytes) -> dict[str, str]:
+    return {link.rel: link.href for link in check_atom(data).feed.links}
+
+
+# ------------------------------------------------------------------------------------ paging
+
+
+def test_archive_pages_chain(tmp_path: Path) -> None:
+    out = dict(build_all(FakeSource(bulk_entries(120)), settings(tmp_path, page_size=50, max_entries=20)))
+    check_outputs(out.items())
+    pages = sorted(p for p in out if p.startswith(f"{ARCHIVE}/"))
+    assert pages == [f"{ARCHIVE}/{n}.{ext}" for n in (1, 2, 3) for ext in ("atom", "json")]
+    base = "https://paper.example/news/"
+
+    sub = links(out["feed.atom"])
+    assert sub["prev-archive"] == f"{base}{ARCHIVE}/3.atom"
+    assert len(check_atom(out["feed.atom"]).entries) == 20
+    for n, count in ((1, 50), (2, 50), (3, 20)):
+        data = out[f"{ARCHIVE}/{n}.atom"]
+        assert b"<fh:archive/>" in data and b'xmlns:fh="http://purl.org/syndication/history/1.0"' in data
+        rel = links(data)
+        assert rel["self"] == f"{base}{ARCHIVE}/{n}.atom"
+        assert rel["current"] == f"{base}feed.atom"
+        assert rel.get("prev-archive") == (f"{base}{ARCHIVE}/{n - 1}.atom" if n > 1 else None)
+        assert rel.get("next-archive") == (f"{base}{ARCHIVE}/{n + 1}.atom" if n < 3 else None)
+        entries = check_atom(data).entries
+        assert len(entries) == count
+        published = [(e.published, e.id) for e in entries]
+        assert [p for p, _ in published] == sorted(p for p, _ in published)  # oldest first
+
+    # every entry is in exactly one archive page, in chronological order across pages
+    ids = [e.id for n in (1, 2, 3) for e in check_atom(out[f"{ARCHIVE}/{n}.atom"]).entries]
+    assert ids == [e.id for e in reversed(FakeSource(bulk_entries(120)).entries(PAPER))]
+
+    # JSON: next_url from the subscription document to the newest page, then to older ones
+    urls, doc = [], check_json_feed(out["feed.json"])
+    while "next_url" in doc:
+        urls.append(doc["next_url"])
+        doc = check_json_feed(out[doc["next_url"].removeprefix(base)])
+        assert doc["feed_url"] == f"{base}feed.json"
+    assert urls == [f"{base}{ARCHIVE}/{n}.json" for n in (3, 2, 1)]
+
+
+def test_full_pages_do_not_change_when_entries_arrive(tmp_path: Path) -> None:
+    kw: Sizes = {"page_size": 50, "max_entries": 20}
+    entries = bulk_entries(121)
+    before = dict(build_all(FakeSource(entries[:120]), settings(tmp_path, **kw)))
+    after = dict(build_all(FakeSource(entries), settings(tmp_path, **kw)))
+    for n in (1, 2):
+        for ext in ("atom", "json"):
+            assert before[f"{ARCHIVE}/{n}.{ext}"] == after[f"{ARCHIVE}/{n}.{ext}"]
+    assert before[f"{ARCHIVE}/3.atom"] != after[f"{ARCHIVE}/3.atom"]
+
+
+def test_a_page_that_fills_is_final_and_the_open_page_may_be_empty(tmp_path: Path) -> None:
+    kw: Sizes = {"page_size": 50, "max_entries": 20}
+    entries = bulk_entries(101, per_day=1)  # the new entry is the newest in the store's order too
+    full = dict(build_all(FakeSource(entries[:100]), settings(tmp_path, **kw)))
+    check_outputs(full.items())
+    assert check_atom(full[f"{ARCHIVE}/3.atom"]).entries == []  # the open page, empty for now
+    assert links(full["feed.atom"])["prev-archive"].endswith(f"{ARCHIVE}/3.atom")
+    more = dict(build_all(FakeSource(entries), settings(tmp_path, **kw)))
+    assert full[f"{ARCHIVE}/2.atom"] == more[f"{ARCHIVE}/2.atom"]
+    assert len(check_atom(more[f"{ARCHIVE}/3.atom"]).entries) == 1
+
+
+def test_no_archive_when_everything_fits(tmp_path: Path) -> None:
+    out = dict(build_all(FakeSource(bulk_entries(50)), settings(tmp_path, page_size=10, max_entries=50)))
+    assert not [p for p in out if p.startswith("archive/")]
+    assert "prev-archive" not in links(out["feed.atom"])
+    assert "next_url" not in json.loads(out["feed.json"])
+
+
+# -------------------------------------------------------------------------------------- plan
+
+
+def edit(e: Entry, **update: object) -> Entry:
+    return e.model_copy(update={"updated": e.updated + dt.timedelta(hours=1), **update})
+
+
+def test_plan_add_edit_retract() -> None:
+    a, b, c = fixture_entries()[2:5]
+    p = plan([Change(before=None, after=a)])
+    assert p.feeds == frozenset(a.feeds())
+    assert p.articles == (a,)
+    assert not p.deleted_articles
+    assert p.pages == {"index.html", "feeds.opml", "sections/yaowen.html", "contributors/dong-xiaoyu.html",
+                       "contributors/yu-jiawei.html"}  # fmt: skip
+    assert p.since == a.published
+
+    b2 = edit(b, title="更正后的标题")
+    p = plan([Change(before=b, after=b2)])
+    assert p.articles == (b2,) and not p.deleted_articles
+    assert p.feeds == frozenset(b.feeds())
+
+    p = plan([Change(before=c, after=None)])
+    assert p.articles == () and p.deleted_articles == {c.path}
+    assert p.feeds == frozenset(c.feeds())
+
+    assert not plan([])
+    assert plan([]) == Plan()
+
+
+def test_plan_contributor_removed_and_page_moved() -> None:
+    a = fixture_entries()[2]  # 董笑瑜 and 郁佳炜
+    moved = edit(a, contributors=(DONG,), path="articles/2023/06/26/p1-09.html")
+    p = plan([Change(before=a, after=moved)])
+    assert YU_REF in p.feeds and DONG_REF in p.feeds
+    assert "contributors/yu-jiawei.html" in p.pages
+    assert p.articles == (moved,) and p.deleted_articles == {a.path}
+
+
+def test_plan_applies_changes_in_order() -> None:
+    a = fixture_entries()[2]
+    p = plan([Change(before=None, after=a), Change(before=a, after=None)])
+    assert p.articles == () and p.deleted_articles == {a.path}
+    other = fixture_entries()[3].model_copy(update={"path": a.path})  # takes over the path
+    p = plan([Change(before=a, after=None), Change(before=None, after=other)])
+    assert p.articles == (other,) and not p.deleted_articles
+
+
+# --------------------------------------------------------------- incremental = regenerate
+
+
+def assert_same_as_regenerate(source: FakeSource, out: Path, tmp_path: Path, **kw: Unpack[Sizes]) -> None:
+    fresh = tmp_path / "fresh"
+    regenerate(source, fresh, **kw)
+    assert tree(out) == tree(fresh)
+
+
+@pytest.mark.parametrize("kw", [Sizes(), Sizes(page_size=10, max_entries=5)])
+def test_incremental_builds_match_regenerate(tmp_path: Path, kw: Sizes) -> None:
+    entries = fixture_entries() + bulk_entries(40, start=dt.date(2023, 5, 1))
+    source = FakeSource(entries)
+    out = tmp_path / "out"
+    regenerate(source, out, **kw)
+    assert_same_as_regenerate(source, out, tmp_path / "1", **kw)
+
+    new = entry(dt.date(2023, 6, 28), 1, 1, people=(YU, ZHANG_PHOTO))
+    written, removed = ingest(source, out, [Change(before=None, after=new)], **kw)
+    assert new.path in written and "feed.atom" in written and not removed
+    assert_same_as_regenerate(source, out, tmp_path / "2", **kw)
+
+    old = entries[-1]  # an old entry corrected: its archive page changes
+    ingest(source, out, [Change(before=old, after=edit(old, title="更正"))], **kw)
+    assert_same_as_regenerate(source, out, tmp_path / "3", **kw)
+
+    taken = entries[-5]  # an old entry retracted: later pages shift
+    written, removed = ingest(source, out, [Change(before=taken, after=None)], **kw)
+    assert taken.path in removed
+    assert_same_as_regenerate(source, out, tmp_path / "4", **kw)
+
+
+def test_retraction_removes_article_and_emptied_feeds(tmp_path: Path) -> None:
+    source = FakeSource(fixture_entries())
+    out = tmp_path / "out"
+    regenerate(source, out)
+    photo = fixture_entries()[1]  # the only entry of 民生 and one of 张祥荣's two
+    assert (out / "sections/min-sheng.atom").exists()
+    _, removed = ingest(source, out, [Change(before=photo, after=None)])
+    assert sorted(removed) == sorted([photo.path, "sections/min-sheng.atom", "sections/min-sheng.json",
+                                      "sections/min-sheng.html"])  # fmt: skip
+    assert (out / "contributors/zhang-xiangrong.atom").exists()
+    assert_same_as_regenerate(source, out, tmp_path)
+
+
+def test_contributor_taken_off_their_only_entry(tmp_path: Path) -> None:
+    entries = fixture_entries()
+    source = FakeSource(entries)
+    out = tmp_path / "out"
+    regenerate(source, out)
+    # 张祥荣 credited on two entries: take him off both, his feed goes
+    changes = [
+        Change(before=e, after=edit(e, contributors=(DONG,)))
+        for e in entries
+        if ZHANG_PHOTO in e.contributors
+    ]
+    _, removed = ingest(source, out, changes)
+    assert {"contributors/zhang-xiangrong.atom", "contributors/zhang-xiangrong.json",
+            "contributors/zhang-xiangrong.html"} <= set(removed)  # fmt: skip
+    assert b"zhang-xiangrong" not in (out / "feeds.opml").read_bytes()
+    assert_same_as_regenerate(source, out, tmp_path)
+
+
+def test_regenerate_removes_what_is_no_longer_produced(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    regenerate(FakeSource(bulk_entries(30)), out, page_size=10, max_entries=5)
+    (out / "archive/feed/.hidden").write_text("left alone")
+    (out / "archive/feed/.1.atom.x1.feedsvc-tmp").write_text("leftover")
+    (out / "robots.txt").write_text("left alone")
+    _, removed = regenerate(FakeSource(bulk_entries(3)), out, page_size=10, max_entries=5)
+    assert "archive/feed/1.atom" in removed and "archive/feed/.1.atom.x1.feedsvc-tmp" in removed
+    assert not (out / "archive/contributors").exists()
+    assert (out / "archive/feed/.hidden").exists() and (out / "robots.txt").exists()
+    assert sorted(p for p in tree(out) if p != "robots.txt") == sorted(
+        dict(build_all(FakeSource(bulk_entries(3)), settings(tmp_path / "x")))
+    )
+
+
+def test_current_archive_pages_are_not_rendered_again(tmp_path: Path) -> None:
+    kw: Sizes = {"page_size": 10, "max_entries": 5}
+    entries = bulk_entries(45)
+    out = tmp_path / "out"
+    regenerate(FakeSource(entries), out, **kw)
+    again = build_all(FakeSource(entries), settings(out, **kw))
+    produced = dict(again)
+    assert not [p for p in produced if p.startswith("archive/")]  # every page current, the open one too
+    assert {
+        "archive/feed/1.atom",
+        "archive/feed/5.json",
+        "archive/contributors/yu-jiawei/2.atom",
+    } <= again.kept
+    assert not again.obsolete
+    assert write(out, produced.items()) == []
+
+    corrected = edit(entries[3], title="更正")  # in page 1 of the paper and of 董笑瑜
+    source = FakeSource([corrected if e.id == corrected.id else e for e in entries])
+    third = dict(build_all(source, settings(out, **kw)))
+    assert "archive/feed/1.atom" in third and "archive/feed/2.atom" not in third
+
+    # a page whose digest matches but whose file is damaged or missing is rendered again
+    (out / "archive/feed/2.json").unlink()
+    assert "archive/feed/2.json" in dict(build_all(FakeSource(entries), settings(out, **kw)))
+
+
+def test_incremental_build_reads_only_recent_pages(tmp_path: Path) -> None:
+    kw: Sizes = {"page_size": 10, "max_entries": 5}
+    entries = bulk_entries(300)
+    source = FakeSource(entries)
+    out = tmp_path / "out"
+    regenerate(source, out, **kw)
+    new = entry(dt.date(2024, 1, 1), 1, 1, people=(DONG,))
+    source.replace(None, new)
+    source.calls = 0
+    files = dict(build(source, plan([Change(before=None, after=new)]), settings(out, **kw)))
+    assert source.calls < 20  # not the 30+ pages of each feed
+    assert "archive/feed/1.atom" not in files
+
+
+def test_store_inconsistency_is_reported(tmp_path: Path) -> None:
+    class Liar(FakeSource):
+        def count(self, ref: FeedRef) -> int:
+            return super().count(ref) + (1 if ref == DONG_REF else 0)
+
+        def feed_infos(self):  # type: ignore[no-untyped-def]
+            return [i.model_copy(update={"entry_count": self.count(i.ref)}) for i in super().feed_infos()]
+
+    with pytest.raises(StoreError, match="dong-xiaoyu"):
+        dict(build_all(Liar(fixture_entries()), settings(tmp_path)))
+
+
+def test_obsolete_needs_a_finished_build(tmp_path: Path) -> None:
+    b = build_all(FakeSource(fixture_entries()), settings(tmp_path))
+    with pytest.raises(RuntimeError):
+        _ = b.obsolete
+    list(b)
+    assert b.obsolete == []
+
+
+# ------------------------------------------------------------------------------------- write
+
+
+def test_write_only_changed_files(tmp_path: Path) -> None:
+    files = [("a.html", b"one"), ("sub/dir/b.atom", b"two")]
+    assert write(tmp_path, files) == ["a.html", "sub/dir/b.atom"]
+    old = 1_000_000_000
+    for name in ("a.html", "sub/dir/b.atom"):
+        os.utime(tmp_path / name, (old, old))
+    assert write(tmp_path, [("a.html", b"one"), ("sub/dir/b.atom", b"TWO")]) == ["sub/dir/b.atom"]
+    assert (tmp_path / "a.html").stat().st_mtime == old
+    assert (tmp_path / "sub/dir/b.atom").read_bytes() == b"TWO"
+    assert oct((tmp_path / "a.html").stat().st_mode & 0o777) == "0o644"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.html", "b.atom", "dir", "sub"]
+
+
+@pytest.mark.parametrize("failing", ["fsync", "replace", "write"])
+def test_write_failure_keeps_old_file_and_cleans_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    write(tmp_path, [("feed.atom", b"old"), ("index.html", b"old")])
+
+    def boom(*args: object, **kw: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    if failing == "write":
+        real = os.fdopen
+
+        class Full:
+            def __init__(self, f: object) -> None:
+                self.f = f
+
+            def __enter__(self) -> Full:
+                return self
+
+            def __exit__(self, *exc: object) -> None:
+                self.f.close()  # type: ignore[attr-defined]
+
+            def fileno(self) -> int:
+                return self.f.fileno()  # type: ignore[attr-defined,no-any-return]
+
+            write = flush = boom
+
+        monkeypatch.setattr(os, "fdopen", lambda fd, mode: Full(real(fd, mode)))
+    else:
+        monkeypatch.setattr(os, failing, boom)
+    with pytest.raises(PublishError, match=r"feed\.atom.*No space left"):
+        write(tmp_path, [("index.html", b"old"), ("feed.atom", b"new")])
+    assert (tmp_path / "feed.atom").read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["feed.atom", "index.html"]
+
+
+def test_write_refuses_paths_outside(tmp_path: Path) -> None:
+    for bad in ["/etc/passwd", "../x.html", "a/../../x", "a//b", "", "a/./b", "a\\b", "x/", "nul\0"]:
+        with pytest.raises(PublishError):
+            write(tmp_path / "out", [(bad, b"x")])
+        with pytest.raises(PublishError):
+            remove(tmp_path / "out", [bad])
+    assert not (tmp_path / "out").exists()
+
+
+def test_write_over_a_folder_fails_cleanly(tmp_path: Path) -> None:
+    (tmp_path / "feed.atom").mkdir()
+    with pytest.raises(PublishError, match=r"feed\.atom"):
+        write(tmp_path, [("feed.atom", b"x")])
+
+
+def test_remove_deletes_files_and_empty_folders(tmp_path: Path) -> None:
+    write(tmp_path, [("archive/feed/1.atom", b"1"), ("archive/feed/2.atom", b"2"), ("feed.atom", b"f")])
+    assert remove(tmp_path, ["archive/feed/1.atom", "missing.atom"]) == ["archive/feed/1.atom"]
+    assert (tmp_path / "archive/feed").is_dir()
+    assert remove(tmp_path, ["archive/feed/2.atom"]) == ["archive/feed/2.atom"]
+    assert not (tmp_path / "archive").exists() and (tmp_path / "feed.atom").exists()
+
+
+def test_remove_failure_is_a_publish_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, [("feed.atom", b"f")])
+
+    def boom(self: Path, missing_ok: bool = False) -> None:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(Path, "unlink", boom)
+    with pytest.raises(PublishError, match=r"feed\.atom.*Read-only"):
+        remove(tmp_path, ["feed.atom"])
+
+
+def test_build_writes_a_valid_dated_tree(tmp_path: Path) -> None:
+    """A regenerate of the fixture: every feed valid, dates +08:00 and not later than the newest entry."""
+    out = tmp_path / "out"
+    regenerate(FakeSource(fixture_entries()), out)
+    files = tree(out)
+    check_outputs(files.items())
+    newest = dt.datetime(2023, 6, 27, 9, 30, tzinfo=CST)
+    for path, data in files.items():
+        if path.endswith(".atom"):
+            parsed = check_atom(data)
+            for stamp in [parsed.feed.updated] + [e.updated for e in parsed.entries]:
+                assert stamp.endswith("+08:00") and dt.datetime.fromisoformat(stamp) <= newest

@@ -1,0 +1,146 @@
+"""Pages for people and the OPML list: structure, autodiscovery, links that resolve, escaping."""
+
+from __future__ import annotations
+
+import posixpath
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from feedsvc.publish import build_all
+from tests.render_helpers import BASE, FakeSource, fixture_entries, settings
+
+
+class Page(HTMLParser):
+    """Collects a page's links, autodiscovery links, meta tags, text and the html lang."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(convert_charrefs=True)
+        self.hrefs: list[str] = []
+        self.alternates: list[dict[str, str]] = []
+        self.metas: list[dict[str, str]] = []
+        self.lang = ""
+        self.text: list[str] = []
+        self.in_body = False
+        self.feed(data.decode("utf-8"))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "a":
+            self.hrefs.append(a["href"])
+        elif tag == "link" and a.get("rel") == "alternate":
+            self.alternates.append(a)
+        elif tag == "meta":
+            self.metas.append(a)
+        elif tag == "html":
+            self.lang = a.get("lang", "")
+        elif tag == "body":
+            self.in_body = True
+
+    def handle_data(self, data: str) -> None:
+        if self.in_body:
+            self.text.append(data)
+
+    @property
+    def body(self) -> str:
+        return "".join(self.text)
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    return dict(build_all(FakeSource(fixture_entries()), settings(tmp_path_factory.mktemp("out"))))
+
+
+def test_every_page_is_a_phone_friendly_document(outputs: dict[str, bytes]) -> None:
+    pages = [p for p in outputs if p.endswith(".html")]
+    assert len(pages) == 6 + 1 + 3 + 3  # articles, index, sections, contributors
+    for path in pages:
+        page = Page(outputs[path])
+        assert page.lang == "zh-CN", path
+        assert {"name": "viewport", "content": "width=device-width, initial-scale=1"} in page.metas
+        assert outputs[path].startswith(b"<!doctype html>")
+
+
+def test_relative_links_resolve(outputs: dict[str, bytes]) -> None:
+    for path in (p for p in outputs if p.endswith(".html")):
+        for href in Page(outputs[path]).hrefs:
+            assert "://" not in href, (path, href)
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(path), href))
+            assert target in outputs, (path, href)
+
+
+def test_index(outputs: dict[str, bytes]) -> None:
+    page = Page(outputs["index.html"])
+    assert {(a["type"], a["href"]) for a in page.alternates} == {
+        ("application/atom+xml", BASE + "feed.atom"),
+        ("application/feed+json", BASE + "feed.json"),
+    }
+    text = page.body
+    assert "最新一期" in text and "2023年6月26日" in text
+    assert text.index("以考促干以考争先") < text.index("副刊：夏日随笔")  # page order
+    assert "区委常委会会议" not in text  # the earlier issue is not the latest
+    assert "articles/2023/06/26/p1-01.html" in page.hrefs
+    for group in ("全报", "版面", "作者"):
+        assert group in text
+    assert "记者 董笑瑜" in text and "3 篇" in text  # 董笑瑜 has three entries
+    for stem in ("feed", "sections/yaowen", "contributors/dong-xiaoyu"):
+        assert f"{stem}.atom" in page.hrefs and f"{stem}.json" in page.hrefs
+    assert "feeds.opml" in page.hrefs
+    assert "阅读器" in text  # how to subscribe
+
+
+def test_article_page(outputs: dict[str, bytes]) -> None:
+    page = Page(outputs["articles/2023/06/26/p1-02.html"])
+    text = page.body
+    for piece in ("打造具有钱塘特色基层治理品牌", "——网格议事日工作调研", "记者 董笑瑜", "2023年6月26日",
+                  "第1版", "要闻", "更新于", "2023年6月27日", "“八八战略” & <b>标签</b> ]]> 结束。"):  # fmt: skip
+        assert piece in text, piece
+    assert b"<b>" not in outputs["articles/2023/06/26/p1-02.html"]
+    assert "../../../../sections/yaowen.html" in page.hrefs
+    assert "../../../../contributors/dong-xiaoyu.html" in page.hrefs
+    assert "../../../../index.html" in page.hrefs
+    assert any(a["href"] == BASE + "feed.atom" for a in page.alternates)
+
+    photo = Page(outputs["articles/2023/06/25/p3-01.html"]).body
+    assert "摄影：通讯员 张祥荣" in photo
+    kicker = Page(outputs["articles/2023/06/26/p1-01.html"]).body
+    assert kicker.index("金承涛在全区综合考核工作推进会上强调") < kicker.index("以考促干以考争先")
+
+
+def test_feed_pages(outputs: dict[str, bytes]) -> None:
+    page = Page(outputs["contributors/dong-xiaoyu.html"])
+    assert {(a["type"], a["href"]) for a in page.alternates} == {
+        ("application/atom+xml", BASE + "contributors/dong-xiaoyu.atom"),
+        ("application/feed+json", BASE + "contributors/dong-xiaoyu.json"),
+    }
+    assert "钱塘新区报 · 记者 董笑瑜" in page.body and "共 3 篇" in page.body
+    assert page.hrefs.count("../articles/2023/06/26/p1-01.html") == 1
+    assert "../contributors/dong-xiaoyu.atom" in page.hrefs
+
+    section = Page(outputs["sections/yaowen.html"])
+    assert any(a["href"] == BASE + "sections/yaowen.atom" for a in section.alternates)
+    assert "钱塘新区报 · 要闻" in section.body
+
+
+def test_opml_lists_every_feed(outputs: dict[str, bytes]) -> None:
+    root = ET.fromstring(outputs["feeds.opml"])
+    assert root.tag == "opml" and root.get("version") == "2.0"
+    assert root.findtext("head/title") == "钱塘新区报"
+    feeds = {o.get("xmlUrl"): o.get("text") for o in root.iter("outline") if o.get("xmlUrl")}
+    expected = {p for p in outputs if p.endswith(".atom")}
+    assert set(feeds) == {BASE + p for p in expected}
+    assert feeds[BASE + "contributors/dong-xiaoyu.atom"] == "钱塘新区报 · 记者 董笑瑜"
+    for o in root.iter("outline"):
+        if o.get("xmlUrl"):
+            assert o.get("type") == "rss" and o.get("htmlUrl", "").startswith(BASE)
+    groups = [o.get("text") for o in root.find("body") or []]
+    assert groups == ["钱塘新区报", "版面", "作者"]
+
+
+def test_empty_paper_pages(tmp_path: Path) -> None:
+    out = dict(build_all(FakeSource([]), settings(tmp_path)))
+    page = Page(out["index.html"])
+    assert "最新一期" not in page.body and "feed.atom" in page.hrefs
+    assert ET.fromstring(out["feeds.opml"]).find("body/outline").get("xmlUrl") == BASE + "feed.atom"  # type: ignore[union-attr]
