@@ -1,29 +1,169 @@
-"""Ingest and regenerate: parse → store → plan → render → publish."""
+"""Ingest and regenerate: parse → store → plan → render → publish.
+
+The edges (CLI, daemon) pass in the time; everything here runs under the writer lock, so the
+daemon and the one-shot commands never write the store or the output at once. If writing the
+output fails (full disk, read-only folder), the store keeps what it took, a marker in the store
+folder says the output is behind, and the next run (or daemon tick) rewrites it.
+"""
 
 from __future__ import annotations
 
-import json
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from feedsvc import lock, publish
 from feedsvc.config import Settings
-from feedsvc.parse import ParseHints
+from feedsvc.errors import ParseError, PublishError
+from feedsvc.models import Issue
+from feedsvc.parse import hints_from_settings, parse_bytes
+from feedsvc.records import Change
+from feedsvc.store import Store
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int], None] | None  # called with the count of outputs built so far
+PENDING_MARKER = "publish-pending"
 
 
-def hints_for(settings: Settings, path: Path | None = None) -> ParseHints:
-    """Parse hints from configuration and, when there is one, a sidecar `<file>.json`."""
-    extra: dict[str, object] = {}
-    if path is not None:
-        sidecar = path.with_name(path.name + ".json")
-        if sidecar.is_file():
-            try:
-                raw = json.loads(sidecar.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                raw = {}
-            if isinstance(raw, dict):
-                extra = {k: raw[k] for k in ("date", "page", "section") if k in raw}
-    return ParseHints(
-        publication=settings.paper.name,
-        name_en=settings.paper.name_en or None,
-        sections=settings.sections,
-        **extra,  # type: ignore[arg-type]
-    )
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What one ingest or regenerate did."""
+
+    name: str
+    duplicate: bool = False
+    items: int = 0
+    changes: tuple[Change, ...] = ()
+    written: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed_feeds: tuple[str, ...] = field(default=())  # output paths of feed documents that changed
+
+    def summary(self) -> str:
+        if self.duplicate:
+            return f"{self.name}: identical to a stored submission; skipped"
+        added = sum(1 for c in self.changes if c.before is None)
+        retracted = sum(1 for c in self.changes if c.after is None)
+        edited = len(self.changes) - added - retracted
+        return (
+            f"{self.name}: {self.items} items parsed; {added} added, {edited} updated, "
+            f"{retracted} retracted; {len(self.written)} files written ({len(self.changed_feeds)} feeds), "
+            f"{len(self.removed)} removed"
+        )
+
+    def feed_urls(self, settings: Settings) -> list[str]:
+        """Absolute URLs of the feed documents whose bytes changed (the WebSub topics)."""
+        return [settings.paper.base_url + path for path in self.changed_feeds]
+
+
+def _feeds_among(paths: Iterable[str]) -> tuple[str, ...]:
+    return tuple(p for p in paths if p.endswith((".atom", ".json")) and not p.startswith("archive/"))
+
+
+def read_submission(
+    settings: Settings, path: Path, *, name: str | None = None, now: dt.datetime | None = None
+) -> tuple[bytes, Issue]:
+    """A submission's bytes and its parse; ParseError names the file."""
+    name = name or path.name
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ParseError(f"cannot read: {exc.strerror}", name) from exc
+    if len(data) > settings.daemon.max_submission_bytes:
+        raise ParseError(
+            f"too large: {len(data)} bytes (the limit is {settings.daemon.max_submission_bytes})", name
+        )
+    issue = parse_bytes(data, source=name, hints=hints_from_settings(settings))
+    if issue.date is not None and now is not None and issue.date > now.date() + dt.timedelta(days=1):
+        raise ParseError(f"the issue date {issue.date} is in the future (today is {now.date()})", name)
+    if issue.date is None:
+        raise ParseError(
+            "no issue date: the page prints none and the file name gives none "
+            "(name it like paper-2023-06-26-p2.txt)",
+            name,
+        )
+    return data, issue
+
+
+def ingest_file(
+    settings: Settings, path: Path, now: dt.datetime, *, name: str | None = None, progress: Progress = None
+) -> Report:
+    """Parse, store and publish one submission; only the affected outputs are rewritten."""
+    name = name or path.name
+    data, issue = read_submission(settings, path, name=name, now=now)
+    with lock.writer(settings.paths.store), Store.open(settings.paths.store) as store:
+        submission = store.add_submission(name, data, now)
+        if submission.duplicate:
+            return Report(name=name, duplicate=True, items=len(issue.items))
+        changes = store.apply(issue, submission_id=submission.id, settings=settings, now=now)
+        behind = publish_pending(settings)  # an earlier write failed: bring everything up to date
+        files = (
+            publish.build_all(store, settings)
+            if behind
+            else publish.build(store, publish.plan(changes), settings)
+        )
+        written, removed = _publish(settings, files, progress)
+        return Report(
+            name=name,
+            items=len(issue.items),
+            changes=changes,
+            written=written,
+            removed=removed,
+            changed_feeds=_feeds_among(written),
+        )
+
+
+def regenerate(
+    settings: Settings, now: dt.datetime, *, reparse: bool = False, progress: Progress = None
+) -> Report:
+    """Rewrite every output from the store (only files whose bytes change are touched); with
+    `reparse`, first parse every stored original again (ids are kept by matching)."""
+    with lock.writer(settings.paths.store), Store.open(settings.paths.store) as store:
+        changes: list[Change] = []
+        if reparse:
+            for submission, data in store.originals():
+                try:
+                    issue = parse_bytes(data, source=submission.name, hints=hints_from_settings(settings))
+                except ParseError as exc:
+                    log.warning("re-parse skipped: %s", exc)
+                    continue
+                if issue.date is not None:
+                    changes.extend(
+                        store.apply(issue, submission_id=submission.id, settings=settings, now=now)
+                    )
+        written, removed = _publish(settings, publish.build_all(store, settings), progress)
+        return Report(
+            name="regenerate",
+            items=0,
+            changes=tuple(changes),
+            written=written,
+            removed=removed,
+            changed_feeds=_feeds_among(written),
+        )
+
+
+def _counted(files: Iterable[tuple[str, bytes]], progress: Progress) -> Iterator[tuple[str, bytes]]:
+    for n, item in enumerate(files, start=1):
+        if progress is not None:
+            progress(n)
+        yield item
+
+
+def _publish(
+    settings: Settings, build: publish.Build, progress: Progress = None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Write a build's outputs, then delete what it made obsolete: (written, removed)."""
+    marker = settings.paths.store / PENDING_MARKER
+    try:
+        written = tuple(publish.write(settings.paths.output, _counted(build, progress)))
+        removed = tuple(publish.remove(settings.paths.output, build.obsolete))
+    except PublishError:
+        marker.touch()
+        raise
+    marker.unlink(missing_ok=True)
+    return written, removed
+
+
+def publish_pending(settings: Settings) -> bool:
+    """Did an earlier publish fail, leaving the output behind the store?"""
+    return (settings.paths.store / PENDING_MARKER).exists()

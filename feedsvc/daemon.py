@@ -1,0 +1,159 @@
+"""`feedsvc run`: watch the inbox, ingest what arrives, publish, ping hubs, optionally serve.
+
+APScheduler 3 runs an interval job that scans the inbox (`max_instances=1`, `coalesce=True`), a
+nightly full regenerate, and a periodic retry of undelivered hub pings. SIGTERM or SIGINT lets the
+current file finish, then the daemon exits 0. The clock is read here, at the edge, once per event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from feedsvc import pipeline
+from feedsvc.config import Settings
+from feedsvc.errors import FeedsvcError, ParseError, PublishError
+from feedsvc.inbox import Inbox
+from feedsvc.lock import DaemonLock
+from feedsvc.serve import ServerHandle, start_in_thread
+from feedsvc.websub import Pinger
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], dt.datetime]
+
+
+class Daemon:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock,
+        serve: bool = False,
+        host: str | None = None,
+        port: int | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.serve = serve
+        self.host, self.port = host, port
+        self.stopping = threading.Event()
+        self.inbox = Inbox(settings.paths.inbox, settings.daemon.max_submission_bytes)
+        self.pinger: Pinger | None = None
+
+    # -- one file ------------------------------------------------------------------------------
+    def process(self, taken: Path) -> None:
+        """Ingest one file from `.processing/`: on success its bytes live in the store."""
+        try:
+            report = pipeline.ingest_file(self.settings, taken, self.clock(), name=taken.name)
+        except ParseError as exc:
+            self.inbox.fail(taken, exc.reason if exc.line is None else f"line {exc.line}: {exc.reason}")
+            return
+        except PublishError as exc:
+            # The store has it; the output will be rewritten once the disk takes it again.
+            log.error("publish failed, will retry: %s", exc)
+            self.inbox.done(taken)
+            return
+        except FeedsvcError as exc:
+            self.inbox.fail(taken, str(exc))
+            return
+        self.inbox.done(taken)
+        log.info("%s", report.summary())
+        if self.pinger is not None and report.changed_feeds:
+            self.pinger.notify(report.feed_urls(self.settings))
+
+    def tick(self) -> None:
+        """One scan of the inbox: set aside what cannot be taken, ingest what is complete."""
+        try:
+            if pipeline.publish_pending(self.settings):
+                self._republish()
+            ready, rejected = self.inbox.scan()
+            for item in rejected:
+                self.inbox.fail(item.path, item.reason)
+            for path in ready:
+                if self.stopping.is_set():
+                    return
+                try:
+                    taken = self.inbox.take(path)
+                except FileNotFoundError:
+                    continue  # taken away meanwhile
+                log.info("taken: %s", path.name)
+                self.process(taken)
+        except Exception:
+            log.exception("inbox scan failed; the daemon goes on")
+
+    def _republish(self) -> None:
+        try:
+            report = pipeline.regenerate(self.settings, self.clock())
+        except PublishError as exc:
+            log.error("publish still failing: %s", exc)
+            return
+        log.info("republished after an earlier failure: %s", report.summary())
+        if self.pinger is not None and report.changed_feeds:
+            self.pinger.notify(report.feed_urls(self.settings))
+
+    def nightly(self) -> None:
+        if self.stopping.is_set():
+            return
+        try:
+            report = pipeline.regenerate(self.settings, self.clock())
+            log.info("nightly regenerate: %s", report.summary())
+            if self.pinger is not None and report.changed_feeds:
+                self.pinger.notify(report.feed_urls(self.settings))
+        except FeedsvcError as exc:
+            log.error("nightly regenerate failed: %s", exc)
+
+    # -- life ------------------------------------------------------------------------------------
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        log.info("received %s: finishing the current file, then stopping", signal.Signals(signum).name)
+        self.stopping.set()
+
+    def run(self) -> int:
+        lock = DaemonLock(self.settings.paths.store)
+        server: ServerHandle | None = None
+        scheduler = BackgroundScheduler(timezone=self.settings.paper.timezone)
+        try:
+            self.pinger = Pinger.from_settings(self.settings)
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, self._on_signal)
+            for leftover in self.inbox.leftovers():
+                log.info("taken again after an interrupted run: %s", leftover.name)
+                self.process(leftover)
+            if self.serve:
+                root = self.settings.paths.output
+                root.mkdir(parents=True, exist_ok=True)
+                server = start_in_thread(root, self.settings, self.host, self.port)
+                log.info("serving %s at http://%s:%d/", root, server.host, server.port)
+            interval = self.settings.daemon.scan_interval
+            scheduler.add_job(
+                self.tick, "interval", seconds=interval, max_instances=1, coalesce=True,
+                next_run_time=self.clock(), id="scan",
+            )  # fmt: skip
+            nightly = self.settings.daemon.nightly_regenerate
+            if nightly is not None:
+                scheduler.add_job(
+                    self.nightly, "cron", hour=nightly.hour, minute=nightly.minute,
+                    max_instances=1, coalesce=True, id="nightly",
+                )  # fmt: skip
+            scheduler.add_job(
+                self.pinger.flush, "interval", minutes=10, max_instances=1, coalesce=True, id="pings"
+            )
+            scheduler.start()
+            log.info("watching %s every %.1f s", self.settings.paths.inbox, interval)
+            self.stopping.wait()
+            return 0
+        finally:
+            if scheduler.running:
+                scheduler.shutdown(wait=True)  # the current file finishes
+            if self.pinger is not None:
+                self.pinger.close(timeout=10)
+            if server is not None:
+                server.stop()
+            lock.release()
+            log.info("stopped")

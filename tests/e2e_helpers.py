@@ -1,0 +1,88 @@
+"""Helpers for end-to-end tests: free ports, a temporary instance's config, a WebSub hub stub."""
+
+from __future__ import annotations
+
+import http.server
+import socket
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "tests" / "data" / "pages" / "qiantang-2023-06-26-p1.txt"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def write_config(folder: Path, *, port: int, hubs: list[str] = (), scan_interval: float = 0.3) -> Path:  # type: ignore[assignment]
+    """A config for an instance living in `folder` (relative paths resolve against the cwd)."""
+    base = (ROOT / "config" / "feedsvc.toml").read_text(encoding="utf-8")
+    base = base.replace('base_url = "http://127.0.0.1:8000/"', f'base_url = "http://127.0.0.1:{port}/"')
+    base = base.replace("port = 8000", f"port = {port}")
+    base = base.replace("scan_interval = 2.0", f"scan_interval = {scan_interval}")
+    base = base.replace("hubs = []", "hubs = [" + ", ".join(f'"{h}"' for h in hubs) + "]")
+    path = folder / "config" / "feedsvc.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(base, encoding="utf-8")
+    return path
+
+
+def drop(inbox: Path, name: str, data: bytes) -> Path:
+    """Deliver a file the way an uploader should: write `.part`, then rename into place."""
+    inbox.mkdir(parents=True, exist_ok=True)
+    part = inbox / f"{name}.part"
+    part.write_bytes(data)
+    final = inbox / name
+    part.rename(final)
+    return final
+
+
+def wait_for(what: str, check: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+class HubStub:
+    """A WebSub hub on 127.0.0.1 that records every publish ping it receives."""
+
+    def __init__(self) -> None:
+        self.topics: list[str] = []
+        self.lock = threading.Lock()
+        stub = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode()
+                form = urllib.parse.parse_qs(body)
+                with stub.lock:
+                    if form.get("hub.mode") == ["publish"]:
+                        stub.topics.extend(form.get("hub.url", []))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def take(self) -> list[str]:
+        with self.lock:
+            topics, self.topics = self.topics, []
+        return topics
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
