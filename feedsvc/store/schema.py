@@ -1,0 +1,177 @@
+"""The store's schema, its constants, and how rows become records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from feedsvc.errors import StoreError
+from feedsvc.records import Entry, EntryPerson
+
+DB_NAME = "feedsvc.sqlite3"
+SCHEMA_VERSION = 1
+PAPER_FEED_ID = 1
+_BATCH = 500
+_MMAP_BYTES = 1 << 30
+# A checkpoint costs two fsyncs (~0.7 s on slow disks), whatever its size; an issue adds ~0.5-1 MB
+# of WAL. Checkpoint every ~32 MB instead of SQLite's 4 MB, and let `checkpoint()` do it when idle.
+_WAL_AUTOCHECKPOINT_PAGES = 8192
+
+SubmissionStatus = Literal["received", "applied", "failed"]
+SlugKind = Literal["section", "contributor"]
+
+_SCHEMA = """
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+CREATE TABLE submissions (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE, size INTEGER NOT NULL,
+    received TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'received', note TEXT);
+CREATE TABLE originals (
+    submission_id INTEGER PRIMARY KEY REFERENCES submissions (id), data BLOB NOT NULL);
+CREATE TABLE issues (
+    date TEXT PRIMARY KEY, issue_number INTEGER, page_count INTEGER, lunar TEXT);
+CREATE TABLE feeds (
+    id INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('paper', 'section', 'contributor')),
+    entry_count INTEGER NOT NULL DEFAULT 0);
+INSERT INTO feeds (id, kind) VALUES (1, 'paper');
+CREATE TABLE slugs (  -- ledger: every slug ever claimed, and by whom; never released
+    kind TEXT NOT NULL, slug TEXT NOT NULL, name TEXT NOT NULL, claimed_at TEXT NOT NULL,
+    PRIMARY KEY (kind, slug));
+CREATE TABLE sections (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, slug TEXT NOT NULL UNIQUE,
+    feed_id INTEGER NOT NULL UNIQUE REFERENCES feeds (id));
+CREATE TABLE contributors (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, slug TEXT NOT NULL UNIQUE,
+    role TEXT, role_date TEXT, feed_id INTEGER NOT NULL UNIQUE REFERENCES feeds (id));
+CREATE TABLE entry_ids (  -- ledger: every entry id ever minted, and where it was minted
+    id TEXT PRIMARY KEY, issue_date TEXT NOT NULL, page INTEGER NOT NULL, position INTEGER NOT NULL,
+    minted_at TEXT NOT NULL, UNIQUE (issue_date, page, position));
+CREATE TABLE pages (
+    issue_date TEXT NOT NULL REFERENCES issues (date), number INTEGER NOT NULL,
+    section_id INTEGER REFERENCES sections (id), section_from TEXT NOT NULL,
+    submission_id INTEGER NOT NULL REFERENCES submissions (id),
+    PRIMARY KEY (issue_date, number));
+CREATE TABLE items (
+    id INTEGER PRIMARY KEY, entry_id TEXT NOT NULL UNIQUE REFERENCES entry_ids (id),
+    issue_date TEXT NOT NULL, page INTEGER NOT NULL, position INTEGER NOT NULL,
+    minted_position INTEGER NOT NULL, kind TEXT NOT NULL, kicker TEXT, headline TEXT, subtitle TEXT,
+    title TEXT NOT NULL, title_derived INTEGER NOT NULL, dateline TEXT, paragraphs TEXT NOT NULL,
+    published TEXT NOT NULL, published_ts INTEGER NOT NULL, updated TEXT NOT NULL,
+    retracted INTEGER NOT NULL DEFAULT 0,
+    FOREIGN KEY (issue_date, page) REFERENCES pages (issue_date, number));
+CREATE INDEX items_by_page ON items (issue_date, page, position);
+CREATE TABLE item_contributors (
+    item_id INTEGER NOT NULL REFERENCES items (id), seq INTEGER NOT NULL,
+    contributor_id INTEGER NOT NULL REFERENCES contributors (id), role TEXT, credit TEXT,
+    PRIMARY KEY (item_id, seq));
+CREATE TABLE feed_members (  -- live items of each feed, keyed in feed order
+    feed_id INTEGER NOT NULL REFERENCES feeds (id), published_ts INTEGER NOT NULL,
+    page INTEGER NOT NULL, position INTEGER NOT NULL, entry_id TEXT NOT NULL,
+    item_id INTEGER NOT NULL REFERENCES items (id),
+    PRIMARY KEY (feed_id, published_ts DESC, page, position, entry_id)) WITHOUT ROWID;
+CREATE UNIQUE INDEX feed_members_by_item ON feed_members (item_id, feed_id);
+CREATE TRIGGER feed_members_count_in AFTER INSERT ON feed_members BEGIN
+    UPDATE feeds SET entry_count = entry_count + 1 WHERE id = NEW.feed_id; END;
+CREATE TRIGGER feed_members_count_out AFTER DELETE ON feed_members BEGIN
+    UPDATE feeds SET entry_count = entry_count - 1 WHERE id = OLD.feed_id; END;
+"""
+
+_ENTRY_COLUMNS = """
+    i.id, i.entry_id, i.issue_date, i.page, i.position, i.minted_position, i.kind, i.kicker,
+    i.headline, i.subtitle, i.title, i.title_derived, i.dateline, i.paragraphs, i.published,
+    i.updated, s.name, s.slug"""
+_ENTRY_JOIN = """
+    JOIN pages p ON p.issue_date = i.issue_date AND p.number = i.page
+    LEFT JOIN sections s ON s.id = p.section_id"""
+_FEED_ORDER = "m.published_ts DESC, m.page, m.position, m.entry_id"
+
+
+class Submission(BaseModel):
+    """A stored submission. `duplicate`: `add_submission` found these exact bytes already stored."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: int
+    name: str
+    sha256: str
+    size: int
+    received: dt.datetime
+    status: SubmissionStatus
+    duplicate: bool = False
+
+
+@lru_cache(maxsize=4096)
+def _when(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+@lru_cache(maxsize=4096)
+def _day(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def _aware(value: dt.datetime, what: str) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{what} must be an aware datetime, got {value!r}")
+
+
+def _article_path(day: dt.date, page: int, minted_position: int) -> str:
+    # (field formatting: strftime costs ~10 µs a call, a lot when streaming every entry)
+    return f"articles/{day.year:04d}/{day.month:02d}/{day.day:02d}/p{page}-{minted_position:02d}.html"
+
+
+@lru_cache(maxsize=8192)
+def _person(role: str | None, name: str, credit: str | None, slug: str) -> EntryPerson:
+    return EntryPerson(role=role, name=name, credit=credit, slug=slug)  # frozen: safe to share
+
+
+def _submission(row: Sequence[Any]) -> Submission:
+    sid, name, sha256, size, received, status = row
+    return Submission(id=sid, name=name, sha256=sha256, size=size, received=_when(received), status=status)
+
+
+def _entry(row: Sequence[Any], people: tuple[EntryPerson, ...]) -> Entry:
+    (_, entry_id, day, page, position, minted, kind, kicker, headline, subtitle, title, derived,
+     dateline, paragraphs, published, updated, section, section_slug) = row  # fmt: skip
+    issue_date = _day(day)
+    return Entry(
+        id=entry_id,
+        issue_date=issue_date,
+        page=page,
+        position=position,
+        section=section,
+        section_slug=section_slug,
+        kind=kind,
+        kicker=kicker,
+        headline=headline,
+        subtitle=subtitle,
+        title=title,
+        title_derived=bool(derived),
+        contributors=people,
+        dateline=dateline,
+        paragraphs=tuple(json.loads(paragraphs)),
+        published=_when(published),
+        updated=_when(updated),
+        path=_article_path(issue_date, page, minted),
+    )
+
+
+def _prepare_schema(db: sqlite3.Connection, path: Path) -> None:
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables:
+        db.executescript(
+            f"BEGIN IMMEDIATE; {_SCHEMA} INSERT INTO schema_version VALUES ({SCHEMA_VERSION}); COMMIT;"
+        )
+        return
+    if "schema_version" not in tables:
+        raise StoreError(f"{path}: not a feedsvc store (no schema_version table)")
+    row = db.execute("SELECT version FROM schema_version").fetchone()
+    if row is None or row[0] != SCHEMA_VERSION:
+        found = row[0] if row else "none"
+        raise StoreError(f"{path}: store schema version {found}, this feedsvc reads {SCHEMA_VERSION}")
