@@ -172,15 +172,14 @@ def classify(raw: RawBlock, *, publication: str | None, name_en: str | None) -> 
     # visual_len inlined: this runs for every visual line of every page
     lengths = tuple([(len(s) + len(s.encode("utf-8", "surrogatepass"))) / 4 for s in segments])
     block = Block(
-        kind="body",
-        text="\n".join(_paragraphs(raw)),
-        line=raw.line_number,
-        segment_lengths=lengths,
-        width=_column_width(lengths),
+        kind="body", text="", line=raw.line_number, segment_lengths=lengths, width=_column_width(lengths)
     )
     sentence = len(whole) > 40 and ("。" in whole or whole.count("，") + whole.count(",") >= 3)
     if len(whole) <= _SHORT and not sentence and _classify_short(block, raw, whole, publication, name_en):
+        block.text = block.text or join_wrapped(whole)
         return block
+    # Only text blocks need their paragraphs repaired (the costly part of reading a block).
+    block.text = "\n".join(_paragraphs(raw))
     line = bylines.parse_dateline(block.text)
     if line is not None:
         block.kind, block.dateline, block.people = "dateline", line.text, line.contributors
@@ -202,7 +201,7 @@ def _classify_short(
     if ("，" in whole or "," in whole) and not _NOT_PROSE.search(whole):
         # A line with commas and no address, number, date or page mark is prose: no furniture,
         # header or byline check can match it (they are the costly part of reading a page).
-        if bylines.parse_dateline(block.text) is None and is_title_like(whole):
+        if bylines.parse_dateline(whole) is None and is_title_like(whole):
             block.kind, block.text = "title", _title_text(raw)
             return True
         return False
@@ -228,7 +227,7 @@ def _classify_short(
         stripped = whole.lstrip(bylines.MARKERS + " ")
         block.trailing = stripped[:1] in "（(" and not whole.startswith(tuple(bylines.MARKERS))
         return True
-    if bylines.parse_dateline(block.text) is None and is_title_like(whole):
+    if bylines.parse_dateline(whole) is None and is_title_like(whole):
         block.kind = "title"
         block.text = _title_text(raw)
         return True
