@@ -205,8 +205,9 @@ def _classify_short(
             block.kind, block.text = "title", _title_text(raw)
             return True
         return False
-    header = furniture.read_page_header(whole)
-    meta = furniture.read_masthead(whole)
+    # (cheap guards first: every header names a 版, every masthead a 年, 期 or 版)
+    header = furniture.read_page_header(whole) if "版" in whole else None
+    meta = furniture.read_masthead(whole) if ("年" in whole or "期" in whole or "版" in whole) else None
     if meta is not None or header is not None:
         block.kind = "header" if header is not None else "meta"
         block.meta, block.header = meta, header

@@ -164,7 +164,7 @@ def furniture_reason(text: str, *, publication: str | None = None, name_en: str 
     if re.fullmatch(r"[\d\s\-—()（）+]{7,}", text.strip()):
         return "phone"
     if "。" not in text and len(text) <= 200:
-        if _EMAIL_RE.search(text) or _URL_RE.search(text):
+        if ("@" in text and _EMAIL_RE.search(text)) or _URL_RE.search(text):
             return "contact"
         if _CONTACT_WORDS.search(text) and _PHONE_RE.search(text):
             return "contact"
