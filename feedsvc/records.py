@@ -95,7 +95,8 @@ class Entry(_Frozen):
 
     @property
     def writers(self) -> tuple[EntryPerson, ...]:
-        return tuple(p for p in self.contributors if not p.is_photographer)
+        """Who wrote it: everyone not credited only for pictures (`文/图` wrote and photographed)."""
+        return tuple(p for p in self.contributors if not p.is_photographer or "文" in (p.credit or ""))
 
     @property
     def photographers(self) -> tuple[EntryPerson, ...]:
