@@ -86,3 +86,76 @@ class HubStub:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+# ----------------------------------------------------------------------------------------------
+# An instance on temporary folders, served in this process; real programs it is checked with.
+
+LOCAL_ENV = {"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+
+
+def need_program(name: str, package: str) -> str:
+    """The path of `name`, or a failed test saying which Debian package provides it (not a skip:
+    a check that silently does not run proves nothing)."""
+    import shutil
+
+    import pytest
+
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(
+            f"{name} is not installed: apt-get install {package} (.ci/run installs it)", pytrace=False
+        )
+    return path
+
+
+class ServedInstance:
+    """feedsvc on `folder` (config, store, output), its output folder served on 127.0.0.1.
+
+    The server runs from the start (an empty folder serves 404), so the port is bound before
+    anything is published and the absolute links in the output name the port really served.
+    Commands run as the real CLI in a subprocess (`cli`). Stop with `stop()`.
+    """
+
+    def __init__(self, folder: Path, *, attempts: int = 5) -> None:
+        from feedsvc.config import load_settings
+        from feedsvc.errors import FeedsvcError
+        from feedsvc.serve import start_in_thread
+
+        self.folder = folder
+        for attempt in range(attempts):
+            port = free_port()
+            self.config = write_config(folder, port=port)
+            self.settings = load_settings(self.config, cwd=folder)
+            try:
+                self.server = start_in_thread(self.settings.paths.output, self.settings, "127.0.0.1", port)
+                break
+            except FeedsvcError:  # someone took the port in between: another one
+                if attempt == attempts - 1:
+                    raise
+        self.url = self.server.url  # http://127.0.0.1:PORT/
+
+    @property
+    def output(self) -> Path:
+        return self.settings.paths.output
+
+    def cli(self, *args: str, timeout: float = 60.0) -> str:
+        """`feedsvc --config … ARGS` in the instance's folder; its stdout. Fails on a non-zero exit."""
+        import os
+        import subprocess
+        import sys
+
+        done = subprocess.run(
+            [sys.executable, "-m", "feedsvc.cli", "--config", str(self.config), *args],
+            cwd=self.folder,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        assert done.returncode == 0, f"feedsvc {' '.join(args)}: exit {done.returncode}\n{done.stderr}"
+        return done.stdout
+
+    def stop(self) -> None:
+        assert self.server.stop(), "the HTTP server did not stop"
