@@ -12,18 +12,29 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from feedsvc.config import DEFAULT_CONFIG, Settings, load_settings
-from feedsvc.errors import FeedsvcError, ParseError
+from feedsvc.errors import ConfigError, FeedsvcError, ParseError
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
 
+NOW_ENV = "FEEDSVC_NOW"  # for tests only: a fixed ISO 8601 time instead of the clock
+
+
 def _now(settings: Settings) -> dt.datetime:
-    """The one place the one-shot commands read the clock."""
+    """The one place the one-shot commands read the clock (FEEDSVC_NOW fixes it, for tests)."""
+    fixed = os.environ.get(NOW_ENV)
+    if fixed:
+        try:
+            when = dt.datetime.fromisoformat(fixed)
+        except ValueError as exc:
+            raise ConfigError(f"{NOW_ENV}={fixed!r}: not an ISO 8601 time") from exc
+        return when if when.tzinfo is not None else when.replace(tzinfo=settings.paper.tz)
     return dt.datetime.now(settings.paper.tz)
 
 

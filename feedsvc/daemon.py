@@ -131,9 +131,10 @@ class Daemon:
                 server = start_in_thread(root, self.settings, self.host, self.port)
                 log.info("serving %s at http://%s:%d/", root, server.host, server.port)
             interval = self.settings.daemon.scan_interval
+            # the scheduler runs on the real clock; `clock` stamps submissions (tests fix it)
             scheduler.add_job(
                 self.tick, "interval", seconds=interval, max_instances=1, coalesce=True,
-                next_run_time=self.clock(), id="scan",
+                next_run_time=dt.datetime.now(self.settings.paper.tz), id="scan",
             )  # fmt: skip
             nightly = self.settings.daemon.nightly_regenerate
             if nightly is not None:

@@ -17,6 +17,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from feedsvc.faults import checkpoint
+
 log = logging.getLogger(__name__)
 
 PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".swp", "~")
@@ -98,6 +100,7 @@ class Inbox:
         """Move a ready file into `.processing/` (atomic rename on the same file system)."""
         target = _free_name(self.processing, path.name)
         os.rename(path, target)
+        checkpoint("inbox.take.renamed")
         return target
 
     def leftovers(self) -> list[Path]:
@@ -111,15 +114,18 @@ class Inbox:
         """Set a file aside in `failed/` with `<name>.error.txt` saying why. Returns its new path."""
         target = _free_name(self.failed, path.name)
         os.rename(path, target)
+        checkpoint("inbox.fail.moved")
         note = target.with_name(target.name + ".error.txt")
         tmp = note.with_name(f".{note.name}.tmp")
         tmp.write_text(f"{path.name}: {reason}\n", encoding="utf-8")
         os.replace(tmp, note)
+        checkpoint("inbox.fail.noted")
         log.warning("failed: %s: %s (moved to %s)", path.name, reason, target)
         return target
 
     def done(self, path: Path) -> None:
         """The store holds this file's bytes now: remove the copy in `.processing/`."""
+        checkpoint("inbox.done.before")
         path.unlink(missing_ok=True)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from feedsvc import lock, publish
 from feedsvc.config import Settings
 from feedsvc.errors import ParseError, PublishError
+from feedsvc.faults import checkpoint
 from feedsvc.models import Issue
 from feedsvc.parse import hints_from_settings, parse_bytes
 from feedsvc.records import Change
@@ -91,11 +92,14 @@ def ingest_file(
     """Parse, store and publish one submission; only the affected outputs are rewritten."""
     name = name or path.name
     data, issue = read_submission(settings, path, name=name, now=now)
+    checkpoint("pipeline.ingest.parsed")
     with lock.writer(settings.paths.store), Store.open(settings.paths.store) as store:
         submission = store.add_submission(name, data, now)
+        checkpoint("pipeline.ingest.added")
         if submission.duplicate:
             return Report(name=name, duplicate=True, items=len(issue.items))
         changes = store.apply(issue, submission_id=submission.id, settings=settings, now=now)
+        checkpoint("pipeline.ingest.applied")
         behind = publish_pending(settings)  # an earlier write failed: bring everything up to date
         files = (
             publish.build_all(store, settings)
@@ -131,6 +135,7 @@ def regenerate(
                     changes.extend(
                         store.apply(issue, submission_id=submission.id, settings=settings, now=now)
                     )
+                    checkpoint("pipeline.regenerate.reparsed")
         written, removed = _publish(settings, publish.build_all(store, settings), progress)
         return Report(
             name="regenerate",
@@ -156,11 +161,14 @@ def _publish(
     marker = settings.paths.store / PENDING_MARKER
     try:
         written = tuple(publish.write(settings.paths.output, _counted(build, progress)))
+        checkpoint("pipeline.publish.written")
         removed = tuple(publish.remove(settings.paths.output, build.obsolete))
+        checkpoint("pipeline.publish.removed")
     except PublishError:
         marker.touch()
         raise
     marker.unlink(missing_ok=True)
+    checkpoint("pipeline.publish.done")
     return written, removed
 
 

@@ -26,6 +26,7 @@ from typing import Protocol
 
 from feedsvc.config import Settings
 from feedsvc.errors import PublishError, StoreError
+from feedsvc.faults import checkpoint
 from feedsvc.records import PAPER, Change, Entry, FeedInfo, FeedRef
 from feedsvc.render import html, opml
 from feedsvc.render.common import Site, archive_pages, html_path
@@ -387,8 +388,10 @@ def _replace(target: Path, data: bytes, rel: str) -> None:
         with os.fdopen(fd, "wb") as f:
             os.fchmod(f.fileno(), 0o644)
             f.write(data)
+            checkpoint("publish.replace.writing")
             f.flush()
             os.fsync(f.fileno())
+        checkpoint("publish.replace.synced")
         os.replace(tmp, target)
     except BaseException as exc:
         with suppress(OSError):
@@ -421,7 +424,9 @@ def write(output_dir: Path, files: Iterable[tuple[str, bytes]]) -> list[str]:
             target = _target(output_dir, rel)
             if _unchanged(target, data, rel):
                 continue
+            checkpoint("publish.write.file")
             _replace(target, data, rel)
+            checkpoint("publish.write.replaced")
             changed.append(rel)
             folders.add(target.parent)
     finally:
@@ -437,11 +442,13 @@ def remove(output_dir: Path, paths: Iterable[str]) -> list[str]:
     for rel in paths:
         target = _target(output_dir, rel)
         try:
+            checkpoint("publish.remove.file")
             target.unlink()
         except FileNotFoundError:
             continue
         except OSError as exc:
             raise PublishError(f"{rel}: cannot delete: {_reason(exc)}") from exc
+        checkpoint("publish.remove.unlinked")
         removed.append(rel)
         folder = target.parent
         while folder != output_dir and output_dir in folder.parents:

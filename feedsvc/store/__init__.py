@@ -24,6 +24,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from feedsvc.config import Settings
 from feedsvc.errors import StoreError
+from feedsvc.faults import checkpoint
 from feedsvc.models import Issue
 from feedsvc.records import Change, Entry, EntryPerson, FeedInfo, FeedRef
 from feedsvc.store.schema import (
@@ -169,6 +170,7 @@ class Store:
             ).lastrowid
             assert sid is not None
             db.execute("INSERT INTO originals (submission_id, data) VALUES (?, ?)", (sid, data))
+            checkpoint("store.add_submission.uncommitted")
         return self.submission(sid)
 
     @_reads
@@ -234,6 +236,7 @@ class Store:
             changes = [change for page in issue.pages for change in writer.page(page, self)]
             if submission.status != "applied":
                 writer.db.execute("UPDATE submissions SET status = 'applied' WHERE id = ?", (submission_id,))
+            checkpoint("store.apply.uncommitted")
         return tuple(changes)
 
     # ----------------------------------------------------------------------------- reading
