@@ -19,6 +19,7 @@ CST = dt.timezone(dt.timedelta(hours=8))
 DAY = dt.date(2023, 6, 26)
 T0 = dt.datetime(2023, 6, 26, 5, 0, tzinfo=CST)  # ingested before the 06:00 edition time
 T1 = dt.datetime(2023, 6, 26, 9, 30, tzinfo=dt.UTC)  # a correction, later, given in UTC
+T2 = dt.datetime(2023, 6, 27, 9, 0, tzinfo=CST)  # the next day's issue, after its edition time
 AUTH = "qiantang.feedsvc.example,2023"
 
 
@@ -100,9 +101,13 @@ def test_ids_dates_paths(store: Store) -> None:
     assert first is not None
     assert first.id == f"tag:{AUTH}:2023-06-26/p1/1"
     assert first.path == "articles/2023/06/26/p1-01.html"
-    assert first.published == dt.datetime(2023, 6, 26, 6, 0, tzinfo=CST)
-    assert first.published.isoformat() == "2023-06-26T06:00:00+08:00"
-    assert first.updated == first.published  # ingested at 05:00, before the edition time
+    # ingested at 05:00, before the 06:00 edition time: published then, never in the future
+    assert first.published == T0
+    assert first.published.isoformat() == "2023-06-26T05:00:00+08:00"
+    assert first.updated == first.published  # a new item has not changed since it was published
+    late = ingest(store, issue(page(2, C)), "c.txt", now=T1)[0].after
+    assert late is not None and late.published == dt.datetime(2023, 6, 26, 6, 0, tzinfo=CST)
+    assert late.updated == late.published  # ingested at 17:30: published at the edition time
     assert (first.section, first.section_slug) == ("要闻", "yao-wen")
     assert [p.slug for p in first.contributors] == ["dong-xiaoyu"]
 
@@ -123,7 +128,7 @@ def test_corrected_page_keeps_matched_ids(store: Store) -> None:
     assert len(added) == 1 and added[0] is not None and added[0].headline == D.headline
     assert added[0].id == f"tag:{AUTH}:2023-06-26/p1/4"  # positions 1..3 were minted before
     assert added[0].path == "articles/2023/06/26/p1-04.html" and added[0].position == 1
-    assert added[0].updated == T1
+    assert added[0].updated == added[0].published == dt.datetime(2023, 6, 26, 6, 0, tzinfo=CST)
     assert len(changes) == 4
 
     now = {e.headline: e for e in store.issue_entries(DAY)}
@@ -157,7 +162,7 @@ def test_slugs_are_stable_across_runs(tmp_path: Path) -> None:
     for folder in ("one", "two"):
         with Store.open(tmp_path / folder) as s:
             ingest(s, issue(page(1, C)), "c.txt")  # 章三 first: the plain slug is theirs
-            ingest(s, issue(page(1, B), day=dt.date(2023, 6, 27)), "b.txt")
+            ingest(s, issue(page(1, B), day=dt.date(2023, 6, 27)), "b.txt", now=T2)
             slugs = [p.slug for e in s.all_entries() for p in e.contributors]
             assert slugs == ["zhang-san-2", "zhang-san", "dong-xiaoyu"]
 
@@ -210,7 +215,7 @@ def test_latest_role_names_the_feed(store: Store) -> None:
 
 def test_entries_order_and_paging(store: Store) -> None:
     ingest(store, issue(page(2, C, D), page(1, A, B, section="要闻")), "a.txt")
-    ingest(store, issue(page(1, item("次日头条", "次日")), day=dt.date(2023, 6, 27)), "b.txt")
+    ingest(store, issue(page(1, item("次日头条", "次日")), day=dt.date(2023, 6, 27)), "b.txt", now=T2)
     got = [(e.issue_date.day, e.page, e.position) for e in store.entries(PAPER)]
     assert got == [(27, 1, 1), (26, 1, 1), (26, 1, 2), (26, 2, 1), (26, 2, 2)]
     assert store.entries(PAPER, limit=2, offset=1) == store.entries(PAPER)[1:3]

@@ -216,9 +216,10 @@ class Store:
         Each page (issue date + page number) replaces its stored version: items are matched
         (`identity.match_items`, live items first, then retracted ones, which come back), matched
         items keep their ids, new items get ids minted from where they first appeared, unmatched
-        stored items are retracted. `updated` becomes `max(now, published)` for an item that was
-        added or whose content (fields, section, contributors) changed; a move on its page alone
-        is a change but keeps `updated`. Pages not in `issue` are left alone. An identical
+        stored items are retracted. A new item is published at its issue's edition time (or now,
+        if earlier) and its `updated` is its `published`; an item whose content (fields, section,
+        contributors) changed gets `updated = max(now, published)`; a move on its page alone is a
+        change but keeps `updated`. Pages not in `issue` are left alone. An identical
         re-apply writes nothing (but the submission's status, if it was not yet `applied`) and
         returns `()`. Raises `StoreError` for an issue without a date, a page number twice, a
         config slug override that is another name's slug; nothing is written then.

@@ -47,9 +47,12 @@ class _Writer:
         self.day_s = day.isoformat()
         self.submission_id = submission_id
         tz = settings.paper.tz
-        published = dt.datetime.combine(day, settings.paper.edition_time, tzinfo=tz)
+        # A new item is published at the edition time of its issue date, or now if its page came
+        # in earlier (pages are often sent the evening before): a feed never shows a future date.
+        published = min(dt.datetime.combine(day, settings.paper.edition_time, tzinfo=tz), now.astimezone(tz))
         self.published = (published.isoformat(), int(published.timestamp()))
         self.now_s = now.astimezone(tz).isoformat()
+        # An edited item was updated now; a new one has not changed since it was published.
         self.updated_s = max(now, published).astimezone(tz).isoformat()
         self.named: dict[tuple[str, str], Named] = {}  # (table, name) -> (id, slug, feed id)
         self.roles: dict[int, tuple[str | None, str | None]] = {}  # contributor id -> (role, its date)
@@ -224,7 +227,16 @@ class _Writer:
         iid = self.db.execute(
             f"INSERT INTO items (entry_id, issue_date, page, position, minted_position, {_ITEM_FIELDS},"
             " published, published_ts, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (entry_id, self.day_s, number, position, minted, *_fields(item), *self.published, self.updated_s),
+            (
+                entry_id,
+                self.day_s,
+                number,
+                position,
+                minted,
+                *_fields(item),
+                *self.published,
+                self.published[0],
+            ),
         ).lastrowid
         assert iid is not None
         return iid
