@@ -6,10 +6,10 @@
 `build` renders what a plan names, `build_all` every output (regenerate). Both return a `Build`:
 an iterator of (relative path, bytes) made lazily, so a whole archive never sits in memory. When
 it is exhausted, `Build.obsolete` lists outputs that are no longer produced (retracted articles,
-emptied feeds, archive pages beyond the last) for `remove`. Archive pages whose copy in the output
-folder is current (same digest, see `render.common.page_digest`) are not rendered again; they are
-listed in `Build.kept`. `write` replaces a file only when its bytes differ, atomically; nothing
-else writes into the output folder.
+emptied feeds, archive pages beyond the last) for `remove`. Feed documents and article pages whose
+copy in the output folder is current (same digest, see `render.common.doc_digest`) are not
+rendered again; they are listed in `Build.kept`. `write` replaces a file only when its bytes
+differ, atomically; nothing else writes into the output folder.
 """
 
 from __future__ import annotations
@@ -17,26 +17,20 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 from feedsvc.config import Settings
-from feedsvc.errors import PublishError, StoreError
+from feedsvc.errors import PublishError
 from feedsvc.faults import checkpoint
-from feedsvc.records import PAPER, Change, Entry, FeedInfo, FeedRef
-from feedsvc.render import html, opml
-from feedsvc.render.common import Site, archive_pages, html_path
-from feedsvc.render.feeds import FORMATS, FeedRenderer, Outputs, Rendered
+from feedsvc.records import Change, Entry, FeedInfo, FeedRef
+from feedsvc.render.builder import INDEX, OPML, TEMP_SUFFIX, Build, Builder, stale_files
+from feedsvc.render.common import html_path
 
-INDEX = "index.html"
-OPML = "feeds.opml"
-TEMP_SUFFIX = ".feedsvc-tmp"  # write()'s temporary files: `.<name>.<random>.feedsvc-tmp`
-OUTPUT_SUFFIXES = frozenset({".atom", ".json", ".html", ".opml"})
-_CHUNK = 1000  # entries per store read while walking the whole paper
+__all__ = ["Build", "EntrySource", "Plan", "build", "build_all", "plan", "remove", "write"]
 
 
 class EntrySource(Protocol):
@@ -124,224 +118,27 @@ def plan(changes: Iterable[Change]) -> Plan:
 # ----------------------------------------------------------------------------------------- build
 
 
-class Build(Iterator[tuple[str, bytes]]):
-    """The outputs of one build as (relative path, bytes), rendered while they are iterated.
-
-    `kept`: archive pages found current in the output folder and not rendered again. `obsolete`:
-    outputs to delete, complete once the iteration has ended."""
-
-    def __init__(
-        self, outputs: Iterable[Outputs], finish: Callable[[Build], list[str]] | None = None
-    ) -> None:
-        self.kept: set[str] = set()
-        self.produced: set[str] = set()
-        self._obsolete: list[str] = []
-        self._done = False
-        self._files = self._flatten(outputs, finish)
-
-    def _flatten(
-        self, outputs: Iterable[Outputs], finish: Callable[[Build], list[str]] | None
-    ) -> Iterator[tuple[str, bytes]]:
-        for out in outputs:
-            self.kept.update(out.kept)
-            self._obsolete.extend(out.obsolete)
-            for path, data in out.files:
-                self.produced.add(path)
-                yield path, data
-        if finish is not None:
-            self._obsolete.extend(finish(self))
-        self._done = True
-
-    def __next__(self) -> tuple[str, bytes]:
-        return next(self._files)
-
-    @property
-    def obsolete(self) -> list[str]:
-        if not self._done:
-            raise RuntimeError("Build.obsolete is known only once the build has been iterated to its end")
-        return sorted(set(self._obsolete) - self.produced - self.kept)
-
-
 def build(source: EntrySource, plan: Plan, settings: Settings, *, output_dir: Path | None = None) -> Build:
     """The outputs `plan` names. `output_dir` (default `settings.paths.output`) is the folder the
     outputs go to: its archive pages are checked for being current, its files for being obsolete."""
-    builder = _Builder(source, settings, output_dir, reuse=True)
+    builder = Builder(source, settings, output_dir, reuse=True)
     return Build(builder.planned(plan))
 
 
 def build_all(
-    source: EntrySource, settings: Settings, *, output_dir: Path | None = None, reuse: bool = True
+    source: EntrySource,
+    settings: Settings,
+    *,
+    output_dir: Path | None = None,
+    reuse: bool = True,
+    workers: int | None = None,
 ) -> Build:
-    """Every output (regenerate). With `reuse`, archive pages current in `output_dir` (default
-    `settings.paths.output`) are kept as they are; `obsolete` lists every other file there."""
-    builder = _Builder(source, settings, output_dir, reuse=reuse)
-    return Build(builder.everything(), lambda b: _stale(builder.folder, b.produced | b.kept))
-
-
-def _exts() -> list[str]:
-    return [fmt.ext for fmt in FORMATS]
-
-
-def _empty_paper() -> FeedInfo:
-    return FeedInfo(ref=PAPER, name="", entry_count=0)
-
-
-@dataclass
-class _Walk:
-    """A feed's state while `_Builder.everything` walks the paper from its oldest entry."""
-
-    info: FeedInfo
-    last: int
-    recent: deque[Rendered]
-    page: list[Rendered] = field(default_factory=list)
-    number: int = 0
-    seen: int = 0
-
-
-class _Builder:
-    def __init__(
-        self, source: EntrySource, settings: Settings, output_dir: Path | None, *, reuse: bool
-    ) -> None:
-        self.source = source
-        self.folder = output_dir or settings.paths.output
-        self.site = Site.from_settings(settings)
-        self.renderer = FeedRenderer(self.site, self.folder if reuse else None)
-
-    def article(self, entry: Entry) -> Outputs:
-        return Outputs(files=[(entry.path, html.article_page(self.site, entry))])
-
-    def feed_page(self, info: FeedInfo, recent: list[Rendered]) -> Outputs:
-        return Outputs(
-            files=[(html_path(info.ref), html.feed_page(self.site, info, [r.entry for r in recent]))]
-        )
-
-    def shared(self, infos: list[FeedInfo], pages: Iterable[str]) -> Outputs:
-        out = Outputs()
-        if INDEX in pages:
-            latest = self.source.latest_issue_date()
-            issue = self.source.issue_entries(latest) if latest is not None else []
-            out.files.append((INDEX, html.index_page(self.site, infos, issue)))
-        if OPML in pages:
-            out.files.append((OPML, opml.opml_document(self.site, infos)))
-        return out
-
-    def planned(self, plan: Plan) -> Iterator[Outputs]:
-        for entry in plan.articles:
-            yield self.article(entry)
-        yield Outputs(obsolete=sorted(plan.deleted_articles))
-        if not (plan.feeds or plan.pages):
-            return
-        infos = self.source.feed_infos()
-        by_ref = {info.ref: info for info in infos}
-        for ref in sorted(plan.feeds, key=lambda r: r.sort_key):
-            info = by_ref.get(ref)
-            if info is None and ref != PAPER:  # emptied: every file of the feed goes
-                own = [f"{ref.stem}.{ext}" for ext in (*_exts(), "html")]
-                yield Outputs(obsolete=own + self.archive_files(ref, 0))
-            else:
-                yield from self.feed(info or _empty_paper(), plan.since)
-        yield self.shared(infos, plan.pages)
-
-    def feed(self, info: FeedInfo, since: dt.datetime | None) -> Iterator[Outputs]:
-        """One feed's documents, archive pages newest first. A page wholly older than `since` that
-        is current on disk ends the walk: nothing older can have changed."""
-        source, renderer, ref, size = self.source, self.renderer, info.ref, self.site.page_size
-        count = source.count(ref)
-        last = archive_pages(count, self.site.max_entries, size)
-        recent = [renderer.rendered(e) for e in source.entries(ref, limit=self.site.max_entries)]
-        yield renderer.subscription(ref, info.name, recent, last)
-        if ref.kind != "paper":
-            yield self.feed_page(info, recent)
-        for number in range(last, 0, -1):
-            low, high = (number - 1) * size, min(number * size, count)
-            batch = source.entries(ref, limit=high - low, offset=count - high) if high > low else []
-            page = [renderer.rendered(e) for e in reversed(batch)]
-            out = renderer.archive(ref, name=info.name, number=number, last=last, page=page, recent=recent)
-            yield out
-            if out.kept and page and since is not None and page[-1].entry.published < since:
-                break
-        yield Outputs(obsolete=self.archive_files(ref, last))
-
-    def archive_files(self, ref: FeedRef, last: int) -> list[str]:
-        """A feed's archive files in the output folder beyond page `last` (every one for `last` 0)."""
-        base = f"archive/{ref.stem}"
-        try:
-            names = os.listdir(self.folder / base)
-        except OSError:
-            return []
-        found = []
-        for name in names:
-            stem, dot, ext = name.partition(".")
-            if dot and ext in _exts() and not (stem.isdecimal() and 1 <= int(stem) <= last):
-                found.append(f"{base}/{name}")
-        return sorted(found)
-
-    def everything(self) -> Iterator[Outputs]:
-        """Every output. Walks the paper once from its oldest entry, handing each entry (rendered at
-        most once per format) to the open archive page of every feed it is in; a page that fills up
-        is finished at once. Memory holds the open pages and the newest entries of each feed."""
-        site, renderer = self.site, self.renderer
-        infos = self.source.feed_infos()
-        listed = infos if any(i.ref == PAPER for i in infos) else [_empty_paper(), *infos]
-        walks: dict[FeedRef, _Walk] = {}
-        for info in listed:
-            last = archive_pages(info.entry_count, site.max_entries, site.page_size)
-            walks[info.ref] = _Walk(info=info, last=last, recent=deque(maxlen=site.max_entries))
-        for entry in self.oldest_first(PAPER):
-            yield self.article(entry)
-            rendered = Rendered(entry)
-            for ref in entry.feeds():
-                walk = walks.get(ref)
-                if walk is None:
-                    raise StoreError(f"entry {entry.id} is in feed {ref.stem}, which the store does not list")
-                walk.seen += 1
-                walk.recent.append(rendered)
-                if walk.last:
-                    walk.page.append(rendered)
-                    if len(walk.page) == site.page_size:
-                        walk.number += 1
-                        name = walk.info.name
-                        yield renderer.archive(
-                            ref, name=name, number=walk.number, last=walk.last, page=walk.page
-                        )
-                        walk.page = []
-        for ref, walk in walks.items():
-            if walk.seen != walk.info.entry_count:
-                raise StoreError(
-                    f"feed {ref.stem}: the store counts {walk.info.entry_count} entries, lists {walk.seen}"
-                )
-            recent = list(reversed(walk.recent))
-            name = walk.info.name
-            yield renderer.subscription(ref, name, recent, walk.last)
-            if walk.last:
-                yield renderer.archive(
-                    ref, name=name, number=walk.last, last=walk.last, page=walk.page, recent=recent
-                )
-            if ref.kind != "paper":
-                yield self.feed_page(walk.info, recent)
-        yield self.shared(infos, (INDEX, OPML))
-
-    def oldest_first(self, ref: FeedRef) -> Iterator[Entry]:
-        """A feed's entries from the oldest, read in chunks from the newest-first store."""
-        count = self.source.count(ref)
-        for end in range(count, 0, -_CHUNK):
-            start = max(0, end - _CHUNK)
-            yield from reversed(self.source.entries(ref, limit=end - start, offset=start))
-
-
-def _stale(folder: Path, keep: set[str]) -> list[str]:
-    """Output files (and leftover temporary files) in `folder` that are not in `keep`."""
-    found = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        rel_dir = PurePosixPath(Path(dirpath).relative_to(folder).as_posix())
-        for name in filenames:
-            rel = str(rel_dir / name) if str(rel_dir) != "." else name
-            if name.endswith(TEMP_SUFFIX) or (
-                not name.startswith(".") and PurePosixPath(name).suffix in OUTPUT_SUFFIXES and rel not in keep
-            ):
-                found.append(rel)
-    return sorted(found)
+    """Every output (regenerate). With `reuse`, documents current in `output_dir` (default
+    `settings.paths.output`) are kept as they are; `obsolete` lists every other file there.
+    `workers` processes render entries (default: one per CPU, up to 4, for 3000 entries or more;
+    0 or 1: none); the bytes are the same either way."""
+    builder = Builder(source, settings, output_dir, reuse=reuse, workers=workers)
+    return Build(builder.everything(), lambda b: stale_files(builder.folder, b.produced | b.kept))
 
 
 # ----------------------------------------------------------------------------------------- write

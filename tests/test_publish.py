@@ -260,7 +260,8 @@ def test_current_archive_pages_are_not_rendered_again(tmp_path: Path) -> None:
     regenerate(FakeSource(entries), out, **kw)
     again = build_all(FakeSource(entries), settings(out, **kw))
     produced = dict(again)
-    assert not [p for p in produced if p.startswith("archive/")]  # every page current, the open one too
+    assert not [p for p in produced if p.startswith(("archive/", "articles/"))]  # all current, open pages too
+    assert entries[0].path in again.kept
     assert {
         "archive/feed/1.atom",
         "archive/feed/5.json",
@@ -273,6 +274,7 @@ def test_current_archive_pages_are_not_rendered_again(tmp_path: Path) -> None:
     source = FakeSource([corrected if e.id == corrected.id else e for e in entries])
     third = dict(build_all(source, settings(out, **kw)))
     assert "archive/feed/1.atom" in third and "archive/feed/2.atom" not in third
+    assert [p for p in third if p.startswith("articles/")] == [corrected.path]
 
     # a page whose digest matches but whose file is damaged or missing is rendered again
     (out / "archive/feed/2.json").unlink()
@@ -411,3 +413,18 @@ def test_build_writes_a_valid_dated_tree(tmp_path: Path) -> None:
             parsed = check_atom(data)
             for stamp in [parsed.feed.updated] + [e.updated for e in parsed.entries]:
                 assert stamp.endswith("+08:00") and dt.datetime.fromisoformat(stamp) <= newest
+
+
+def test_worker_processes_make_the_same_bytes(tmp_path: Path) -> None:
+    source = FakeSource(fixture_entries() + bulk_entries(150))
+    kw: Sizes = {"page_size": 20, "max_entries": 10}
+    alone = dict(build_all(source, settings(tmp_path / "a", **kw), workers=0))
+    pooled = build_all(source, settings(tmp_path / "b", **kw), workers=2)
+    assert dict(pooled) == alone
+    # over a folder where some articles are current, only the others go to the workers
+    out = tmp_path / "c"
+    write(out, ((p, d) for p, d in alone.items() if not p.endswith("01.html")))
+    again = build_all(source, settings(out, **kw), workers=2)
+    assert {p: d for p, d in again if p.startswith("articles/")} == {
+        p: d for p, d in alone.items() if p.startswith("articles/") and p.endswith("01.html")
+    }

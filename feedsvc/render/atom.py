@@ -23,7 +23,7 @@ MEDIA_TYPE = "application/atom+xml"
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
 GENERATOR = "feedsvc"
 
-_DIGEST = re.compile(rb"<!-- feedsvc archive page ([0-9a-f]{64}) -->")
+_DIGEST = re.compile(rb"<!-- feedsvc digest ([0-9a-f]{64}) -->")
 _END = b"</feed>\n"
 
 
@@ -90,7 +90,7 @@ def document(site: Site, doc: FeedDoc, entries: Sequence[bytes], digest: str | N
     head: bytes = fg.atom_str(pretty=True)
     if digest is not None:
         declaration, _, rest = head.partition(b"\n")
-        head = b"%s\n<!-- feedsvc archive page %s -->\n%s" % (declaration, digest.encode(), rest)
+        head = b"%s\n<!-- feedsvc digest %s -->\n%s" % (declaration, digest.encode(), rest)
     if not entries:
         return head
     if not head.endswith(_END):  # pragma: no cover - feedgen always ends the document so
@@ -99,6 +99,6 @@ def document(site: Site, doc: FeedDoc, entries: Sequence[bytes], digest: str | N
 
 
 def read_digest(head: bytes) -> str | None:
-    """The archive-page digest in the first bytes of an Atom document made by `document`."""
+    """The digest in the first bytes of an Atom document made by `document`."""
     found = _DIGEST.search(head)
     return found.group(1).decode() if found else None

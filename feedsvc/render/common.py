@@ -120,7 +120,7 @@ class Site:
         return when.astimezone(self.tz).replace(microsecond=0)
 
     def person_url(self, person: EntryPerson) -> str:
-        return self.url(html_path(FeedRef(kind="contributor", slug=person.slug)))
+        return f"{self.base_url}contributors/{person.slug}.html"
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +136,7 @@ class EntryParts:
     id: str
     title: str
     url: str
+    body_html: str  # the paragraphs only
     content_html: str
     summary: str
     published: dt.datetime  # in the paper's time zone, whole seconds
@@ -168,7 +169,13 @@ def entry_title(entry: Entry) -> str:
     return title or f"{page_label(entry.page)} 第{entry.position}篇"
 
 
-def content_html(entry: Entry) -> str:
+def body_html(paragraphs: Iterable[str]) -> str:
+    """Paragraphs as escaped `<p>` elements, one a line (a line break inside a paragraph starts a new one)."""
+    text = esc("\n".join(paragraphs))
+    return "<p>" + text.replace("\n", "</p>\n<p>") + "</p>" if text else ""
+
+
+def content_html(entry: Entry, body: str) -> str:
     """The body as HTML: kicker and subtitle above the body, the byline, paragraphs, photo credit."""
     out: list[str] = []
     if entry.kicker:
@@ -177,7 +184,8 @@ def content_html(entry: Entry) -> str:
         out.append(f"<p><strong>{esc(entry.subtitle)}</strong></p>")
     if writers := people_line(entry.writers):
         out.append(f"<p>{html.escape(writers)}</p>")
-    out.extend(f"<p>{esc(p)}</p>" for p in entry.paragraphs)
+    if body:
+        out.append(body)
     if photographers := people_line(entry.photographers):
         out.append(f"<p>摄影：{html.escape(photographers)}</p>")
     return "\n".join(out)
@@ -192,11 +200,13 @@ def entry_parts(site: Site, entry: Entry) -> EntryParts:
     authors = people(entry.writers) or (Person(name=site.name, url=site.base_url),)
     section = clean(entry.section).strip() if entry.section else None
     section_url = site.url(f"sections/{entry.section_slug}.html") if section and entry.section_slug else None
+    body = body_html(entry.paragraphs)
     return EntryParts(
         id=entry.id,
         title=entry_title(entry),
         url=site.url(entry.path),
-        content_html=content_html(entry),
+        body_html=body,
+        content_html=content_html(entry, body),
         summary=clean(entry.summary),
         published=site.local(entry.published),
         updated=site.local(entry.updated),
@@ -254,13 +264,32 @@ def archive_path(ref: FeedRef, number: int, ext: str) -> str:
     return f"archive/{ref.stem}/{number}.{ext}"
 
 
-def page_digest(site: Site, doc: FeedDoc, keys: Iterable[tuple[str, dt.datetime]]) -> str:
-    """What an archive page's bytes depend on: the renderer, the paper's settings, the document's
-    place, links and `updated`, and each entry's (id, updated). An entry must get a new `updated`
-    whenever it changes, or its archive page is not rendered again until RENDER_VERSION changes."""
-    h = hashlib.sha256()
-    place = (doc.ref.kind, doc.ref.slug, doc.title, doc.updated.isoformat(), doc.number, doc.older, doc.newer)
-    h.update(f"{site.fingerprint}\n{place!r}\n".encode("utf-8", "surrogatepass"))
-    for entry_id, updated in keys:
-        h.update(f"{entry_id}\t{updated.isoformat()}\n".encode("utf-8", "surrogatepass"))
+def entry_key(entry: Entry) -> bytes:
+    """What a digest takes from an entry: its id, `updated` and path. The store gives an entry a new
+    `updated` whenever it changes; otherwise documents holding it are not rendered again."""
+    return f"{entry.id}\t{entry.updated.isoformat()}\t{entry.path}\n".encode("utf-8", "surrogatepass")
+
+
+def entry_digest(site: Site, key: bytes) -> str:
+    """What an article page's bytes depend on: the renderer, the paper's settings, the entry."""
+    return hashlib.sha256(f"{site.fingerprint}\narticle\n".encode() + key).hexdigest()
+
+
+def doc_digest(site: Site, doc: FeedDoc, keys: Iterable[bytes]) -> str:
+    """What a feed document's bytes depend on: the renderer, the paper's settings (and hubs, for a
+    subscription document), the document's place, links and `updated`, and its entries' keys."""
+    hubs = site.hubs if doc.number is None else ()
+    place = (
+        doc.ref.kind,
+        doc.ref.slug,
+        doc.title,
+        doc.updated.isoformat(),
+        doc.number,
+        doc.older,
+        doc.newer,
+        hubs,
+    )
+    h = hashlib.sha256(f"{site.fingerprint}\n{place!r}\n".encode("utf-8", "surrogatepass"))
+    for key in keys:
+        h.update(key)
     return h.hexdigest()

@@ -1,30 +1,35 @@
-"""A feed's documents in every format: its subscription document and its archive pages.
+"""A feed's documents in every format, and article pages, each rendered only when needed.
 
-`FeedRenderer` renders each entry once per run and format (`Rendered` keeps the bytes for every
-document the entry appears in) and leaves an archive page alone when the copy in the output folder
-carries the digest the page would have now (see `common.page_digest`).
+`Rendered` holds one entry and, made on first use, its pieces and its bytes in every format, so an
+entry that appears in several documents is rendered once per run. `FeedRenderer` makes documents
+from them and leaves a document alone when the copy in the output folder carries the digest it
+would have now (`common.doc_digest`, `common.entry_digest`): a regenerate over an up-to-date folder
+renders almost nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from feedsvc.records import Entry, FeedRef
-from feedsvc.render import atom, jsonfeed
+from feedsvc.render import atom, html, jsonfeed
 from feedsvc.render.common import (
     EMPTY_UPDATED,
     EntryParts,
     FeedDoc,
     Site,
+    doc_digest,
+    entry_digest,
+    entry_key,
     entry_parts,
-    page_digest,
 )
 
-_HEAD_BYTES = 512  # where a document made here keeps its digest
+_HEAD_BYTES = 256  # documents made here carry their digest within their first bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,14 +49,28 @@ FORMATS: tuple[Format, ...] = (
 
 
 class Rendered:
-    """An entry with its pieces and per-format bytes, each made on first use."""
+    """An entry with its digest key, pieces and per-format bytes, each made on first use."""
 
-    __slots__ = ("_bytes", "_parts", "entry")
+    __slots__ = ("_bytes", "_key", "_parts", "article", "article_current", "entry")
 
     def __init__(self, entry: Entry) -> None:
         self.entry = entry
+        self._key: bytes | None = None
         self._parts: EntryParts | None = None
         self._bytes: list[bytes | None] = [None] * len(FORMATS)
+        self.article: bytes | None = None  # the article page, when rendered elsewhere (`render.pool`)
+        self.article_current: bool | None = None  # is the copy in the output folder current?
+
+    def fill(self, data: Sequence[bytes], article: bytes) -> None:
+        """Take bytes rendered elsewhere: the entry in every format, and its article page."""
+        self._bytes = list(data)
+        self.article = article
+
+    @property
+    def key(self) -> bytes:
+        if self._key is None:
+            self._key = entry_key(self.entry)
+        return self._key
 
     def parts(self, site: Site) -> EntryParts:
         if self._parts is None:
@@ -67,8 +86,8 @@ class Rendered:
 
 @dataclass
 class Outputs:
-    """Files to write, archive pages found current in the output folder (left as they are), and
-    outputs no longer produced."""
+    """Files to write, outputs found current in the output folder (left as they are), and outputs
+    no longer produced."""
 
     files: list[tuple[str, bytes]] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
@@ -76,37 +95,37 @@ class Outputs:
 
 
 class FeedRenderer:
-    """Renders feed documents for one run. `output_dir` is where current archive pages may already be."""
+    """Renders documents for one run. `output_dir` is where current documents may already be."""
 
     def __init__(self, site: Site, output_dir: Path | None = None, *, cache_size: int = 4096) -> None:
         self.site = site
         self.output_dir = output_dir
         self.cache_size = cache_size
         self._cache: OrderedDict[str, Rendered] = OrderedDict()
+        self._feeds: dict[tuple[str | None, str | None, tuple[str, ...]], tuple[FeedRef, ...]] = {}
 
     def rendered(self, entry: Entry) -> Rendered:
         """The entry's `Rendered`, shared with earlier documents of this run (LRU, `cache_size`)."""
         found = self._cache.get(entry.id)
-        if found is not None and found.entry.updated == entry.updated:
-            self._cache.move_to_end(entry.id)
-            return found
-        found = self._cache[entry.id] = Rendered(entry)
+        if found is None or found.entry.updated != entry.updated:
+            found = self._cache[entry.id] = Rendered(entry)
+            if len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
         self._cache.move_to_end(entry.id)
-        if len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
         return found
 
-    def _docs(self, doc: FeedDoc, entries: Sequence[Rendered], digest: str | None) -> list[tuple[str, bytes]]:
-        site = self.site
-        return [
-            (doc.path(fmt.ext), fmt.document(site, doc, [r.data(site, i) for r in entries], digest))
-            for i, fmt in enumerate(FORMATS)
-        ]
+    def feeds(self, entry: Entry) -> tuple[FeedRef, ...]:
+        """`entry.feeds()`, made once per run for each section and list of contributors."""
+        shape = (entry.section, entry.section_slug, tuple(p.slug for p in entry.contributors))
+        refs = self._feeds.get(shape)
+        if refs is None:
+            refs = self._feeds[shape] = entry.feeds()
+        return refs
 
     def subscription(self, ref: FeedRef, name: str, recent: Sequence[Rendered], last: int) -> Outputs:
         """The subscription documents: `recent` newest first, `last` the open archive page (0: none)."""
         doc = FeedDoc(ref=ref, title=self.site.title(name), updated=self.newest(recent), last=last)
-        return Outputs(files=self._docs(doc, recent, None))
+        return self._documents(doc, recent)
 
     def archive(
         self,
@@ -120,31 +139,55 @@ class FeedRenderer:
     ) -> Outputs:
         """Archive page `number` of `last`, `page` oldest first. An empty (open) page takes its
         `updated` from `recent`, the subscription document's entries."""
-        doc = FeedDoc(
-            ref=ref,
-            title=self.site.title(name),
-            updated=self.newest(page or recent),
-            number=number,
-            last=last,
+        updated = self.newest(page or recent)
+        doc = FeedDoc(ref=ref, title=self.site.title(name), updated=updated, number=number, last=last)
+        return self._documents(doc, page)
+
+    def article_current(self, rendered: Rendered) -> bool:
+        """Is the entry's article page in the output folder current?"""
+        if rendered.article_current is None:
+            digest = entry_digest(self.site, rendered.key)
+            rendered.article_current = self._digest_on_disk(rendered.entry.path, html.read_digest) == digest
+        return rendered.article_current
+
+    def article(self, rendered: Rendered) -> Outputs:
+        """The entry's article page."""
+        entry = rendered.entry
+        if self.article_current(rendered):
+            return Outputs(kept=[entry.path])
+        page = rendered.article or html.article_page(
+            self.site, entry, rendered.parts(self.site), entry_digest(self.site, rendered.key)
         )
-        digest = page_digest(self.site, doc, ((r.entry.id, r.entry.updated) for r in page))
-        if self._current(doc, digest):
-            return Outputs(kept=[doc.path(fmt.ext) for fmt in FORMATS])
-        return Outputs(files=self._docs(doc, page, digest))
+        return Outputs(files=[(entry.path, page)])
 
     def newest(self, entries: Sequence[Rendered]) -> dt.datetime:
         """A document's `updated`: its newest entry's, or `EMPTY_UPDATED` when it has none."""
         return self.site.local(max((r.entry.updated for r in entries), default=EMPTY_UPDATED))
 
-    def _current(self, doc: FeedDoc, digest: str) -> bool:
+    def _documents(self, doc: FeedDoc, entries: Sequence[Rendered]) -> Outputs:
+        site = self.site
+        digest = doc_digest(site, doc, (r.key for r in entries))
+        paths = [doc.path(fmt.ext) for fmt in FORMATS]
+        if all(
+            self._digest_on_disk(p, fmt.read_digest) == digest for p, fmt in zip(paths, FORMATS, strict=True)
+        ):
+            return Outputs(kept=paths)
+        files = [
+            (path, fmt.document(site, doc, [r.data(site, i) for r in entries], digest))
+            for i, (path, fmt) in enumerate(zip(paths, FORMATS, strict=True))
+        ]
+        return Outputs(files=files)
+
+    def _digest_on_disk(self, path: str, read: Callable[[bytes], str | None]) -> str | None:
         if self.output_dir is None:
-            return False
-        for fmt in FORMATS:
-            try:
-                with (self.output_dir / doc.path(fmt.ext)).open("rb") as f:
-                    head = f.read(_HEAD_BYTES)
-            except OSError:
-                return False
-            if fmt.read_digest(head) != digest:
-                return False
-        return True
+            return None
+        try:
+            fd = os.open(os.path.join(self.output_dir, path), os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            return read(os.read(fd, _HEAD_BYTES))
+        except OSError:
+            return None
+        finally:
+            os.close(fd)

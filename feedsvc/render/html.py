@@ -8,10 +8,12 @@ autodiscovery links (`<link rel="alternate">`) are absolute, as readers expect.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 from collections.abc import Sequence
 
 from feedsvc.records import PAPER, Entry, EntryPerson, FeedInfo, FeedRef
-from feedsvc.render.common import Site, entry_title, esc, html_path, page_label, relative_root
+from feedsvc.render.common import EntryParts, Site, entry_title, esc, html_path, page_label, relative_root
 
 _CSS = """\
 body{font:17px/1.75 system-ui,-apple-system,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;\
@@ -25,21 +27,30 @@ footer{margin-top:2.5rem;border-top:1px solid #ddd}
 @media (prefers-color-scheme:dark){body{background:#15171a;color:#ddd}a{color:#8ab4f8}
 nav,.meta,.kicker,.subtitle,.byline,.credit,footer,small{color:#aaa}}"""
 
+_DIGEST = re.compile(rb"<!-- feedsvc article ([0-9a-f]{64}) -->")
 _FEED_TYPES = (("atom", "application/atom+xml", "Atom"), ("json", "application/feed+json", "JSON Feed"))
 
 
-def _page(site: Site, title: str, body: str, feeds: Sequence[tuple[FeedRef, str]]) -> bytes:
-    """A whole page; `feeds` (ref, title) become absolute autodiscovery links."""
-    discovery = "".join(
+@functools.cache
+def _discovery(site: Site, feeds: tuple[tuple[FeedRef, str], ...]) -> str:
+    """Absolute autodiscovery links for `feeds` (ref, title)."""
+    return "".join(
         f'<link rel="alternate" type="{media}" title="{esc(name)} ({label})"'
         f' href="{esc(site.url(f"{ref.stem}.{ext}"))}">\n'
         for ref, name in feeds
         for ext, media, label in _FEED_TYPES
     )
+
+
+def _page(
+    site: Site, title: str, body: str, feeds: tuple[tuple[FeedRef, str], ...], comment: str = ""
+) -> bytes:
+    """A whole page; `feeds` (ref, title) become autodiscovery links, `comment` an HTML comment on top."""
     return (
-        f'<!doctype html>\n<html lang="{esc(site.language)}">\n<head>\n<meta charset="utf-8">\n'
+        f'<!doctype html>\n{comment}<html lang="{esc(site.language)}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{esc(title)}</title>\n{discovery}<style>\n{_CSS}\n</style>\n</head>\n<body>\n{body}</body>\n</html>\n"
+        f"<title>{esc(title)}</title>\n{_discovery(site, feeds)}<style>\n{_CSS}\n</style>\n</head>\n"
+        f"<body>\n{body}</body>\n</html>\n"
     ).encode()
 
 
@@ -69,43 +80,45 @@ def _entry_item(site: Site, root: str, entry: Entry, *, date: bool = True) -> st
     )
 
 
-def article_page(site: Site, entry: Entry) -> bytes:
-    """An article's page at `entry.path`: kicker, headline, subtitle, byline, body, photo credit."""
+def article_page(site: Site, entry: Entry, parts: EntryParts, digest: str | None = None) -> bytes:
+    """An article's page at `entry.path`: kicker, headline, subtitle, byline, body, photo credit.
+    `digest` (see `common.entry_digest`) goes into a comment at the top, for `read_digest`."""
     root = relative_root(entry.path)
-    title = entry_title(entry)
     crumbs = [f'<a href="{root}index.html">{esc(site.name)}</a>']
     if entry.section and entry.section_slug:
         crumbs.append(f'<a href="{root}sections/{esc(entry.section_slug)}.html">{esc(entry.section)}</a>')
-    parts = [f"<nav>{' › '.join(crumbs)}</nav>\n<article>\n"]
-    if entry.kicker:
-        parts.append(f'<p class="kicker">{esc(entry.kicker)}</p>\n')
-    parts.append(f"<h1>{esc(title)}</h1>\n")
-    if entry.subtitle:
-        parts.append(f'<p class="subtitle">{esc(entry.subtitle)}</p>\n')
-    if entry.writers:
-        parts.append(f'<p class="byline">{"　".join(_person(root, p) for p in entry.writers)}</p>\n')
-    meta = f"{_date(site, entry.published)} · {_where(entry)}"
-    if site.local(entry.updated) != site.local(entry.published):
-        meta += f" · 更新于 {_date(site, entry.updated)}"
-    parts.append(f'<p class="meta">{meta}</p>\n')
-    parts.extend(f"<p>{esc(p)}</p>\n" for p in entry.paragraphs)
-    if entry.photographers:
-        credit = "　".join(_person(root, p) for p in entry.photographers)
-        parts.append(f'<p class="credit">摄影：{credit}</p>\n')
-    parts.append("</article>\n<footer>\n<p>订阅：")
+    out = [f"<nav>{' › '.join(crumbs)}</nav>\n<article>\n"]
+    if parts.kicker:
+        out.append(f'<p class="kicker">{esc(parts.kicker)}</p>\n')
+    out.append(f"<h1>{esc(parts.title)}</h1>\n")
+    if parts.subtitle:
+        out.append(f'<p class="subtitle">{esc(parts.subtitle)}</p>\n')
+    writers, photographers = entry.writers, entry.photographers
+    if writers:
+        out.append(f'<p class="byline">{"　".join(_person(root, p) for p in writers)}</p>\n')
+    meta = f"{_date(site, parts.published)} · {_where(entry)}"
+    if parts.updated != parts.published:
+        meta += f" · 更新于 {_date(site, parts.updated)}"
+    out.append(f'<p class="meta">{meta}</p>\n{parts.body_html}\n')
+    if photographers:
+        out.append(f'<p class="credit">摄影：{"　".join(_person(root, p) for p in photographers)}</p>\n')
     feeds = [f"全报 {_feed_links(root, PAPER)}"]
-    for ref in entry.feeds()[1:]:
-        label = entry.section if ref.kind == "section" else _person_label(entry, ref.slug)
-        feeds.append(
-            f'<span class="feeds"><a href="{root}{ref.stem}.html">{esc(label or ref.slug)}</a></span>'
-        )
-    parts.append("；".join(feeds))
-    parts.append(f'</p>\n<p><a href="{root}index.html">返回首页</a></p>\n</footer>\n')
-    return _page(site, f"{title} - {site.name}", "".join(parts), [(PAPER, site.name)])
+    if entry.section and entry.section_slug:
+        feeds.append(f'<a href="{root}sections/{esc(entry.section_slug)}.html">{esc(entry.section)}</a>')
+    people: dict[str, EntryPerson] = {}
+    for person in entry.contributors:
+        people.setdefault(person.slug, person)
+    feeds.extend(_person(root, p) for p in people.values())
+    out.append(f"</article>\n<footer>\n<p>订阅：{'；'.join(feeds)}</p>\n")
+    out.append(f'<p><a href="{root}index.html">返回首页</a></p>\n</footer>\n')
+    comment = f"<!-- feedsvc article {digest} -->\n" if digest else ""
+    return _page(site, f"{parts.title} - {site.name}", "".join(out), ((PAPER, site.name),), comment)
 
 
-def _person_label(entry: Entry, slug: str) -> str:
-    return next((p.label for p in entry.contributors if p.slug == slug), slug)
+def read_digest(head: bytes) -> str | None:
+    """The digest in the first bytes of an article page made by `article_page`."""
+    found = _DIGEST.search(head)
+    return found.group(1).decode() if found else None
 
 
 def feed_page(site: Site, info: FeedInfo, recent: Sequence[Entry]) -> bytes:
@@ -122,7 +135,7 @@ def feed_page(site: Site, info: FeedInfo, recent: Sequence[Entry]) -> bytes:
         f'<footer>\n<p><a href="{root}index.html">返回首页</a>，'
         "查看全报和其他版面、作者的订阅。</p>\n</footer>\n"
     )
-    return _page(site, title, body, [(ref, title)])
+    return _page(site, title, body, ((ref, title),))
 
 
 _GROUPS = (("paper", "全报"), ("section", "版面"), ("contributor", "作者"))
@@ -162,4 +175,4 @@ def index_page(site: Site, infos: Sequence[FeedInfo], issue: Sequence[Entry]) ->
                 f" <small>{info.entry_count} 篇</small></li>\n"
             )
         body.append("</ul>\n")
-    return _page(site, site.name, "".join(body), [(PAPER, site.name)])
+    return _page(site, site.name, "".join(body), ((PAPER, site.name),))

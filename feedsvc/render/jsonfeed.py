@@ -1,9 +1,10 @@
 """JSON Feed 1.1 documents from pydantic models of the spec (https://jsonfeed.org/version/1.1).
 
 Keys outside the spec are extensions and start with `_`: each item carries
-`_feedsvc: {kicker, subtitle, page, section}`, an archive page `_feedsvc: {digest}`. Paging follows the
-spec's `next_url`: the subscription document points to the newest archive page, each archive page
-to the one before it; `feed_url` is always the subscription document's URL (the feed's identity).
+`_feedsvc: {kicker, subtitle, page, section}`, every document `_feedsvc: {digest}` (see
+`render.feeds`). Paging follows the spec's `next_url`: the subscription document points to the
+newest archive page, each archive page to the one before it; `feed_url` is always the subscription
+document's URL (the feed's identity).
 
 An item is rendered once (`item`) to compact JSON bytes; a document (`document`) splices those bytes
 into its `items` array, one item per line.
@@ -85,9 +86,9 @@ def _dump(model: BaseModel) -> bytes:
 
 
 def item(site: Site, parts: EntryParts) -> bytes:
-    """One item, compact JSON."""
+    """One item, compact JSON. Built without validation: every value comes typed from `EntryParts`."""
     return _dump(
-        Item(
+        Item.model_construct(
             id=parts.id,
             url=parts.url,
             title=parts.title,
@@ -95,10 +96,10 @@ def item(site: Site, parts: EntryParts) -> bytes:
             summary=parts.summary or None,
             date_published=parts.published,
             date_modified=parts.updated,
-            authors=[Author(name=p.name, url=p.url) for p in parts.authors],
+            authors=[Author.model_construct(name=p.name, url=p.url) for p in parts.authors],
             tags=parts.tags,
             language=site.language,
-            feedsvc=ItemExtension(
+            feedsvc=ItemExtension.model_construct(
                 kicker=parts.kicker, subtitle=parts.subtitle, page=parts.page, section=parts.section
             ),
         )
@@ -129,6 +130,6 @@ def document(site: Site, doc: FeedDoc, items: Sequence[bytes], digest: str | Non
 
 
 def read_digest(head: bytes) -> str | None:
-    """The archive-page digest in the first bytes of a JSON Feed made by `document`."""
+    """The digest in the first bytes of a JSON Feed made by `document`."""
     found = _DIGEST.search(head)
     return found.group(1).decode() if found else None

@@ -1,0 +1,285 @@
+"""Building outputs from the store: what `publish.build` and `publish.build_all` run.
+
+`Builder.planned` renders what a `publish.Plan` names, reading each planned feed's archive pages
+newest first and stopping at the first page older than the plan's changes that is current on disk.
+`Builder.everything` walks the whole paper once from its oldest entry and hands each entry to every
+feed it is in (see `Builder.everything`). Both yield `Outputs`; `Build` turns them into the
+(path, bytes) iterator that `publish.write` consumes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from feedsvc.config import Settings
+from feedsvc.errors import StoreError
+from feedsvc.records import PAPER, FeedInfo, FeedRef
+from feedsvc.render import html, opml
+from feedsvc.render.common import Site, archive_pages, html_path
+from feedsvc.render.feeds import FORMATS, FeedRenderer, Outputs, Rendered
+from feedsvc.render.pool import Prerender, Result
+
+if TYPE_CHECKING:
+    from feedsvc.publish import EntrySource, Plan
+
+INDEX = "index.html"
+OPML = "feeds.opml"
+TEMP_SUFFIX = ".feedsvc-tmp"  # publish.write's temporary files: `.<name>.<random>.feedsvc-tmp`
+OUTPUT_SUFFIXES = frozenset({".atom", ".json", ".html", ".opml"})
+_CHUNK = 1000  # entries per store read while walking the whole paper
+_AHEAD = 2  # chunks rendered ahead by worker processes
+_POOL_MIN = 3000  # entries from which a regenerate starts worker processes
+_POOL_MAX = 4
+
+
+class Build(Iterator[tuple[str, bytes]]):
+    """The outputs of one build as (relative path, bytes), rendered while they are iterated.
+
+    `kept`: outputs found current in the output folder and not rendered again. `obsolete`:
+    outputs to delete, complete once the iteration has ended."""
+
+    def __init__(
+        self, outputs: Iterable[Outputs], finish: Callable[[Build], list[str]] | None = None
+    ) -> None:
+        self.kept: set[str] = set()
+        self.produced: set[str] = set()
+        self._obsolete: list[str] = []
+        self._done = False
+        self._files = self._flatten(outputs, finish)
+
+    def _flatten(
+        self, outputs: Iterable[Outputs], finish: Callable[[Build], list[str]] | None
+    ) -> Iterator[tuple[str, bytes]]:
+        for out in outputs:
+            self.kept.update(out.kept)
+            self._obsolete.extend(out.obsolete)
+            for path, data in out.files:
+                self.produced.add(path)
+                yield path, data
+        if finish is not None:
+            self._obsolete.extend(finish(self))
+        self._done = True
+
+    def __next__(self) -> tuple[str, bytes]:
+        return next(self._files)
+
+    @property
+    def obsolete(self) -> list[str]:
+        if not self._done:
+            raise RuntimeError("Build.obsolete is known only once the build has been iterated to its end")
+        return sorted(set(self._obsolete) - self.produced - self.kept)
+
+
+def _exts() -> list[str]:
+    return [fmt.ext for fmt in FORMATS]
+
+
+def _empty_paper() -> FeedInfo:
+    return FeedInfo(ref=PAPER, name="", entry_count=0)
+
+
+@dataclass
+class _Walk:
+    """A feed's state while `Builder.everything` walks the paper from its oldest entry."""
+
+    info: FeedInfo
+    last: int
+    recent: deque[Rendered]
+    page: list[Rendered] = field(default_factory=list)
+    number: int = 0
+    seen: int = 0
+
+
+class Builder:
+    def __init__(
+        self,
+        source: EntrySource,
+        settings: Settings,
+        output_dir: Path | None,
+        *,
+        reuse: bool,
+        workers: int | None = None,
+    ) -> None:
+        self.source = source
+        self.workers = workers
+        self.folder = output_dir or settings.paths.output
+        self.site = Site.from_settings(settings)
+        self.renderer = FeedRenderer(self.site, self.folder if reuse else None)
+
+    def feed_page(self, info: FeedInfo, recent: list[Rendered]) -> Outputs:
+        return Outputs(
+            files=[(html_path(info.ref), html.feed_page(self.site, info, [r.entry for r in recent]))]
+        )
+
+    def shared(self, infos: list[FeedInfo], pages: Iterable[str]) -> Outputs:
+        out = Outputs()
+        if INDEX in pages:
+            latest = self.source.latest_issue_date()
+            issue = self.source.issue_entries(latest) if latest is not None else []
+            out.files.append((INDEX, html.index_page(self.site, infos, issue)))
+        if OPML in pages:
+            out.files.append((OPML, opml.opml_document(self.site, infos)))
+        return out
+
+    def planned(self, plan: Plan) -> Iterator[Outputs]:
+        for entry in plan.articles:
+            yield self.renderer.article(Rendered(entry))
+        yield Outputs(obsolete=sorted(plan.deleted_articles))
+        if not (plan.feeds or plan.pages):
+            return
+        infos = self.source.feed_infos()
+        by_ref = {info.ref: info for info in infos}
+        for ref in sorted(plan.feeds, key=lambda r: r.sort_key):
+            info = by_ref.get(ref)
+            if info is None and ref != PAPER:  # emptied: every file of the feed goes
+                own = [f"{ref.stem}.{ext}" for ext in (*_exts(), "html")]
+                yield Outputs(obsolete=own + self.archive_files(ref, 0))
+            else:
+                yield from self.feed(info or _empty_paper(), plan.since)
+        yield self.shared(infos, plan.pages)
+
+    def feed(self, info: FeedInfo, since: dt.datetime | None) -> Iterator[Outputs]:
+        """One feed's documents, archive pages newest first. A page wholly older than `since` that
+        is current on disk ends the walk: nothing older can have changed."""
+        source, renderer, ref, size = self.source, self.renderer, info.ref, self.site.page_size
+        count = source.count(ref)
+        last = archive_pages(count, self.site.max_entries, size)
+        recent = [renderer.rendered(e) for e in source.entries(ref, limit=self.site.max_entries)]
+        yield renderer.subscription(ref, info.name, recent, last)
+        if ref.kind != "paper":
+            yield self.feed_page(info, recent)
+        for number in range(last, 0, -1):
+            low, high = (number - 1) * size, min(number * size, count)
+            batch = source.entries(ref, limit=high - low, offset=count - high) if high > low else []
+            page = [renderer.rendered(e) for e in reversed(batch)]
+            out = renderer.archive(ref, name=info.name, number=number, last=last, page=page, recent=recent)
+            yield out
+            if out.kept and page and since is not None and page[-1].entry.published < since:
+                break
+        yield Outputs(obsolete=self.archive_files(ref, last))
+
+    def archive_files(self, ref: FeedRef, last: int) -> list[str]:
+        """A feed's archive files in the output folder beyond page `last` (every one for `last` 0)."""
+        base = f"archive/{ref.stem}"
+        try:
+            names = os.listdir(self.folder / base)
+        except OSError:
+            return []
+        found = []
+        for name in names:
+            stem, dot, ext = name.partition(".")
+            if dot and ext in _exts() and not (stem.isdecimal() and 1 <= int(stem) <= last):
+                found.append(f"{base}/{name}")
+        return sorted(found)
+
+    def everything(self) -> Iterator[Outputs]:
+        """Every output. Walks the paper once from its oldest entry, handing each entry (rendered at
+        most once per format) to the open archive page of every feed it is in; a page that fills up
+        is finished at once. Memory holds the open pages and the newest entries of each feed."""
+        site, renderer = self.site, self.renderer
+        infos = self.source.feed_infos()
+        listed = infos if any(i.ref == PAPER for i in infos) else [_empty_paper(), *infos]
+        walks: dict[tuple[str, str], _Walk] = {}  # by (kind, slug): cheaper to hash than a FeedRef
+        for info in listed:
+            last = archive_pages(info.entry_count, site.max_entries, site.page_size)
+            walks[info.ref.kind, info.ref.slug] = _Walk(
+                info=info, last=last, recent=deque(maxlen=site.max_entries)
+            )
+        for rendered in self.prepared():
+            entry = rendered.entry
+            yield renderer.article(rendered)
+            for ref in renderer.feeds(entry):
+                walk = walks.get((ref.kind, ref.slug))
+                if walk is None:
+                    raise StoreError(f"entry {entry.id} is in feed {ref.stem}, which the store does not list")
+                walk.seen += 1
+                walk.recent.append(rendered)
+                if walk.last:
+                    walk.page.append(rendered)
+                    if len(walk.page) == site.page_size:
+                        walk.number += 1
+                        name = walk.info.name
+                        yield renderer.archive(
+                            ref, name=name, number=walk.number, last=walk.last, page=walk.page
+                        )
+                        walk.page = []
+        for walk in walks.values():
+            ref = walk.info.ref
+            if walk.seen != walk.info.entry_count:
+                raise StoreError(
+                    f"feed {ref.stem}: the store counts {walk.info.entry_count} entries, lists {walk.seen}"
+                )
+            recent = list(reversed(walk.recent))
+            name = walk.info.name
+            yield renderer.subscription(ref, name, recent, walk.last)
+            if walk.last:
+                yield renderer.archive(
+                    ref, name=name, number=walk.last, last=walk.last, page=walk.page, recent=recent
+                )
+            if ref.kind != "paper":
+                yield self.feed_page(walk.info, recent)
+        yield self.shared(infos, (INDEX, OPML))
+
+    def prepared(self) -> Iterator[Rendered]:
+        """The paper's entries from the oldest, read in chunks from the newest-first store. With
+        worker processes, entries whose article page is out of date are rendered there, a few
+        chunks ahead of their use."""
+        count = self.source.count(PAPER)
+        workers = self.workers if self.workers is not None else _auto_workers(count)
+        pool = Prerender(self.site, workers) if workers > 1 else None
+        ahead: deque[tuple[list[Rendered], list[Rendered], list[Future[list[Result]]]]] = deque()
+        try:
+            for end in range(count, 0, -_CHUNK):
+                start = max(0, end - _CHUNK)
+                chunk = [
+                    Rendered(e) for e in reversed(self.source.entries(PAPER, limit=end - start, offset=start))
+                ]
+                if pool is None:
+                    yield from chunk
+                    continue
+                stale = [r for r in chunk if not self.renderer.article_current(r)]
+                ahead.append((chunk, stale, pool.submit(stale)))
+                if len(ahead) > _AHEAD:
+                    yield from self._filled(*ahead.popleft())
+            while ahead:
+                yield from self._filled(*ahead.popleft())
+        finally:
+            if pool is not None:
+                pool.close()
+
+    @staticmethod
+    def _filled(
+        chunk: list[Rendered], stale: list[Rendered], futures: list[Future[list[Result]]]
+    ) -> list[Rendered]:
+        Prerender.fill(stale, futures)
+        return chunk
+
+
+def _auto_workers(count: int) -> int:
+    """Worker processes for a regenerate of `count` entries: one per CPU, none for small papers."""
+    if count < _POOL_MIN:
+        return 0
+    return min(len(os.sched_getaffinity(0)), _POOL_MAX)
+
+
+def stale_files(folder: Path, keep: set[str]) -> list[str]:
+    """Output files (and leftover temporary files) in `folder` that are not in `keep`."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        prefix = os.path.relpath(dirpath, folder).replace(os.sep, "/") + "/"
+        prefix = "" if prefix == "./" else prefix
+        for name in filenames:
+            rel = prefix + name
+            if name.endswith(TEMP_SUFFIX) or (
+                not name.startswith(".") and os.path.splitext(name)[1] in OUTPUT_SUFFIXES and rel not in keep
+            ):
+                found.append(rel)
+    return sorted(found)
