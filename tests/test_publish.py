@@ -428,3 +428,17 @@ def test_worker_processes_make_the_same_bytes(tmp_path: Path) -> None:
     assert {p: d for p, d in again if p.startswith("articles/")} == {
         p: d for p, d in alone.items() if p.startswith("articles/") and p.endswith("01.html")
     }
+
+
+def test_a_renamed_contributor_is_rendered_again(tmp_path: Path) -> None:
+    """The store may change a person's role or name without a correction (no new `updated`)."""
+    entries = fixture_entries()
+    out = tmp_path / "out"
+    regenerate(FakeSource(entries), out)
+    promoted = DONG.model_copy(update={"role": "首席记者"})
+    renamed = [e.model_copy(update={"contributors": tuple(promoted if p == DONG else p for p in e.contributors)})
+               for e in entries]  # fmt: skip
+    written, _ = regenerate(FakeSource(renamed), out)
+    assert "contributors/dong-xiaoyu.atom" in written and "feed.atom" in written
+    assert entries[2].path in written  # 董笑瑜's article pages name the new role
+    assert "首席记者 董笑瑜" in (out / entries[2].path).read_text()

@@ -265,9 +265,13 @@ def archive_path(ref: FeedRef, number: int, ext: str) -> str:
 
 
 def entry_key(entry: Entry) -> bytes:
-    """What a digest takes from an entry: its id, `updated` and path. The store gives an entry a new
-    `updated` whenever it changes; otherwise documents holding it are not rendered again."""
-    return f"{entry.id}\t{entry.updated.isoformat()}\t{entry.path}\n".encode("utf-8", "surrogatepass")
+    """What a digest takes from an entry: id, `updated`, path, section and contributors (which the
+    store may rename without a correction). The store gives an entry a new `updated` whenever its
+    text changes; otherwise documents holding it are not rendered again."""
+    people = "\t".join(f"{p.role}|{p.name}|{p.credit}|{p.slug}" for p in entry.contributors)
+    section = f"{entry.section}|{entry.section_slug}"
+    key = f"{entry.id}\t{entry.updated.isoformat()}\t{entry.path}\t{section}\t{people}\n"
+    return key.encode("utf-8", "surrogatepass")
 
 
 def entry_digest(site: Site, key: bytes) -> str:
