@@ -22,6 +22,7 @@ FAIL_ENV = "FEEDSVC_FAIL_AT"
 POINTS = frozenset(
     {
         "pipeline.ingest.parsed",  # a submission read and parsed, before the writer lock
+        "pipeline.marker.set",  # the publish-pending marker set, the store not yet changed
         "store.add_submission.uncommitted",  # inside the transaction storing the original bytes
         "pipeline.ingest.added",  # the original stored (committed), not applied
         "store.apply.uncommitted",  # inside apply's transaction, every row written

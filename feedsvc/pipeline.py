@@ -1,9 +1,11 @@
 """Ingest and regenerate: parse → store → plan → render → publish.
 
 The edges (CLI, daemon) pass in the time; everything here runs under the writer lock, so the
-daemon and the one-shot commands never write the store or the output at once. If writing the
-output fails (full disk, read-only folder), the store keeps what it took, a marker in the store
-folder says the output is behind, and the next run (or daemon tick) rewrites it.
+daemon and the one-shot commands never write the store or the output at once. A marker in the
+store folder (`publish-pending`) is set before the store changes and cleared once the output is
+written: if writing fails (full disk, read-only folder) or the process dies on the way, the store
+keeps what it took, the marker stays, and the next run (or daemon tick) rewrites every output. A
+submission stored but not applied when the process died is applied when it comes again.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from feedsvc import lock, publish
 from feedsvc.config import Settings
-from feedsvc.errors import ParseError, PublishError
+from feedsvc.errors import ParseError, PublishError, StoreError
 from feedsvc.faults import checkpoint
 from feedsvc.models import Issue
 from feedsvc.parse import hints_from_settings, parse_bytes
@@ -94,13 +96,23 @@ def ingest_file(
     data, issue = read_submission(settings, path, name=name, now=now)
     checkpoint("pipeline.ingest.parsed")
     with lock.writer(settings.paths.store), Store.open(settings.paths.store) as store:
+        behind = publish_pending(settings)  # an earlier publish failed or was cut short: rewrite all
+        _mark_pending(settings)
         submission = store.add_submission(name, data, now)
         checkpoint("pipeline.ingest.added")
-        if submission.duplicate:
+        fresh = not submission.duplicate or submission.status == "received"  # "received": cut short
+        if not fresh and not behind:
+            _clear_pending(settings)
             return Report(name=name, duplicate=True, items=len(issue.items))
-        changes = store.apply(issue, submission_id=submission.id, settings=settings, now=now)
+        try:
+            changes = (
+                store.apply(issue, submission_id=submission.id, settings=settings, now=now) if fresh else ()
+            )
+        except BaseException:
+            if not behind:  # rolled back: the output is as current as before
+                _clear_pending(settings)
+            raise
         checkpoint("pipeline.ingest.applied")
-        behind = publish_pending(settings)  # an earlier write failed: bring everything up to date
         files = (
             publish.build_all(store, settings)
             if behind
@@ -123,6 +135,7 @@ def regenerate(
     """Rewrite every output from the store (only files whose bytes change are touched); with
     `reparse`, first parse every stored original again (ids are kept by matching)."""
     with lock.writer(settings.paths.store), Store.open(settings.paths.store) as store:
+        _mark_pending(settings)
         changes: list[Change] = []
         if reparse:
             for submission, data in store.originals():
@@ -173,5 +186,20 @@ def _publish(
 
 
 def publish_pending(settings: Settings) -> bool:
-    """Did an earlier publish fail, leaving the output behind the store?"""
+    """Did an earlier publish fail (or a crash cut it short), leaving the output behind the store?"""
     return (settings.paths.store / PENDING_MARKER).exists()
+
+
+def _mark_pending(settings: Settings) -> None:
+    """Set the marker before the store changes: until `_publish` completes and clears it, the
+    output may be behind the store, and a crash anywhere in between leaves it set."""
+    marker = settings.paths.store / PENDING_MARKER
+    try:
+        marker.touch()
+    except OSError as exc:
+        raise StoreError(f"{marker}: cannot write: {exc.strerror}") from exc
+    checkpoint("pipeline.marker.set")
+
+
+def _clear_pending(settings: Settings) -> None:
+    (settings.paths.store / PENDING_MARKER).unlink(missing_ok=True)
