@@ -38,8 +38,8 @@ POINTS = frozenset(
         "pipeline.publish.removed",  # obsolete outputs deleted, marker not yet cleared
         "pipeline.publish.done",  # marker cleared
         "inbox.take.renamed",  # a submission moved into .processing/
-        "inbox.fail.moved",  # a rejected submission moved into failed/, its reason not yet written
-        "inbox.fail.noted",  # a rejected submission's reason written
+        "inbox.fail.noted",  # a rejected submission's reason written in failed/, the file not yet moved
+        "inbox.fail.moved",  # a rejected submission moved into failed/ beside its reason
         "inbox.done.before",  # a stored submission about to leave .processing/
     }
 )

@@ -113,13 +113,13 @@ class Inbox:
     def fail(self, path: Path, reason: str) -> Path:
         """Set a file aside in `failed/` with `<name>.error.txt` saying why. Returns its new path."""
         target = _free_name(self.failed, path.name)
-        os.rename(path, target)
-        checkpoint("inbox.fail.moved")
         note = target.with_name(target.name + ".error.txt")
         tmp = note.with_name(f".{note.name}.tmp")
         tmp.write_text(f"{path.name}: {reason}\n", encoding="utf-8")
-        os.replace(tmp, note)
+        os.replace(tmp, note)  # the reason first: a crash before the move leaves the file to retry
         checkpoint("inbox.fail.noted")
+        os.rename(path, target)
+        checkpoint("inbox.fail.moved")
         log.warning("failed: %s: %s (moved to %s)", path.name, reason, target)
         return target
 
