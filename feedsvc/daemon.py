@@ -20,7 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from feedsvc import pipeline
 from feedsvc.config import Settings
 from feedsvc.errors import FeedsvcError, ParseError, PublishError
-from feedsvc.inbox import Inbox
+from feedsvc.inbox import Inbox, display_name
 from feedsvc.lock import DaemonLock
 from feedsvc.serve import ServerHandle, start_in_thread
 from feedsvc.websub import Pinger
@@ -83,7 +83,7 @@ class Daemon:
                     taken = self.inbox.take(path)
                 except FileNotFoundError:
                     continue  # taken away meanwhile
-                log.info("taken: %s", path.name)
+                log.info("taken: %s", display_name(path.name))
                 self.process(taken)
         except Exception:
             log.exception("inbox scan failed; the daemon goes on")
@@ -123,7 +123,7 @@ class Daemon:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, self._on_signal)
             for leftover in self.inbox.leftovers():
-                log.info("taken again after an interrupted run: %s", leftover.name)
+                log.info("taken again after an interrupted run: %s", display_name(leftover.name))
                 self.process(leftover)
             if self.serve:
                 root = self.settings.paths.output

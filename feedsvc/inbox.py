@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,7 @@ PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".swp", "~")
 ACCEPTED_SUFFIXES = (".txt",)
 PROCESSING = ".processing"
 FAILED = "failed"
+_UNSHOWN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})  # controls, format (bidi), surrogates, line breaks
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,18 +117,30 @@ class Inbox:
         target = _free_name(self.failed, path.name)
         note = target.with_name(target.name + ".error.txt")
         tmp = note.with_name(f".{note.name}.tmp")
-        tmp.write_text(f"{path.name}: {reason}\n", encoding="utf-8")
+        tmp.write_text(f"{display_name(path.name)}: {reason}\n", encoding="utf-8")
         os.replace(tmp, note)  # the reason first: a crash before the move leaves the file to retry
         checkpoint("inbox.fail.noted")
         os.rename(path, target)
         checkpoint("inbox.fail.moved")
-        log.warning("failed: %s: %s (moved to %s)", path.name, reason, target)
+        log.warning(
+            "failed: %s: %s (moved to %s)", display_name(path.name), reason, display_name(str(target))
+        )
         return target
 
     def done(self, path: Path) -> None:
         """The store holds this file's bytes now: remove the copy in `.processing/`."""
         checkpoint("inbox.done.before")
         path.unlink(missing_ok=True)
+
+
+def display_name(name: str) -> str:
+    """A file name as one line of text for logs, reasons and the store: bytes that are not UTF-8
+    as `\\xNN`, control and format characters and line breaks escaped (`\\n`, `\\u202e`)."""
+    text = os.fsencode(name).decode("utf-8", "backslashreplace")
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in _UNSHOWN else ch
+        for ch in text
+    )
 
 
 def _free_name(folder: Path, name: str) -> Path:

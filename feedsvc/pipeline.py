@@ -20,6 +20,7 @@ from feedsvc import lock, publish
 from feedsvc.config import Settings
 from feedsvc.errors import ParseError, PublishError, StoreError
 from feedsvc.faults import checkpoint
+from feedsvc.inbox import display_name
 from feedsvc.models import Issue
 from feedsvc.parse import hints_from_settings, parse_bytes
 from feedsvc.records import Change
@@ -67,7 +68,7 @@ def read_submission(
     settings: Settings, path: Path, *, name: str | None = None, now: dt.datetime | None = None
 ) -> tuple[bytes, Issue]:
     """A submission's bytes and its parse; ParseError names the file."""
-    name = name or path.name
+    name = display_name(name or path.name)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -92,7 +93,7 @@ def ingest_file(
     settings: Settings, path: Path, now: dt.datetime, *, name: str | None = None, progress: Progress = None
 ) -> Report:
     """Parse, store and publish one submission; only the affected outputs are rewritten."""
-    name = name or path.name
+    name = display_name(name or path.name)  # a name is text: no raw newline or undecodable bytes
     data, issue = read_submission(settings, path, name=name, now=now)
     checkpoint("pipeline.ingest.parsed")
     with lock.writer(settings.paths.store), Store.open(settings.paths.store) as store:
