@@ -442,3 +442,19 @@ def test_a_renamed_contributor_is_rendered_again(tmp_path: Path) -> None:
     assert "contributors/dong-xiaoyu.atom" in written and "feed.atom" in written
     assert entries[2].path in written  # 董笑瑜's article pages name the new role
     assert "首席记者 董笑瑜" in (out / entries[2].path).read_text()
+
+
+def test_a_broken_worker_pool_falls_back_to_rendering_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    from feedsvc.render import pool
+
+    def broken(*args: object, **kw: object) -> None:
+        raise BrokenProcessPool("a worker died")
+
+    monkeypatch.setattr(pool.ProcessPoolExecutor, "submit", broken)
+    source = FakeSource(bulk_entries(40))
+    alone = dict(build_all(source, settings(tmp_path / "a"), workers=0))
+    assert dict(build_all(source, settings(tmp_path / "b"), workers=2)) == alone

@@ -33,7 +33,7 @@ INDEX = "index.html"
 OPML = "feeds.opml"
 TEMP_SUFFIX = ".feedsvc-tmp"  # publish.write's temporary files: `.<name>.<random>.feedsvc-tmp`
 OUTPUT_SUFFIXES = frozenset({".atom", ".json", ".html", ".opml"})
-_CHUNK = 1000  # entries per store read while walking the whole paper
+_CHUNK = 500  # entries per store read while walking the whole paper
 _AHEAD = 2  # chunks rendered ahead by worker processes
 _POOL_MIN = 3000  # entries from which a regenerate starts worker processes
 _POOL_MAX = 4
@@ -195,6 +195,7 @@ class Builder:
         for rendered in self.prepared():
             entry = rendered.entry
             yield renderer.article(rendered)
+            rendered.slim()
             for ref in renderer.feeds(entry):
                 walk = walks.get((ref.kind, ref.slug))
                 if walk is None:
@@ -228,9 +229,12 @@ class Builder:
         yield self.shared(infos, (INDEX, OPML))
 
     def prepared(self) -> Iterator[Rendered]:
-        """The paper's entries from the oldest, read in chunks from the newest-first store. With
-        worker processes, entries whose article page is out of date are rendered there, a few
-        chunks ahead of their use."""
+        """The paper's entries from the oldest, read in chunks from the newest-first store.
+
+        An entry whose article page is out of date (every entry, into an empty folder) is rendered
+        in every format at once, in worker processes a few chunks ahead when there are any, and
+        then slimmed (`Rendered.slim`) so open archive pages hold little. The others are rendered
+        only if a document that holds them turns out to be out of date."""
         count = self.source.count(PAPER)
         workers = self.workers if self.workers is not None else _auto_workers(count)
         pool = Prerender(self.site, workers) if workers > 1 else None
@@ -238,27 +242,28 @@ class Builder:
         try:
             for end in range(count, 0, -_CHUNK):
                 start = max(0, end - _CHUNK)
-                chunk = [
-                    Rendered(e) for e in reversed(self.source.entries(PAPER, limit=end - start, offset=start))
-                ]
-                if pool is None:
-                    yield from chunk
-                    continue
+                batch = self.source.entries(PAPER, limit=end - start, offset=start)
+                chunk = [Rendered(e) for e in reversed(batch)]
                 stale = [r for r in chunk if not self.renderer.article_current(r)]
-                ahead.append((chunk, stale, pool.submit(stale)))
-                if len(ahead) > _AHEAD:
-                    yield from self._filled(*ahead.popleft())
+                ahead.append((chunk, stale, pool.submit(stale) if pool else []))
+                while len(ahead) > (_AHEAD if pool else 0):
+                    yield from self._filled(pool, *ahead.popleft())
             while ahead:
-                yield from self._filled(*ahead.popleft())
+                yield from self._filled(pool, *ahead.popleft())
         finally:
             if pool is not None:
                 pool.close()
 
-    @staticmethod
     def _filled(
-        chunk: list[Rendered], stale: list[Rendered], futures: list[Future[list[Result]]]
+        self,
+        pool: Prerender | None,
+        chunk: list[Rendered],
+        stale: list[Rendered],
+        futures: list[Future[list[Result]]],
     ) -> list[Rendered]:
-        Prerender.fill(stale, futures)
+        if pool is None or not pool.fill(stale, futures):  # no pool, or it broke: render here
+            for r in stale:
+                r.render_all(self.site)
         return chunk
 
 

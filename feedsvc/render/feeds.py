@@ -66,6 +66,21 @@ class Rendered:
         self._bytes = list(data)
         self.article = article
 
+    def render_all(self, site: Site) -> None:
+        """Render the entry in every format and its article page now."""
+        for i in range(len(FORMATS)):
+            self.data(site, i)
+        self.article = html.article_page(site, self.entry, self.parts(site), entry_digest(site, self.key))
+
+    def slim(self) -> None:
+        """Once the entry is rendered in every format, keep only the bytes and what pages listing
+        the entry use (not its paragraphs, pieces or article page)."""
+        self.article = None
+        if all(data is not None for data in self._bytes):
+            _ = self.key
+            self._parts = None
+            self.entry = self.entry.model_copy(update={"paragraphs": ()})
+
     @property
     def key(self) -> bytes:
         if self._key is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from feedsvc.records import Entry, EntryPerson
@@ -62,9 +63,12 @@ def render_chunk(chunk: Sequence[Packed]) -> list[Result]:
 
 
 class Prerender:
-    """A pool of `workers` processes rendering chunks of entries ahead of their use."""
+    """A pool of `workers` processes rendering chunks of entries ahead of their use. Should the
+    pool break (a worker killed, or unable to start), `submit` and `fill` say so and the caller
+    renders the chunk itself."""
 
     def __init__(self, site: Site, workers: int) -> None:
+        self.broken = False
         self._pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),  # no fork of a process holding a store
@@ -74,17 +78,29 @@ class Prerender:
 
     def submit(self, chunk: Sequence[Rendered]) -> list[Future[list[Result]]]:
         """Start rendering `chunk`, in parts small enough to keep every worker busy."""
-        return [
-            self._pool.submit(render_chunk, [pack(r.entry) for r in chunk[start : start + _PART]])
-            for start in range(0, len(chunk), _PART)
-        ]
+        if self.broken:
+            return []
+        try:
+            return [
+                self._pool.submit(render_chunk, [pack(r.entry) for r in chunk[start : start + _PART]])
+                for start in range(0, len(chunk), _PART)
+            ]
+        except BrokenProcessPool:
+            self.broken = True
+            return []
 
-    @staticmethod
-    def fill(chunk: Sequence[Rendered], futures: Sequence[Future[list[Result]]]) -> None:
-        """Wait for `submit`'s work and hand the bytes to the entries."""
-        results = [result for future in futures for result in future.result()]
+    def fill(self, chunk: Sequence[Rendered], futures: Sequence[Future[list[Result]]]) -> bool:
+        """Wait for `submit`'s work and hand the bytes to the entries; False if there are none."""
+        if not futures:
+            return False
+        try:
+            results = [result for future in futures for result in future.result()]
+        except BrokenProcessPool:
+            self.broken = True
+            return False
         for r, (data, article) in zip(chunk, results, strict=True):
             r.fill(data, article)
+        return True
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
