@@ -86,7 +86,7 @@ class Source:
         page, position = 1 + rank // 5, 1 + rank % 5
         section, slug = self.sections[(page - 1) % len(self.sections)]
         people = self.credits[i]
-        paragraphs = _paragraphs(i % 24)
+        paragraphs = tuple(f"{p}（{i}）" for p in _paragraphs(i % 24))  # own strings, as read from a store
         published = dt.datetime.combine(day, dt.time(6), tzinfo=CST)
         contributors = [self.people[p] for p in people]
         if i % 7 == 0:
@@ -185,12 +185,13 @@ def main(argv: list[str]) -> int:
         removed = remove(args.out, b.obsolete)
     took = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    worker_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     feeds = len(source.feed_infos())
     print(
         f"{args.mode}: {args.entries} entries, {feeds} feeds: {took:.1f} s, of which reading entries "
         f"{source.spent:.1f} s (source setup {setup:.1f} s); {stats['files']} files, {stats['bytes'] / 1e6:.0f} MB built, "
         f"{len(b.kept)} archive pages kept, {len(written)} written, {len(removed)} removed; "
-        f"peak RSS {rss:.0f} MB"
+        f"peak RSS {rss:.0f} MB (largest worker process {worker_rss:.0f} MB)"
     )
     return 0
 
