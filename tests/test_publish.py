@@ -447,14 +447,13 @@ def test_a_renamed_contributor_is_rendered_again(tmp_path: Path) -> None:
 def test_a_broken_worker_pool_falls_back_to_rendering_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
-
-    from feedsvc.render import pool
 
     def broken(*args: object, **kw: object) -> None:
         raise BrokenProcessPool("a worker died")
 
-    monkeypatch.setattr(pool.ProcessPoolExecutor, "submit", broken)
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", broken)
     source = FakeSource(bulk_entries(40))
     alone = dict(build_all(source, settings(tmp_path / "a"), workers=0))
     assert dict(build_all(source, settings(tmp_path / "b"), workers=2)) == alone
