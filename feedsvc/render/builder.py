@@ -98,6 +98,9 @@ class _Walk:
 
 
 class Builder:
+    """One build's state: the store, the site, the renderer (with its output folder to compare
+    against, unless `reuse` is off) and how many worker processes a regenerate may start."""
+
     def __init__(
         self,
         source: EntrySource,
