@@ -15,6 +15,7 @@ from feedsvc.errors import PublishError, StoreError
 from feedsvc.publish import Plan, build, build_all, plan, remove, write
 from feedsvc.records import PAPER, Change, Entry, FeedRef
 from tests.render_helpers import (
+    AUTHORITY,
     CST,
     DONG,
     YU,
@@ -75,6 +76,7 @@ def test_archive_pages_chain(tmp_path: Path) -> None:
         data = out[f"{ARCHIVE}/{n}.atom"]
         assert b"<fh:archive/>" in data and b'xmlns:fh="http://purl.org/syndication/history/1.0"' in data
         rel = links(data)
+        assert check_atom(data).feed.id == f"tag:{AUTHORITY}:feed/archive/{n}"
         assert rel["self"] == f"{base}{ARCHIVE}/{n}.atom"
         assert rel["current"] == f"{base}feed.atom"
         assert rel.get("prev-archive") == (f"{base}{ARCHIVE}/{n - 1}.atom" if n > 1 else None)

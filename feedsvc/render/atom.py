@@ -69,7 +69,7 @@ def entry(site: Site, parts: EntryParts) -> bytes:
 def document(site: Site, doc: FeedDoc, entries: Sequence[bytes], digest: str | None = None) -> bytes:
     """A whole feed document around already rendered entries (in the order given)."""
     fg = FeedGenerator()
-    fg.id(site.feed_id(doc.ref) + doc.tag_id)
+    fg.id(site.doc_id(doc))
     fg.title(doc.title)
     fg.updated(doc.updated)
     fg.language(site.language)

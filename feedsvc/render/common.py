@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from feedsvc.config import Settings
+from feedsvc.identity import archive_tag_uri, feed_tag_uri
 from feedsvc.records import Entry, EntryPerson, FeedRef
 
 RENDER_VERSION = "1"
@@ -100,12 +101,14 @@ class Site:
         return self.base_url + path
 
     def feed_id(self, ref: FeedRef) -> str:
-        """A feed's permanent atom:id: `tag:…:feed`, `tag:…:section/yaowen`, `tag:…:contributor/dong-xiaoyu`.
+        """A feed's permanent atom:id (`identity.feed_tag_uri`): `tag:…:feed`, `tag:…:section/yaowen`."""
+        return feed_tag_uri(self.authority, ref)
 
-        Same strings as `feedsvc.identity.feed_tag_uri` (to be deduplicated once that lands)."""
-        if ref.kind == "paper":
-            return f"tag:{self.authority}:feed"
-        return f"tag:{self.authority}:{ref.kind}/{ref.slug}"
+    def doc_id(self, doc: FeedDoc) -> str:
+        """A document's atom:id: the feed's, or for archive page n the feed's with `/archive/n`."""
+        if doc.number is None:
+            return feed_tag_uri(self.authority, doc.ref)
+        return archive_tag_uri(self.authority, doc.ref, doc.number)
 
     def title(self, name: str) -> str:
         """A feed's title: the paper's name, then the feed's name (`钱塘新区报 · 记者 董笑瑜`)."""
@@ -239,11 +242,6 @@ class FeedDoc:
     def page_path(self, number: int, ext: str) -> str:
         """The path of this feed's archive page `number`."""
         return archive_path(self.ref, number, ext)
-
-    @property
-    def tag_id(self) -> str:
-        """Suffix for the atom:id: the archive page's number (`…/archive/3`), or nothing."""
-        return "" if self.number is None else f"/archive/{self.number}"
 
     @property
     def older(self) -> int | None:
