@@ -144,7 +144,7 @@ _HOW_TO = (
     "<p>复制下面任意一个 Atom 或 JSON Feed 链接，粘贴到阅读器（如 NetNewsWire、Inoreader、Feedly、"
     "newsboat）的“添加订阅”里即可；支持自动发现的阅读器也可以直接添加本页地址。"
     '想一次订阅全部，把 <a href="feeds.opml">feeds.opml</a> 导入阅读器。'
-    "每个订阅保留最近的稿件，更早的稿件可在阅读器里按 RFC 5005 归档翻页获取。</p>\n"
+    "每个订阅带最近 {n} 篇；更早的稿件在归档页里，支持 RFC 5005 归档的阅读器可以继续往前翻。</p>\n"
 )
 
 
@@ -158,7 +158,7 @@ def index_page(site: Site, infos: Sequence[FeedInfo], issue: Sequence[Entry]) ->
         body.append(f"<h2>最新一期 · {_date(site, issue[0].published)}</h2>\n<ul>\n")
         body.extend(_entry_item(site, "", entry, date=False) for entry in issue)
         body.append("</ul>\n")
-    body.append(f"<h2>订阅</h2>\n{_HOW_TO}")
+    body.append(f"<h2>订阅</h2>\n{_HOW_TO.format(n=site.max_entries)}")
     listed = list(infos)
     if not any(i.ref == PAPER for i in listed):  # the paper's feed exists even before its first issue
         listed.insert(0, FeedInfo(ref=PAPER, name="", entry_count=0))
