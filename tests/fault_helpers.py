@@ -8,6 +8,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -27,6 +28,7 @@ from tests.e2e_helpers import ROOT, SAMPLE, wait_for, write_config
 from tests.render_helpers import check_atom, check_json_feed
 
 BAD = ROOT / "tests" / "data" / "bad"
+_ATOM = "{http://www.w3.org/2005/Atom}"
 T0 = "2023-06-26T08:00:00+08:00"  # when the first page was ingested
 T1 = "2023-06-27T10:00:00+08:00"  # when the correction and the next issue arrive
 SIGKILLED = -signal.SIGKILL
@@ -269,3 +271,37 @@ def check_output(tree: dict[str, bytes], *, temp_allowed: bool = True) -> dict[s
 def diff(a: dict[str, bytes], b: dict[str, bytes]) -> list[str]:
     """Paths whose bytes differ between two trees (or that only one has)."""
     return sorted(p for p in a.keys() | b.keys() if a.get(p) != b.get(p))
+
+
+def _no_script(fragment: str, where: str) -> None:
+    """An HTML fragment (a page, Atom content, JSON content_html) holds no script and no raw ]]>."""
+    assert "]]>" not in fragment, f"{where}: raw ]]>"
+    if not fragment.strip():
+        return
+    doc = lxml_html.fragment_fromstring(fragment, create_parent="div")
+    scripts = doc.xpath(".//script") + [
+        el for el in doc.iter() if isinstance(el.tag, str) and any(a.startswith("on") for a in el.attrib)
+    ]
+    assert not scripts, f"{where}: markup from the page came through: {etree.tostring(scripts[0])[:120]!r}"
+
+
+def check_escaped(rel: str, data: bytes) -> None:
+    """Markup printed on a page reaches no reader as markup."""
+    if rel.endswith(".html"):
+        text = data.decode("utf-8")
+        assert not re.search(r"<script", text, re.IGNORECASE), f"{rel}: <script> in a page"
+        assert "]]>" not in text, f"{rel}: raw ]]>"
+        doc = lxml_html.document_fromstring(data)
+        assert not [
+            el for el in doc.iter() if isinstance(el.tag, str) and any(a.startswith("on") for a in el.attrib)
+        ], rel
+    elif rel.endswith(".atom"):
+        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, huge_tree=True))
+        for el in root.iter(f"{_ATOM}content", f"{_ATOM}summary", f"{_ATOM}title"):
+            if el.get("type") == "html":
+                _no_script(el.text or "", f"{rel}: {el.tag}")
+            elif el.get("type") == "xhtml":
+                raise AssertionError(f"{rel}: xhtml content")
+    elif rel.endswith(".json"):
+        for item in json.loads(data)["items"]:
+            _no_script(item.get("content_html", ""), f"{rel}: {item['id']}")
