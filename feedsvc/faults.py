@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import os
 import signal
+import threading
 
 CRASH_ENV = "FEEDSVC_CRASH_AT"
 FAIL_ENV = "FEEDSVC_FAIL_AT"
@@ -56,6 +57,7 @@ def _parse(env: str, value: str) -> tuple[str, str, str]:
 _crash: tuple[str, int] | None = None
 _fail: tuple[str, int, str] | None = None
 _hits: dict[str, int] = {}
+_count = threading.Lock()  # publish.write hits its points from several threads
 
 if _crash_spec := os.environ.get(CRASH_ENV):
     _point, _n, _ = _parse(CRASH_ENV, _crash_spec)
@@ -73,7 +75,8 @@ def checkpoint(point: str) -> None:
 
 
 def _hit(point: str) -> None:
-    count = _hits[point] = _hits.get(point, 0) + 1
+    with _count:
+        count = _hits[point] = _hits.get(point, 0) + 1
     if _crash is not None and _crash == (point, count):
         os.kill(os.getpid(), signal.SIGKILL)
     if _fail is not None and _fail[0] == point and (not _fail[2] or os.path.exists(_fail[2])):
