@@ -90,11 +90,12 @@ class Daemon:
 
     def _republish(self) -> None:
         try:
-            report = pipeline.regenerate(self.settings, self.clock())
+            report = pipeline.regenerate(self.settings, self.clock(), only_if_pending=True)
         except PublishError as exc:
             log.error("publish still failing: %s", exc)
             return
-        log.info("republished after an earlier failure: %s", report.summary())
+        if report.written or report.removed:
+            log.info("republished after an earlier failure: %s", report.summary())
         if self.pinger is not None and report.changed_feeds:
             self.pinger.notify(report.feed_urls(self.settings))
 

@@ -131,11 +131,20 @@ def ingest_file(
 
 
 def regenerate(
-    settings: Settings, now: dt.datetime, *, reparse: bool = False, progress: Progress = None
+    settings: Settings,
+    now: dt.datetime,
+    *,
+    reparse: bool = False,
+    progress: Progress = None,
+    only_if_pending: bool = False,
 ) -> Report:
     """Rewrite every output from the store (only files whose bytes change are touched); with
-    `reparse`, first parse every stored original again (ids are kept by matching)."""
+    `reparse`, first parse every stored original again (ids are kept by matching). With
+    `only_if_pending` (the daemon's retry), nothing is done unless the publish-pending marker is
+    still set once the writer lock is held: an ingest running meanwhile sets and clears it."""
     with lock.writer(settings.paths.store), Store.open(settings.paths.store) as store:
+        if only_if_pending and not publish_pending(settings):
+            return Report(name="regenerate")
         _mark_pending(settings)
         changes: list[Change] = []
         if reparse:
