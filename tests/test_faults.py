@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from feedsvc import faults, pipeline
+from feedsvc import faults, lock, pipeline
 from feedsvc.config import Settings, load_settings
 from feedsvc.daemon import Daemon
 from feedsvc.errors import PublishError
@@ -235,6 +235,37 @@ def test_daemon_ticks_through_a_full_disk(
     assert "republished after an earlier failure" in caplog.text
     assert inst.tree() == prepared.one, diff(inst.tree(), prepared.one)
     assert not inst.pending
+
+
+def test_the_daemon_retry_rechecks_the_marker_under_the_lock(
+    inst: Instance, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The marker seen by a tick may belong to an ingest that holds the writer lock and clears it
+    when done: the retry then has nothing to do (no full rewrite of a large archive)."""
+    settings = settings_of(inst)
+    daemon = Daemon(settings, clock=lambda: NOW1)
+    (inst.output / "index.html").unlink()  # a full rewrite would put it back
+    marker = inst.store / pipeline.PENDING_MARKER
+    marker.touch()
+    real = lock.writer
+
+    @contextmanager
+    def writer(folder: Path, **kwargs: Any) -> Iterator[None]:
+        with real(folder, **kwargs):
+            marker.unlink(missing_ok=True)  # the ingest holding the lock finished meanwhile
+            yield
+
+    caplog.set_level(logging.INFO)
+    with monkeypatch.context() as mp:
+        mp.setattr(lock, "writer", writer)
+        daemon.tick()
+    assert not (inst.output / "index.html").exists()
+    assert "republished" not in caplog.text and not inst.pending
+
+    marker.touch()  # a real failure left it: the retry rewrites everything
+    daemon.tick()
+    assert (inst.output / "index.html").exists() and not inst.pending
+    assert "republished after an earlier failure" in caplog.text
 
 
 # ------------------------------------------------------------------------------------ processes
