@@ -6,15 +6,21 @@
 
 Only `*.txt` files are submissions; anything else is set aside in `failed/` with the reason.
 A file is complete when it keeps its size and mtime for one scan, or at once when it was renamed
-into place after its last write (its ctime is later than its mtime). Partial names (`.part`,
-`.tmp`, `.crdownload`) and dotfiles are never taken. Nothing here deletes a submission.
+into place after its last write. A rename shows as a ctime later than the mtime, unless both fall
+into the same tick of the kernel's coarse clock (a few ms: nearly always when a file is written
+and renamed at once), so on Linux the inbox also watches its folder with inotify: a file whose
+name's last event was a rename into the folder is complete. Partial names (`.part`, `.tmp`,
+`.crdownload`) and dotfiles are never taken. Nothing here deletes a submission.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
+import struct
 import unicodedata
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,15 +43,70 @@ class Rejected:
     reason: str
 
 
-@dataclass(slots=True)
+# inotify(7): what happened to a name in the watched folder
+_IN_MODIFY, _IN_MOVED_FROM, _IN_MOVED_TO, _IN_CREATE, _IN_DELETE = 0x2, 0x40, 0x80, 0x100, 0x200
+_IN_Q_OVERFLOW, _IN_IGNORED, _IN_ONLYDIR = 0x4000, 0x8000, 0x1000000
+_WATCHED = _IN_MODIFY | _IN_MOVED_FROM | _IN_MOVED_TO | _IN_CREATE | _IN_DELETE
+_EVENT = struct.Struct("iIII")  # wd, mask, cookie, len; then `len` bytes of NUL-padded name
+
+
+class _RenamedIn:
+    """Names in a folder whose last event was a rename into it (inotify), not a write or a creation.
+
+    Without inotify (not Linux, no watches left) `names()` is always empty and the inbox falls back
+    on ctime and one scan of stability. After a queue overflow it forgets what it knew."""
+
+    def __init__(self, folder: Path) -> None:
+        self._fd = -1
+        self._done: dict[str, bool] = {}
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            fd = int(libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC))
+        except (OSError, AttributeError):
+            return
+        if fd < 0:
+            return
+        if int(libc.inotify_add_watch(fd, os.fsencode(folder), _WATCHED | _IN_ONLYDIR)) < 0:
+            os.close(fd)
+            return
+        self._fd = fd
+        weakref.finalize(self, os.close, fd)
+
+    def names(self) -> set[str]:
+        """The names renamed in and not written since, as of now (every event so far, in order)."""
+        while self._fd >= 0:
+            try:
+                data = os.read(self._fd, 65536)
+            except BlockingIOError:
+                break
+            except OSError:
+                self._done.clear()
+                break
+            at = 0
+            while at + _EVENT.size <= len(data):
+                _, mask, _, size = _EVENT.unpack_from(data, at)
+                name = os.fsdecode(data[at + _EVENT.size : at + _EVENT.size + size].rstrip(b"\0"))
+                at += _EVENT.size + size
+                if mask & (_IN_Q_OVERFLOW | _IN_IGNORED):
+                    self._done.clear()
+                elif mask & (_IN_MOVED_FROM | _IN_DELETE):
+                    self._done.pop(name, None)
+                elif name:
+                    self._done[name] = bool(mask & _IN_MOVED_TO)
+        return {name for name, done in self._done.items() if done}
+
+
+@dataclass(slots=True, weakref_slot=True)
 class Inbox:
     folder: Path
     max_bytes: int
     _seen: dict[str, tuple[int, int]] = field(default_factory=dict)
+    _renames: _RenamedIn | None = None
 
     def __post_init__(self) -> None:
         for sub in (self.folder, self.processing, self.failed):
             sub.mkdir(parents=True, exist_ok=True)
+        self._renames = _RenamedIn(self.folder)
 
     @property
     def processing(self) -> Path:
@@ -69,6 +130,7 @@ class Inbox:
         except FileNotFoundError:
             self.folder.mkdir(parents=True, exist_ok=True)
             return [], []
+        renamed = self._renames.names() if self._renames is not None else set()
         for entry in entries:
             if self.ignored(entry.name) or entry.name == FAILED:
                 continue
@@ -92,7 +154,7 @@ class Inbox:
                 continue
             stamp = (st.st_size, st.st_mtime_ns)
             present[entry.name] = stamp
-            renamed_in = st.st_ctime_ns > st.st_mtime_ns
+            renamed_in = st.st_ctime_ns > st.st_mtime_ns or entry.name in renamed
             if self._seen.get(entry.name) == stamp or renamed_in:
                 ready.append((st.st_mtime_ns, entry.name, path))
         self._seen = {k: v for k, v in present.items() if k not in {p.name for _, _, p in ready}}
