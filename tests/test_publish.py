@@ -459,3 +459,16 @@ def test_a_broken_worker_pool_falls_back_to_rendering_here(
     source = FakeSource(bulk_entries(40))
     alone = dict(build_all(source, settings(tmp_path / "a"), workers=0))
     assert dict(build_all(source, settings(tmp_path / "b"), workers=2)) == alone
+
+
+def test_a_build_stopped_halfway_ends_its_workers(tmp_path: Path) -> None:
+    import multiprocessing
+
+    b = build_all(FakeSource(bulk_entries(1200)), settings(tmp_path), workers=2)
+    for _ in range(10):
+        next(b)
+    assert multiprocessing.active_children()
+    b.close()
+    assert not multiprocessing.active_children()
+    with pytest.raises(StopIteration):
+        next(b)

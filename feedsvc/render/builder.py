@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,7 +56,7 @@ class Build(Iterator[tuple[str, bytes]]):
 
     def _flatten(
         self, outputs: Iterable[Outputs], finish: Callable[[Build], list[str]] | None
-    ) -> Iterator[tuple[str, bytes]]:
+    ) -> Generator[tuple[str, bytes], None, None]:
         for out in outputs:
             self.kept.update(out.kept)
             self._obsolete.extend(out.obsolete)
@@ -69,6 +69,10 @@ class Build(Iterator[tuple[str, bytes]]):
 
     def __next__(self) -> tuple[str, bytes]:
         return next(self._files)
+
+    def close(self) -> None:
+        """Stop building now (worker processes end too); dropping the last reference does the same."""
+        self._files.close()
 
     @property
     def obsolete(self) -> list[str]:
