@@ -1,0 +1,400 @@
+"""feedsvc at archive scale: parse, ingest, regenerate and drop-to-served latency, in one table.
+
+    .venv/bin/python benchmarks/run.py [--years 10 | --days N] [--seed 1] [--parse-seconds 5]
+        [--drops 20] [--idle 30] [--skip-latency] [--rebuild] [--keep]
+
+1. parse: pages per second on one core, the sample page and synthetic pages (benchmarks/parse.py).
+2. The synthetic archive (benchmarks/make_archive.py, `--years` of daily 4-page issues) goes into a
+   store once, in-process (benchmarks/archive_store.py); the store is cached under benchmarks/out/.
+   Everything below works on a copy in benchmarks/out/work/ (removed at the end unless `--keep`;
+   `--out` puts both elsewhere).
+3. regenerate: `feedsvc regenerate` as a child process, into an empty output folder (cold), then
+   again with nothing changed (warm): wall time including the interpreter's start, the child's
+   peak RSS (`wait4` rusage) and, when it starts worker processes, the peak PSS of all of them
+   together (sampled every 0.1 s; the goal applies to the larger), the output's size and file
+   count, files written.
+4. ingest: `pipeline.ingest_file` in this process of one new 4-page issue (one file, pages split by
+   form feeds), into an empty store and into the archive's store (after the regenerate, so its
+   output is current): the median of 3 issues each.
+5. latency (benchmarks/latency.py): the daemon with default settings on an empty instance and on
+   the archive's instance; `--drops` pages each, then `--idle` seconds of idle CPU on the latter.
+
+Prints a Markdown table with the goals (for a 2-core machine): parse ≥ 500 pages/s; ingest into the
+archive ≤ 1 s and ≤ 2× the empty store; regenerate ≤ 30 s and ≤ 500 MB peak RSS; latency p95 ≤ 3 s;
+idle CPU ≤ 1 % of a core. `--fail` exits 1 when one is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+# after the path fix, so that the script runs from anywhere
+from benchmarks import latency
+from benchmarks import parse as parse_bench
+from benchmarks.archive_store import (
+    CONFIG,
+    OUT,
+    OUTPUT_DIR,
+    Built,
+    cached_store,
+    child_env,
+    copy_instance,
+    instance_settings,
+    issue_file,
+    spec_for,
+)
+from benchmarks.issue import ArchiveSpec, iter_issues
+from feedsvc import pipeline
+from feedsvc.store import Store
+
+INGEST_RUNS = 3
+GOALS = {
+    "parse": 500.0,  # pages/s
+    "ingest": 1.0,  # seconds into the archive's store
+    "ingest_ratio": 2.0,  # archive / empty
+    "regenerate": 30.0,  # seconds
+    "rss": 500.0,  # MB
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    what: str
+    result: str
+    goal: str = ""
+    met: bool | None = None
+
+    def cells(self) -> list[str]:
+        mark = "" if self.met is None else (" ✓" if self.met else " ✗ NOT met")
+        return [self.what, self.result, f"{self.goal}{mark}" if self.goal else ""]
+
+
+def table(rows: list[Row]) -> str:
+    lines = ["| measure | result | goal |", "|---|---|---|"]
+    lines += ["| " + " | ".join(row.cells()) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def note(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------------------------------ parse
+
+
+def bench_parse(seconds: float, pages: int, seed: int) -> list[Row]:
+    samples = parse_bench.load_samples(pages, seed)
+    run = parse_bench.make_parser()
+    for sample in samples:
+        run(sample)
+    affinity = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    parse_bench.pin_to_one_core()
+    try:
+        timings = parse_bench.measure(samples, run, seconds)
+    finally:
+        if affinity is not None:
+            os.sched_setaffinity(0, affinity)
+    rows = []
+    for kind, label in (("sample", "the sample page"), ("synthetic", f"{len(samples) - 1} synthetic pages")):
+        values = timings[kind]
+        rate = len(values) / sum(values)
+        ms = statistics.median(values) * 1e3
+        rows.append(
+            Row(
+                f"parse, {label} (one core)",
+                f"{rate:,.0f} pages/s ({ms:.2f} ms median)",
+                f"≥ {GOALS['parse']:.0f} pages/s",
+                rate >= GOALS["parse"],
+            )
+        )
+    return rows
+
+
+# ------------------------------------------------------------------------------------- regenerate
+
+
+@dataclass(frozen=True, slots=True)
+class Regenerated:
+    seconds: float
+    rss_mb: float  # the regenerate process's own peak (wait4's ru_maxrss)
+    tree_mb: float  # peak PSS of it and its worker processes together (sampled)
+    workers: int  # most worker processes seen at once
+    written: int
+    files: int
+    megabytes: float
+
+
+def output_size(folder: Path) -> tuple[int, float]:
+    files = size = 0
+    for dirpath, _, names in os.walk(folder):
+        for name in names:
+            files += 1
+            size += os.stat(os.path.join(dirpath, name)).st_size
+    return files, size / 1e6
+
+
+def descendants(pid: int) -> list[int]:
+    """`pid`'s child processes, theirs, and so on (from /proc)."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                stat = Path(entry.path, "stat").read_text()
+            except OSError:
+                continue
+            parents.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        kids = parents.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
+def pss_mb(pid: int) -> float:
+    """A process's proportional set size (its share of shared pages), 0 once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def regenerate(folder: Path) -> Regenerated:
+    """`feedsvc regenerate` in the instance `folder`, as a child process: time, memory, output."""
+    command = [sys.executable, "-m", "feedsvc.cli", "--config", str(CONFIG), "--log-level", "WARNING"]
+    tree = workers = 0.0
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen(
+            [*command, "regenerate"], cwd=folder, env=child_env(), stdout=out, stderr=subprocess.STDOUT
+        )
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            kids = descendants(proc.pid)
+            workers = max(workers, len(kids))
+            tree = max(tree, pss_mb(proc.pid) + sum(pss_mb(kid) for kid in kids))
+            time.sleep(0.1)
+        seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read().decode(errors="replace")
+    if proc.returncode != 0:
+        raise RuntimeError(f"feedsvc regenerate exited with {proc.returncode}:\n{text}")
+    found = re.search(r"(\d+) files written", text)
+    files, megabytes = output_size(folder / OUTPUT_DIR)
+    rss = usage.ru_maxrss / 1024
+    written = int(found[1]) if found else -1
+    return Regenerated(seconds, rss, max(tree, rss), int(workers), written, files, megabytes)
+
+
+def regenerate_rows(label: str, cold: Regenerated, warm: Regenerated) -> list[Row]:
+    rows = []
+    for what, r in (("cold: empty output folder", cold), ("warm: nothing changed", warm)):
+        memory = f"peak RSS {r.rss_mb:.0f} MB"
+        if r.workers:
+            memory += f" (with its {r.workers} worker processes: {r.tree_mb:.0f} MB PSS)"
+        rows.append(
+            Row(
+                f"regenerate {label}, {what}",
+                f"{r.seconds:.1f} s, {memory}, {r.written:,} files written",
+                f"≤ {GOALS['regenerate']:.0f} s, ≤ {GOALS['rss']:.0f} MB",
+                r.seconds <= GOALS["regenerate"] and max(r.rss_mb, r.tree_mb) <= GOALS["rss"],
+            )
+        )
+    rows.append(Row(f"output of {label}", f"{cold.files:,} files, {cold.megabytes:,.0f} MB"))
+    return rows
+
+
+# ----------------------------------------------------------------------------------------- ingest
+
+
+def new_issues(after: dt.date, count: int, seed: int, folder: Path) -> list[Path]:
+    """`count` new issue files dated after `after`, written into `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = ArchiveSpec(start=after + dt.timedelta(days=1), days=count, seed=seed)
+    paths = []
+    for pages in iter_issues(spec):
+        name, data = issue_file(pages)
+        (path := folder / name).write_bytes(data)
+        paths.append(path)
+    return paths
+
+
+def ingest(folder: Path, path: Path) -> tuple[float, int]:
+    """Ingest one file into the instance in `folder`: (seconds, files written)."""
+    settings = instance_settings(folder)
+    now = dt.datetime.now(settings.paper.tz)
+    started = time.perf_counter()
+    report = pipeline.ingest_file(settings, path, now)
+    seconds = time.perf_counter() - started
+    if report.duplicate or not report.changes:
+        raise RuntimeError(f"{path.name}: the ingest changed nothing ({report.summary()})")
+    return seconds, len(report.written)
+
+
+def bench_ingest(archive: Path, issues: list[Path], scratch: Path) -> tuple[list[float], list[float], int]:
+    """Seconds per issue into fresh empty stores and into the archive's, and files written there."""
+    ingest(scratch / "warm-up", issues[0])  # imports, caches
+    empty = [ingest(scratch / f"empty-{n}", path)[0] for n, path in enumerate(issues)]
+    full, written = [], 0
+    for path in issues:
+        seconds, written = ingest(archive, path)
+        full.append(seconds)
+    return empty, full, written
+
+
+def ingest_rows(label: str, empty: list[float], full: list[float], written: int) -> list[Row]:
+    e, f = statistics.median(empty), statistics.median(full)
+    ratio = f / e
+    return [
+        Row("ingest a 4-page issue, empty store", f"{e * 1e3:,.0f} ms (median of {len(empty)})"),
+        Row(
+            f"ingest a 4-page issue, store of {label}",
+            f"{f * 1e3:,.0f} ms (median of {len(full)}; {written} files written)",
+            f"≤ {GOALS['ingest'] * 1e3:,.0f} ms",
+            f <= GOALS["ingest"],
+        ),
+        Row(
+            "ingest, archive / empty",
+            f"{ratio:.2f}×",
+            f"≤ {GOALS['ingest_ratio']:.0f}×",
+            ratio <= GOALS["ingest_ratio"],
+        ),
+    ]
+
+
+# ---------------------------------------------------------------------------------------- latency
+
+
+def latency_rows(label: str, result: latency.Result) -> list[Row]:
+    rows = [
+        Row(
+            f"drop-to-served latency, {label}",
+            f"p50 {result.p50:.2f} s, p95 {result.p95:.2f} s, max {result.max:.2f} s"
+            f" ({len(result.latencies)} drops)",
+            f"p95 ≤ {latency.GOAL_P95:.0f} s",
+            result.p95 <= latency.GOAL_P95,
+        )
+    ]
+    if result.idle_cpu is not None:
+        rows.append(
+            Row(
+                f"idle daemon CPU, {label}",
+                f"{result.idle_cpu * 100:.2f} % of a core over {result.idle_seconds:.0f} s;"
+                f" daemon peak RSS {result.rss_mb:.0f} MB",
+                f"≤ {latency.GOAL_IDLE * 100:.0f} %",
+                result.idle_cpu <= latency.GOAL_IDLE,
+            )
+        )
+    return rows
+
+
+# ------------------------------------------------------------------------------------------- main
+
+
+def describe(built: Built) -> str:
+    with Store.open(built.store) as store:
+        infos = store.feed_infos()
+    people = sum(1 for info in infos if info.ref.kind == "contributor")
+    how = "from the cache" if built.cached else f"built in {built.seconds:.0f} s"
+    return (
+        f"{built.issues:,} issues {built.first} … {built.last}, {built.pages:,} pages,"
+        f" {built.items:,} items, {people} contributors ({how})"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--days", type=int, help="number of daily issues (overrides --years; for smoke runs)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--parse-seconds", type=float, default=5.0)
+    parser.add_argument(
+        "--parse-pages", type=int, default=200, help="synthetic pages for the parse benchmark"
+    )
+    parser.add_argument("--drops", type=int, default=20, help="pages dropped per latency run")
+    parser.add_argument("--idle", type=float, default=30.0, help="seconds of idle CPU measurement (0: skip)")
+    parser.add_argument("--skip-latency", action="store_true", help="do not run the daemon")
+    parser.add_argument("--skip-parse", action="store_true")
+    parser.add_argument("--rebuild", action="store_true", help="build the cached store again")
+    parser.add_argument(
+        "--out", type=Path, default=OUT, help="cache and working folder (default: %(default)s)"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the working copy in OUT/work")
+    parser.add_argument("--fail", action="store_true", help="exit 1 when a goal is missed")
+    args = parser.parse_args(argv)
+    if (args.days is not None and args.days < 1) or args.years < 1 or args.drops < 1 or args.parse_pages < 1:
+        parser.error("--days, --years, --drops and --parse-pages must be at least 1")
+    label = f"{args.days} days" if args.days is not None else f"{args.years} years"
+    work: Path = args.out / "work"
+    rows: list[Row] = []
+    load = [os.getloadavg()[0]]
+
+    def step(what: str) -> None:
+        load.append(os.getloadavg()[0])
+        note(f"[{time.strftime('%H:%M:%S')}] {what}")
+
+    if not args.skip_parse:
+        step(f"parse: {args.parse_seconds:g} s on one core")
+        rows += bench_parse(args.parse_seconds, args.parse_pages, args.seed)
+
+    spec = spec_for(years=args.years, days=args.days, seed=args.seed)
+    step("store: the synthetic archive")
+    built = cached_store(spec, out=args.out, rebuild=args.rebuild)
+    rows.append(Row(f"archive of {label}", describe(built)))
+
+    shutil.rmtree(work, ignore_errors=True)
+    try:
+        archive = work / "archive"
+        copy_instance(built, archive)
+        step("regenerate, cold")
+        cold = regenerate(archive)
+        step("regenerate, warm")
+        warm = regenerate(archive)
+        rows += regenerate_rows(label, cold, warm)
+
+        step("ingest")
+        issues = new_issues(built.last_date, INGEST_RUNS, args.seed, work / "issues")
+        empty, full, written = bench_ingest(archive, issues, work / "scratch")
+        rows += ingest_rows(label, empty, full, written)
+
+        if not args.skip_latency:
+            step(f"latency: {args.drops} drops on an empty instance")
+            result = latency.measure(work / "latency-empty", drops=args.drops, idle=0, seed=args.seed)
+            rows += latency_rows("empty store", result)
+            step(f"latency: {args.drops} drops on the archive's instance, then {args.idle:g} s idle")
+            result = latency.measure(archive, drops=args.drops, idle=args.idle, seed=args.seed)
+            rows += latency_rows(f"store of {label}", result)
+        step("done")
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+    print(
+        f"feedsvc benchmarks: {label} of synthetic issues; {os.cpu_count()} CPUs, Python "
+        f"{sys.version.split()[0]}; load average (1 min) {min(load):.1f}-{max(load):.1f} during the run"
+    )
+    print(table(rows))
+    return 1 if args.fail and any(row.met is False for row in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""Smoke tests of benchmarks/run.py and benchmarks/latency.py at a tiny size: they run to the end
+and print their rows. Nothing here is timed; the figures are not checked against the goals."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(*args: str, timeout: float) -> str:
+    proc = subprocess.run(
+        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout
+
+
+def test_run_prints_the_table_at_a_tiny_size(tmp_path: Path) -> None:
+    out = _run(
+        "benchmarks/run.py", "--days", "3", "--skip-latency", "--parse-seconds", "0.2", "--parse-pages", "8",
+        "--out", str(tmp_path), timeout=120,
+    )  # fmt: skip
+    for row in (
+        "| measure | result | goal |",
+        "| parse, the sample page (one core) |",
+        "| parse, 8 synthetic pages (one core) |",
+        "| archive of 3 days | 3 issues 2014-01-01 … 2014-01-03, 12 pages,",
+        "| regenerate 3 days, cold: empty output folder |",
+        "| regenerate 3 days, warm: nothing changed |",
+        "| output of 3 days |",
+        "| ingest a 4-page issue, empty store |",
+        "| ingest a 4-page issue, store of 3 days |",
+        "| ingest, archive / empty |",
+    ):
+        assert row in out, f"{row!r} missing from:\n{out}"
+    assert "0 files written" in out.split("warm: nothing changed", 1)[1].splitlines()[0]
+    assert not (tmp_path / "work").exists()  # the working copy is removed
+    assert any(p.name.startswith("store-seed1-") for p in tmp_path.iterdir())  # the store is cached
+
+
+@pytest.mark.e2e
+def test_latency_runs_the_daemon_for_two_drops() -> None:
+    out = _run("benchmarks/latency.py", "--drops", "2", "--spacing", "0.2", "--idle", "1", timeout=90)
+    assert "drop-to-served latency: 2 drops, p50 " in out
+    assert "idle daemon CPU: " in out
+    assert "daemon: first answer " in out
