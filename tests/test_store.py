@@ -12,7 +12,7 @@ import pytest
 from feedsvc.config import PaperSettings, Settings
 from feedsvc.errors import StoreError
 from feedsvc.models import Contributor, Issue, Item, Page
-from feedsvc.records import PAPER, FeedRef
+from feedsvc.records import PAPER, Entry, FeedRef
 from feedsvc.store import DB_NAME, Store
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -227,6 +227,25 @@ def test_entries_order_and_paging(store: Store) -> None:
     assert store.latest_issue_date() == dt.date(2023, 6, 27)
     ids = [e.id for e in store.entries(PAPER)]
     assert [e.id for e in store.entries_by_id([ids[3], "tag:nope", ids[0]])] == [ids[3], ids[0]]
+
+
+def test_entries_read_back_equal_validated_ones(store: Store) -> None:
+    """The store builds entries without validating them again: they must be what validating gives."""
+    ingest(store, issue(page(1, A, B, section="要闻"), page(2, C, D)), "a.txt")
+    ingest(
+        store,
+        issue(page(1, item("次日头条", "次日", credit="摄")), day=dt.date(2023, 6, 27)),
+        "b.txt",
+        now=T2,
+    )
+    entries = store.entries(PAPER)
+    assert len(entries) == 5
+    for entry in entries:
+        again = Entry.model_validate(entry.model_dump())
+        assert again == entry and hash(again) == hash(entry) and repr(again) == repr(entry)
+        assert list(vars(again)) == list(vars(entry))  # same fields, same order
+        assert again.model_fields_set == entry.model_fields_set
+        assert entry.model_copy(update={"title": "x"}).title == "x"
 
 
 def test_ids_survive_reopening(tmp_path: Path) -> None:
