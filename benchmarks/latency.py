@@ -5,14 +5,15 @@
 
 Starts the daemon as a subprocess in an instance folder (a new temporary one, or `--folder`, which
 may already hold a store in `var/` and its output in `feeds/`), with the repository's
-`config/feedsvc.toml` (scan_interval 2 s) and only the port and base URL changed. Then, `--drops`
-times, writes one synthetic front page of a new date into `inbox/` as `.part` and renames it into
-place, and polls `/feed.json` (every 25 ms, conditional GETs) until the new entry is listed: the
-drop-to-served latency, from the rename to the response that lists it. Drops are spaced by a
-random `--spacing` × 0.5 … 1.5 seconds after the previous one was served, so they fall at every
-phase of the scan. Then the daemon is left alone for `--idle` seconds and its CPU time (user +
-system, all threads, from /proc/<pid>/stat) is read before and after. Goals: p95 ≤ 3 s, idle CPU
-≤ 1 % of a core.
+`config/feedsvc.toml` (scan_interval 2 s) and only the port changed (not the base URL: it is part
+of every document's digest, so another one would make the first ingest rewrite a whole archive
+made with the configured one). Then, `--drops` times, writes one synthetic front page of a new
+date into `inbox/` as `.part` and renames it into place, and polls `/feed.json` (every 25 ms,
+conditional GETs) until the new entry is listed: the drop-to-served latency, from the rename to
+the response that lists it. Drops are spaced by a random `--spacing` × 0.5 … 1.5 seconds after
+the previous one was served, so they fall at every phase of the scan. Then the daemon is left
+alone for `--idle` seconds and its CPU time (user + system, all threads, from /proc/<pid>/stat)
+is read before and after. Goals: p95 ≤ 3 s, idle CPU ≤ 1 % of a core.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import http.client
 import math
 import os
 import random
+import re
 import signal
 import socket
 import statistics
@@ -56,6 +58,7 @@ class Result:
     idle_seconds: float
     rss_mb: float  # the daemon's peak resident set (VmHWM)
     startup: float  # seconds from starting the daemon to its first HTTP answer
+    written: tuple[int, ...] = ()  # files each drop's ingest wrote, from the daemon's log
 
     @property
     def p50(self) -> float:
@@ -83,6 +86,9 @@ class Result:
                 f"(goal <= {GOAL_IDLE * 100:.0f} %: {met})"
             )
         out.append(f"daemon: first answer {self.startup:.2f} s after start, peak RSS {self.rss_mb:.0f} MB")
+        if self.written:
+            median = statistics.median(self.written)
+            out.append(f"files written per drop: median {median:.0f}, max {max(self.written)}")
         return out
 
 
@@ -107,7 +113,6 @@ class Daemon:
         env = child_env(
             PYTHONUNBUFFERED="1",
             FEEDSVC_SERVE__PORT=str(self.port),
-            FEEDSVC_PAPER__BASE_URL=f"http://127.0.0.1:{self.port}/",
         )
         self.log = (folder / "daemon.log").open("ab")
         started = time.perf_counter()
@@ -251,7 +256,18 @@ def measure(
         code = daemon.stop()
     if code != 0:
         raise RuntimeError(f"the daemon exited with {code} on SIGTERM; see {folder / 'daemon.log'}")
-    return Result(tuple(latencies), idle_cpu, idle, rss, startup)
+    return Result(tuple(latencies), idle_cpu, idle, rss, startup, files_written(folder, pages))
+
+
+def files_written(folder: Path, pages: Sequence[GeneratedPage]) -> tuple[int, ...]:
+    """How many files the daemon wrote for each page, from its log (the last run's lines)."""
+    log = (folder / "daemon.log").read_text(encoding="utf-8", errors="replace")
+    found = []
+    for page in pages:
+        lines = re.findall(rf"{re.escape(page.name)}: .*?(\d+) files written", log)
+        if lines:
+            found.append(int(lines[-1]))
+    return tuple(found)
 
 
 def main(argv: list[str] | None = None) -> int:

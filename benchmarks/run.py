@@ -285,11 +285,12 @@ def ingest_rows(label: str, empty: list[float], full: list[float], written: int)
 
 
 def latency_rows(label: str, result: latency.Result) -> list[Row]:
+    written = f", {statistics.median(result.written):.0f} files written each" if result.written else ""
     rows = [
         Row(
             f"drop-to-served latency, {label}",
             f"p50 {result.p50:.2f} s, p95 {result.p95:.2f} s, max {result.max:.2f} s"
-            f" ({len(result.latencies)} drops)",
+            f" ({len(result.latencies)} drops{written})",
             f"p95 ≤ {latency.GOAL_P95:.0f} s",
             result.p95 <= latency.GOAL_P95,
         )
