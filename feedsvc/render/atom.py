@@ -1,8 +1,9 @@
 """Atom 1.0 (RFC 4287) documents with feedgen, archive pages per RFC 5005.
 
-An entry is rendered once (`entry`) to the bytes of its `<entry>` element; a document (`document`)
-is feedgen's feed-level output with those entry bytes spliced in before `</feed>`, so an entry that
-appears in several feeds and archive pages costs feedgen's time once.
+An entry is rendered once (`entry`) to the bytes of its `<entry>` element, written out directly
+as feedgen would make it; a document (`document`) is feedgen's feed-level output with those entry
+bytes spliced in before `</feed>`, so an entry that appears in several feeds and archive pages is
+rendered once.
 """
 
 from __future__ import annotations
@@ -39,7 +40,74 @@ class _ArchiveMark(BaseExtension):  # type: ignore[misc]
 
 
 def entry(site: Site, parts: EntryParts) -> bytes:
-    """The `<entry>` element of one entry, indented for its place in a document."""
+    """The `<entry>` element of one entry, indented for its place in a document.
+
+    Written out directly: byte for byte what feedgen and lxml make of it (`_feedgen_entry`, which
+    tests compare it with) in a third of the time (~40 instead of ~130 us), which matters because
+    an ingest renders every entry of each touched feed's subscription document again. Strings XML
+    cannot hold go to `_feedgen_entry`, which refuses them as before."""
+    authors = [(p.name, p.url) for p in parts.authors if p.name]
+    contributors = [(p.name, p.url) for p in parts.photographers if p.name]
+    texts = [parts.id, parts.title, parts.content_html, parts.summary, parts.url, parts.page_label]
+    texts += [parts.section or "", site.url("sections/")]
+    texts += [x for pair in authors + contributors for x in pair]
+    if not authors or not parts.title or _NOT_XML.search("".join(texts)):
+        return _feedgen_entry(site, parts)
+    out = [
+        f"  <entry>\n    <id>{_text(parts.id)}</id>\n    <title>{_text(parts.title)}</title>\n"
+        f"    <updated>{parts.updated.isoformat()}</updated>\n"
+    ]
+    out += [_person("author", name, url) for name, url in authors]
+    content = _text(parts.content_html)
+    out.append(
+        f'    <content type="html">{content}</content>\n' if content else '    <content type="html"/>\n'
+    )
+    out.append(f'    <link href="{_attr(parts.url)}" rel="alternate" type="text/html"/>\n')
+    if parts.summary:
+        out.append(f"    <summary>{_text(parts.summary)}</summary>\n")
+    if parts.section:
+        section, scheme = _attr(parts.section), _attr(site.url("sections/"))
+        out.append(f'    <category term="{section}" scheme="{scheme}" label="{section}"/>\n')
+    label = _attr(parts.page_label)
+    out.append(f'    <category term="{label}" label="{label}"/>\n')
+    out += [_person("contributor", name, url) for name, url in contributors]
+    out.append(f"    <published>{parts.published.isoformat()}</published>\n  </entry>\n")
+    return "".join(out).encode()
+
+
+# What lxml refuses to serialize: C0 controls but tab, newline and return; surrogates; U+FFFE/F.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _text(value: str) -> str:
+    """Escaped as lxml escapes element text."""
+    if "&" in value:
+        value = value.replace("&", "&amp;")
+    if "<" in value:
+        value = value.replace("<", "&lt;")
+    if ">" in value:
+        value = value.replace(">", "&gt;")
+    if "\r" in value:
+        value = value.replace("\r", "&#13;")
+    return value
+
+
+def _attr(value: str) -> str:
+    """Escaped as lxml escapes attribute values."""
+    value = _text(value)
+    for raw, escaped in (('"', "&quot;"), ("\t", "&#9;"), ("\n", "&#10;")):
+        if raw in value:
+            value = value.replace(raw, escaped)
+    return value
+
+
+def _person(tag: str, name: str, url: str) -> str:
+    uri = f"      <uri>{_text(url)}</uri>\n" if url else ""
+    return f"    <{tag}>\n      <name>{_text(name)}</name>\n{uri}    </{tag}>\n"
+
+
+def _feedgen_entry(site: Site, parts: EntryParts) -> bytes:
+    """`entry` made with feedgen and lxml (what `entry` writes out directly)."""
     fe = FeedEntry()
     fe.id(parts.id)
     fe.title(parts.title)
