@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import queue
 import stat
 import tempfile
-from collections import deque
+import threading
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Protocol
 
 from feedsvc.config import Settings
@@ -150,45 +151,49 @@ def build_all(
 # ----------------------------------------------------------------------------------------- write
 
 
-def _target(folder: Path, rel: str) -> Path:
-    """`folder / rel` for a relative POSIX path without `.`, `..` or empty parts."""
-    parts = rel.split("/")
+def _target(folder: Path, rel: str) -> str:
+    """`folder / rel` for a relative POSIX path without `.`, `..` or empty parts (as a string:
+    pathlib would cost more than the rest of handling a small file's name)."""
     if (
         not rel
         or "\\" in rel
         or "\0" in rel
-        or PurePosixPath(rel).is_absolute()
-        or any(part in ("", ".", "..") for part in parts)
+        or rel.startswith("/")
+        or any(part in ("", ".", "..") for part in rel.split("/"))
     ):
         raise PublishError(f"{rel!r}: not a relative path inside the output folder")
-    return folder.joinpath(*parts)
+    return os.path.join(folder, rel)
 
 
 def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def _unchanged(target: Path, data: bytes, rel: str) -> bool:
+def _unchanged(target: str, data: bytes, rel: str) -> bool:
     try:
         st = os.stat(target)
         if not stat.S_ISREG(st.st_mode):
             raise PublishError(f"{rel}: exists and is not a file")
-        return st.st_size == len(data) and target.read_bytes() == data
+        if st.st_size != len(data):
+            return False
+        with open(target, "rb") as f:
+            return f.read() == data
     except FileNotFoundError:
         return False
     except OSError as exc:
         raise PublishError(f"{rel}: cannot read: {_reason(exc)}") from exc
 
 
-def _temporary(target: Path, data: bytes, rel: str) -> str | None:
+def _temporary(target: str, data: bytes, rel: str) -> str | None:
     """In a writer thread: None when `target` holds `data` already, else the path of a new
     temporary file beside it holding `data`, made durable."""
     if _unchanged(target, data, rel):
         return None
     checkpoint("publish.write.file")
+    folder, name = os.path.split(target)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=TEMP_SUFFIX, dir=folder)
     except OSError as exc:
         raise PublishError(f"{rel}: cannot write: {_reason(exc)}") from exc
     try:
@@ -208,7 +213,7 @@ def _temporary(target: Path, data: bytes, rel: str) -> str | None:
     return tmp
 
 
-def _rename(tmp: str, target: Path, rel: str) -> None:
+def _rename(tmp: str, target: str, rel: str) -> None:
     try:
         os.replace(tmp, target)
     except OSError as exc:
@@ -218,27 +223,53 @@ def _rename(tmp: str, target: Path, rel: str) -> None:
     checkpoint("publish.write.replaced")
 
 
-def _discard(pending: Iterable[tuple[str, Path, Future[str | None]]]) -> None:
-    """Remove the temporary files of writes that will not be renamed into place."""
-    for _, _, future in pending:
-        if future.cancel():
-            continue
-        try:
-            tmp = future.result()
-        except BaseException:  # a failed write removed its temporary file itself
-            continue
-        if tmp is not None:
-            with suppress(OSError):
-                os.unlink(tmp)
+def _discard(future: Future[str | None]) -> None:
+    """Remove the temporary file of a write that will not be renamed into place."""
+    if future.cancel():
+        return
+    try:
+        tmp = future.result()
+    except BaseException:  # a failed write removed its temporary file itself
+        return
+    if tmp is not None:
+        with suppress(OSError):
+            os.unlink(tmp)
 
 
-def _sync_dir(folder: Path) -> None:
+def _sync_dir(folder: str) -> None:
     with suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+class _Renamer(threading.Thread):
+    """Renames the writers' temporary files into place, in the order the files were handed out;
+    after a failure it renames nothing more (and removes what the writers still make)."""
+
+    def __init__(self) -> None:
+        super().__init__(name="feedsvc-rename", daemon=True)
+        self.queue: queue.Queue[tuple[str, str, Future[str | None]] | None] = queue.Queue(_AHEAD)
+        self.changed: list[str] = []
+        self.folders: set[str] = set()
+        self.failure: BaseException | None = None
+
+    def run(self) -> None:
+        while (item := self.queue.get()) is not None:
+            rel, target, future = item
+            if self.failure is not None:
+                _discard(future)
+                continue
+            try:
+                tmp = future.result()
+                if tmp is not None:
+                    _rename(tmp, target, rel)
+                    self.changed.append(rel)
+                    self.folders.add(os.path.dirname(target))
+            except BaseException as exc:  # raised in the calling thread
+                self.failure = exc
 
 
 def write(output_dir: Path, files: Iterable[tuple[str, bytes]]) -> list[str]:
@@ -249,47 +280,27 @@ def write(output_dir: Path, files: Iterable[tuple[str, bytes]]) -> list[str]:
     Raises `PublishError` naming the path on a bad path or an OSError; the old file stays intact
     and the temporary file is removed; files before it stay written, files after it are not.
 
-    `_WRITERS` threads compare the files and write and fsync the temporary files while the next
-    ones are made (an fsync waits for the disk, and the file system commits several at once: ~5x
-    faster than one by one); this thread renames them into place, in order."""
-    changed: list[str] = []
-    folders: set[Path] = set()
-    pending: deque[tuple[str, Path, Future[str | None]]] = deque()
-    pool = ThreadPoolExecutor(max_workers=_WRITERS, thread_name_prefix="feedsvc-write")
-
-    def settle() -> None:
-        rel, target, future = pending.popleft()
-        try:
-            tmp = future.result()
-            if tmp is not None:
-                _rename(tmp, target, rel)
-        except BaseException:
-            _discard(pending)  # nothing after a failed file is written
-            pending.clear()
-            raise
-        if tmp is not None:
-            changed.append(rel)
-            folders.add(target.parent)
-
-    synced = False
+    While this thread makes the next files (iterating `files`), `_WRITERS` threads compare them
+    with the folder's and write and fsync temporary files (an fsync waits for the disk, and the
+    file system commits several at once: ~5x faster than one by one), and one more thread renames
+    those into place, in order."""
+    writers = ThreadPoolExecutor(max_workers=_WRITERS, thread_name_prefix="feedsvc-write")
+    renamer = _Renamer()
+    renamer.start()
     try:
-        try:
-            for rel, data in files:
-                target = _target(output_dir, rel)
-                pending.append((rel, target, pool.submit(_temporary, target, data, rel)))
-                while pending and (len(pending) >= _AHEAD or pending[0][2].done()):
-                    settle()
-        finally:
-            while pending:  # also when `files` failed: what it gave before is written
-                settle()
-        list(pool.map(_sync_dir, sorted(folders)))
-        synced = True
+        for rel, data in files:
+            if renamer.failure is not None:
+                break
+            target = _target(output_dir, rel)
+            renamer.queue.put((rel, target, writers.submit(_temporary, target, data, rel)))
     finally:
-        pool.shutdown(wait=True)
-        if not synced:  # after a failure: the folders of the files written
-            for folder in sorted(folders):
-                _sync_dir(folder)
-    return changed
+        renamer.queue.put(None)  # also when `files` failed: what it gave before is written
+        renamer.join()
+        with writers:
+            list(writers.map(_sync_dir, sorted(renamer.folders)))
+    if renamer.failure is not None:
+        raise renamer.failure
+    return renamer.changed
 
 
 def remove(output_dir: Path, paths: Iterable[str]) -> list[str]:
@@ -297,7 +308,7 @@ def remove(output_dir: Path, paths: Iterable[str]) -> list[str]:
     empty. Returns the paths deleted. Raises `PublishError` naming the path on an OSError."""
     removed: list[str] = []
     for rel in paths:
-        target = _target(output_dir, rel)
+        target = Path(_target(output_dir, rel))
         try:
             checkpoint("publish.remove.file")
             target.unlink()
