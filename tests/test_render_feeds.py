@@ -113,10 +113,12 @@ def test_entries(outputs: dict[str, bytes]) -> None:
 
     by_title = {e.title: e for e in paper.entries}
     photo = by_title["钱塘绿岛即将开放"]
-    assert photo.author == "钱塘新区报"  # no writer: the paper
+    assert photo.author == "张祥荣"  # a picture with no writer: its photographer
     assert [c.name for c in photo.contributors] == ["张祥荣"]
     assert "摄影：通讯员 张祥荣" in photo.content[0].value
-    assert by_title["副刊：夏日随笔"].author == "钱塘新区报"
+    assert by_title["副刊：夏日随笔"].author == "钱塘新区报"  # no byline at all: the paper
+    photo_item = {i["title"]: i for i in check_json_feed(outputs["feed.json"])["items"]}["钱塘绿岛即将开放"]
+    assert photo_item["authors"] == [{"name": "张祥荣", "url": BASE + "contributors/zhang-xiangrong.html"}]
     assert by_title["打造具有钱塘特色基层治理品牌"].updated == "2023-06-27T09:30:00+08:00"
 
     items = {i["title"]: i for i in check_json_feed(outputs["feed.json"])["items"]}

@@ -200,7 +200,12 @@ def entry_parts(site: Site, entry: Entry) -> EntryParts:
             Person(name=name, url=site.person_url(p)) for p in persons if (name := clean(p.name).strip())
         )
 
-    authors = people(entry.writers) or (Person(name=site.name, url=site.base_url),)
+    # A picture's author is its photographer; an item with no byline at all carries the paper.
+    authors = (
+        people(entry.writers)
+        or (people(entry.photographers) if entry.kind == "photo" else ())
+        or (Person(name=site.name, url=site.base_url),)
+    )
     section = clean(entry.section).strip() if entry.section else None
     section_url = site.url(f"sections/{entry.section_slug}.html") if section and entry.section_slug else None
     body = body_html(entry.paragraphs)
