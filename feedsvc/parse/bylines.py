@@ -95,7 +95,7 @@ def has_surname(name: str) -> bool:
     return name[:1] in _SURNAMES or name.startswith(_COMPOUND_SURNAMES) or "·" in name
 
 
-_NAME_CHAR = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf·•]")
+_NAME = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf·•]+")
 _SEPARATORS = " \u3000、,，;；/"
 
 _DATE = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})月(?:\d{1,2}|[一二三四五六七八九十]{1,3})日"
@@ -129,8 +129,17 @@ _ROLE_AT = re.compile(
 _ANY_MARK = re.compile("|".join(map(re.escape, (*_ROLES, *_SUFFIX_CREDITS, *_PREFIX_CREDITS))))
 
 
+# First characters of what may start a role, a credit: the cheap test before the regex or scan.
+_ROLE_START = frozenset(w[0] for w in (*_ROLES, *_ROLE_PREFIXES))
+_SUFFIX_START = frozenset(c[0] for c in _SUFFIX_CREDITS)
+_PREFIX_START = frozenset(c[0] for c in _PREFIX_CREDITS)
+_SUFFIX_END = frozenset(c[-1] for c in _SUFFIX_CREDITS)
+
+
 def _role_at(text: str, i: int) -> tuple[str, int] | None:
     """A role word starting at i (after an optional 本报): (role, end index)."""
+    if text[i] not in _ROLE_START:
+        return None
     m = _ROLE_AT.match(text, i)
     return (m["role"], m.end()) if m else None
 
@@ -140,7 +149,7 @@ def _word_ends(text: str, i: int) -> bool:
 
 
 def _name_ok(name: str) -> bool:
-    if not all(_NAME_CHAR.match(ch) for ch in name):
+    if not _NAME.fullmatch(name):
         return False
     plain = name.replace("·", "").replace("•", "")
     return 2 <= len(plain) <= 4 or ("·" in name and 3 <= len(plain) <= 12)
@@ -165,13 +174,21 @@ def parse_byline(text: str) -> tuple[Contributor, ...] | None:
                 tokens.append(("sep", ch))
             i += 1
             continue
-        whole = next((c for c in _SUFFIX_CREDITS if s.startswith(c, i) and _word_ends(s, i + len(c))), None)
-        if whole and tokens:
+        whole = (
+            next((c for c in _SUFFIX_CREDITS if s.startswith(c, i) and _word_ends(s, i + len(c))), None)
+            if ch in _SUFFIX_START and tokens
+            else None
+        )
+        if whole:
             tokens.append(("credit_after", whole))
             i += len(whole)
             continue
-        prefix_credit = next((c for c in _PREFIX_CREDITS if s.startswith(c, i)), None)
-        if prefix_credit and (i == 0 or s[i - 1] in _SEPARATORS):
+        prefix_credit = (
+            next((c for c in _PREFIX_CREDITS if s.startswith(c, i)), None)
+            if ch in _PREFIX_START and (i == 0 or s[i - 1] in _SEPARATORS)
+            else None
+        )
+        if prefix_credit:
             tokens.append(("credit", prefix_credit.rstrip("/")))
             i += len(prefix_credit)
             continue
@@ -181,10 +198,14 @@ def parse_byline(text: str) -> tuple[Contributor, ...] | None:
             i = found[1]
             continue
         j = i
-        while j < n and s[j] not in _SEPARATORS and not _role_at(s, j):
+        while j < n and s[j] not in _SEPARATORS and (s[j] not in _ROLE_START or not _role_at(s, j)):
             j += 1
         word = s[i:j]
-        suffix = next((c for c in _SUFFIX_CREDITS if word.endswith(c) and len(word) > len(c)), None)
+        suffix = (
+            next((c for c in _SUFFIX_CREDITS if word.endswith(c) and len(word) > len(c)), None)
+            if word[-1:] in _SUFFIX_END
+            else None
+        )
         if suffix and (j >= n or s[j:].strip(_SEPARATORS) == "") and len(word) - len(suffix) >= 1:
             tokens.append(("name", word[: -len(suffix)]))
             tokens.append(("credit_after", suffix))

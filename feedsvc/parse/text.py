@@ -139,12 +139,12 @@ _PUNCT = "!-/:-@\\[-`{-~\u00a1-\u00bf\u2010-\u2027\u2030-\u205e"
 # A space is a column wrap when it stands between two CJK characters, or between CJK and punctuation.
 # (The literal space comes first so that the regex engine skips quickly from space to space.)
 _WRAP_SPACE = re.compile(f" (?:(?<=[{_WIDE}] )(?=[{_WIDE}{_PUNCT}])|(?<=[{_PUNCT}] )(?=[{_WIDE}]))")
-_ODD_SPACE = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]|  ")
+_ODD_SPACE = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")  # or "  "
 
 
 def join_wrapped(text: str) -> str:
     """Remove the spaces column wraps left between CJK characters; keep the others (one each)."""
-    if _ODD_SPACE.search(text):
+    if "  " in text or _ODD_SPACE.search(text):
         text = _SPACES.sub(" ", text)
     return _WRAP_SPACE.sub("", text.strip())
 
