@@ -14,14 +14,13 @@ differ, atomically; nothing else writes into the output folder.
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import os
 import queue
 import stat
-import tempfile
 import threading
-from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,8 +35,10 @@ from feedsvc.render.common import html_path
 
 __all__ = ["Build", "EntrySource", "Plan", "build", "build_all", "plan", "remove", "write"]
 
-_WRITERS = 8  # threads writing and fsyncing temporary files
-_AHEAD = 64  # files handed to them and not yet renamed into place
+_AHEAD = 64  # files handed to the writer thread and not yet written
+_BATCH_FILES = 512  # temporary files made durable together, then renamed into place
+_BATCH_BYTES = 32 << 20
+_SYNCFS_MIN = 16  # a smaller batch is fsynced file by file
 
 
 class EntrySource(Protocol):
@@ -184,123 +185,186 @@ def _unchanged(target: str, data: bytes, rel: str) -> bool:
         raise PublishError(f"{rel}: cannot read: {_reason(exc)}") from exc
 
 
-def _temporary(target: str, data: bytes, rel: str) -> str | None:
-    """In a writer thread: None when `target` holds `data` already, else the path of a new
-    temporary file beside it holding `data`, made durable."""
-    if _unchanged(target, data, rel):
-        return None
-    checkpoint("publish.write.file")
-    folder, name = os.path.split(target)
-    try:
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=TEMP_SUFFIX, dir=folder)
-    except OSError as exc:
-        raise PublishError(f"{rel}: cannot write: {_reason(exc)}") from exc
-    try:
-        with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), 0o644)
-            f.write(data)
-            checkpoint("publish.replace.writing")
-            f.flush()
-            os.fsync(f.fileno())
-        checkpoint("publish.replace.synced")
-    except BaseException as exc:
-        with suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise PublishError(f"{rel}: cannot write: {_reason(exc)}") from exc
-        raise
-    return tmp
+@dataclass(slots=True)
+class _Pending:
+    rel: str
+    target: str
+    tmp: str
 
 
-def _rename(tmp: str, target: str, rel: str) -> None:
-    try:
-        os.replace(tmp, target)
-    except OSError as exc:
-        with suppress(OSError):
-            os.unlink(tmp)
-        raise PublishError(f"{rel}: cannot write: {_reason(exc)}") from exc
-    checkpoint("publish.write.replaced")
-
-
-def _discard(future: Future[str | None]) -> None:
-    """Remove the temporary file of a write that will not be renamed into place."""
-    if future.cancel():
-        return
-    try:
-        tmp = future.result()
-    except BaseException:  # a failed write removed its temporary file itself
-        return
-    if tmp is not None:
-        with suppress(OSError):
-            os.unlink(tmp)
-
-
-def _sync_dir(folder: str) -> None:
-    with suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-class _Renamer(threading.Thread):
-    """Renames the writers' temporary files into place, in the order the files were handed out;
-    after a failure it renames nothing more (and removes what the writers still make)."""
+class _Writer(threading.Thread):
+    """Writes the files `write` hands it: each to a temporary file beside its target, then, a batch
+    at a time, makes the batch durable (one `syncfs` for a large batch, an fsync per file for a
+    small one) and renames its files into place in order. After a failure it writes nothing more;
+    the failed batch's temporary files are removed and the files before the failing one renamed."""
 
     def __init__(self) -> None:
-        super().__init__(name="feedsvc-rename", daemon=True)
-        self.queue: queue.Queue[tuple[str, str, Future[str | None]] | None] = queue.Queue(_AHEAD)
+        super().__init__(name="feedsvc-write", daemon=True)
+        self.queue: queue.Queue[tuple[str, str, bytes] | None] = queue.Queue(_AHEAD)
         self.changed: list[str] = []
         self.folders: set[str] = set()
         self.failure: BaseException | None = None
+        self._made: set[str] = set()  # folders known to exist
+        self._batch: list[_Pending] = []
+        self._size = 0
+        self._serial = 0
 
     def run(self) -> None:
         while (item := self.queue.get()) is not None:
-            rel, target, future = item
             if self.failure is not None:
-                _discard(future)
                 continue
             try:
-                tmp = future.result()
-                if tmp is not None:
-                    _rename(tmp, target, rel)
-                    self.changed.append(rel)
-                    self.folders.add(os.path.dirname(target))
+                self._add(*item)
             except BaseException as exc:  # raised in the calling thread
                 self.failure = exc
+        if self.failure is None:
+            try:
+                self._commit()
+            except BaseException as exc:
+                self.failure = exc
+        for pending in self._batch:  # left by a failure
+            with suppress(OSError):
+                os.unlink(pending.tmp)
+
+    def _add(self, rel: str, target: str, data: bytes) -> None:
+        if _unchanged(target, data, rel):
+            return
+        try:
+            tmp = self._temporary(target, data, rel)
+        except PublishError:
+            self._commit()  # what came before the failing file is written
+            raise
+        self._batch.append(_Pending(rel, target, tmp))
+        self._size += len(data)
+        if len(self._batch) >= _BATCH_FILES or self._size >= _BATCH_BYTES:
+            self._commit()
+
+    def _temporary(self, target: str, data: bytes, rel: str) -> str:
+        """A new temporary file beside `target` holding `data` (not yet durable)."""
+        checkpoint("publish.write.file")
+        folder, name = os.path.split(target)
+        self._serial += 1
+        tmp = os.path.join(folder, f".{name}.{os.getpid()}-{self._serial}{TEMP_SUFFIX}")
+        try:
+            if folder not in self._made:
+                os.makedirs(folder, exist_ok=True)
+                self._made.add(folder)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise PublishError(f"{rel}: cannot write: {_reason(exc)}") from exc
+        try:
+            with os.fdopen(fd, "wb") as f:
+                os.fchmod(f.fileno(), 0o644)  # whatever the umask
+                f.write(data)
+                checkpoint("publish.replace.writing")
+                f.flush()
+        except BaseException as exc:
+            with suppress(OSError):
+                os.unlink(tmp)
+            if isinstance(exc, OSError):
+                raise PublishError(f"{rel}: cannot write: {_reason(exc)}") from exc
+            raise
+        return tmp
+
+    def _commit(self) -> None:
+        """Make the batch durable, then rename its files into place, in order."""
+        batch = self._batch
+        if not batch:
+            return
+        _durable(batch)
+        while batch:
+            pending = batch[0]
+            checkpoint("publish.replace.synced")
+            try:
+                os.replace(pending.tmp, pending.target)
+            except OSError as exc:
+                raise PublishError(f"{pending.rel}: cannot write: {_reason(exc)}") from exc
+            batch.pop(0)
+            checkpoint("publish.write.replaced")
+            self.changed.append(pending.rel)
+            self.folders.add(os.path.dirname(pending.target))
+        self._size = 0
+
+
+def _syncfs() -> Callable[[int], int] | None:
+    """libc's `syncfs(fd)` (Linux): writes back one file system's dirty data, waiting for it."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.syncfs
+    except (OSError, AttributeError):
+        return None
+
+
+_SYNCFS = _syncfs()
+
+
+def _durable(batch: list[_Pending]) -> None:
+    """Every temporary file of the batch on disk: for a large batch one `syncfs` of the output's
+    file system (the disk writes them all in one go, instead of one journal commit per fsync), else
+    an fsync per file."""
+    if len(batch) >= _SYNCFS_MIN and _SYNCFS is not None:
+        fd = os.open(os.path.dirname(batch[0].tmp), os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            if _SYNCFS(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    for pending in batch:
+        try:
+            fd = os.open(pending.tmp, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise PublishError(f"{pending.rel}: cannot write: {_reason(exc)}") from exc
+
+
+def _sync_dirs(folders: list[str]) -> None:
+    """The renames durable: the folders fsynced (many at once: one `syncfs`). Best effort: the
+    files are in place already, and a folder that cannot be synced is no reason to fail."""
+    with suppress(OSError):
+        if len(folders) >= _SYNCFS_MIN and _SYNCFS is not None:
+            fd = os.open(folders[0], os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                if _SYNCFS(fd) == 0:
+                    return
+            finally:
+                os.close(fd)
+    for folder in folders:
+        with suppress(OSError):
+            fd = os.open(folder, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
 
 def write(output_dir: Path, files: Iterable[tuple[str, bytes]]) -> list[str]:
     """Write each (relative path, bytes) below `output_dir` whose bytes differ from the file there.
 
-    Each file is replaced atomically (temporary file in the same folder, fsync, `os.replace`);
-    unchanged files are not touched and keep their mtime. Returns the paths written, in order.
-    Raises `PublishError` naming the path on a bad path or an OSError; the old file stays intact
-    and the temporary file is removed; files before it stay written, files after it are not.
+    Each file is replaced atomically (a temporary file in the same folder, made durable, then
+    `os.replace`); unchanged files are not touched and keep their mtime. Returns the paths written,
+    in order. Raises `PublishError` naming the path on a bad path or an OSError; the old file stays
+    intact and the temporary file is removed; files before it stay written, files after it are not.
 
-    While this thread makes the next files (iterating `files`), `_WRITERS` threads compare them
-    with the folder's and write and fsync temporary files (an fsync waits for the disk, and the
-    file system commits several at once: ~5x faster than one by one), and one more thread renames
-    those into place, in order."""
-    writers = ThreadPoolExecutor(max_workers=_WRITERS, thread_name_prefix="feedsvc-write")
-    renamer = _Renamer()
-    renamer.start()
+    While this thread makes the next files (iterating `files`), a writer thread compares them with
+    the folder's, writes temporary files and, a batch of them at a time, makes them durable and
+    renames them into place in order (see `_Writer`). Last, the folders written to are fsynced."""
+    writer = _Writer()
+    writer.start()
     try:
         for rel, data in files:
-            if renamer.failure is not None:
+            if writer.failure is not None:
                 break
-            target = _target(output_dir, rel)
-            renamer.queue.put((rel, target, writers.submit(_temporary, target, data, rel)))
+            writer.queue.put((rel, _target(output_dir, rel), data))
     finally:
-        renamer.queue.put(None)  # also when `files` failed: what it gave before is written
-        renamer.join()
-        with writers:
-            list(writers.map(_sync_dir, sorted(renamer.folders)))
-    if renamer.failure is not None:
-        raise renamer.failure
-    return renamer.changed
+        writer.queue.put(None)  # also when `files` failed: what it gave before is written
+        writer.join()
+        _sync_dirs(sorted(writer.folders))
+    if writer.failure is not None:
+        raise writer.failure
+    return writer.changed
 
 
 def remove(output_dir: Path, paths: Iterable[str]) -> list[str]:

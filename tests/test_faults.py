@@ -1,7 +1,7 @@
 """A full disk or a read-only output folder: publishing fails cleanly and catches up later.
 
 In-process (always): ENOSPC while a file's data is written (`feedsvc.faults`), EROFS when the
-temporary file is created (`tempfile.mkstemp`, the first write on a read-only file system), a
+temporary file is created (`os.open`, the first write on a read-only file system), a
 failure after some files were written, EROFS while deleting obsolete outputs. Each must raise a
 PublishError naming the output path and the cause, leave the old files intact byte for byte (or,
 for files already written, the new complete version; never a temporary file), set the
@@ -106,17 +106,16 @@ def injected(point: str, code: int = errno.ENOSPC) -> Iterator[None]:
 
 @contextmanager
 def read_only_output(output: Path) -> Iterator[None]:
-    """mkstemp below `output` fails as on a read-only file system."""
-    real = tempfile.mkstemp
+    """Creating a file below `output` fails as on a read-only file system."""
+    real = os.open
 
-    def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
-        folder = Path(kwargs.get("dir") or args[2])
-        if folder == output or output in folder.parents:
-            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(folder))
-        return real(*args, **kwargs)
+    def open_(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if flags & os.O_CREAT and (output == Path(path).parent or output in Path(path).parents):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+        return real(path, flags, *args, **kwargs)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(tempfile, "mkstemp", mkstemp)
+        mp.setattr(os, "open", open_)
         yield
 
 
