@@ -298,24 +298,30 @@ def _syncfs() -> Callable[[int], int] | None:
 _SYNCFS = _syncfs()
 
 
+def _sync(path: str, *, whole_fs: bool = False) -> bool:
+    """fsync a file or folder; with `whole_fs`, `syncfs` its whole file system instead (False when
+    there is no syncfs or it failed)."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        if whole_fs:
+            return _SYNCFS is not None and _SYNCFS(fd) == 0
+        os.fsync(fd)
+        return True
+    finally:
+        os.close(fd)
+
+
 def _durable(batch: list[_Pending]) -> None:
     """Every temporary file of the batch on disk: for a large batch one `syncfs` of the output's
     file system (the disk writes them all in one go, instead of one journal commit per fsync), else
     an fsync per file."""
-    if len(batch) >= _SYNCFS_MIN and _SYNCFS is not None:
-        fd = os.open(os.path.dirname(batch[0].tmp), os.O_RDONLY | os.O_CLOEXEC)
-        try:
-            if _SYNCFS(fd) == 0:
+    if len(batch) >= _SYNCFS_MIN:
+        with suppress(OSError):
+            if _sync(os.path.dirname(batch[0].tmp), whole_fs=True):
                 return
-        finally:
-            os.close(fd)
     for pending in batch:
         try:
-            fd = os.open(pending.tmp, os.O_RDONLY | os.O_CLOEXEC)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            _sync(pending.tmp)
         except OSError as exc:
             raise PublishError(f"{pending.rel}: cannot write: {_reason(exc)}") from exc
 
@@ -323,21 +329,13 @@ def _durable(batch: list[_Pending]) -> None:
 def _sync_dirs(folders: list[str]) -> None:
     """The renames durable: the folders fsynced (many at once: one `syncfs`). Best effort: the
     files are in place already, and a folder that cannot be synced is no reason to fail."""
-    with suppress(OSError):
-        if len(folders) >= _SYNCFS_MIN and _SYNCFS is not None:
-            fd = os.open(folders[0], os.O_RDONLY | os.O_CLOEXEC)
-            try:
-                if _SYNCFS(fd) == 0:
-                    return
-            finally:
-                os.close(fd)
+    if len(folders) >= _SYNCFS_MIN:
+        with suppress(OSError):
+            if _sync(folders[0], whole_fs=True):
+                return
     for folder in folders:
         with suppress(OSError):
-            fd = os.open(folder, os.O_RDONLY | os.O_CLOEXEC)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            _sync(folder)
 
 
 def write(output_dir: Path, files: Iterable[tuple[str, bytes]]) -> list[str]:

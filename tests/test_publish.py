@@ -11,6 +11,7 @@ from typing import Unpack
 
 import pytest
 
+from feedsvc import publish
 from feedsvc.errors import PublishError, StoreError
 from feedsvc.publish import Plan, build, build_all, plan, remove, write
 from feedsvc.records import PAPER, Change, Entry, FeedRef
@@ -472,3 +473,25 @@ def test_a_build_stopped_halfway_ends_its_workers(tmp_path: Path) -> None:
     assert not multiprocessing.active_children()
     with pytest.raises(StopIteration):
         next(b)
+
+
+def test_write_in_batches_made_durable_together(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = [(f"articles/{n // 50}/{n}.html", f"page {n}".encode()) for n in range(1200)]  # > 2 batches
+    synced: list[str] = []
+    monkeypatch.setattr(publish, "_SYNCFS", lambda fd: synced.append(os.readlink(f"/proc/self/fd/{fd}")) or 0)
+    fsyncs: list[int] = []
+    monkeypatch.setattr(os, "fsync", fsyncs.append)
+    assert write(tmp_path, files) == [rel for rel, _ in files]
+    assert all((tmp_path / rel).read_bytes() == data for rel, data in files)
+    assert len(synced) == 4 and not fsyncs  # three batches of files, then the folders: one syncfs each
+    assert not [p for p in tmp_path.rglob(".*")]  # no temporary file left
+
+
+def test_write_falls_back_to_fsync_without_syncfs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(publish, "_SYNCFS", lambda fd: -1)  # e.g. ENOSYS
+    fsyncs: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: fsyncs.append(fd) or real(fd))
+    files = [(f"{n}.atom", b"x" * n) for n in range(40)]
+    assert len(write(tmp_path, files)) == 40
+    assert len(fsyncs) == 41  # each file, and the one folder
