@@ -18,6 +18,7 @@ import ctypes
 import datetime as dt
 import os
 import queue
+import secrets
 import stat
 import threading
 from collections.abc import Callable, Iterable
@@ -207,6 +208,7 @@ class _Writer(threading.Thread):
         self._made: set[str] = set()  # folders known to exist
         self._batch: list[_Pending] = []
         self._size = 0
+        self._prefix = f"{os.getpid()}-{secrets.token_hex(4)}"  # unlike any left by a crashed run
         self._serial = 0
 
     def run(self) -> None:
@@ -244,7 +246,7 @@ class _Writer(threading.Thread):
         checkpoint("publish.write.file")
         folder, name = os.path.split(target)
         self._serial += 1
-        tmp = os.path.join(folder, f".{name}.{os.getpid()}-{self._serial}{TEMP_SUFFIX}")
+        tmp = os.path.join(folder, f".{name}.{self._prefix}-{self._serial}{TEMP_SUFFIX}")
         try:
             if folder not in self._made:
                 os.makedirs(folder, exist_ok=True)
@@ -272,18 +274,21 @@ class _Writer(threading.Thread):
         if not batch:
             return
         _durable(batch)
-        while batch:
-            pending = batch[0]
-            checkpoint("publish.replace.synced")
-            try:
-                os.replace(pending.tmp, pending.target)
-            except OSError as exc:
-                raise PublishError(f"{pending.rel}: cannot write: {_reason(exc)}") from exc
-            batch.pop(0)
-            checkpoint("publish.write.replaced")
-            self.changed.append(pending.rel)
-            self.folders.add(os.path.dirname(pending.target))
-        self._size = 0
+        done = 0
+        try:
+            for pending in batch:
+                checkpoint("publish.replace.synced")
+                try:
+                    os.replace(pending.tmp, pending.target)
+                except OSError as exc:
+                    raise PublishError(f"{pending.rel}: cannot write: {_reason(exc)}") from exc
+                done += 1
+                self.changed.append(pending.rel)
+                self.folders.add(os.path.dirname(pending.target))
+                checkpoint("publish.write.replaced")
+        finally:
+            del batch[:done]  # what is left has a temporary file to remove
+            self._size = 0
 
 
 def _syncfs() -> Callable[[int], int] | None:
