@@ -146,6 +146,9 @@ def read_page_header(text: str) -> PageHeader | None:
     return PageHeader(number=number, label=label.lstrip("0") or label, section=section)
 
 
+_PHONE_ONLY = re.compile(r"[\d\s\-—()（）+]{7,}")
+
+
 def furniture_reason(text: str, *, publication: str | None = None, name_en: str | None = None) -> str | None:
     """Why this block is page furniture (to be dropped), or None if it is content."""
     compact = "".join(text.split())
@@ -161,7 +164,7 @@ def furniture_reason(text: str, *, publication: str | None = None, name_en: str 
         return "nameplate"
     if len(compact) <= 8 and NAMEPLATE_RE.fullmatch(compact):
         return "nameplate"
-    if re.fullmatch(r"[\d\s\-—()（）+]{7,}", text.strip()):
+    if _PHONE_ONLY.fullmatch(text.strip()):
         return "phone"
     if "。" not in text and len(text) <= 200:
         if ("@" in text and _EMAIL_RE.search(text)) or _URL_RE.search(text):

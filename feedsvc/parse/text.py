@@ -170,7 +170,8 @@ class RawBlock:
     @property
     def segments(self) -> list[str]:
         """The visual lines, also where the exporter joined them with single spaces."""
-        return [seg for line in self.lines for seg in line.split()]
+        lines = self.lines
+        return lines[0].split() if len(lines) == 1 else [seg for line in lines for seg in line.split()]
 
 
 def split_pages(text: str) -> list[tuple[int, str]]:
