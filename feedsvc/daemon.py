@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
@@ -19,7 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from feedsvc import pipeline
 from feedsvc.config import Settings
-from feedsvc.errors import FeedsvcError, ParseError, PublishError
+from feedsvc.errors import FeedsvcError, LockError, ParseError, PublishError, StoreError
 from feedsvc.inbox import Inbox, display_name
 from feedsvc.lock import DaemonLock
 from feedsvc.serve import ServerHandle, start_in_thread
@@ -27,6 +28,7 @@ from feedsvc.websub import Pinger
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
+RETRY_DELAYS = (2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 120.0, 300.0)  # seconds before each retry: ~9 min in all
 
 
 class Daemon:
@@ -46,10 +48,15 @@ class Daemon:
         self.stopping = threading.Event()
         self.inbox = Inbox(settings.paths.inbox, settings.daemon.max_submission_bytes)
         self.pinger: Pinger | None = None
+        self.retry_delays: tuple[float, ...] = RETRY_DELAYS
+        self._retries: dict[str, tuple[int, float]] = {}  # file in .processing/ → (tries, next at)
 
     # -- one file ------------------------------------------------------------------------------
     def process(self, taken: Path) -> None:
-        """Ingest one file from `.processing/`: on success its bytes live in the store."""
+        """Ingest one file from `.processing/`: on success its bytes live in the store. A file
+        that cannot be read as a page goes to `failed/`; one the store could not take (a full
+        disk, a store another process holds too long) stays in `.processing/` and is tried again
+        at later scans (`retry_delays`), and goes to `failed/` only when every retry failed."""
         try:
             report = pipeline.ingest_file(self.settings, taken, self.clock(), name=taken.name)
         except ParseError as exc:
@@ -60,19 +67,45 @@ class Daemon:
             log.error("publish failed, will retry: %s", exc)
             self.inbox.done(taken)
             return
+        except (StoreError, LockError) as exc:
+            self._later(taken, str(exc))
+            return
         except FeedsvcError as exc:
             self.inbox.fail(taken, str(exc))
             return
+        self._retries.pop(taken.name, None)
         self.inbox.done(taken)
         log.info("%s", report.summary())
         if self.pinger is not None and report.changed_feeds:
             self.pinger.notify(report.feed_urls(self.settings))
+
+    def _later(self, taken: Path, reason: str) -> None:
+        tried, _ = self._retries.get(taken.name, (0, 0.0))
+        if tried >= len(self.retry_delays):
+            del self._retries[taken.name]
+            self.inbox.fail(taken, f"{reason} (tried {tried + 1} times)")
+            return
+        delay = self.retry_delays[tried]
+        self._retries[taken.name] = (tried + 1, time.monotonic() + delay)
+        log.error("not stored, will retry in %g s: %s: %s", delay, display_name(taken.name), reason)
+
+    def _retry_due(self) -> None:
+        """Take again the files in `.processing/` whose next try has come."""
+        now = time.monotonic()
+        for leftover in self.inbox.leftovers():
+            if self.stopping.is_set():
+                return
+            _, due = self._retries.get(leftover.name, (0, 0.0))
+            if due <= now:
+                log.info("retrying: %s", display_name(leftover.name))
+                self.process(leftover)
 
     def tick(self) -> None:
         """One scan of the inbox: set aside what cannot be taken, ingest what is complete."""
         try:
             if pipeline.publish_pending(self.settings):
                 self._republish()
+            self._retry_due()
             ready, rejected = self.inbox.scan()
             for item in rejected:
                 self.inbox.fail(item.path, item.reason)

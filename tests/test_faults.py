@@ -236,6 +236,48 @@ def test_daemon_ticks_through_a_full_disk(
     assert not inst.pending
 
 
+def test_daemon_keeps_a_submission_the_store_could_not_take(
+    inst: Instance, prepared: Prepared, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = settings_of(inst)
+    daemon = Daemon(settings, clock=lambda: NOW1)
+    daemon.retry_delays = (0.0, 0.0, 0.0)
+    before = inst.tree()
+    caplog.set_level(logging.INFO)
+    dropped = drop(inst.inbox, CORRECTED, prepared.corrected.read_bytes())
+    os.utime(dropped, ns=(10**12, 10**12))
+    processing = inst.inbox / ".processing"
+    with injected("store.add_submission.uncommitted"):
+        daemon.tick()  # taken, but the store's disk is full: it waits in .processing/
+        assert [p.name for p in processing.iterdir()] == [CORRECTED]
+        assert not list((inst.inbox / "failed").iterdir())
+        assert "not stored, will retry" in caplog.text and "No space left on device" in caplog.text
+        daemon.tick()  # tried again, and fails again
+        assert caplog.text.count("not stored, will retry") == 2
+        assert [p.name for p in processing.iterdir()] == [CORRECTED]
+        assert inst.tree() == before
+    daemon.tick()  # the disk takes it now
+    assert not list(processing.iterdir()) and not list((inst.inbox / "failed").iterdir())
+    assert_kept(inst, prepared.corrected.read_bytes())
+    assert inst.tree() == prepared.one, diff(inst.tree(), prepared.one)
+
+
+def test_daemon_sets_a_submission_aside_when_every_retry_failed(inst: Instance, prepared: Prepared) -> None:
+    daemon = Daemon(settings_of(inst), clock=lambda: NOW1)
+    daemon.retry_delays = (0.0,)
+    dropped = drop(inst.inbox, CORRECTED, prepared.corrected.read_bytes())
+    os.utime(dropped, ns=(10**12, 10**12))
+    with injected("store.add_submission.uncommitted"):
+        daemon.tick()
+        daemon.tick()
+    assert not list((inst.inbox / ".processing").iterdir())
+    failed = inst.inbox / "failed"
+    assert (failed / CORRECTED).read_bytes() == prepared.corrected.read_bytes()
+    reason = (failed / f"{CORRECTED}.error.txt").read_text(encoding="utf-8")
+    assert "cannot store a submission: No space left on device" in reason, reason
+    assert reason.rstrip().endswith("(tried 2 times)"), reason
+
+
 def test_the_daemon_retry_rechecks_the_marker_under_the_lock(
     inst: Instance, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -146,9 +146,10 @@ class Store:
             raise StoreError(f"{self.path}: cannot {what}: {exc}") from exc
         try:
             yield self._db
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             self._db.execute("ROLLBACK")
-            raise StoreError(f"{self.path}: cannot {what}: {exc}") from exc
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise StoreError(f"{self.path}: cannot {what}: {reason}") from exc
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
