@@ -57,6 +57,7 @@ class Daemon:
         that cannot be read as a page goes to `failed/`; one the store could not take (a full
         disk, a store another process holds too long) stays in `.processing/` and is tried again
         at later scans (`retry_delays`), and goes to `failed/` only when every retry failed."""
+        tried, _ = self._retries.pop(taken.name, (0, 0.0))
         try:
             report = pipeline.ingest_file(self.settings, taken, self.clock(), name=taken.name)
         except ParseError as exc:
@@ -68,21 +69,20 @@ class Daemon:
             self.inbox.done(taken)
             return
         except (StoreError, LockError) as exc:
-            self._later(taken, str(exc))
+            self._later(taken, str(exc), tried)
             return
         except FeedsvcError as exc:
             self.inbox.fail(taken, str(exc))
             return
-        self._retries.pop(taken.name, None)
         self.inbox.done(taken)
         log.info("%s", report.summary())
         if self.pinger is not None and report.changed_feeds:
             self.pinger.notify(report.feed_urls(self.settings))
 
-    def _later(self, taken: Path, reason: str) -> None:
-        tried, _ = self._retries.get(taken.name, (0, 0.0))
+    def _later(self, taken: Path, reason: str, tried: int) -> None:
+        """Leave `taken` in `.processing/` for a retry after its next delay, or, when `tried`
+        every one, set it aside in `failed/`."""
         if tried >= len(self.retry_delays):
-            del self._retries[taken.name]
             self.inbox.fail(taken, f"{reason} (tried {tried + 1} times)")
             return
         delay = self.retry_delays[tried]

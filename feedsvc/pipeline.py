@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,18 +206,10 @@ def _mark_pending(settings: Settings) -> None:
     marker = settings.paths.store / PENDING_MARKER
     try:
         marker.touch()
-        _sync_folder(marker.parent)  # the marker survives a power cut that the store's commit does
+        publish.sync_path(marker.parent)  # the marker survives a power cut that the store's commit does
     except OSError as exc:
         raise StoreError(f"{marker}: cannot write: {exc.strerror}") from exc
     checkpoint("pipeline.marker.set")
-
-
-def _sync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _clear_pending(settings: Settings) -> None:

@@ -34,7 +34,7 @@ from feedsvc.records import Change, Entry, FeedInfo, FeedRef
 from feedsvc.render.builder import INDEX, OPML, TEMP_SUFFIX, Build, Builder, stale_files
 from feedsvc.render.common import html_path
 
-__all__ = ["Build", "EntrySource", "Plan", "build", "build_all", "plan", "remove", "write"]
+__all__ = ["Build", "EntrySource", "Plan", "build", "build_all", "plan", "remove", "sync_path", "write"]
 
 _AHEAD = 64  # files handed to the writer thread and not yet written
 _BATCH_FILES = 512  # temporary files made durable together, then renamed into place
@@ -303,9 +303,9 @@ def _syncfs() -> Callable[[int], int] | None:
 _SYNCFS = _syncfs()
 
 
-def _sync(path: str, *, whole_fs: bool = False) -> bool:
-    """fsync a file or folder; with `whole_fs`, `syncfs` its whole file system instead (False when
-    there is no syncfs or it failed)."""
+def sync_path(path: str | Path, *, whole_fs: bool = False) -> bool:
+    """fsync a file or folder (what makes a new file, or a rename in the folder, durable); with
+    `whole_fs`, `syncfs` its whole file system instead (False when there is no syncfs or it failed)."""
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
         if whole_fs:
@@ -322,11 +322,11 @@ def _durable(batch: list[_Pending]) -> None:
     an fsync per file."""
     if len(batch) >= _SYNCFS_MIN:
         with suppress(OSError):
-            if _sync(os.path.dirname(batch[0].tmp), whole_fs=True):
+            if sync_path(os.path.dirname(batch[0].tmp), whole_fs=True):
                 return
     for pending in batch:
         try:
-            _sync(pending.tmp)
+            sync_path(pending.tmp)
         except OSError as exc:
             raise PublishError(f"{pending.rel}: cannot write: {_reason(exc)}") from exc
 
@@ -336,11 +336,11 @@ def _sync_dirs(folders: list[str]) -> None:
     files are in place already, and a folder that cannot be synced is no reason to fail."""
     if len(folders) >= _SYNCFS_MIN:
         with suppress(OSError):
-            if _sync(folders[0], whole_fs=True):
+            if sync_path(folders[0], whole_fs=True):
                 return
     for folder in folders:
         with suppress(OSError):
-            _sync(folder)
+            sync_path(folder)
 
 
 def write(output_dir: Path, files: Iterable[tuple[str, bytes]]) -> list[str]:
