@@ -28,6 +28,16 @@ class Contributor(_Frozen):
         return self.credit is not None and ("摄" in self.credit or "图" in self.credit)
 
 
+class ImageRef(_Frozen):
+    """A photo printed on the page (PDF route): where its JPEG is published, its pixel size and its
+    box on the page in PDF points, (x0, top, x1, bottom) from the page's top-left corner."""
+
+    path: str  # relative to the output folder: images/YYYY/MM/DD/p<page>-<pos>.jpg
+    width: int
+    height: int
+    bbox: tuple[float, float, float, float]
+
+
 class Item(_Frozen):
     """One article or photo item, in reading order on its page."""
 
@@ -40,6 +50,10 @@ class Item(_Frozen):
     contributors: tuple[Contributor, ...] = ()
     dateline: str | None = None
     paragraphs: tuple[str, ...] = ()
+    images: tuple[ImageRef, ...] = ()
+    # What the parser was unsure of about this item (derived title, caption moved, credit not
+    # placed, text left over, split or merged by a guess): one short sentence each, for editors.
+    warnings: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
