@@ -1,0 +1,216 @@
+"""The editors' corrections and approvals, between the parse and the store.
+
+`apply_issue` stands where `Store.apply` stood: each page's parsed items get the ids they had
+(`Editorial.slots`), the page's corrections file is applied (`corrections.apply`, pure), held and
+hidden items are stored but kept out of the feeds, and the store keeps the ids the corrections
+decided. `sync` re-applies the pages whose corrections files changed since they were last seen;
+`approve` records approvals and re-applies their pages. They return what changed in the store, so
+the pipeline publishes (and pings) exactly the affected feeds. The store is locked by the caller.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from feedsvc.config import Settings
+from feedsvc.corrections import Outcome, PageCorrections, PageKey, Piece, Slot, apply, load, page_key
+from feedsvc.errors import CorrectionError, ParseError, StoreError
+from feedsvc.models import Issue, Page
+from feedsvc.parse import hints_from_settings, parse_bytes
+from feedsvc.records import Change
+from feedsvc.store import Store
+from feedsvc.store.editorial import Editorial
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    changes: tuple[Change, ...] = ()
+    notes: tuple[str, ...] = ()  # one line each: a correction that did not fit, a bad file
+
+    def __add__(self, other: Applied) -> Applied:
+        return Applied(self.changes + other.changes, self.notes + other.notes)
+
+
+def corrections_folder(settings: Settings) -> Path:
+    return settings.paths.corrections
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def check_ids(ed: Editorial, key: PageKey, corrections: PageCorrections, name: str) -> None:
+    """An id a file names must have been minted for its page: else the whole file is refused."""
+    known = ed.known_ids(key.date, key.page)
+    for where, entry_id in corrections.refs():
+        if entry_id not in known:
+            reason = f"unknown id {entry_id} (not an item of page {key.page} of {key.date})"
+            raise CorrectionError(name, where, reason)
+
+
+def read_file(ed: Editorial, path: Path) -> PageCorrections:
+    """A corrections file, validated, its ids checked against the store."""
+    key, corrections = load(path)
+    check_ids(ed, key, corrections, path.name)
+    return corrections
+
+
+def apply_issue(
+    store: Store, issue: Issue, *, submission_id: int, settings: Settings, now: dt.datetime
+) -> Applied:
+    """Store a parsed issue with its pages' corrections applied, held and hidden items kept out."""
+    assert issue.date is not None
+    ed = Editorial(store)
+    pages: list[Page] = []
+    pins: dict[int, dict[int, str]] = {}
+    withheld: dict[int, list[int]] = {}
+    done: list[tuple[int, list[Slot], Outcome, list[int]]] = []
+    notes: list[str] = []
+    seen: list[tuple[str, str, str | None]] = []  # (file, sha256, error)
+    for page in issue.pages:
+        slots = ed.slots(issue.date, page.number, page.items)
+        corrections = PageCorrections()
+        path = corrections_folder(settings) / PageKey(date=issue.date, page=page.number).file_name
+        if path.is_file():
+            sha = _sha(path.read_bytes())
+            try:
+                corrections = read_file(ed, path)
+                seen.append((path.name, sha, None))
+            except CorrectionError as exc:
+                notes.append(f"{exc}; nothing applied from that file")
+                seen.append((path.name, sha, str(exc)))
+        outcome = apply(slots, corrections)
+        notes.extend(f"{path.name}: {note}" for note in outcome.notes)
+        held = _held(ed, settings, outcome.pieces)
+        pins[page.number] = {n: p.id for n, p in enumerate(outcome.pieces, start=1) if p.id}
+        withheld[page.number] = [n for n, p in enumerate(outcome.pieces, start=1) if p.hidden or n in held]
+        pages.append(page.model_copy(update={"items": tuple(p.item for p in outcome.pieces)}))
+        done.append((page.number, slots, outcome, held))
+    placed: dict[tuple[int, int], str] = {}
+    changes = store.apply(
+        issue.model_copy(update={"pages": tuple(pages)}),
+        submission_id=submission_id,
+        settings=settings,
+        now=now,
+        pins=pins,
+        withheld=withheld,
+        placed=placed,
+    )
+    for number, slots, outcome, held in done:
+        ed.record(issue.date, number, slots=slots, pieces=outcome.pieces, placed=placed, held=held)
+    for name, sha, error in seen:
+        ed.saw_file(name, sha, "error" if error else "applied", error)
+    for note in notes:
+        log.warning("corrections: %s", note)
+    return Applied(changes, tuple(notes))
+
+
+def _held(ed: Editorial, settings: Settings, pieces: Sequence[Piece]) -> list[int]:
+    """Positions (from 1) kept out of the feeds by `[publish] hold = "warnings"`: items with
+    warnings that no editor corrected or approved (a new item has no id yet, so no approval)."""
+    if settings.publish.hold != "warnings":
+        return []
+    approved = ed.approved(p.id for p in pieces if p.id)
+    return [
+        n
+        for n, p in enumerate(pieces, start=1)
+        if p.item.warnings and not p.corrected and not p.hidden and p.id not in approved
+    ]
+
+
+def reapply(
+    store: Store, settings: Settings, now: dt.datetime, keys: Iterable[tuple[dt.date, int]]
+) -> Applied:
+    """Parse the stored originals of these pages again and store them with their corrections."""
+    ed = Editorial(store)
+    by_submission: dict[int, set[tuple[dt.date, int]]] = {}
+    for day, number in sorted(set(keys)):
+        sid = ed.page_submission(day, number)
+        if sid is not None:
+            by_submission.setdefault(sid, set()).add((day, number))
+    result = Applied()
+    for sid, wanted in sorted(by_submission.items()):
+        submission = store.submission(sid)
+        data = ed.original(sid)
+        if data is None:
+            raise StoreError(f"{store.path}: the original of {submission.name} is missing")
+        try:
+            issue = parse_bytes(data, source=submission.name, hints=hints_from_settings(settings))
+        except ParseError as exc:  # a parser change made it unreadable: leave the stored page alone
+            result += Applied(notes=(f"{submission.name}: cannot parse again: {exc.reason}",))
+            continue
+        pages = tuple(p for p in issue.pages if (issue.date, p.number) in wanted)
+        if pages:
+            part = issue.model_copy(update={"pages": pages})
+            result += apply_issue(store, part, submission_id=sid, settings=settings, now=now)
+    return result
+
+
+def sync(store: Store, settings: Settings, now: dt.datetime) -> Applied:
+    """Re-apply the pages whose corrections files are new, changed or gone since last seen. A file
+    that cannot be used is reported and its page left as it is."""
+    ed = Editorial(store)
+    before = ed.files()
+    folder = corrections_folder(settings)
+    present = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    present = [p for p in present if not p.name.startswith(".")]
+    pages: set[tuple[dt.date, int]] = set()
+    notes: list[str] = []
+    for path in present:
+        try:
+            sha = _sha(path.read_bytes())
+        except OSError as exc:
+            notes.append(f"{path.name}: cannot read: {exc.strerror}")
+            continue
+        if before.get(path.name) == sha:
+            continue
+        try:
+            key = page_key(path.name)
+            read_file(ed, path)
+        except CorrectionError as exc:
+            notes.append(f"{exc}; nothing applied from that file")
+            ed.saw_file(path.name, sha, "error", str(exc))
+            continue
+        if ed.known_ids(key.date, key.page):
+            pages.add((key.date, key.page))
+        else:
+            ed.saw_file(path.name, sha, "waiting", "the page is not stored yet")
+    names = {p.name for p in present}
+    for gone in sorted(set(before) - names):
+        ed.saw_file(gone, None, "applied")
+        try:
+            key = page_key(gone)
+        except CorrectionError:
+            continue
+        pages.add((key.date, key.page))
+    for note in notes:
+        log.warning("corrections: %s", note)
+    return Applied(notes=tuple(notes)) + reapply(store, settings, now, pages)
+
+
+def approve(
+    store: Store,
+    settings: Settings,
+    now: dt.datetime,
+    *,
+    entry_id: str | None = None,
+    day: dt.date | None = None,
+) -> Applied:
+    """Approve one entry, or every entry with warnings of an issue date, and re-apply their pages."""
+    ed = Editorial(store)
+    if entry_id is not None:
+        where = ed.page_of(entry_id)
+        if where is None:
+            raise CorrectionError("approve", entry_id, "unknown id")
+        targets = [(entry_id, *where)]
+    else:
+        targets = ed.warned(day=day)
+    ed.approve((t[0] for t in targets), now)
+    return reapply(store, settings, now, ((d, p) for _, d, p in targets))
