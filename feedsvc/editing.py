@@ -13,12 +13,27 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from feedsvc.config import Settings
-from feedsvc.corrections import Outcome, PageCorrections, PageKey, Piece, Slot, apply, load, page_key
+from feedsvc.corrections import (
+    ItemEdit,
+    Outcome,
+    PageCorrections,
+    PageKey,
+    Piece,
+    Slot,
+    apply,
+    load,
+    page_key,
+)
+from feedsvc.corrections.load import load_text
+from feedsvc.corrections.write import appended
 from feedsvc.errors import CorrectionError, ParseError, StoreError
 from feedsvc.models import Issue, Page
 from feedsvc.parse import hints_from_settings, parse_bytes
@@ -214,3 +229,36 @@ def approve(
         targets = ed.warned(day=day)
     ed.approve((t[0] for t in targets), now)
     return reapply(store, settings, now, ((d, p) for _, d, p in targets))
+
+
+def correct(
+    store: Store, settings: Settings, now: dt.datetime, *, entry_id: str, edit: dict[str, object]
+) -> Applied:
+    """`feedsvc correct`: append the edit to the page's corrections file, then apply it. The new
+    file is checked whole before it replaces the old one; a fault leaves the file as it was."""
+    ed = Editorial(store)
+    where = ed.page_of(entry_id)
+    if where is None:
+        raise CorrectionError("correct", entry_id, "unknown id")
+    key = PageKey(date=where[0], page=where[1])
+    folder = corrections_folder(settings)
+    path = folder / key.file_name
+    try:
+        existing = path.read_text(encoding="utf-8") if path.is_file() else ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CorrectionError(path.name, "", f"cannot read: {exc}") from exc
+    try:
+        table = ItemEdit.model_validate({"item": entry_id, **edit})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise CorrectionError("correct", ".".join(map(str, first["loc"])), first["msg"]) from exc
+    text = appended(existing, key, table)
+    check_ids(ed, key, load_text(text, path.name), path.name)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / f".{path.name}.{os.getpid()}.tmp"
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise CorrectionError(path.name, "", f"cannot write: {exc.strerror}") from exc
+    return sync(store, settings, now)
