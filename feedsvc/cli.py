@@ -80,6 +80,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         print(report.summary())
         for written in report.changed_feeds:
             print(f"  {written}")
+        for note in report.notes:
+            print(f"feedsvc: {note}", file=sys.stderr)
     return status
 
 
@@ -92,6 +94,8 @@ def cmd_regenerate(args: argparse.Namespace, settings: Settings) -> int:
     if sys.stderr.isatty():
         print(file=sys.stderr)
     print(report.summary())
+    for note in report.notes:
+        print(f"feedsvc: {note}", file=sys.stderr)
     return 0
 
 

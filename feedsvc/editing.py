@@ -168,6 +168,16 @@ def reapply(
     return result
 
 
+def folder_state(settings: Settings) -> tuple[tuple[str, int, int], ...]:
+    """(name, size, mtime) of each corrections file: cheap to compare between scans."""
+    folder = corrections_folder(settings)
+    try:
+        listing = sorted(folder.glob("*.toml"))
+        return tuple((p.name, st.st_size, st.st_mtime_ns) for p in listing if (st := p.stat()))
+    except OSError:
+        return ()
+
+
 def sync(store: Store, settings: Settings, now: dt.datetime) -> Applied:
     """Re-apply the pages whose corrections files are new, changed or gone since last seen. A file
     that cannot be used is reported and its page left as it is."""

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedsvc import editing, lock, publish
+from feedsvc import editing, lock, publish, review
 from feedsvc.config import Settings
 from feedsvc.errors import ParseError, PublishError, StoreError
 from feedsvc.faults import checkpoint
@@ -125,6 +125,7 @@ def ingest_file(
             else publish.build(store, publish.plan(changes), settings)
         )
         written, removed = _publish(settings, files, progress)
+        review.refresh(store, settings)
         return Report(
             name=name,
             items=len(issue.items),
@@ -172,6 +173,7 @@ def regenerate(
         changes.extend(synced.changes)
         notes.extend(synced.notes)
         written, removed = _publish(settings, publish.build_all(store, settings), progress)
+        review.refresh(store, settings)
         return Report(
             name="regenerate",
             items=0,
@@ -204,6 +206,7 @@ def edit(settings: Settings, now: dt.datetime, change: Edit, *, name: str = "cor
             else publish.build(store, publish.plan(applied.changes), settings)
         )
         written, removed = _publish(settings, files)
+        review.refresh(store, settings)
         return Report(
             name=name,
             changes=applied.changes,

@@ -5,13 +5,13 @@ public output folder). By default the issues of the week up to the newest one ar
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-
-import jinja2
+from typing import Any
 
 from feedsvc.config import Settings
 from feedsvc.store import Store
@@ -21,12 +21,18 @@ log = logging.getLogger(__name__)
 PAGE_NAME = "review.html"
 RECENT_DAYS = 7
 
-_TEMPLATES = jinja2.Environment(
-    loader=jinja2.PackageLoader("feedsvc", "render/templates"),
-    autoescape=True,
-    keep_trailing_newline=True,
-    undefined=jinja2.StrictUndefined,
-)
+
+@functools.cache
+def _template() -> Any:
+    import jinja2  # only when a page is written: the daemon and one-shot commands start faster
+
+    templates = jinja2.Environment(
+        loader=jinja2.PackageLoader("feedsvc", "render/templates"),
+        autoescape=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    return templates.get_template("review.html")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +73,7 @@ def as_json(review: Review) -> str:
 
 
 def as_html(review: Review, settings: Settings) -> bytes:
-    page = _TEMPLATES.get_template("review.html").render(
+    page: str = _template().render(
         language=settings.paper.language, paper=settings.paper.name, scope=review.scope, doubts=review.doubts
     )
     return page.encode("utf-8")
