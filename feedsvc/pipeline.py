@@ -51,8 +51,9 @@ class Report:
         added = sum(1 for c in self.changes if c.before is None)
         retracted = sum(1 for c in self.changes if c.after is None)
         edited = len(self.changes) - added - retracted
+        parsed = f"{self.items} items parsed; " if self.items else ""  # regenerate, an edit: none
         return (
-            f"{self.name}: {self.items} items parsed; {added} added, {edited} updated, "
+            f"{self.name}: {parsed}{added} added, {edited} updated, "
             f"{retracted} retracted; {len(self.written)} files written ({len(self.changed_feeds)} feeds), "
             f"{len(self.removed)} removed"
         )
