@@ -207,17 +207,19 @@ def sync(store: Store, settings: Settings, now: dt.datetime) -> Applied:
             pages.add((key.date, key.page))
         else:
             ed.saw_file(path.name, sha, "waiting", "the page is not stored yet")
-    names = {p.name for p in present}
-    for gone in sorted(set(before) - names):
-        ed.saw_file(gone, None, "applied")
+    gone = sorted(set(before) - {p.name for p in present})
+    for name in gone:
         try:
-            key = page_key(gone)
+            key = page_key(name)
         except CorrectionError:
             continue
         pages.add((key.date, key.page))
     for note in notes:
         log.warning("corrections: %s", note)
-    return Applied(notes=tuple(notes)) + reapply(store, settings, now, pages)
+    result = Applied(notes=tuple(notes)) + reapply(store, settings, now, pages)
+    for name in gone:  # forgotten once their pages are back as parsed
+        ed.saw_file(name, None, "applied")
+    return result
 
 
 def approve(

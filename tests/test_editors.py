@@ -284,3 +284,18 @@ def test_the_daemon_applies_changed_corrections_files_and_pings_their_feeds(fold
 def _fixed_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("FEEDSVC_NOW", at(5).isoformat())
     yield
+
+
+def test_a_held_item_merged_away_leaves_the_review(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = settings_in(folder, hold="warnings")
+    ingest(settings, at(0))
+    assert cli.main(["review", "--format", "json"]) == 0
+    assert [(i["id"], i["state"]) for i in json.loads(capsys.readouterr().out)["items"]] == [
+        (TAG + "5", "held")
+    ]
+    write(settings, "[[merge]]\nitem = 5\ninto = 3\n")
+    pipeline.regenerate(settings, at(1))
+    assert cli.main(["review", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["items"] == []
+    assert sorted(entries(settings)) == [TAG + n for n in "12346"]
+    assert "金承涛开展安全生产和防汛备汛工作督导检查" in str(entries(settings)[TAG + "3"]["content_html"])

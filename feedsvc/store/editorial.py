@@ -66,6 +66,14 @@ def _item(text: str) -> Item:
     return Item(kind=kind, headline=headline, title=title, paragraphs=tuple(paragraphs))
 
 
+def _ready(db: sqlite3.Connection) -> bool:
+    names = {"editorial_items", "approvals", "correction_files"}
+    found = db.execute(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN (?, ?, ?)", sorted(names)
+    ).fetchone()
+    return bool(found[0] == len(names))
+
+
 class Editorial:
     """The editors' tables of one open store."""
 
@@ -73,6 +81,8 @@ class Editorial:
         self.store = store
         self.db: sqlite3.Connection = store._db
         try:
+            if _ready(self.db):
+                return
             self.db.executescript(f"BEGIN IMMEDIATE; {_TABLES} COMMIT;")
         except sqlite3.Error as exc:
             if self.db.in_transaction:
@@ -146,7 +156,7 @@ class Editorial:
             for position, piece in enumerate(pieces, start=1)
             if piece.split_at == 0 and (number, position) in placed
         }
-        statements = []
+        statements: list[tuple[str, Sequence[object]]] = []
         for position, piece in enumerate(pieces, start=1):
             entry_id = placed.get((number, position))
             if entry_id is None:
@@ -159,6 +169,13 @@ class Editorial:
                  _parsed(slot.item), json.dumps(list(piece.item.warnings), ensure_ascii=False),
                  int(piece.corrected), int(piece.hidden), int(position in held)),
             ))  # fmt: skip
+        # entries of the page not on it now (merged away, gone from a new version): not held
+        ids = sorted(placed[number, n] for n in range(1, len(pieces) + 1) if (number, n) in placed)
+        statements.append((
+            "UPDATE editorial_items SET held = 0, hidden = 0 WHERE issue_date = ? AND page = ?"
+            f" AND entry_id NOT IN ({','.join('?' * len(ids))})",
+            (day.isoformat(), number, *ids),
+        ))  # fmt: skip
         self._write("record the editors' view of a page", statements)
 
     # -- approvals ---------------------------------------------------------------------------------
@@ -221,7 +238,8 @@ class Editorial:
             " e.warnings, e.corrected, e.hidden, e.held, a.entry_id IS NOT NULL"
             " FROM editorial_items e JOIN items i ON i.entry_id = e.entry_id"
             " LEFT JOIN approvals a ON a.entry_id = e.entry_id"
-            " WHERE (e.warnings != '[]' OR e.held) AND e.issue_date >= ? AND e.issue_date <= ?"
+            " WHERE (e.warnings != '[]' OR e.held) AND (i.retracted = 0 OR e.held OR e.hidden)"
+            " AND e.issue_date >= ? AND e.issue_date <= ?"
             " ORDER BY e.issue_date DESC, e.page, e.parsed_position, e.split_at, e.entry_id",
             (str(since or "0000"), str(until or "9999")),
         ).fetchall()
