@@ -19,7 +19,6 @@ MARKERS = "■□●◆▲◎○★☆◇▌▍▎│|·•◥◤►▶"
 _MARKER_RE = re.compile(f"^[{re.escape(MARKERS)}\\s]+")
 
 
-
 def longest_first(words: Iterable[str]) -> tuple[str, ...]:
     """Words in the order a scan must try them: longest first, so that where one word begins
     another (摄影/摄影记者, 摄影/摄影报道) the longer one wins; ties in a fixed order."""
