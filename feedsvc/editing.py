@@ -39,7 +39,7 @@ from feedsvc.models import Issue, Page
 from feedsvc.parse import hints_from_settings, parse_bytes
 from feedsvc.records import Change
 from feedsvc.store import Store
-from feedsvc.store.editorial import Editorial
+from feedsvc.store.editorial import Editorial, FileStatus
 
 log = logging.getLogger(__name__)
 
@@ -77,51 +77,76 @@ def read_file(ed: Editorial, path: Path) -> PageCorrections:
     return corrections
 
 
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """One page made ready for the store: its parsed items' slots, the corrected outcome, the
+    positions held, and the corrections file seen (name, sha256, status, note) if there is one."""
+
+    number: int
+    slots: list[Slot]
+    outcome: Outcome
+    held: list[int]
+    file: tuple[str, str, FileStatus, str | None] | None
+    notes: tuple[str, ...]
+
+    @property
+    def withheld(self) -> list[int]:
+        return [n for n, p in enumerate(self.outcome.pieces, start=1) if p.hidden or n in self.held]
+
+
+def _prepare(ed: Editorial, settings: Settings, day: dt.date, page: Page) -> _Page:
+    slots = ed.slots(day, page.number, page.items)
+    path = corrections_folder(settings) / PageKey(date=day, page=page.number).file_name
+    corrections, notes = PageCorrections(), []
+    file: tuple[str, str, FileStatus, str | None] | None = None
+    if path.is_file():
+        sha = _sha(path.read_bytes())
+        try:
+            corrections = read_file(ed, path)
+        except CorrectionError as exc:
+            notes.append(f"{exc}; nothing applied from that file")
+            file = (path.name, sha, "error", exc.detail)
+    outcome = apply(slots, corrections)
+    notes.extend(f"{path.name}: {note}" for note in outcome.notes)
+    if path.is_file() and file is None:
+        file = (path.name, sha, "applied", "\n".join(outcome.notes) or None)
+    return _Page(page.number, slots, outcome, _held(ed, settings, outcome.pieces), file, tuple(notes))
+
+
 def apply_issue(
     store: Store, issue: Issue, *, submission_id: int, settings: Settings, now: dt.datetime
 ) -> Applied:
     """Store a parsed issue with its pages' corrections applied, held and hidden items kept out."""
     assert issue.date is not None
     ed = Editorial(store)
-    pages: list[Page] = []
-    pins: dict[int, dict[int, str]] = {}
-    withheld: dict[int, list[int]] = {}
-    done: list[tuple[int, list[Slot], Outcome, list[int]]] = []
-    notes: list[str] = []
-    seen: list[tuple[str, str, str | None]] = []  # (file, sha256, error)
-    for page in issue.pages:
-        slots = ed.slots(issue.date, page.number, page.items)
-        corrections = PageCorrections()
-        path = corrections_folder(settings) / PageKey(date=issue.date, page=page.number).file_name
-        if path.is_file():
-            sha = _sha(path.read_bytes())
-            try:
-                corrections = read_file(ed, path)
-                seen.append((path.name, sha, None))
-            except CorrectionError as exc:
-                notes.append(f"{exc}; nothing applied from that file")
-                seen.append((path.name, sha, str(exc)))
-        outcome = apply(slots, corrections)
-        notes.extend(f"{path.name}: {note}" for note in outcome.notes)
-        held = _held(ed, settings, outcome.pieces)
-        pins[page.number] = {n: p.id for n, p in enumerate(outcome.pieces, start=1) if p.id}
-        withheld[page.number] = [n for n, p in enumerate(outcome.pieces, start=1) if p.hidden or n in held]
-        pages.append(page.model_copy(update={"items": tuple(p.item for p in outcome.pieces)}))
-        done.append((page.number, slots, outcome, held))
+    ready = [_prepare(ed, settings, issue.date, page) for page in issue.pages]
+    corrected = tuple(
+        page.model_copy(update={"items": tuple(p.item for p in done.outcome.pieces)})
+        for page, done in zip(issue.pages, ready, strict=True)
+    )
     placed: dict[tuple[int, int], str] = {}
     changes = store.apply(
-        issue.model_copy(update={"pages": tuple(pages)}),
+        issue.model_copy(update={"pages": corrected}),
         submission_id=submission_id,
         settings=settings,
         now=now,
-        pins=pins,
-        withheld=withheld,
+        pins={d.number: {n: p.id for n, p in enumerate(d.outcome.pieces, start=1) if p.id} for d in ready},
+        withheld={d.number: d.withheld for d in ready},
         placed=placed,
     )
-    for number, slots, outcome, held in done:
-        ed.record(issue.date, number, slots=slots, pieces=outcome.pieces, placed=placed, held=held)
-    for name, sha, error in seen:
-        ed.saw_file(name, sha, "error" if error else "applied", error)
+    notes: list[str] = []
+    for done in ready:
+        ed.record(
+            issue.date,
+            done.number,
+            slots=done.slots,
+            pieces=done.outcome.pieces,
+            placed=placed,
+            held=done.held,
+        )
+        if done.file is not None:
+            ed.saw_file(*done.file)
+        notes.extend(done.notes)
     for note in notes:
         log.warning("corrections: %s", note)
     return Applied(changes, tuple(notes))
@@ -201,7 +226,7 @@ def sync(store: Store, settings: Settings, now: dt.datetime) -> Applied:
             read_file(ed, path)
         except CorrectionError as exc:
             notes.append(f"{exc}; nothing applied from that file")
-            ed.saw_file(path.name, sha, "error", str(exc))
+            ed.saw_file(path.name, sha, "error", exc.detail)
             continue
         if ed.known_ids(key.date, key.page):
             pages.add((key.date, key.page))

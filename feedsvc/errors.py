@@ -40,7 +40,8 @@ class CorrectionError(FeedsvcError):
         self.file = file
         self.key = key
         self.reason = reason
-        super().__init__(f"{file}: {key}: {reason}" if key else f"{file}: {reason}")
+        self.detail = f"{key}: {reason}" if key else reason  # without the file's name
+        super().__init__(f"{file}: {self.detail}")
 
 
 class StoreError(FeedsvcError):

@@ -39,19 +39,21 @@ def _template() -> Any:
 class Review:
     scope: str  # "issues 2023-06-20 … 2023-06-26", "issue 2023-06-26", "all issues"
     doubts: tuple[Doubt, ...]
+    files: tuple[tuple[str, str, str], ...] = ()  # corrections files: (name, status, problem)
 
 
 def collect(store: Store, *, day: dt.date | None = None, everything: bool = False) -> Review:
     ed = Editorial(store)
+    files = tuple(ed.file_problems())
     if everything:
-        return Review("all issues", tuple(ed.doubts(None, None)))
+        return Review("all issues", tuple(ed.doubts(None, None)), files)
     if day is not None:
-        return Review(f"issue {day}", tuple(ed.doubts(day, day)))
+        return Review(f"issue {day}", tuple(ed.doubts(day, day)), files)
     latest = ed.latest_date()
     if latest is None:
-        return Review("no issues stored", ())
+        return Review("no issues stored", (), files)
     since = latest - dt.timedelta(days=RECENT_DAYS - 1)
-    return Review(f"issues {since} … {latest}", tuple(ed.doubts(since, latest)))
+    return Review(f"issues {since} … {latest}", tuple(ed.doubts(since, latest)), files)
 
 
 def as_text(review: Review) -> str:
@@ -60,6 +62,9 @@ def as_text(review: Review) -> str:
         lines.append(f"\n{d.date} p{d.page} [{d.position}] {d.state}: {d.title}\n  {d.id}")
         lines.extend(f"  - {w}" for w in d.warnings)
         lines.append(f"  | {d.excerpt}")
+    if review.files:
+        lines.append("\ncorrections files not (wholly) applied:")
+        lines.extend(f"  {line}" for _, _, problem in review.files for line in problem.splitlines())
     return "\n".join(lines)
 
 
@@ -69,12 +74,20 @@ def as_json(review: Review) -> str:
          "title": d.title, "warnings": list(d.warnings), "excerpt": d.excerpt}
         for d in review.doubts
     ]  # fmt: skip
-    return json.dumps({"scope": review.scope, "items": items}, ensure_ascii=False, indent=1)
+    files = [
+        {"file": name, "status": status, "problems": problem.splitlines()}
+        for name, status, problem in review.files
+    ]
+    return json.dumps({"scope": review.scope, "items": items, "files": files}, ensure_ascii=False, indent=1)
 
 
 def as_html(review: Review, settings: Settings) -> bytes:
     page: str = _template().render(
-        language=settings.paper.language, paper=settings.paper.name, scope=review.scope, doubts=review.doubts
+        language=settings.paper.language,
+        paper=settings.paper.name,
+        scope=review.scope,
+        doubts=review.doubts,
+        files=review.files,
     )
     return page.encode("utf-8")
 

@@ -299,3 +299,36 @@ def test_a_held_item_merged_away_leaves_the_review(folder: Path, capsys: pytest.
     assert json.loads(capsys.readouterr().out)["items"] == []
     assert sorted(entries(settings)) == [TAG + n for n in "12346"]
     assert "金承涛开展安全生产和防汛备汛工作督导检查" in str(entries(settings)[TAG + "3"]["content_html"])
+
+
+def test_review_shows_files_not_applied_and_escapes_what_it_shows(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ingest(settings, at(0))
+    write(settings, '[[item]]\nitem = 8\nheadline = "<script>alert(1)</script>"\n')
+    write(settings, "[[item]]\nitem = 1\nhide = 'yes'\n", name="2023-06-26-p2.toml")
+    pipeline.regenerate(settings, at(1))
+    assert cli.main(["review", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["files"] == [
+        {"file": "2023-06-26-p1.toml", "status": "applied",
+         "problems": ["item[1]: item 8 is not on the page (it has 6 items); not applied"]},
+        {"file": "2023-06-26-p2.toml", "status": "error",
+         "problems": ["item[1].hide: Input should be a valid boolean"]},
+    ]  # fmt: skip
+    write(settings, '[[item]]\nitem = 5\nheadline = "<b>粗体</b>"\n')
+    pipeline.regenerate(settings, at(2))
+    page = (settings.paths.store / "review.html").read_text(encoding="utf-8")
+    assert "&lt;b&gt;粗体&lt;/b&gt;" in page and "<b>" not in page
+    assert "2023-06-26-p2.toml" in page and "2023-06-26-p1.toml" not in page  # p1 now applied whole
+
+
+def test_correct_hide_from_the_command_line(settings: Settings) -> None:
+    ingest(settings, at(0))
+    assert (settings.paths.output / "articles/2023/06/26/p1-04.html").exists()
+    assert cli.main(["correct", TAG + "4", "--hide"]) == 0
+    assert TAG + "4" not in entries(settings)
+    assert not (settings.paths.output / "articles/2023/06/26/p1-04.html").exists()
+    assert not (settings.paths.output / "contributors/zhang-xiangrong.atom").exists()
+    assert cli.main(["correct", TAG + "9", "--hide"]) == 2  # unknown id: one line, nothing written
+    assert "hide = true" in (settings.paths.corrections / "2023-06-26-p1.toml").read_text(encoding="utf-8")
+    assert cli.main(["correct", TAG + "4"]) == 2  # nothing to correct

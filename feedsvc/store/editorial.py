@@ -218,6 +218,13 @@ class Editorial:
         """{file name: sha256} of the corrections files seen last."""
         return {str(n): str(h) for n, h in self.db.execute("SELECT name, sha256 FROM correction_files")}
 
+    def file_problems(self) -> list[tuple[str, FileStatus, str]]:
+        """(name, status, what is wrong) of the corrections files not (wholly) applied."""
+        rows = self.db.execute(
+            "SELECT name, status, note FROM correction_files WHERE note IS NOT NULL ORDER BY name"
+        )
+        return [(str(n), s, str(note)) for n, s, note in rows]
+
     def saw_file(self, name: str, sha256: str | None, status: FileStatus, note: str | None = None) -> None:
         """Record a file's version and what came of it (`sha256` None: the file is gone)."""
         if sha256 is None:
