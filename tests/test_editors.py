@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,7 +47,7 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def settings_in(folder: Path, hold: str = "off") -> Settings:
     config = folder / "config" / "feedsvc.toml"
     text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace('hold = "off"', f'hold = "{hold}"'), encoding="utf-8")
+    config.write_text(re.sub(r"hold = \"\w+\"", f'hold = "{hold}"', text), encoding="utf-8")
     return load_settings(config, cwd=folder)
 
 
@@ -332,3 +333,11 @@ def test_correct_hide_from_the_command_line(settings: Settings) -> None:
     assert cli.main(["correct", TAG + "9", "--hide"]) == 2  # unknown id: one line, nothing written
     assert "hide = true" in (settings.paths.corrections / "2023-06-26-p1.toml").read_text(encoding="utf-8")
     assert cli.main(["correct", TAG + "4"]) == 2  # nothing to correct
+
+
+def test_turning_hold_off_releases_held_items_at_the_next_reparse(folder: Path) -> None:
+    ingest(settings_in(folder, hold="warnings"), at(0))
+    settings = settings_in(folder, hold="off")
+    assert TAG + "5" not in entries(settings)
+    pipeline.regenerate(settings, at(1), reparse=True)
+    assert entries(settings)[TAG + "5"]["date_modified"] == at(1).isoformat()
