@@ -25,12 +25,12 @@ from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from feedsvc.config import Settings
 from feedsvc.errors import PublishError
 from feedsvc.faults import checkpoint
-from feedsvc.records import Change, Entry, FeedInfo, FeedRef
+from feedsvc.plans import EntrySource, Plan
+from feedsvc.records import Change, Entry, FeedRef
 from feedsvc.render.builder import INDEX, OPML, TEMP_SUFFIX, Build, Builder, stale_files
 from feedsvc.render.common import html_path
 
@@ -42,50 +42,7 @@ _BATCH_BYTES = 32 << 20
 _SYNCFS_MIN = 16  # a smaller batch is fsynced file by file
 
 
-class EntrySource(Protocol):
-    """What publishing reads from the store.
-
-    Every feed lists its entries in one total order shared by all feeds (the store's: published
-    descending, then page, position, id), so a section's or contributor's entries are the paper's
-    entries in the same order with the others left out. `build_all` relies on it.
-    """
-
-    def feed_infos(self) -> list[FeedInfo]:
-        """Every feed with at least one live entry, in `FeedRef.sort_key` order."""
-        ...
-
-    def entries(self, ref: FeedRef, *, limit: int | None = None, offset: int = 0) -> list[Entry]:
-        """A feed's live entries, newest first."""
-        ...
-
-    def count(self, ref: FeedRef) -> int:
-        """How many live entries a feed has."""
-        ...
-
-    def issue_entries(self, date: dt.date) -> list[Entry]:
-        """One issue's live entries in page and reading order."""
-        ...
-
-    def latest_issue_date(self) -> dt.date | None:
-        """The issue date of the newest live entry."""
-        ...
-
-
 # ------------------------------------------------------------------------------------------ plan
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What a batch of changes requires to be rendered again."""
-
-    feeds: frozenset[FeedRef] = frozenset()  # feeds whose documents (and archive pages) change
-    articles: tuple[Entry, ...] = ()  # article pages to write, in path order
-    deleted_articles: frozenset[str] = frozenset()  # article pages no entry has any more
-    pages: frozenset[str] = frozenset()  # pages for people: index.html, feeds.opml, <stem>.html
-    since: dt.datetime | None = None  # oldest `published` of any changed entry, before or after
-
-    def __bool__(self) -> bool:
-        return bool(self.feeds or self.articles or self.deleted_articles or self.pages)
 
 
 def plan(changes: Iterable[Change]) -> Plan:

@@ -16,18 +16,15 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from feedsvc.config import Settings
 from feedsvc.errors import StoreError
+from feedsvc.plans import EntrySource, Plan
 from feedsvc.records import PAPER, FeedInfo, FeedRef
 from feedsvc.render import html, opml
 from feedsvc.render.common import Site, archive_pages, html_path
 from feedsvc.render.feeds import FORMATS, FeedRenderer, Outputs, Rendered
 from feedsvc.render.pool import Prerender, Result
-
-if TYPE_CHECKING:
-    from feedsvc.publish import EntrySource, Plan
 
 INDEX = "index.html"
 OPML = "feeds.opml"

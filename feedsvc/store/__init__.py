@@ -252,7 +252,10 @@ class Store:
                 change
                 for page in issue.pages
                 for change in writer.page(
-                    page, self, (pins or {}).get(page.number), (withheld or {}).get(page.number, ())
+                    page,
+                    self._page_entries,
+                    (pins or {}).get(page.number),
+                    (withheld or {}).get(page.number, ()),
                 )
             ]
             if placed is not None:

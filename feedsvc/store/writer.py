@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Collection, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any
 
 from feedsvc import identity
 from feedsvc.config import Settings
@@ -15,12 +15,9 @@ from feedsvc.models import Issue, Item, Page
 from feedsvc.records import Change, Entry, EntryPerson
 from feedsvc.store.schema import PAPER_FEED_ID, SlugKind
 
-if TYPE_CHECKING:
-    from feedsvc.store import Store
-
-
 _ITEM_FIELDS = "kind, kicker, headline, subtitle, title, title_derived, dateline, paragraphs"
 Named = tuple[int, str, int]  # a section's or contributor's (id, slug, feed id)
+PageReader = Callable[[dt.date, int], dict[int, Entry]]  # `Store._page_entries`: {item row id: entry}
 
 
 def _fields(item: Item) -> tuple[Any, ...]:
@@ -131,14 +128,18 @@ class _Writer:
     # ----------------------------------------------------------------------------- pages
 
     def page(
-        self, page: Page, store: Store, pins: Mapping[int, str] | None = None, withheld: Collection[int] = ()
+        self,
+        page: Page,
+        read_page: PageReader,
+        pins: Mapping[int, str] | None = None,
+        withheld: Collection[int] = (),
     ) -> list[Change]:
         """Replace one stored page by its new version; the changes in reading order, then retractions.
 
         `pins` ({position: entry id}) gives items the id they must keep (the editors' corrections
         decide it); `withheld` positions are written (ids minted or kept) but kept out of the feeds,
         as retracted. `self.placed` records the entry id written at each position."""
-        before = store._page_entries(self.day, page.number)
+        before = read_page(self.day, page.number)
         name = page.section or self.settings.section_for(page.number)
         sec = self._named("section", name) if name else None
         section = (name, sec[1] if sec else None)
@@ -203,7 +204,7 @@ class _Writer:
             )
         if not touched and not retract:
             return []
-        after = store._page_entries(self.day, page.number)
+        after = read_page(self.day, page.number)
         return [Change(before=before.get(i), after=after[i]) for i in touched] + [
             Change(before=before[i], after=None) for i in retract
         ]
