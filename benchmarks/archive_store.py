@@ -72,6 +72,7 @@ def spec_for(*, years: int, days: int | None, seed: int, start: dt.date = dt.dat
 def cache_key(spec: ArchiveSpec) -> str:
     """Names the cached store: the generator's arguments, the schema and the generator's code."""
     h = hashlib.sha256(f"schema {SCHEMA_VERSION}\n".encode())
+    h.update((ROOT / "feedsvc" / "store" / "schema.py").read_bytes())  # the tables, their keys
     for name in _GENERATOR_SOURCES:
         h.update((ROOT / "benchmarks" / name).read_bytes())
     return (

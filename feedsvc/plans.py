@@ -20,8 +20,9 @@ class EntrySource(Protocol):
     """What publishing reads from the store.
 
     Every feed lists its entries in one total order shared by all feeds (the store's: published
-    descending, then page, position, id), so a section's or contributor's entries are the paper's
-    entries in the same order with the others left out. `build_all` relies on it.
+    descending, then arrival descending, page, position, id; see `store.schema._FEED_MEMBERS`),
+    so a section's or contributor's entries are the paper's entries in the same order with the
+    others left out. `build_all` relies on it.
     """
 
     def feed_infos(self) -> list[FeedInfo]:

@@ -35,6 +35,7 @@ from feedsvc.store.schema import (
     _MMAP_BYTES,
     _WAL_AUTOCHECKPOINT_PAGES,
     DB_NAME,
+    FEED_KEY,
     PAPER_FEED_ID,
     SCHEMA_VERSION,
     Submission,
@@ -288,11 +289,11 @@ class Store:
 
     @_reads
     def entries(self, ref: FeedRef, *, limit: int | None = None, offset: int = 0) -> list[Entry]:
-        """Live entries of a feed, newest first (published desc, page, position, id)."""
+        """Live entries of a feed, newest first (published desc, arrival desc, page, position, id)."""
         # the offset is skipped in the covering index alone, before any item row is read
         rows = self._db.execute(
-            "WITH m AS (SELECT item_id, published_ts, page, position, entry_id FROM feed_members"
-            f" WHERE feed_id = ? ORDER BY published_ts DESC, page, position, entry_id LIMIT ? OFFSET ?)"
+            "WITH m AS (SELECT item_id, published_ts, arrival, page, position, entry_id FROM feed_members"
+            f" WHERE feed_id = ? ORDER BY {FEED_KEY} LIMIT ? OFFSET ?)"
             f" SELECT {_ENTRY_COLUMNS} FROM m JOIN items i ON i.id = m.item_id {_ENTRY_JOIN}"
             f" ORDER BY {_FEED_ORDER}",
             (self._feed_id(ref), -1 if limit is None else limit, offset),

@@ -27,7 +27,27 @@ _WAL_AUTOCHECKPOINT_PAGES = 8192
 SubmissionStatus = Literal["received", "applied", "failed"]
 SlugKind = Literal["section", "contributor"]
 
-_SCHEMA = """
+# Feed order (newest first): published instant, then arrival (later first), then page and reading
+# order. `arrival` is given once, when an item is first stored: every item a store write adds gets
+# the same value, larger than any before, so the items of a page that comes in after another page
+# of its date sort after (chronologically) every item already there, and a feed's archive pages
+# (counted from the oldest) only ever grow at the open end. Items of one write keep page and
+# reading order among themselves. Stores made before `arrival` get 0 for every item (see
+# `_add_arrival`): their order stays as it was.
+_FEED_MEMBERS = """
+CREATE TABLE feed_members (  -- live items of each feed, keyed in feed order
+    feed_id INTEGER NOT NULL REFERENCES feeds (id), published_ts INTEGER NOT NULL,
+    arrival INTEGER NOT NULL, page INTEGER NOT NULL, position INTEGER NOT NULL,
+    entry_id TEXT NOT NULL, item_id INTEGER NOT NULL REFERENCES items (id),
+    PRIMARY KEY (feed_id, published_ts DESC, arrival DESC, page, position, entry_id)) WITHOUT ROWID;
+CREATE UNIQUE INDEX feed_members_by_item ON feed_members (item_id, feed_id);
+CREATE TRIGGER feed_members_count_in AFTER INSERT ON feed_members BEGIN
+    UPDATE feeds SET entry_count = entry_count + 1 WHERE id = NEW.feed_id; END;
+CREATE TRIGGER feed_members_count_out AFTER DELETE ON feed_members BEGIN
+    UPDATE feeds SET entry_count = entry_count - 1 WHERE id = OLD.feed_id; END;
+"""
+
+_SCHEMA = f"""
 CREATE TABLE schema_version (version INTEGER NOT NULL);
 CREATE TABLE submissions (
     id INTEGER PRIMARY KEY, name TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE, size INTEGER NOT NULL,
@@ -63,24 +83,14 @@ CREATE TABLE items (
     minted_position INTEGER NOT NULL, kind TEXT NOT NULL, kicker TEXT, headline TEXT, subtitle TEXT,
     title TEXT NOT NULL, title_derived INTEGER NOT NULL, dateline TEXT, paragraphs TEXT NOT NULL,
     published TEXT NOT NULL, published_ts INTEGER NOT NULL, updated TEXT NOT NULL,
-    retracted INTEGER NOT NULL DEFAULT 0,
+    retracted INTEGER NOT NULL DEFAULT 0, arrival INTEGER NOT NULL DEFAULT 0,
     FOREIGN KEY (issue_date, page) REFERENCES pages (issue_date, number));
 CREATE INDEX items_by_page ON items (issue_date, page, position);
 CREATE TABLE item_contributors (
     item_id INTEGER NOT NULL REFERENCES items (id), seq INTEGER NOT NULL,
     contributor_id INTEGER NOT NULL REFERENCES contributors (id), role TEXT, credit TEXT,
     PRIMARY KEY (item_id, seq));
-CREATE TABLE feed_members (  -- live items of each feed, keyed in feed order
-    feed_id INTEGER NOT NULL REFERENCES feeds (id), published_ts INTEGER NOT NULL,
-    page INTEGER NOT NULL, position INTEGER NOT NULL, entry_id TEXT NOT NULL,
-    item_id INTEGER NOT NULL REFERENCES items (id),
-    PRIMARY KEY (feed_id, published_ts DESC, page, position, entry_id)) WITHOUT ROWID;
-CREATE UNIQUE INDEX feed_members_by_item ON feed_members (item_id, feed_id);
-CREATE TRIGGER feed_members_count_in AFTER INSERT ON feed_members BEGIN
-    UPDATE feeds SET entry_count = entry_count + 1 WHERE id = NEW.feed_id; END;
-CREATE TRIGGER feed_members_count_out AFTER DELETE ON feed_members BEGIN
-    UPDATE feeds SET entry_count = entry_count - 1 WHERE id = OLD.feed_id; END;
-"""
+{_FEED_MEMBERS}"""
 
 _ENTRY_COLUMNS = """
     i.id, i.entry_id, i.issue_date, i.page, i.position, i.minted_position, i.kind, i.kicker,
@@ -89,7 +99,8 @@ _ENTRY_COLUMNS = """
 _ENTRY_JOIN = """
     JOIN pages p ON p.issue_date = i.issue_date AND p.number = i.page
     LEFT JOIN sections s ON s.id = p.section_id"""
-_FEED_ORDER = "m.published_ts DESC, m.page, m.position, m.entry_id"
+_FEED_ORDER = "m.published_ts DESC, m.arrival DESC, m.page, m.position, m.entry_id"
+FEED_KEY = "published_ts DESC, arrival DESC, page, position, entry_id"  # feed_members in feed order
 
 
 class Submission(BaseModel):
@@ -179,3 +190,27 @@ def _prepare_schema(db: sqlite3.Connection, path: Path) -> None:
     if row is None or row[0] != SCHEMA_VERSION:
         found = row[0] if row else "none"
         raise StoreError(f"{path}: store schema version {found}, this feedsvc reads {SCHEMA_VERSION}")
+    _add_arrival(db)
+
+
+def _add_arrival(db: sqlite3.Connection) -> None:
+    """A store made before `items.arrival`: the column added (0 for every item, so the feeds keep
+    their order) and `feed_members` rebuilt with it in its key; the entry counts stay as they are
+    (the rows are copied before the counting triggers exist)."""
+    if any(row[1] == "arrival" for row in db.execute("PRAGMA table_info(items)")):
+        return
+    table, _, rest = _FEED_MEMBERS.partition(";")
+    db.executescript(
+        "BEGIN IMMEDIATE;"
+        " ALTER TABLE items ADD COLUMN arrival INTEGER NOT NULL DEFAULT 0;"
+        " DROP TRIGGER feed_members_count_in; DROP TRIGGER feed_members_count_out;"
+        " ALTER TABLE feed_members RENAME TO feed_members_before_arrival;"
+        " DROP INDEX feed_members_by_item;"
+        f" {table};"
+        " INSERT INTO feed_members (feed_id, published_ts, arrival, page, position, entry_id, item_id)"
+        " SELECT feed_id, published_ts, 0, page, position, entry_id, item_id"
+        " FROM feed_members_before_arrival;"
+        " DROP TABLE feed_members_before_arrival;"
+        f" {rest}"
+        " COMMIT;"
+    )

@@ -54,6 +54,7 @@ class _Writer:
         self.named: dict[tuple[str, str], Named] = {}  # (table, name) -> (id, slug, feed id)
         self.roles: dict[int, tuple[str | None, str | None]] = {}  # contributor id -> (role, its date)
         self.placed: dict[tuple[int, int], str] = {}  # (page, position) -> entry id written there
+        self._arrival: int | None = None  # the items this write adds (`schema._FEED_MEMBERS`)
 
     def issue(self, issue: Issue) -> None:
         """Record the issue's number, page count and lunar date (known values are not forgotten)."""
@@ -276,7 +277,8 @@ class _Writer:
         )
         iid = self.db.execute(
             f"INSERT INTO items (entry_id, issue_date, page, position, minted_position, {_ITEM_FIELDS},"
-            " published, published_ts, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " published, published_ts, updated, arrival)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 entry_id,
                 self.day_s,
@@ -286,10 +288,18 @@ class _Writer:
                 *_fields(item),
                 *self.published,
                 self.published[0],
+                self.arrival(),
             ),
         ).lastrowid
         assert iid is not None
         return iid
+
+    def arrival(self) -> int:
+        """The arrival of the items this write adds: past every item stored before it (the largest
+        row id plus one, read once, as the first new item is inserted)."""
+        if self._arrival is None:
+            self._arrival = int(self.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM items").fetchone()[0])
+        return self._arrival
 
     def _link(self, iid: int, item: Item, contributor_ids: list[int], feeds: list[int]) -> None:
         """Rewrite an item's contributors and feed memberships (the feed order keys come from its row)."""
@@ -301,7 +311,7 @@ class _Writer:
         )  # fmt: skip
         self.db.execute("DELETE FROM feed_members WHERE item_id = ?", (iid,))
         self.db.executemany(
-            "INSERT INTO feed_members (feed_id, item_id, published_ts, page, position, entry_id)"
-            " SELECT ?, id, published_ts, page, position, entry_id FROM items WHERE id = ?",
+            "INSERT INTO feed_members (feed_id, item_id, published_ts, arrival, page, position, entry_id)"
+            " SELECT ?, id, published_ts, arrival, page, position, entry_id FROM items WHERE id = ?",
             [(feed, iid) for feed in dict.fromkeys(feeds)],
         )
