@@ -17,7 +17,9 @@
 4. ingest: `pipeline.ingest_file` in this process of one new 4-page issue (one file, pages split by
    form feeds), into an empty store and into the archive's store (after the regenerate, so its
    output is current): the median of 3 issues each.
-5. latency (benchmarks/latency.py): the daemon with default settings on an empty instance and on
+5. peer (benchmarks/peer.py): `feedsvc regenerate` and Pelican on the same `--peer-years` archive
+   (1 by default), cold and warm alternately, `--peer-runs` times each: medians and ratios.
+6. latency (benchmarks/latency.py): the daemon with default settings on an empty instance and on
    the archive's instance; `--drops` pages each, then `--idle` seconds of idle CPU on the latter.
 
 Prints a Markdown table with the goals (for a 2-core machine): parse ≥ 500 pages/s; ingest into the
@@ -43,7 +45,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 # after the path fix, so that the script runs from anywhere
-from benchmarks import latency
+from benchmarks import latency, peer
 from benchmarks import parse as parse_bench
 from benchmarks.archive_store import (
     CONFIG,
@@ -307,6 +309,15 @@ def ingest_rows(label: str, empty: list[float], full: list[float], written: int)
     ]
 
 
+def peer_row(result: peer.Result) -> Row:
+    return Row(
+        f"regenerate beside Pelican, {result.label}",
+        result.summary(),
+        "faster than Pelican, cold and warm",
+        result.cold_ratio > 1 and result.warm_ratio > 1,
+    )
+
+
 # ---------------------------------------------------------------------------------------- latency
 
 
@@ -361,6 +372,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle", type=float, default=30.0, help="seconds of idle CPU measurement (0: skip)")
     parser.add_argument("--skip-latency", action="store_true", help="do not run the daemon")
     parser.add_argument("--skip-parse", action="store_true")
+    parser.add_argument("--skip-peer", action="store_true", help="do not run Pelican beside feedsvc")
+    parser.add_argument("--peer-years", type=int, default=1, help="years of the archive Pelican builds")
+    parser.add_argument("--peer-runs", type=int, default=peer.RUNS, help="cold and warm runs of each")
     parser.add_argument("--rebuild", action="store_true", help="build the cached store again")
     parser.add_argument(
         "--out", type=Path, default=OUT, help="cache and working folder (default: %(default)s)"
@@ -402,6 +416,17 @@ def main(argv: list[str] | None = None) -> int:
         issues = new_issues(built.last_date, INGEST_RUNS, args.seed, work / "issues")
         empty, full, written = bench_ingest(archive, issues, work / "scratch")
         rows += ingest_rows(label, empty, full, written)
+
+        if not args.skip_peer:
+            peer_label = (
+                label if args.days is not None else f"{args.peer_years} year{'s' * (args.peer_years > 1)}"
+            )
+            step(f"peer: feedsvc and Pelican on {peer_label}, {args.peer_runs} runs each")
+            peer_days = args.days if args.days is not None else None
+            peer_built = cached_store(
+                spec_for(years=args.peer_years, days=peer_days, seed=args.seed), out=args.out
+            )
+            rows.append(peer_row(peer.measure(peer_built, peer_label, runs=args.peer_runs, out=args.out)))
 
         if not args.skip_latency:
             step(f"latency: {args.drops} drops on an empty instance")

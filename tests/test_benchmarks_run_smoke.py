@@ -3,6 +3,7 @@ and print their rows. Nothing here is timed; the figures are not checked against
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +23,7 @@ def _run(*args: str, timeout: float) -> str:
 
 def test_run_prints_the_table_at_a_tiny_size(tmp_path: Path) -> None:
     out = _run(
-        "benchmarks/run.py", "--days", "3", "--skip-latency", "--parse-seconds", "0.2", "--parse-pages", "8",
+        "benchmarks/run.py", "--days", "3", "--skip-latency", "--skip-peer", "--parse-seconds", "0.2", "--parse-pages", "8",
         "--out", str(tmp_path), timeout=120,
     )  # fmt: skip
     for row in (
@@ -41,6 +42,16 @@ def test_run_prints_the_table_at_a_tiny_size(tmp_path: Path) -> None:
     assert "0 files written" in out.split("warm: nothing changed", 1)[1].splitlines()[0]
     assert not (tmp_path / "work").exists()  # the working copy is removed
     assert any(p.name.startswith("store-seed1-") for p in tmp_path.iterdir())  # the store is cached
+
+
+def test_peer_builds_the_same_archive_with_pelican(tmp_path: Path) -> None:
+    """Pelican (installed once into benchmarks/out/pelican-venv) and feedsvc on 2 days."""
+    out = _run("benchmarks/peer.py", "--days", "2", "--runs", "1", "--out", str(tmp_path), timeout=600)
+    assert "feedsvc and Pelican on 2 days of synthetic issues" in out
+    line = out.splitlines()[-1]
+    assert line.startswith("cold: feedsvc ") and "; warm: feedsvc " in line, out
+    assert re.search(r"\(medians of 1; \d+ entries, 4 sections, \d+ contributors\)$", line), line
+    assert not (tmp_path / "peer").exists()  # the working copies are removed
 
 
 @pytest.mark.e2e
