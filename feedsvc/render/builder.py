@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import deque
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +20,10 @@ from pathlib import Path
 from feedsvc.config import Settings
 from feedsvc.errors import StoreError
 from feedsvc.plans import EntrySource, Plan
-from feedsvc.records import PAPER, FeedInfo, FeedRef
+from feedsvc.records import PAPER, Entry, FeedInfo, FeedRef
 from feedsvc.render import html, opml
 from feedsvc.render.common import Site, archive_pages, html_path
-from feedsvc.render.feeds import FORMATS, FeedRenderer, Outputs, Rendered
+from feedsvc.render.feeds import FORMATS, Before, FeedRenderer, Outputs, Rendered
 from feedsvc.render.pool import Prerender, Result
 
 INDEX = "index.html"
@@ -146,24 +146,40 @@ class Builder:
                 own = [f"{ref.stem}.{ext}" for ext in (*_exts(), "html")]
                 yield Outputs(obsolete=own + self.archive_files(ref, 0))
             else:
-                yield from self.feed(info or _empty_paper(), plan.since)
+                yield from self.feed(info or _empty_paper(), plan.since, plan.articles)
         yield self.shared(infos, plan.pages)
 
-    def feed(self, info: FeedInfo, since: dt.datetime | None) -> Iterator[Outputs]:
+    def feed(
+        self, info: FeedInfo, since: dt.datetime | None, changed: Sequence[Entry] = ()
+    ) -> Iterator[Outputs]:
         """One feed's documents, archive pages newest first. A page wholly older than `since` that
-        is current on disk ends the walk: nothing older can have changed."""
+        is current on disk ends the walk: nothing older can have changed.
+
+        `changed`: the entries the plan adds or edits. The documents as they were before them (the
+        same entries but these) are handed to the renderer as `Before`: where the copy on disk
+        carries that version's digest, the unchanged entries' bytes are taken from it."""
         source, renderer, ref, size = self.source, self.renderer, info.ref, self.site.page_size
         count = source.count(ref)
         last = archive_pages(count, self.site.max_entries, size)
-        recent = [renderer.rendered(e) for e in source.entries(ref, limit=self.site.max_entries)]
-        yield renderer.subscription(ref, info.name, recent, last)
+        ids = {e.id for e in changed if ref in renderer.feeds(e)}
+        extra = len(ids)  # the old subscription document held this many entries more, at its end
+        listed = [renderer.rendered(e) for e in source.entries(ref, limit=self.site.max_entries + extra)]
+        recent = listed[: self.site.max_entries]
+        old_recent = [r for r in listed if r.entry.id not in ids][: self.site.max_entries]
+        old_last = archive_pages(count - extra, self.site.max_entries, size)
+        before = Before(old_recent, old_last, old_recent) if ids else None
+        yield renderer.subscription(ref, info.name, recent, last, before=before)
         if ref.kind != "paper":
             yield self.feed_page(info, recent)
         for number in range(last, 0, -1):
             low, high = (number - 1) * size, min(number * size, count)
             batch = source.entries(ref, limit=high - low, offset=count - high) if high > low else []
             page = [renderer.rendered(e) for e in reversed(batch)]
-            out = renderer.archive(ref, name=info.name, number=number, last=last, page=page, recent=recent)
+            old_page = [r for r in page if r.entry.id not in ids]
+            was = Before(old_page, old_last, old_recent) if ids and 0 < number <= old_last else None
+            out = renderer.archive(
+                ref, name=info.name, number=number, last=last, page=page, recent=recent, before=was
+            )
             yield out
             if out.kept and page and since is not None and page[-1].entry.published < since:
                 break

@@ -13,7 +13,7 @@ import datetime as dt
 import os
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from feedsvc.records import Entry, FeedRef
@@ -99,6 +99,16 @@ class Rendered:
         return data
 
 
+@dataclass(frozen=True, slots=True)
+class Before:
+    """A document as it was before the changes being published: its entries, the feed's open
+    archive page then, and (for an empty open page's `updated`) the subscription entries then."""
+
+    entries: Sequence[Rendered]
+    last: int
+    recent: Sequence[Rendered]
+
+
 @dataclass
 class Outputs:
     """Files to write, outputs found current in the output folder (left as they are), and outputs
@@ -137,10 +147,14 @@ class FeedRenderer:
             refs = self._feeds[shape] = entry.feeds()
         return refs
 
-    def subscription(self, ref: FeedRef, name: str, recent: Sequence[Rendered], last: int) -> Outputs:
-        """The subscription documents: `recent` newest first, `last` the open archive page (0: none)."""
+    def subscription(
+        self, ref: FeedRef, name: str, recent: Sequence[Rendered], last: int, *, before: Before | None = None
+    ) -> Outputs:
+        """The subscription documents: `recent` newest first, `last` the open archive page (0: none).
+        `before`: the document before the changes being published (see `_documents`)."""
         doc = FeedDoc(ref=ref, title=self.site.title(name), updated=self.newest(recent), last=last)
-        return self._documents(doc, recent)
+        old = replace(doc, updated=self.newest(before.entries), last=before.last) if before else None
+        return self._documents(doc, recent, old, before)
 
     def archive(
         self,
@@ -151,12 +165,17 @@ class FeedRenderer:
         last: int,
         page: Sequence[Rendered],
         recent: Sequence[Rendered] = (),
+        before: Before | None = None,
     ) -> Outputs:
         """Archive page `number` of `last`, `page` oldest first. An empty (open) page takes its
-        `updated` from `recent`, the subscription document's entries."""
+        `updated` from `recent`, the subscription document's entries. `before`: this page before
+        the changes being published (see `_documents`)."""
         updated = self.newest(page or recent)
         doc = FeedDoc(ref=ref, title=self.site.title(name), updated=updated, number=number, last=last)
-        return self._documents(doc, page)
+        old = None
+        if before is not None:
+            old = replace(doc, updated=self.newest(before.entries or before.recent), last=before.last)
+        return self._documents(doc, page, old, before)
 
     def article_current(self, rendered: Rendered) -> bool:
         """Is the entry's article page in the output folder current?"""
@@ -179,7 +198,17 @@ class FeedRenderer:
         """A document's `updated`: its newest entry's, or `EMPTY_UPDATED` when it has none."""
         return self.site.local(max((r.entry.updated for r in entries), default=EMPTY_UPDATED))
 
-    def _documents(self, doc: FeedDoc, entries: Sequence[Rendered]) -> Outputs:
+    def _documents(
+        self,
+        doc: FeedDoc,
+        entries: Sequence[Rendered],
+        old: FeedDoc | None = None,
+        before: Before | None = None,
+    ) -> Outputs:
+        """`doc` with `entries` in every format, unless the copies on disk are current. `old` and
+        `before`: the document before the changes being published, if known: where the copy on
+        disk is that one (`_splice`), the bytes of the entries it shares with `doc` are
+        taken from it instead of being rendered again."""
         site = self.site
         digest = doc_digest(site, doc, (r.key for r in entries))
         paths = [doc.path(fmt.ext) for fmt in FORMATS]
@@ -187,11 +216,31 @@ class FeedRenderer:
             self._digest_on_disk(p, fmt.read_digest) == digest for p, fmt in zip(paths, FORMATS, strict=True)
         ):
             return Outputs(kept=paths)
-        files = [
-            (path, fmt.document(site, doc, [r.data(site, i) for r in entries], digest))
-            for i, (path, fmt) in enumerate(zip(paths, FORMATS, strict=True))
-        ]
+        files = []
+        for i, (path, fmt) in enumerate(zip(paths, FORMATS, strict=True)):
+            data = None
+            if old is not None and before is not None:
+                data = _splice(
+                    self._read(path),
+                    site,
+                    fmt,
+                    index=i,
+                    new=(doc, entries, digest),
+                    old=(old, before.entries),
+                )
+            if data is None:
+                data = fmt.document(site, doc, [r.data(site, i) for r in entries], digest)
+            files.append((path, data))
         return Outputs(files=files)
+
+    def _read(self, path: str) -> bytes | None:
+        if self.output_dir is None:
+            return None
+        try:
+            with open(os.path.join(self.output_dir, path), "rb") as f:
+                return f.read()
+        except OSError:
+            return None
 
     def _digest_on_disk(self, path: str, read: Callable[[bytes], str | None]) -> str | None:
         if self.output_dir is None:
@@ -206,3 +255,63 @@ class FeedRenderer:
             return None
         finally:
             os.close(fd)
+
+
+_MARK = b"\0feedsvc-entry-%d\0"  # never in a document: XML and JSON text cannot hold a NUL
+
+
+def _splice(
+    raw: bytes | None,
+    site: Site,
+    fmt: Format,
+    *,
+    index: int,
+    new: tuple[FeedDoc, Sequence[Rendered], str],
+    old: tuple[FeedDoc, Sequence[Rendered]],
+) -> bytes | None:
+    """`new`'s document in format `fmt` made from `raw`, the bytes on disk, when they are `old`'s
+    document (its digest says so): the entries both hold, a run in the same order, are copied
+    from `raw` as one piece; only the others are rendered. None when that cannot be shown.
+
+    The digest proves `raw` is `fmt.document` of `old`'s entries. A document is a head, its
+    entries' bytes joined by one separator and a tail (checked on a skeleton made with markers
+    for entries), so the bytes of a run of its entries are found between the head and the
+    rendered bytes of the entries after the run, which must match."""
+    (doc, entries, digest), (old_doc, old_entries) = new, old
+    if raw is None or not old_entries:
+        return None
+    old_digest = doc_digest(site, old_doc, (r.key for r in old_entries))
+    if fmt.read_digest(raw[:_HEAD_BYTES]) != old_digest:
+        return None
+    keys = [r.key for r in entries]
+    try:
+        start = keys.index(old_entries[0].key)
+    except ValueError:
+        return None
+    run = 0
+    while run < len(old_entries) and start + run < len(keys) and keys[start + run] == old_entries[run].key:
+        run += 1
+    if set(keys) & {r.key for r in old_entries[run:]}:
+        return None
+    skeleton = fmt.document(site, old_doc, [_MARK % n for n in range(len(old_entries))], old_digest)
+    pieces, at = [], 0
+    for n in range(len(old_entries)):
+        mark = _MARK % n
+        found = skeleton.find(mark, at)
+        if found < 0:
+            return None
+        pieces.append(skeleton[at:found])
+        at = found + len(mark)
+    head, seps, tail = pieces[0], set(pieces[1:]), skeleton[at:]
+    if len(seps) > 1 or len(raw) < len(head) + len(tail) or not (raw.startswith(head) and raw.endswith(tail)):
+        return None
+    sep = seps.pop() if seps else b""
+    body = raw[len(head) : len(raw) - len(tail)]
+    dropped = b"".join(sep + r.data(site, index) for r in old_entries[run:])
+    if not body.endswith(dropped) or len(body) == len(dropped):
+        return None
+    kept = body[: len(body) - len(dropped)]
+    parts = [r.data(site, index) for r in entries[:start]]
+    parts.append(kept)
+    parts += [r.data(site, index) for r in entries[start + run :]]
+    return fmt.document(site, doc, parts, digest)

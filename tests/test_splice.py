@@ -1,0 +1,103 @@
+"""Splicing: a feed document made from the copy on disk of its previous version, the entries it
+shares with it copied as bytes, is byte for byte the document rendered whole."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from feedsvc.records import PAPER
+from feedsvc.render.common import FeedDoc, Site, doc_digest
+from feedsvc.render.feeds import FORMATS, Before, FeedRenderer, Rendered, _splice
+
+from .render_helpers import bulk_entries, settings
+
+
+def _site(tmp_path: Path) -> Site:
+    return Site.from_settings(settings(tmp_path, max_entries=20, page_size=10))
+
+
+def _doc(site: Site, entries: Sequence[Rendered], **kw: object) -> tuple[FeedDoc, str]:
+    updated = site.local(max(r.entry.updated for r in entries))
+    doc = FeedDoc(ref=PAPER, title=site.title(""), updated=updated, **kw)  # type: ignore[arg-type]
+    return doc, doc_digest(site, doc, (r.key for r in entries))
+
+
+def _whole(site: Site, index: int, doc: FeedDoc, entries: Sequence[Rendered], digest: str) -> bytes:
+    return FORMATS[index].document(site, doc, [r.data(site, index) for r in entries], digest)
+
+
+@pytest.mark.parametrize("index", range(len(FORMATS)))
+def test_subscription_document_gains_new_entries_and_drops_the_oldest(tmp_path: Path, index: int) -> None:
+    site = _site(tmp_path)
+    everything = [Rendered(e) for e in reversed(bulk_entries(30))]  # newest first
+    old_entries, new_entries = everything[3:23], everything[:20]
+    old, old_digest = _doc(site, old_entries, last=1)
+    new, digest = _doc(site, new_entries, last=2)
+    raw = _whole(site, index, old, [Rendered(r.entry) for r in old_entries], old_digest)
+    fresh = [Rendered(r.entry) for r in new_entries]  # nothing rendered yet
+    spliced = _splice(
+        raw, site, FORMATS[index], index=index, new=(new, fresh, digest), old=(old, old_entries)
+    )
+    assert spliced == _whole(site, index, new, new_entries, digest)
+    # of the new document's entries, only the three new ones were rendered; the rest came from disk
+    assert [r for r in fresh if r._bytes[index] is not None] == fresh[:3]
+
+
+@pytest.mark.parametrize("index", range(len(FORMATS)))
+def test_open_archive_page_gains_entries_at_its_end(tmp_path: Path, index: int) -> None:
+    site = _site(tmp_path)
+    everything = [Rendered(e) for e in bulk_entries(9)]  # oldest first, like an archive page
+    old, old_digest = _doc(site, everything[:5], number=3, last=3)
+    new, digest = _doc(site, everything, number=3, last=3)
+    raw = _whole(site, index, old, everything[:5], old_digest)
+    spliced = _splice(
+        raw,
+        site,
+        FORMATS[index],
+        index=index,
+        new=(new, everything, digest),
+        old=(old, everything[:5]),
+    )
+    assert spliced == _whole(site, index, new, everything, digest)
+
+
+@pytest.mark.parametrize("index", range(len(FORMATS)))
+def test_nothing_is_spliced_without_proof(tmp_path: Path, index: int) -> None:
+    site = _site(tmp_path)
+    everything = [Rendered(e) for e in reversed(bulk_entries(12))]
+    old, old_digest = _doc(site, everything[2:], last=0)
+    new, digest = _doc(site, everything[:10], last=0)
+    raw = _whole(site, index, old, everything[2:], old_digest)
+    fmt = FORMATS[index]
+
+    def attempt(data: bytes | None, entries: Sequence[Rendered] = everything[2:]) -> bytes | None:
+        return _splice(data, site, fmt, index=index, new=(new, everything[:10], digest), old=(old, entries))
+
+    assert attempt(raw) == _whole(site, index, new, everything[:10], digest)
+    assert attempt(None) is None  # no copy on disk
+    last = everything[-1].data(site, index)
+    tampered = raw.replace(last, last.replace(b"2023", b"2024", 1))
+    assert tampered != raw
+    assert attempt(tampered) is None  # the entries dropped from its end are not what they should be
+    assert attempt(raw, everything[3:]) is None  # the copy on disk is not the version the caller means
+
+
+def test_a_renderer_splices_documents_on_disk(tmp_path: Path) -> None:
+    """Through `FeedRenderer`: with the previous version on disk the result is the whole render."""
+    site = _site(tmp_path)
+    out = tmp_path / "out"
+    everything = [Rendered(e) for e in reversed(bulk_entries(30, start=dt.date(2023, 2, 1)))]
+    before = FeedRenderer(site, out).subscription(PAPER, "", everything[3:23], 1)
+    for path, data in before.files:
+        (out / path).parent.mkdir(parents=True, exist_ok=True)
+        (out / path).write_bytes(data)
+    renderer = FeedRenderer(site, out)
+    fresh = [Rendered(r.entry) for r in everything[:20]]
+    spliced = renderer.subscription(PAPER, "", fresh, 2, before=Before(everything[3:23], 1, everything[3:23]))
+    whole = FeedRenderer(site, None).subscription(PAPER, "", everything[:20], 2)
+    assert spliced.files == whole.files
+    assert sum(r._bytes[0] is not None for r in fresh) == 3
