@@ -75,6 +75,7 @@ def test_index(outputs: dict[str, bytes]) -> None:
     page = Page(outputs["index.html"])
     assert {(a["type"], a["href"]) for a in page.alternates} == {
         ("application/atom+xml", BASE + "feed.atom"),
+        ("application/rss+xml", BASE + "feed.rss"),
         ("application/feed+json", BASE + "feed.json"),
     }
     text = page.body
@@ -86,7 +87,7 @@ def test_index(outputs: dict[str, bytes]) -> None:
         assert group in text
     assert "记者 董笑瑜" in text and "3 篇" in text  # 董笑瑜 has three entries
     for stem in ("feed", "sections/yaowen", "contributors/dong-xiaoyu"):
-        assert f"{stem}.atom" in page.hrefs and f"{stem}.json" in page.hrefs
+        assert all(f"{stem}.{ext}" in page.hrefs for ext in ("atom", "rss", "json"))
     assert "feeds.opml" in page.hrefs
     assert "阅读器" in text  # how to subscribe
 
@@ -113,6 +114,7 @@ def test_feed_pages(outputs: dict[str, bytes]) -> None:
     page = Page(outputs["contributors/dong-xiaoyu.html"])
     assert {(a["type"], a["href"]) for a in page.alternates} == {
         ("application/atom+xml", BASE + "contributors/dong-xiaoyu.atom"),
+        ("application/rss+xml", BASE + "contributors/dong-xiaoyu.rss"),
         ("application/feed+json", BASE + "contributors/dong-xiaoyu.json"),
     }
     assert "钱塘新区报 · 记者 董笑瑜" in page.body and "共 3 篇" in page.body

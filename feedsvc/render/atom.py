@@ -17,10 +17,10 @@ from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree  # type: ignore[import-untyped]
 
-from feedsvc.render.common import EntryParts, FeedDoc, Site, html_path
+from feedsvc.render.common import ATOM, ICON, LOGO, EntryParts, FeedDoc, Site, html_path
 
-EXT = "atom"
-MEDIA_TYPE = "application/atom+xml"
+EXT = ATOM.ext
+MEDIA_TYPE = ATOM.media_type
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
 GENERATOR = "feedsvc"
 
@@ -139,6 +139,10 @@ def document(site: Site, doc: FeedDoc, entries: Sequence[bytes], digest: str | N
     fg = FeedGenerator()
     fg.id(site.doc_id(doc))
     fg.title(doc.title)
+    if doc.subtitle:
+        fg.subtitle(doc.subtitle)
+    fg.icon(site.url(ICON))
+    fg.logo(site.url(LOGO))
     fg.updated(doc.updated)
     fg.language(site.language)
     fg.author({"name": site.name, "uri": site.base_url})

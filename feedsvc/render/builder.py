@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 INDEX = "index.html"
 OPML = "feeds.opml"
 TEMP_SUFFIX = ".feedsvc-tmp"  # publish.write's temporary files: `.<name>.<random>.feedsvc-tmp`
-OUTPUT_SUFFIXES = frozenset({".atom", ".json", ".html", ".opml"})
+OUTPUT_SUFFIXES = frozenset({".atom", ".rss", ".json", ".html", ".opml"})
 _CHUNK = 500  # entries per store read while walking the whole paper
 _AHEAD = 2  # chunks rendered ahead by worker processes
 _POOL_MIN = 3000  # entries from which a regenerate starts worker processes

@@ -1,0 +1,175 @@
+"""RSS 2.0 documents with feedgen, for readers and aggregators that take only RSS.
+
+Like `atom`: an entry is rendered once (`entry`) to the bytes of its `<item>` element, written out
+directly as feedgen and lxml make it (`_feedgen_item`, which tests compare it with); a document
+(`document`) is feedgen's channel with those bytes spliced in before `</channel>`.
+
+What each element holds: `guid` is the entry's id (a tag URI, `isPermaLink="false"`), the same id
+as in the Atom and JSON documents; `pubDate` is the entry's `published` as the feeds show it
+(RFC 822 with the paper's offset, `+0800`); `description` is the lead paragraph as HTML and
+`content:encoded` the whole content; the authors are `dc:creator` elements, writer first (RSS's own
+`author` must be an e-mail address). The channel links itself (`atom:link rel="self"`), its
+WebSub hubs and, on archive pages, RFC 5005's `current`, `prev-archive` and `next-archive` with
+`fh:archive`, as in the Atom documents.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from email.utils import format_datetime
+from typing import Any
+
+from feedgen.ext.base import BaseExtension
+from feedgen.feed import FeedGenerator
+from lxml import etree  # type: ignore[import-untyped]
+
+from feedsvc.render.atom import GENERATOR, HISTORY_NS
+from feedsvc.render.common import ICON, RSS, EntryParts, FeedDoc, Site, esc, html_path
+
+EXT = RSS.ext
+MEDIA_TYPE = RSS.media_type
+ATOM_NS = "http://www.w3.org/2005/Atom"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+
+_DIGEST = re.compile(rb"<!-- feedsvc digest ([0-9a-f]{64}) -->")
+_END = b"  </channel>\n</rss>\n"
+
+
+class _ChannelLinks(BaseExtension):  # type: ignore[misc]
+    """feedgen extension adding atom:link elements feedgen leaves out of RSS (hubs, RFC 5005
+    links) and, on an archive page, `<fh:archive/>`."""
+
+    def __init__(self) -> None:
+        self.links: list[dict[str, str]] = []
+        self.archive = False
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"fh": HISTORY_NS} if self.archive else {}
+
+    def extend_rss(self, feed: Any) -> Any:
+        channel = feed[0]
+        for link in self.links:
+            etree.SubElement(channel, f"{{{ATOM_NS}}}link", link)
+        if self.archive:
+            etree.SubElement(channel, f"{{{HISTORY_NS}}}archive")
+        return feed
+
+
+def _description(parts: EntryParts) -> str:
+    """The lead paragraph as HTML (readers take RSS descriptions as HTML)."""
+    return esc(parts.summary) if parts.summary else parts.content_html
+
+
+def entry(site: Site, parts: EntryParts) -> bytes:
+    """The `<item>` element of one entry, indented for its place in a document: byte for byte
+    what `_feedgen_item` makes, in a fraction of the time. Strings XML cannot hold go to
+    `_feedgen_item`, which refuses them."""
+    description = _description(parts)
+    texts = [parts.id, parts.title, parts.url, description, parts.content_html, parts.page_label]
+    texts += [parts.section or "", site.url("sections/"), *(p.name for p in parts.authors)]
+    if not parts.title or _NOT_XML.search("".join(texts)):
+        return _feedgen_item(site, parts)
+    out = [f"    <item>\n      <title>{_text(parts.title)}</title>\n      <link>{_text(parts.url)}</link>\n"]
+    if description:
+        out.append(f"      <description>{_text(description)}</description>\n")
+    if parts.summary and parts.content_html:
+        out.append(f"      <content:encoded>{_text(parts.content_html)}</content:encoded>\n")
+    out.append(f'      <guid isPermaLink="false">{_text(parts.id)}</guid>\n')
+    if parts.section:
+        out.append(
+            f'      <category domain="{_attr(site.url("sections/"))}">{_text(parts.section)}</category>\n'
+        )
+    out.append(f"      <category>{_text(parts.page_label)}</category>\n")
+    out.append(f"      <pubDate>{format_datetime(parts.published)}</pubDate>\n")
+    out += [f"      <dc:creator>{_text(p.name)}</dc:creator>\n" for p in parts.authors if p.name]
+    out.append("    </item>\n")
+    return "".join(out).encode()
+
+
+# What lxml refuses to serialize: C0 controls but tab, newline and return; surrogates; U+FFFE/F.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _text(value: str) -> str:
+    """Escaped as lxml escapes element text."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+def _attr(value: str) -> str:
+    """Escaped as lxml escapes attribute values."""
+    return _text(value).replace('"', "&quot;").replace("\t", "&#9;").replace("\n", "&#10;")
+
+
+def _feedgen_item(site: Site, parts: EntryParts) -> bytes:
+    """`entry` made with feedgen and lxml: the `<item>` of a one-item feedgen document, as it
+    stands in every document (what `entry` writes out directly)."""
+    fg = FeedGenerator()
+    fg.load_extension("dc", atom=False, rss=True)
+    fg.title("-")
+    fg.link(href=site.base_url)
+    fg.description("-")
+    fe = fg.add_entry()
+    fe.id(parts.id)
+    fe.title(parts.title)
+    fe.link(href=parts.url)
+    if description := _description(parts):
+        fe.description(description)
+    if parts.summary and parts.content_html:
+        fe.content(parts.content_html)
+    fe.guid(parts.id, permalink=False)
+    categories: list[dict[str, str]] = []
+    if parts.section:
+        categories.append({"term": parts.section, "scheme": site.url("sections/")})
+    categories.append({"term": parts.page_label})
+    fe.category(categories)
+    fe.pubDate(parts.published)
+    names = [p.name for p in parts.authors if p.name]
+    if names:
+        fe.dc.dc_creator(names)
+    data: bytes = fg.rss_str(pretty=True)
+    start, end = data.index(b"    <item>"), data.rindex(b"</item>\n") + len(b"</item>\n")
+    return data[start:end]
+
+
+def document(site: Site, doc: FeedDoc, entries: Sequence[bytes], digest: str | None = None) -> bytes:
+    """A whole RSS document around already rendered items (in the order given)."""
+    fg = FeedGenerator()
+    fg.load_extension("dc", atom=False, rss=True)
+    fg.register_extension("history", _ChannelLinks, atom=False, rss=True)
+    links: _ChannelLinks = fg.history
+    home = site.url(html_path(doc.ref))
+    fg.title(doc.title)
+    fg.link(href=site.url(doc.path(EXT)), rel="self", type=MEDIA_TYPE)
+    fg.link(href=home, rel="alternate")  # the channel's <link> (feedgen keeps the last one)
+    fg.description(doc.subtitle or doc.title)
+    fg.language(site.language)
+    fg.generator(GENERATOR)
+    fg.image(url=site.url(ICON), title=doc.title, link=home)
+    fg.lastBuildDate(doc.updated)
+    if doc.number is None:
+        links.links += [{"href": hub, "rel": "hub"} for hub in site.hubs]
+    else:
+        links.links.append({"href": site.url(f"{doc.ref.stem}.{EXT}"), "rel": "current", "type": MEDIA_TYPE})
+        links.archive = True
+    if (older := doc.older) is not None:
+        href = site.url(doc.page_path(older, EXT))
+        links.links.append({"href": href, "rel": "prev-archive", "type": MEDIA_TYPE})
+    if (newer := doc.newer) is not None:
+        href = site.url(doc.page_path(newer, EXT))
+        links.links.append({"href": href, "rel": "next-archive", "type": MEDIA_TYPE})
+    head: bytes = fg.rss_str(pretty=True)
+    if digest is not None:
+        declaration, _, rest = head.partition(b"\n")
+        head = b"%s\n<!-- feedsvc digest %s -->\n%s" % (declaration, digest.encode(), rest)
+    if not entries:
+        return head
+    if not head.endswith(_END):  # pragma: no cover - feedgen always ends the document so
+        raise ValueError("unexpected end of feedgen's RSS document")
+    return b"".join([head[: -len(_END)], *entries, _END])
+
+
+def read_digest(head: bytes) -> str | None:
+    """The digest in the first bytes of an RSS document made by `document`."""
+    found = _DIGEST.search(head)
+    return found.group(1).decode() if found else None
