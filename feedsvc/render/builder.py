@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from feedsvc.publish import EntrySource, Plan
 
 INDEX = "index.html"
-OPML = "feeds.opml"
+OPML = opml.FEEDS_OPML
 TEMP_SUFFIX = ".feedsvc-tmp"  # publish.write's temporary files: `.<name>.<random>.feedsvc-tmp`
 ICON_FILES = (ICON, FAVICON, FAVICON_ICO, LOGO)
 OUTPUT_SUFFIXES = frozenset({".atom", ".rss", ".json", ".html", ".opml"})
@@ -134,6 +134,7 @@ class Builder:
             out.files.append((INDEX, html.index_page(self.site, infos, issue)))
         if OPML in pages:
             out.files.append((OPML, opml.opml_document(self.site, infos)))
+            out.files.append((opml.CONTRIBUTORS_OPML, opml.contributors_document(self.site, infos)))
         if INDEX in pages:
             out.files.extend(self.icons(out.kept))
         return out
