@@ -345,12 +345,14 @@ def archive_path(ref: FeedRef, number: int, ext: str) -> str:
 
 
 def entry_key(entry: Entry) -> bytes:
-    """What a digest takes from an entry: id, `updated`, path, section and contributors (which the
-    store may rename without a correction). The store gives an entry a new `updated` whenever its
-    text changes; otherwise documents holding it are not rendered again."""
+    """What a digest takes from an entry: id, `updated`, path, position (the dates shown depend on
+    it, `shown`; the store moves an item on its page without a new `updated`), section and
+    contributors (which the store may rename without a correction). The store gives an entry a new
+    `updated` whenever its text changes; otherwise documents holding it are not rendered again."""
     people = "\t".join(f"{p.role}|{p.name}|{p.credit}|{p.slug}" for p in entry.contributors)
     section = f"{entry.section}|{entry.section_slug}"
-    key = f"{entry.id}\t{entry.updated.isoformat()}\t{entry.path}\t{section}\t{people}\n"
+    where = f"{entry.path}\t{entry.position}"
+    key = f"{entry.id}\t{entry.updated.isoformat()}\t{where}\t{section}\t{people}\n"
     return key.encode("utf-8", "surrogatepass")
 
 

@@ -125,7 +125,7 @@ class FeedRenderer:
     def rendered(self, entry: Entry) -> Rendered:
         """The entry's `Rendered`, shared with earlier documents of this run (LRU, `cache_size`)."""
         found = self._cache.get(entry.id)
-        if found is None or found.entry.updated != entry.updated:
+        if found is None or (found.entry.updated, found.entry.position) != (entry.updated, entry.position):
             found = self._cache[entry.id] = Rendered(entry)
             if len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)

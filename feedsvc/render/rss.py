@@ -56,25 +56,27 @@ class _ChannelLinks(BaseExtension):  # type: ignore[misc]
         return feed
 
 
-def _description(parts: EntryParts) -> str:
-    """The lead paragraph as HTML (readers take RSS descriptions as HTML)."""
-    return esc(parts.summary) if parts.summary else parts.content_html
+def _fields(parts: EntryParts) -> tuple[str, str]:
+    """(description, content:encoded): the lead paragraph as HTML (readers take RSS descriptions as
+    HTML) and the whole content, or the content alone as the description when there is no lead."""
+    lead = esc(parts.summary)
+    return (lead, parts.content_html) if lead and parts.content_html else (lead or parts.content_html, "")
 
 
 def entry(site: Site, parts: EntryParts) -> bytes:
     """The `<item>` element of one entry, indented for its place in a document: byte for byte
     what `_feedgen_item` makes, in a fraction of the time. Strings XML cannot hold go to
     `_feedgen_item`, which refuses them."""
-    description = _description(parts)
-    texts = [parts.id, parts.title, parts.url, description, parts.content_html, parts.page_label]
+    description, content = _fields(parts)
+    texts = [parts.id, parts.title, parts.url, description, content, parts.page_label]
     texts += [parts.section or "", site.url("sections/"), *(p.name for p in parts.authors)]
     if not parts.title or _NOT_XML.search("".join(texts)):
         return _feedgen_item(site, parts)
     out = [f"    <item>\n      <title>{_text(parts.title)}</title>\n      <link>{_text(parts.url)}</link>\n"]
     if description:
         out.append(f"      <description>{_text(description)}</description>\n")
-    if parts.summary and parts.content_html:
-        out.append(f"      <content:encoded>{_text(parts.content_html)}</content:encoded>\n")
+    if content:
+        out.append(f"      <content:encoded>{_text(content)}</content:encoded>\n")
     out.append(f'      <guid isPermaLink="false">{_text(parts.id)}</guid>\n')
     if parts.section:
         out.append(
@@ -113,10 +115,11 @@ def _feedgen_item(site: Site, parts: EntryParts) -> bytes:
     fe.id(parts.id)
     fe.title(parts.title)
     fe.link(href=parts.url)
-    if description := _description(parts):
+    description, content = _fields(parts)
+    if description:
         fe.description(description)
-    if parts.summary and parts.content_html:
-        fe.content(parts.content_html)
+    if content:
+        fe.content(content)
     fe.guid(parts.id, permalink=False)
     categories: list[dict[str, str]] = []
     if parts.section:
