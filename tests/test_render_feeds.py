@@ -232,3 +232,25 @@ def test_feed_ids_are_tag_uris(outputs: dict[str, bytes]) -> None:
         site.feed_id(FeedRef(kind="contributor", slug="dong-xiaoyu"))
         == f"tag:{AUTHORITY}:contributor/dong-xiaoyu"
     )
+
+
+def test_writers_first_in_the_trades_credit_order(tmp_path: Path) -> None:
+    """`本报讯（通讯员 李四 实习生 王五 记者 张三）`: the reporter first, then intern, correspondent."""
+    people = (
+        DONG.model_copy(update={"role": "通讯员", "name": "李四", "slug": "li-si"}),
+        DONG.model_copy(update={"role": "实习生", "name": "王五", "slug": "wang-wu"}),
+        DONG.model_copy(update={"role": "首席记者", "name": "张三", "slug": "zhang-san"}),
+    )
+    e = entry(dt.date(2023, 6, 26), 1, 1, people=people)
+    out = dict(build_all(FakeSource([e]), settings(tmp_path)))
+    check_outputs(out.items())
+    assert [a.name for a in check_atom(out["feed.atom"]).entries[0].authors] == ["张三", "王五", "李四"]
+    assert [a["name"] for a in json.loads(out["feed.json"])["items"][0]["authors"]] == [
+        "张三",
+        "王五",
+        "李四",
+    ]
+    rss = etree.fromstring(out["feed.rss"])
+    creators = [c.text for c in rss.iter("{http://purl.org/dc/elements/1.1/}creator")]
+    assert creators == ["张三", "王五", "李四"]
+    assert "张三" not in json.loads(out["feed.json"])["items"][0]["content_html"]  # no byline paragraph

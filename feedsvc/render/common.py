@@ -11,7 +11,7 @@ entries; every other page is full, links to both neighbours and so never changes
 entry in it changes. A feed whose entries all fit into its subscription document
 (`feeds.max_entries`) has no archive pages.
 
-Order within an issue (`printed_rank`, `shown_instants`): the store publishes every item of an
+Order within an issue (`printed_rank`, `shown`): the store publishes every item of an
 edition at the same instant (the edition time, or the time its page came in if that was earlier),
 so readers that sort by date would show one edition's items in any order, and the W3C validator
 warns about entries with the same `updated`. The feeds therefore show each instant of an entry
