@@ -15,7 +15,6 @@ WebSub hubs and, on archive pages, RFC 5005's `current`, `prev-archive` and `nex
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from email.utils import format_datetime
 from typing import Any
@@ -24,7 +23,7 @@ from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree  # type: ignore[import-untyped]
 
-from feedsvc.render.atom import GENERATOR, HISTORY_NS
+from feedsvc.render.atom import GENERATOR, HISTORY_NS, NOT_XML, read_digest, splice, xml_attr, xml_text
 from feedsvc.render.common import ICON, RSS, EntryParts, FeedDoc, Site, esc, html_path
 
 EXT = RSS.ext
@@ -32,7 +31,8 @@ MEDIA_TYPE = RSS.media_type
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 
-_DIGEST = re.compile(rb"<!-- feedsvc digest ([0-9a-f]{64}) -->")
+__all__ = ["EXT", "MEDIA_TYPE", "document", "entry", "read_digest"]  # read_digest: Atom's digest comment
+
 _END = b"  </channel>\n</rss>\n"
 
 
@@ -70,37 +70,23 @@ def entry(site: Site, parts: EntryParts) -> bytes:
     description, content = _fields(parts)
     texts = [parts.id, parts.title, parts.url, description, content, parts.page_label]
     texts += [parts.section or "", site.url("sections/"), *(p.name for p in parts.authors)]
-    if not parts.title or _NOT_XML.search("".join(texts)):
+    if not parts.title or NOT_XML.search("".join(texts)):
         return _feedgen_item(site, parts)
-    out = [f"    <item>\n      <title>{_text(parts.title)}</title>\n      <link>{_text(parts.url)}</link>\n"]
+    out = [f"    <item>\n      <title>{xml_text(parts.title)}</title>\n"]
+    out.append(f"      <link>{xml_text(parts.url)}</link>\n")
     if description:
-        out.append(f"      <description>{_text(description)}</description>\n")
+        out.append(f"      <description>{xml_text(description)}</description>\n")
     if content:
-        out.append(f"      <content:encoded>{_text(content)}</content:encoded>\n")
-    out.append(f'      <guid isPermaLink="false">{_text(parts.id)}</guid>\n')
+        out.append(f"      <content:encoded>{xml_text(content)}</content:encoded>\n")
+    out.append(f'      <guid isPermaLink="false">{xml_text(parts.id)}</guid>\n')
     if parts.section:
-        out.append(
-            f'      <category domain="{_attr(site.url("sections/"))}">{_text(parts.section)}</category>\n'
-        )
-    out.append(f"      <category>{_text(parts.page_label)}</category>\n")
+        domain = xml_attr(site.url("sections/"))
+        out.append(f'      <category domain="{domain}">{xml_text(parts.section)}</category>\n')
+    out.append(f"      <category>{xml_text(parts.page_label)}</category>\n")
     out.append(f"      <pubDate>{format_datetime(parts.published)}</pubDate>\n")
-    out += [f"      <dc:creator>{_text(p.name)}</dc:creator>\n" for p in parts.authors if p.name]
+    out += [f"      <dc:creator>{xml_text(p.name)}</dc:creator>\n" for p in parts.authors if p.name]
     out.append("    </item>\n")
     return "".join(out).encode()
-
-
-# What lxml refuses to serialize: C0 controls but tab, newline and return; surrogates; U+FFFE/F.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def _text(value: str) -> str:
-    """Escaped as lxml escapes element text."""
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-
-
-def _attr(value: str) -> str:
-    """Escaped as lxml escapes attribute values."""
-    return _text(value).replace('"', "&quot;").replace("\t", "&#9;").replace("\n", "&#10;")
 
 
 def _feedgen_item(site: Site, parts: EntryParts) -> bytes:
@@ -161,18 +147,4 @@ def document(site: Site, doc: FeedDoc, entries: Sequence[bytes], digest: str | N
     if (newer := doc.newer) is not None:
         href = site.url(doc.page_path(newer, EXT))
         links.links.append({"href": href, "rel": "next-archive", "type": MEDIA_TYPE})
-    head: bytes = fg.rss_str(pretty=True)
-    if digest is not None:
-        declaration, _, rest = head.partition(b"\n")
-        head = b"%s\n<!-- feedsvc digest %s -->\n%s" % (declaration, digest.encode(), rest)
-    if not entries:
-        return head
-    if not head.endswith(_END):  # pragma: no cover - feedgen always ends the document so
-        raise ValueError("unexpected end of feedgen's RSS document")
-    return b"".join([head[: -len(_END)], *entries, _END])
-
-
-def read_digest(head: bytes) -> str | None:
-    """The digest in the first bytes of an RSS document made by `document`."""
-    found = _DIGEST.search(head)
-    return found.group(1).decode() if found else None
+    return splice(fg.rss_str(pretty=True), _END, entries, digest)
