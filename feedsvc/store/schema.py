@@ -193,24 +193,48 @@ def _prepare_schema(db: sqlite3.Connection, path: Path) -> None:
     _add_arrival(db)
 
 
+def _has_arrival(db: sqlite3.Connection) -> bool:
+    return any(row[1] == "arrival" for row in db.execute("PRAGMA table_info(items)"))
+
+
 def _add_arrival(db: sqlite3.Connection) -> None:
     """A store made before `items.arrival`: the column added (0 for every item, so the feeds keep
     their order) and `feed_members` rebuilt with it in its key; the entry counts stay as they are
-    (the rows are copied before the counting triggers exist)."""
-    if any(row[1] == "arrival" for row in db.execute("PRAGMA table_info(items)")):
+    (the rows are copied before the counting triggers exist). Checked again under the write lock:
+    another process opening the same old store may have done it meanwhile."""
+    if _has_arrival(db):
         return
-    table, _, rest = _FEED_MEMBERS.partition(";")
-    db.executescript(
-        "BEGIN IMMEDIATE;"
-        " ALTER TABLE items ADD COLUMN arrival INTEGER NOT NULL DEFAULT 0;"
-        " DROP TRIGGER feed_members_count_in; DROP TRIGGER feed_members_count_out;"
-        " ALTER TABLE feed_members RENAME TO feed_members_before_arrival;"
-        " DROP INDEX feed_members_by_item;"
-        f" {table};"
-        " INSERT INTO feed_members (feed_id, published_ts, arrival, page, position, entry_id, item_id)"
+    table, *created = _statements(_FEED_MEMBERS)
+    statements = [
+        "ALTER TABLE items ADD COLUMN arrival INTEGER NOT NULL DEFAULT 0",
+        "DROP TRIGGER feed_members_count_in",
+        "DROP TRIGGER feed_members_count_out",
+        "ALTER TABLE feed_members RENAME TO feed_members_before_arrival",
+        "DROP INDEX feed_members_by_item",
+        table,
+        "INSERT INTO feed_members (feed_id, published_ts, arrival, page, position, entry_id, item_id)"
         " SELECT feed_id, published_ts, 0, page, position, entry_id, item_id"
-        " FROM feed_members_before_arrival;"
-        " DROP TABLE feed_members_before_arrival;"
-        f" {rest}"
-        " COMMIT;"
-    )
+        " FROM feed_members_before_arrival",
+        "DROP TABLE feed_members_before_arrival",
+        *created,
+    ]
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if not _has_arrival(db):
+            for statement in statements:
+                db.execute(statement)
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _statements(script: str) -> list[str]:
+    """The SQL statements of `script`, one a string (a trigger's body stays whole)."""
+    found, lines = [], []
+    for line in script.splitlines(keepends=True):
+        lines.append(line)
+        if sqlite3.complete_statement("".join(lines)):
+            found.append("".join(lines).strip())
+            lines = []
+    return found
