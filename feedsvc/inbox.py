@@ -15,10 +15,12 @@ name's last event was a rename into the folder is complete. Partial names (`.par
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 import os
 import struct
+import time
 import unicodedata
 import weakref
 from dataclasses import dataclass, field
@@ -102,6 +104,7 @@ class Inbox:
     max_bytes: int
     _seen: dict[str, tuple[int, int]] = field(default_factory=dict)
     _renames: _RenamedIn | None = None
+    _last_arrival: int = 0
 
     def __post_init__(self) -> None:
         for sub in (self.folder, self.processing, self.failed):
@@ -161,18 +164,29 @@ class Inbox:
         return [p for _, _, p in sorted(ready)], rejected
 
     def take(self, path: Path) -> Path:
-        """Move a ready file into `.processing/` (atomic rename on the same file system)."""
+        """Move a ready file into `.processing/` (atomic rename on the same file system) and stamp
+        its mtime with the time it was taken, later than any file taken before: `leftovers` lists
+        files in the order they arrived, also after a restart."""
         target = _free_name(self.processing, path.name)
         os.rename(path, target)
         checkpoint("inbox.take.renamed")
+        if not self._last_arrival:  # after a restart: later than anything taken before it
+            self._last_arrival = _newest_mtime(self.processing)
+        arrived = max(time.time_ns(), self._last_arrival + 1)
+        self._last_arrival = arrived
+        with contextlib.suppress(OSError):  # only the order of later retries depends on it
+            os.utime(target, ns=(arrived, arrived))
         return target
 
     def leftovers(self) -> list[Path]:
-        """Files a previous run took but did not finish: they are taken again."""
-        return sorted(
-            (p for p in self.processing.iterdir() if p.is_file() and not p.name.startswith(".")),
-            key=lambda p: (p.stat().st_mtime_ns, p.name),
-        )
+        """Files taken and not finished yet (by this run or one before), in the order they arrived."""
+        found = []
+        for entry in os.scandir(self.processing):
+            if entry.name.startswith(".") or not entry.is_file(follow_symlinks=False):
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                found.append((entry.stat(follow_symlinks=False).st_mtime_ns, entry.name, Path(entry.path)))
+        return [path for _, _, path in sorted(found)]
 
     def fail(self, path: Path, reason: str) -> Path:
         """Set a file aside in `failed/` with `<name>.error.txt` saying why. Returns its new path."""
@@ -203,6 +217,16 @@ def display_name(name: str) -> str:
         ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in _UNSHOWN else ch
         for ch in text
     )
+
+
+def _newest_mtime(folder: Path) -> int:
+    """The newest mtime in `folder` (ns), 0 if it is empty: what was taken before a restart."""
+    newest = 0
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            with contextlib.suppress(OSError):
+                newest = max(newest, entry.stat(follow_symlinks=False).st_mtime_ns)
+    return newest
 
 
 def _free_name(folder: Path, name: str) -> Path:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +79,14 @@ def read_submission(
             f"too large: {len(data)} bytes (the limit is {settings.daemon.max_submission_bytes})", name
         )
     issue = parse_bytes(data, source=name, hints=hints_from_settings(settings))
+    check_issue(settings, issue, name, now=now)
+    return data, issue
+
+
+def check_issue(settings: Settings, issue: Issue, name: str, *, now: dt.datetime | None = None) -> None:
+    """Refuse (ParseError naming the file) a parse the store must not take: no issue date, a date
+    in the future, the same page number twice. Checked before anything is stored, and again for
+    each stored original by `regenerate --reparse`, which skips what fails."""
     if issue.date is not None and now is not None and issue.date > now.date() + dt.timedelta(days=1):
         raise ParseError(f"the issue date {issue.date} is in the future (today is {now.date()})", name)
     if issue.date is None:
@@ -86,7 +95,19 @@ def read_submission(
             "(name it like paper-2023-06-26-p2.txt)",
             name,
         )
-    return data, issue
+    counts = Counter(page.number for page in issue.pages)
+    twice = sorted(n for n, count in counts.items() if count > 1)
+    if twice:
+        pages = ", ".join(str(n) for n in twice)
+        raise ParseError(f"page {pages} appears twice in one submission: send each page once", name)
+
+
+def page_keys(issue: Issue) -> frozenset[tuple[dt.date, int]]:
+    """The (issue date, page number) pairs a parse writes: submissions sharing one must apply in
+    the order they arrived."""
+    if issue.date is None:
+        return frozenset()
+    return frozenset((issue.date, page.number) for page in issue.pages)
 
 
 def ingest_file(
@@ -95,6 +116,13 @@ def ingest_file(
     """Parse, store and publish one submission; only the affected outputs are rewritten."""
     name = display_name(name or path.name)  # a name is text: no raw newline or undecodable bytes
     data, issue = read_submission(settings, path, name=name, now=now)
+    return ingest_parsed(settings, name, data, issue, now, progress=progress)
+
+
+def ingest_parsed(
+    settings: Settings, name: str, data: bytes, issue: Issue, now: dt.datetime, *, progress: Progress = None
+) -> Report:
+    """Store and publish a submission `read_submission` read and parsed."""
     checkpoint("pipeline.ingest.parsed")
     with lock.writer(settings.paths.store), Store.open(settings.paths.store) as store:
         behind = publish_pending(settings)  # an earlier publish failed or was cut short: rewrite all
@@ -151,14 +179,12 @@ def regenerate(
             for submission, data in store.originals():
                 try:
                     issue = parse_bytes(data, source=submission.name, hints=hints_from_settings(settings))
+                    check_issue(settings, issue, submission.name)
                 except ParseError as exc:
                     log.warning("re-parse skipped: %s", exc)
                     continue
-                if issue.date is not None:
-                    changes.extend(
-                        store.apply(issue, submission_id=submission.id, settings=settings, now=now)
-                    )
-                    checkpoint("pipeline.regenerate.reparsed")
+                changes.extend(store.apply(issue, submission_id=submission.id, settings=settings, now=now))
+                checkpoint("pipeline.regenerate.reparsed")
         written, removed = _publish(settings, publish.build_all(store, settings), progress)
         return Report(
             name="regenerate",

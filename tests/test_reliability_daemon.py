@@ -1,0 +1,162 @@
+"""Issue 9, the daemon and the inbox: nothing lost, nothing applied out of order, no file stops the scan.
+
+Each test drives a `Daemon` in this process, one `tick()` at a time, on an instance whose store
+holds the sample page (2023-06-26, page 1), with faults injected where the store must fail.
+"""
+
+from __future__ import annotations
+
+import errno
+import itertools
+import json
+import logging
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from feedsvc import faults, pipeline
+from feedsvc.config import Settings, load_settings
+from feedsvc.daemon import Daemon
+from feedsvc.store import Store
+from tests.e2e_helpers import SAMPLE, drop
+from tests.fault_helpers import T0, T1, Instance
+
+NOW0 = pipeline.dt.datetime.fromisoformat(T0)
+NOW1 = pipeline.dt.datetime.fromisoformat(T1)
+
+
+def ticking() -> Callable[[], pipeline.dt.datetime]:
+    """A clock from T1 that moves a minute each time it is read (an edit gets a new `updated`)."""
+    reads = itertools.count()
+    return lambda: NOW1 + pipeline.dt.timedelta(minutes=next(reads))
+
+
+def settings_of(inst: Instance) -> Settings:
+    return load_settings(inst.config, cwd=inst.folder)
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Instance:
+    base = Instance(tmp_path_factory.mktemp("reliability") / "base")
+    pipeline.ingest_file(settings_of(base), SAMPLE, NOW0)
+    return base
+
+
+@pytest.fixture
+def inst(published: Instance, tmp_path: Path) -> Instance:
+    return published.copy(tmp_path / "instance")
+
+
+@contextmanager
+def store_disk_full() -> Iterator[None]:
+    saved = faults._fail, faults.ACTIVE
+    faults._fail, faults.ACTIVE = ("store.add_submission.uncommitted", errno.ENOSPC, ""), True
+    try:
+        yield
+    finally:
+        faults._fail, faults.ACTIVE = saved
+
+
+def version(n: int) -> bytes:
+    """The sample page with one sentence of its first article rewritten: version `n`."""
+    text = SAMPLE.read_text(encoding="utf-8")
+    edited = text.replace("协奏曲。", f"协奏曲,这是第{n}版的更正。")
+    assert edited != text
+    return edited.encode("utf-8")
+
+
+def paper_text(inst: Instance) -> str:
+    feed = json.loads((inst.output / "feed.json").read_text(encoding="utf-8"))
+    return "".join(item.get("content_html", "") + item.get("content_text", "") for item in feed["items"])
+
+
+def renamed_in(inbox: Path, name: str, data: bytes) -> Path:
+    path = drop(inbox, name, data)
+    os.utime(path, ns=(10**12, 10**12))  # renamed in after its last write: taken at the first scan
+    return path
+
+
+# ------------------------------------------------------------------------------------ item 1
+
+
+def test_a_late_retry_never_overtakes_a_newer_submission_of_the_same_page(
+    inst: Instance, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Version 1 waits for a retry (store disk full); version 2 of the same page arrives and the
+    disk takes writes again: version 2 waits behind version 1, then both apply in arrival order, so
+    the feed ends with version 2's text (before the fix, the retry of version 1 came last)."""
+    daemon = Daemon(settings_of(inst), clock=ticking())
+    daemon.retry_delays = (3600.0,)
+    caplog.set_level(logging.INFO)
+    renamed_in(inst.inbox, "qiantang-2023-06-26-p1-v1.txt", version(1))
+    with store_disk_full():
+        daemon.tick()
+    assert "not stored, will retry" in caplog.text
+    renamed_in(inst.inbox, "qiantang-2023-06-26-p1-v2.txt", version(2))
+    daemon.tick()  # the disk has room again, but version 1's retry is not due yet
+    assert "第2版的更正" not in paper_text(inst)
+    processing = sorted(p.name for p in (inst.inbox / ".processing").iterdir())
+    assert processing == ["qiantang-2023-06-26-p1-v1.txt", "qiantang-2023-06-26-p1-v2.txt"]
+    assert "waiting: qiantang-2023-06-26-p1-v2.txt" in caplog.text
+
+    daemon._retries = {name: (1, 0.0) for name in daemon._retries}  # version 1's retry is due
+    daemon.tick()
+    assert not list((inst.inbox / ".processing").iterdir())
+    text = paper_text(inst)
+    assert "第2版的更正" in text and "第1版的更正" not in text
+    with Store.open(inst.store) as store:
+        names = [s.name for s, _ in store.originals()]
+    assert names[-2:] == ["qiantang-2023-06-26-p1-v1.txt", "qiantang-2023-06-26-p1-v2.txt"]
+
+
+def test_a_waiting_retry_does_not_hold_back_other_pages(inst: Instance) -> None:
+    daemon = Daemon(settings_of(inst), clock=lambda: NOW1)
+    daemon.retry_delays = (3600.0,)
+    renamed_in(inst.inbox, "qiantang-2023-06-26-p1-v1.txt", version(1))
+    with store_disk_full():
+        daemon.tick()
+    other = SAMPLE.read_text(encoding="utf-8").replace("2023年6月26", "2023年6月27")
+    renamed_in(inst.inbox, "qiantang-2023-06-27-p1.txt", other.encode("utf-8"))
+    daemon.tick()
+    assert [p.name for p in (inst.inbox / ".processing").iterdir()] == ["qiantang-2023-06-26-p1-v1.txt"]
+    assert (inst.output / "articles" / "2023" / "06" / "27").is_dir()
+
+
+# ------------------------------------------------------------------------------------ item 6
+
+
+def twice_page_one() -> bytes:
+    text = SAMPLE.read_text(encoding="utf-8")
+    return (text + "\f" + text).encode("utf-8")
+
+
+def test_the_same_page_number_twice_is_refused_before_anything_is_stored(inst: Instance) -> None:
+    path = inst.folder / "qiantang-2023-06-26-p1-twice.txt"
+    path.write_bytes(twice_page_one())
+    with Store.open(inst.store) as store:
+        before = store.submission_count()
+    with pytest.raises(pipeline.ParseError, match="page 1 appears twice"):
+        pipeline.ingest_file(settings_of(inst), path, NOW1)
+    with Store.open(inst.store) as store:
+        assert store.submission_count() == before  # not half-stored
+
+    daemon = Daemon(settings_of(inst), clock=ticking())
+    renamed_in(inst.inbox, path.name, path.read_bytes())
+    daemon.tick()  # straight to failed/, not retried as a store error
+    reason = (inst.inbox / "failed" / f"{path.name}.error.txt").read_text(encoding="utf-8")
+    assert "page 1 appears twice" in reason and not daemon._retries
+
+
+def test_reparse_skips_a_stored_submission_the_parser_rejects(
+    inst: Instance, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A store written before the check may hold such a submission as received: reparse goes on."""
+    with Store.open(inst.store) as store:
+        store.add_submission("twice.txt", twice_page_one(), NOW1)
+    caplog.set_level(logging.WARNING)
+    report = pipeline.regenerate(settings_of(inst), NOW1, reparse=True)
+    assert report.name == "regenerate"
+    assert "re-parse skipped: twice.txt: page 1 appears twice" in caplog.text
