@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedsvc import lock, publish
+from feedsvc import lock, publish, resubmit
 from feedsvc.config import Settings
 from feedsvc.errors import ParseError, PublishError, StoreError
 from feedsvc.faults import checkpoint
@@ -25,7 +25,7 @@ from feedsvc.inbox import display_name
 from feedsvc.models import Issue
 from feedsvc.parse import hints_from_settings, parse_bytes
 from feedsvc.records import Change
-from feedsvc.store import Store
+from feedsvc.store import Store, Submission
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int], None] | None  # called with the count of outputs built so far
@@ -124,10 +124,12 @@ def ingest_parsed(
 ) -> Report:
     """Store and publish a submission `read_submission` read and parsed."""
     checkpoint("pipeline.ingest.parsed")
+    assert issue.date is not None  # check_issue
     with lock.writer(settings.paths.store), Store.open(settings.paths.store) as store:
         behind = publish_pending(settings)  # an earlier publish failed or was cut short: rewrite all
         _mark_pending(settings)
-        submission = store.add_submission(name, data, now)
+        sources = store.page_sources(issue.date, (page.number for page in issue.pages))
+        submission = store.add_submission(name, data, now, key=resubmit.submission_key(data, issue))
         checkpoint("pipeline.ingest.added")
         fresh = not submission.duplicate or submission.status == "received"  # "received": cut short
         if not fresh and not behind:
@@ -137,11 +139,18 @@ def ingest_parsed(
             changes = (
                 store.apply(issue, submission_id=submission.id, settings=settings, now=now) if fresh else ()
             )
+            if fresh:
+                changes += _supersede(store, submission, data, issue)
         except BaseException:
             if not behind:  # rolled back: the output is as current as before
                 _clear_pending(settings)
             raise
         checkpoint("pipeline.ingest.applied")
+        for line in resubmit.shorter_copy_warnings(
+            name, len(data), sources, changes, now=now, submission_id=submission.id,
+            data_start_of=lambda sid: (store.original(sid) or b"").startswith(data),
+        ):  # fmt: skip
+            log.warning("%s", line)
         files = (
             publish.build_all(store, settings)
             if behind
@@ -156,6 +165,21 @@ def ingest_parsed(
             removed=removed,
             changed_feeds=_feeds_among(written),
         )
+
+
+def _supersede(store: Store, submission: Submission, data: bytes, issue: Issue) -> tuple[Change, ...]:
+    """The same bytes stored before under a name that gave another date or page: this resend
+    corrects the name, so the pages that one wrote (and this one does not) are withdrawn."""
+    changes: tuple[Change, ...] = ()
+    for earlier in store.same_bytes(data):
+        if earlier.id != submission.id and earlier.sha256 != submission.sha256:
+            withdrawn = store.supersede(earlier.id, submission.id, page_keys(issue))
+            log.warning(
+                "%s: the same bytes as %s, under a corrected name: %d items of its pages withdrawn",
+                submission.name, earlier.name, len(withdrawn),
+            )  # fmt: skip
+            changes += withdrawn
+    return changes
 
 
 def regenerate(
@@ -176,7 +200,10 @@ def regenerate(
         _mark_pending(settings)
         changes: list[Change] = []
         if reparse:
+            superseded = store.superseded()
             for submission, data in store.originals():
+                if submission.id in superseded:
+                    continue
                 try:
                     issue = parse_bytes(data, source=submission.name, hints=hints_from_settings(settings))
                     check_issue(settings, issue, submission.name)

@@ -160,3 +160,66 @@ def test_reparse_skips_a_stored_submission_the_parser_rejects(
     report = pipeline.regenerate(settings_of(inst), NOW1, reparse=True)
     assert report.name == "regenerate"
     assert "re-parse skipped: twice.txt: page 1 appears twice" in caplog.text
+
+
+# ------------------------------------------------------------------------------------ item 2
+
+
+def test_a_shorter_copy_that_retracts_items_is_logged_and_both_originals_kept(
+    inst: Instance, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A copy of the page cut off mid-write, arriving minutes after the full one, retracts the
+    items it lacks: it is said in the log (naming both copies) and both originals stay stored."""
+    full = version(1)
+    cut = full[: full.rindex(b"\n", 0, len(full) // 2)]  # cut off at a line end, as a writer stops
+    settings = settings_of(inst)
+    first, second = inst.folder / "qiantang-2023-06-26-p1-a.txt", inst.folder / "qiantang-2023-06-26-p1-b.txt"
+    first.write_bytes(full)
+    second.write_bytes(cut)
+    pipeline.ingest_file(settings, first, NOW1)
+    caplog.set_level(logging.WARNING)
+    report = pipeline.ingest_file(settings, second, NOW1 + pipeline.dt.timedelta(minutes=3))
+    assert any(c.after is None for c in report.changes)
+    line = next(r.getMessage() for r in caplog.records if "retracted by a copy" in r.getMessage())
+    assert "qiantang-2023-06-26-p1-b.txt: page 1" in line and "qiantang-2023-06-26-p1-a.txt" in line
+    assert "received 3 min earlier" in line and "the start of that copy" in line
+    with Store.open(inst.store) as store:
+        kept = {bytes(data) for _, data in store.originals()}
+    assert {full, cut} <= kept
+
+
+# ------------------------------------------------------------------------------------ item 3
+
+
+def headless_page() -> bytes:
+    """The sample page without its masthead: the date and page come from the file name."""
+    text = SAMPLE.read_text(encoding="utf-8")
+    return text[text.index("区委常委会会议传达") :].encode("utf-8")
+
+
+def test_the_same_bytes_under_a_corrected_name_are_a_correction(tmp_path: Path) -> None:
+    """The page went out named for the wrong day; the same bytes resent under the right name are
+    applied (before the fix: skipped as a duplicate, and the daemon deleted the resend), and the
+    wrongly dated page is withdrawn. A reparse keeps it that way."""
+    inst = Instance(tmp_path / "inst")
+    settings = settings_of(inst)
+    wrong, right = tmp_path / "qiantang-2023-06-25-p1.txt", tmp_path / "qiantang-2023-06-26-p1.txt"
+    wrong.write_bytes(headless_page())
+    right.write_bytes(headless_page())
+    pipeline.ingest_file(settings, wrong, NOW0)
+    assert (inst.output / "articles" / "2023" / "06" / "25").is_dir()
+
+    report = pipeline.ingest_file(settings, right, NOW1)
+    assert not report.duplicate
+    assert (inst.output / "articles" / "2023" / "06" / "26").is_dir()
+    assert not (inst.output / "articles" / "2023" / "06" / "25").exists()
+    with Store.open(inst.store) as store:
+        dates = {e.issue_date.isoformat() for e in store.all_entries()}
+    assert dates == {"2023-06-26"}
+
+    pipeline.regenerate(settings, NOW1, reparse=True)
+    with Store.open(inst.store) as store:
+        assert {e.issue_date.isoformat() for e in store.all_entries()} == {"2023-06-26"}
+    again = tmp_path / "copy of qiantang-2023-06-26-p1.txt"  # another name, the same contribution
+    again.write_bytes(headless_page())
+    assert pipeline.ingest_file(settings, again, NOW1).duplicate
