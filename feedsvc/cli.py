@@ -69,7 +69,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     status = 0
     for path in args.files:
         try:
-            report = pipeline.ingest_file(settings, path, _now(settings), progress=_progress(path.name))
+            report = pipeline.ingest_file(
+                settings, path, _now(settings), progress=_progress(path.name), new_store=args.new_store
+            )
         except ParseError as exc:
             print(f"feedsvc: {exc}", file=sys.stderr)
             status = 2
@@ -84,7 +86,11 @@ def cmd_regenerate(args: argparse.Namespace, settings: Settings) -> int:
     from feedsvc import pipeline
 
     report = pipeline.regenerate(
-        settings, _now(settings), reparse=args.reparse, progress=_progress("regenerate")
+        settings,
+        _now(settings),
+        reparse=args.reparse,
+        progress=_progress("regenerate"),
+        new_store=args.new_store,
     )
     if sys.stderr.isatty():
         print(file=sys.stderr)
@@ -95,7 +101,14 @@ def cmd_regenerate(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from feedsvc.daemon import Daemon
 
-    daemon = Daemon(settings, clock=lambda: _now(settings), serve=args.serve, host=args.host, port=args.port)
+    daemon = Daemon(
+        settings,
+        clock=lambda: _now(settings),
+        serve=args.serve,
+        host=args.host,
+        port=args.port,
+        new_store=args.new_store,
+    )
     return daemon.run()
 
 
@@ -105,6 +118,15 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     settings.paths.output.mkdir(parents=True, exist_ok=True)
     serve(settings.paths.output, settings, args.host, args.port)
     return 0
+
+
+def _new_store_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--new-store",
+        action="store_true",
+        help="publish from this store even though the output folder was published from another one"
+        " (or the store is missing): its output replaces the old",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -124,18 +146,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="parse, store and publish submissions")
     p.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    _new_store_option(p)
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("regenerate", help="rewrite every output from the store")
     p.add_argument(
         "--reparse", action="store_true", help="parse every stored original again first (ids kept)"
     )
+    _new_store_option(p)
     p.set_defaults(func=cmd_regenerate)
 
     for name, func, text in (("run", cmd_run, "the daemon"), ("serve", cmd_serve, "serve the output folder")):
         p = sub.add_parser(name, help=text)
         if name == "run":
             p.add_argument("--serve", action="store_true", help="also serve the output folder over HTTP")
+            _new_store_option(p)
         p.add_argument("--host", default=None, help="address to serve on (default: serve.host)")
         p.add_argument("--port", type=int, default=None, help="port to serve on (default: serve.port)")
         p.set_defaults(func=func)

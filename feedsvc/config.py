@@ -68,6 +68,31 @@ class PathSettings(_Section):
     store: Path = Path("var")
     output: Path = Path("feeds")
 
+    @field_validator("inbox", "store", "output", mode="before")
+    @classmethod
+    def _not_empty(cls, value: object) -> object:
+        # Path("") is the working directory: an empty setting is a mistake, not a folder
+        if isinstance(value, str) and not value.strip():
+            raise ValueError(
+                "an empty path: name the folder (relative to the working directory, or absolute)"
+            )
+        return value
+
+
+def _overlap(paths: PathSettings) -> str | None:
+    """Why the output folder may not be where it is: it contains, or is inside, the inbox or the
+    store (feedsvc deletes obsolete files below it; the inbox and the store must never be there)."""
+    output = paths.output.resolve()
+    for key in ("inbox", "store"):
+        other = getattr(paths, key).resolve()
+        if output == other:
+            return f"paths.output is the same folder as paths.{key} ({output})"
+        if other.is_relative_to(output):
+            return f"paths.output ({output}) contains paths.{key} ({other})"
+        if output.is_relative_to(other):
+            return f"paths.output ({output}) is inside paths.{key} ({other})"
+    return None
+
 
 class FeedSettings(_Section):
     max_entries: int = Field(default=50, ge=1, le=1000)
@@ -145,4 +170,7 @@ def load_settings(path: Path | None = None, *, cwd: Path | None = None) -> Setti
         key = ".".join(str(part) for part in first["loc"])
         raise ConfigError(f"{path}: {key}: {first['msg']}") from exc
     base = (cwd or Path.cwd()).resolve()
-    return settings.model_copy(update={"paths": _resolve(settings.paths, base)})
+    paths = _resolve(settings.paths, base)
+    if (problem := _overlap(paths)) is not None:
+        raise ConfigError(f"{path}: {problem}: give each its own folder")
+    return settings.model_copy(update={"paths": paths})

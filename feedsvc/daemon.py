@@ -42,11 +42,13 @@ class Daemon:
         serve: bool = False,
         host: str | None = None,
         port: int | None = None,
+        new_store: bool = False,
     ) -> None:
         self.settings = settings
         self.clock = clock
         self.serve = serve
         self.host, self.port = host, port
+        self.new_store = new_store
         self.stopping = threading.Event()
         self.inbox = Inbox(settings.paths.inbox, settings.daemon.max_submission_bytes)
         self.pinger: Pinger | None = None
@@ -197,12 +199,23 @@ class Daemon:
         log.info("received %s: finishing the current file, then stopping", signal.Signals(signum).name)
         self.stopping.set()
 
+    def _check_store(self) -> None:
+        """Refuse to start on a store that is not the one the output was published from (a
+        StoreError: exit 2); with `new_store`, publish it there now, so the run goes on from it."""
+        if self.new_store:
+            report = pipeline.regenerate(self.settings, self.clock(), new_store=True)
+            log.warning("--new-store: the output folder now shows this store: %s", report.summary())
+            self.new_store = False
+        else:
+            pipeline.check_store(self.settings)
+
     def run(self) -> int:
         lock = DaemonLock(self.settings.paths.store)
         server: ServerHandle | None = None
         scheduler = BackgroundScheduler(timezone=self.settings.paper.timezone)
         try:
             self.pinger = Pinger.from_settings(self.settings)
+            self._check_store()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, self._on_signal)
             for leftover in self.inbox.leftovers():

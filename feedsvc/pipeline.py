@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedsvc import lock, publish, resubmit
+from feedsvc import lock, manifest, publish, resubmit
 from feedsvc.config import Settings
-from feedsvc.errors import ParseError, PublishError, StoreError
+from feedsvc.errors import MissingStore, ParseError, PublishError, StoreError
 from feedsvc.faults import checkpoint
 from feedsvc.inbox import display_name
 from feedsvc.models import Issue
@@ -111,21 +111,34 @@ def page_keys(issue: Issue) -> frozenset[tuple[dt.date, int]]:
 
 
 def ingest_file(
-    settings: Settings, path: Path, now: dt.datetime, *, name: str | None = None, progress: Progress = None
+    settings: Settings,
+    path: Path,
+    now: dt.datetime,
+    *,
+    name: str | None = None,
+    progress: Progress = None,
+    new_store: bool = False,
 ) -> Report:
     """Parse, store and publish one submission; only the affected outputs are rewritten."""
     name = display_name(name or path.name)  # a name is text: no raw newline or undecodable bytes
     data, issue = read_submission(settings, path, name=name, now=now)
-    return ingest_parsed(settings, name, data, issue, now, progress=progress)
+    return ingest_parsed(settings, name, data, issue, now, progress=progress, new_store=new_store)
 
 
 def ingest_parsed(
-    settings: Settings, name: str, data: bytes, issue: Issue, now: dt.datetime, *, progress: Progress = None
+    settings: Settings,
+    name: str,
+    data: bytes,
+    issue: Issue,
+    now: dt.datetime,
+    *,
+    progress: Progress = None,
+    new_store: bool = False,
 ) -> Report:
-    """Store and publish a submission `read_submission` read and parsed."""
+    """Store and publish a submission `read_submission` read and parsed. `new_store`: see `open_store`."""
     checkpoint("pipeline.ingest.parsed")
     assert issue.date is not None  # check_issue
-    with lock.writer(settings.paths.store), Store.open(settings.paths.store) as store:
+    with lock.writer(settings.paths.store), open_store(settings, new_store=new_store) as store:
         behind = publish_pending(settings)  # an earlier publish failed or was cut short: rewrite all
         _mark_pending(settings)
         sources = store.page_sources(issue.date, (page.number for page in issue.pages))
@@ -156,7 +169,7 @@ def ingest_parsed(
             if behind
             else publish.build(store, publish.plan(changes), settings)
         )
-        written, removed = _publish(settings, files, progress)
+        written, removed = _publish(settings, files, store.store_id(), progress, full=behind)
         return Report(
             name=name,
             items=len(issue.items),
@@ -189,12 +202,13 @@ def regenerate(
     reparse: bool = False,
     progress: Progress = None,
     only_if_pending: bool = False,
+    new_store: bool = False,
 ) -> Report:
     """Rewrite every output from the store (only files whose bytes change are touched); with
     `reparse`, first parse every stored original again (ids are kept by matching). With
     `only_if_pending` (the daemon's retry), nothing is done unless the publish-pending marker is
     still set once the writer lock is held: an ingest running meanwhile sets and clears it."""
-    with lock.writer(settings.paths.store), Store.open(settings.paths.store) as store:
+    with lock.writer(settings.paths.store), open_store(settings, new_store=new_store) as store:
         if only_if_pending and not publish_pending(settings):
             return Report(name="regenerate")
         _mark_pending(settings)
@@ -212,7 +226,8 @@ def regenerate(
                     continue
                 changes.extend(store.apply(issue, submission_id=submission.id, settings=settings, now=now))
                 checkpoint("pipeline.regenerate.reparsed")
-        written, removed = _publish(settings, publish.build_all(store, settings), progress)
+        build = publish.build_all(store, settings)
+        written, removed = _publish(settings, build, store.store_id(), progress, full=True)
         return Report(
             name="regenerate",
             items=0,
@@ -230,16 +245,67 @@ def _counted(files: Iterable[tuple[str, bytes]], progress: Progress) -> Iterator
         yield item
 
 
-def _publish(
-    settings: Settings, build: publish.Build, progress: Progress = None
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Write a build's outputs, then delete what it made obsolete: (written, removed)."""
-    marker = settings.paths.store / PENDING_MARKER
+def open_store(settings: Settings, *, new_store: bool = False) -> Store:
+    """Open the store, refusing (StoreError) one that is not the store the output folder was
+    published from, as its manifest says: a store file deleted, truncated or on a volume not
+    mounted would otherwise be made anew, empty, and the next publish would delete every older
+    article page. `new_store` (the operator's `--new-store`) opens or makes it all the same."""
     try:
-        written = tuple(publish.write(settings.paths.output, _counted(build, progress)))
+        known = manifest.store_id(settings.paths.output)
+    except PublishError as exc:  # nothing is stored yet: the submission is not lost
+        raise StoreError(str(exc)) from exc
+    folder, output = settings.paths.store, settings.paths.output
+    try:
+        store = Store.open(folder, create=new_store or known is None)
+    except MissingStore as exc:
+        raise StoreError(
+            f"{exc.path}: the store is missing or empty, but the output folder {output} was published "
+            f"from store {known}: is its volume mounted? (--new-store starts a new store there)"
+        ) from exc
+    found = store.store_id()
+    if known is not None and found != known and not new_store:
+        store.close()
+        raise StoreError(
+            f"{folder}: this store ({found}) is not the one the output folder {output} was published "
+            f"from ({known}); --new-store publishes it there, replacing that output"
+        )
+    return store
+
+
+def check_store(settings: Settings) -> None:
+    """`open_store`'s refusal, under the writer lock, without changing anything else."""
+    with lock.writer(settings.paths.store), open_store(settings):
+        pass
+
+
+def _publish(
+    settings: Settings, build: publish.Build, store_id: str, progress: Progress = None, *, full: bool
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Write a build's outputs, then delete what it made obsolete and feedsvc wrote (the output
+    manifest lists those): (written, removed). `full`: a build of every output (`build_all`)."""
+    marker = settings.paths.store / PENDING_MARKER
+    output = settings.paths.output
+    try:
+        before = manifest.read(output) or manifest.Manifest()
+        written = tuple(publish.write(output, _counted(build, progress)))
         checkpoint("pipeline.publish.written")
-        removed = tuple(publish.remove(settings.paths.output, build.obsolete))
+        listed = manifest.updated(before, store_id, build.produced | build.kept | set(written), ())
+        if listed != before:
+            manifest.write(output, listed)
+        obsolete = [rel for rel in build.obsolete if listed.ours(rel)]
+        if len(obsolete) < len(build.obsolete):
+            log.warning(
+                "left alone: %d files in %s that feedsvc did not write (not in %s)",
+                len(build.obsolete) - len(obsolete), output, manifest.NAME,
+            )  # fmt: skip
+        removed = tuple(publish.remove(output, obsolete))
         checkpoint("pipeline.publish.removed")
+        final = manifest.updated(listed, store_id, (), obsolete)
+        if full:  # forget listed files that are gone (deleted by a run killed before it said so)
+            current = build.produced | build.kept
+            final.files = {rel for rel in final.files if rel in current or (output / rel).exists()}
+        if final != listed:
+            manifest.write(output, final)
     except PublishError:
         marker.touch()
         raise
