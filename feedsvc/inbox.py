@@ -19,6 +19,7 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import hashlib
 import logging
 import os
 import struct
@@ -37,6 +38,8 @@ PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".swp", "~")
 ACCEPTED_SUFFIXES = (".txt",)
 _LEFTOVER_SUFFIXES = ("~", ".swp")  # an editor's backup or swap file: never completed, never taken
 SETTLE_AFTER_GROWTH = 30.0  # seconds: a writer that pauses mid-file is not taken part-written
+NAME_MAX = 255  # bytes in one file name (Linux, most file systems)
+_NOTE_SUFFIX = ".error.txt"
 PROCESSING = ".processing"
 FAILED = "failed"
 _UNSHOWN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})  # controls, format (bidi), surrogates, line breaks
@@ -242,11 +245,13 @@ class Inbox:
         return [path for _, _, path in sorted(found)]
 
     def fail(self, path: Path, reason: str) -> Path:
-        """Set a file aside in `failed/` with `<name>.error.txt` saying why. Returns its new path."""
-        target = _free_name(self.failed, path.name)
-        note = target.with_name(target.name + ".error.txt")
+        """Set a file aside in `failed/` with `<name>.error.txt` saying why. Returns its new path.
+        A name too long to take `.error.txt` is shortened there; the note gives it in full."""
+        target = _free_name(self.failed, path.name, NAME_MAX - len(_NOTE_SUFFIX) - len(".tmp") - 1)
+        note = target.with_name(target.name + _NOTE_SUFFIX)
         tmp = note.with_name(f".{note.name}.tmp")
-        tmp.write_text(f"{display_name(path.name)}: {reason}\n", encoding="utf-8")
+        was = "" if target.name.startswith(path.name) else f" (set aside as {display_name(target.name)})"
+        tmp.write_text(f"{display_name(path.name)}: {reason}{was}\n", encoding="utf-8")
         os.replace(tmp, note)  # the reason first: a crash before the move leaves the file to retry
         checkpoint("inbox.fail.noted")
         os.rename(path, target)
@@ -302,12 +307,31 @@ def _newest_mtime(folder: Path) -> int:
     return newest
 
 
-def _free_name(folder: Path, name: str) -> Path:
-    """`folder/name`, or `name.1`, `name.2`… if taken: a new file never replaces an old one."""
+def _free_name(folder: Path, name: str, room: int = NAME_MAX) -> Path:
+    """`folder/name`, or `name.1`, `name.2`… if taken: a new file never replaces an old one. A name
+    longer than `room` bytes (with its `.n`) is shortened (`_shortened`)."""
     name = name.replace("/", "_") or "unnamed"
-    target = folder / name
     n = 0
-    while target.exists() or target.is_symlink():
+    while True:
+        tail = f".{n}" if n else ""
+        target = folder / (_shortened(name, room - len(tail)) + tail)
+        if not (target.exists() or target.is_symlink()):
+            return target
         n += 1
-        target = folder / f"{name}.{n}"
-    return target
+
+
+def _shortened(name: str, room: int) -> str:
+    """`name` if it fits in `room` bytes, else its start, a short digest of the whole name and its
+    extension (`<start>-1a2b3c4d.txt`): the same long name always shortens the same way."""
+    raw = os.fsencode(name)
+    if len(raw) <= room:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    suffix = os.fsencode(dot + ext) if stem and len(os.fsencode(ext)) <= 16 else b""
+    digest = "-" + hashlib.sha256(raw).hexdigest()[:8]
+    head = raw[: max(1, room - len(digest) - len(suffix))]
+    while head and (head[-1] & 0xC0) == 0x80:  # not in the middle of a UTF-8 character
+        head = head[:-1]
+    if head and head[-1] >= 0xC0:
+        head = head[:-1]
+    return os.fsdecode(head) + digest + os.fsdecode(suffix)

@@ -223,3 +223,35 @@ def test_the_same_bytes_under_a_corrected_name_are_a_correction(tmp_path: Path) 
     again = tmp_path / "copy of qiantang-2023-06-26-p1.txt"  # another name, the same contribution
     again.write_bytes(headless_page())
     assert pipeline.ingest_file(settings, again, NOW1).duplicate
+
+
+# ------------------------------------------------------------------------------------ item 7
+
+
+def test_a_long_file_name_goes_to_failed_shortened_and_the_scan_goes_on(inst: Instance) -> None:
+    """A name of ~250 bytes cannot take `.error.txt` (ENAMETOOLONG): before, the error escaped and
+    every scan stopped before the next file. Now it is set aside under a shortened name, its note
+    gives the full name, and the page after it is ingested in the same scan."""
+    long_garbage = "页" * 77 + "-2023-06-26-p1.txt"  # 249 bytes
+    long_other = "x" * 240 + ".docx"
+    assert len(long_garbage.encode()) > 240 and len(long_other) > 240
+    renamed_in(inst.inbox, long_garbage, b"\x00\x01 not a page at all")
+    renamed_in(inst.inbox, long_other, b"a word file")
+    page = renamed_in(
+        inst.inbox,
+        "qiantang-2023-06-27-p1.txt",
+        version(3).replace("2023年6月26".encode(), "2023年6月27".encode()),
+    )
+    os.utime(page, ns=(2 * 10**12, 2 * 10**12))  # after the long ones
+    daemon = Daemon(settings_of(inst), clock=ticking())
+    daemon.tick()
+    assert (inst.output / "articles" / "2023" / "06" / "27").is_dir()
+    failed = inst.inbox / "failed"
+    notes = sorted(failed.glob("*.error.txt"))
+    assert len(notes) == 2
+    texts = "".join(n.read_text(encoding="utf-8") for n in notes)
+    assert long_garbage in texts and long_other in texts and "set aside as" in texts
+    kept = {p.read_bytes() for p in failed.iterdir() if not p.name.endswith(".error.txt")}
+    assert kept == {b"\x00\x01 not a page at all", b"a word file"}
+    assert all(len(os.fsencode(p.name)) <= 255 for p in failed.iterdir())
+    assert not list(inst.inbox.glob("*.txt")) and not list((inst.inbox / ".processing").iterdir())
