@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from feedsvc import logs
 from feedsvc.config import DEFAULT_CONFIG, Settings, load_settings
 from feedsvc.errors import ConfigError, FeedsvcError, ParseError
 
@@ -170,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.install()  # an error repeating at every event (a flood, a full disk) is logged once a minute
     # One line per event: the scheduler's own "running job" lines every scan are not events.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLevelName(args.log_level)))
     try:

@@ -111,6 +111,9 @@ class DaemonSettings(_Section):
 class ServeSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
+    max_connections: int = Field(default=256, ge=1, le=100000)  # more are closed at once
+    header_timeout: float = Field(default=10.0, gt=0, le=600)  # seconds for a request's head
+    keepalive_timeout: int = Field(default=5, ge=1, le=600)  # seconds idle after a response
 
 
 class Settings(BaseSettings):

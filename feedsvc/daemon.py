@@ -21,6 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from feedsvc import pipeline
 from feedsvc.config import Settings
 from feedsvc.errors import FeedsvcError, LockError, ParseError, PublishError, StoreError
+from feedsvc.httpguard import raise_file_limit
 from feedsvc.inbox import Inbox, display_name
 from feedsvc.lock import DaemonLock
 from feedsvc.logs import RateLimited
@@ -215,6 +216,7 @@ class Daemon:
         scheduler = BackgroundScheduler(timezone=self.settings.paper.timezone)
         try:
             self.pinger = Pinger.from_settings(self.settings)
+            raise_file_limit()  # the server's connections and the inbox's files share the budget
             self._check_store()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, self._on_signal)
