@@ -16,6 +16,7 @@ the median's growth from the size before: ~2x per doubling is linear, ~4x quadra
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import sys
 import time
@@ -58,15 +59,15 @@ def photo_page(photos: int) -> bytes:
 
 
 def corrected_page(items: int) -> tuple[list[Item], list[Item]]:
-    chars = [chr(0x4E00 + (k * 7919) % 3000) for k in range(3000)]
-    old = [
-        Item(
-            headline="".join(chars[(k * 11 + j) % 3000] for j in range(8)) + str(k),
-            title="t",
-            paragraphs=("".join(chars[(k * 101 + j * 37) % 3000] for j in range(300)),),
-        )
-        for k in range(items)
-    ]
+    """`items` articles of 400 random characters (seeded) and the page corrected: one character of
+    each edited, the order reversed."""
+    rng = random.Random(items)
+    chars = [chr(0x4E00 + k) for k in range(3000)]
+
+    def text(n: int) -> str:
+        return "".join(rng.choice(chars) for _ in range(n))
+
+    old = [Item(headline=text(10), title="t", paragraphs=(text(400),)) for _ in range(items)]
     new = [item.model_copy(update={"paragraphs": ("改" + item.paragraphs[0][1:],)}) for item in reversed(old)]
     return old, new
 
