@@ -33,6 +33,9 @@ class PaperSettings(_Section):
     base_url: str = "http://127.0.0.1:8000/"
     tag_authority: str = Field(min_length=3)
     edition_time: dt.time = dt.time(6, 0)
+    # Issue dates before this are refused as misread (the paper did not exist yet). Never before
+    # 1901: time zones then had local mean time offsets in seconds, which RFC 3339 cannot write.
+    earliest_date: dt.date = dt.date(1901, 1, 1)
 
     @field_validator("timezone")
     @classmethod
@@ -49,6 +52,13 @@ class PaperSettings(_Section):
         if not re.match(r"^https?://[^/\s]+", value):
             raise ValueError(f"base_url must be an absolute http(s) URL, got {value!r}")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("earliest_date")
+    @classmethod
+    def _after_1901(cls, value: dt.date) -> dt.date:
+        if value < dt.date(1901, 1, 1):
+            raise ValueError(f"earliest_date must be 1901-01-01 or later, got {value}")
+        return value
 
     @field_validator("tag_authority")
     @classmethod

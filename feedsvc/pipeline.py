@@ -95,6 +95,12 @@ def check_issue(settings: Settings, issue: Issue, name: str, *, now: dt.datetime
             "(name it like paper-2023-06-26-p2.txt)",
             name,
         )
+    if issue.date < settings.paper.earliest_date:
+        raise ParseError(
+            f"the issue date {issue.date} is before the paper's first issue "
+            f"(paper.earliest_date = {settings.paper.earliest_date}): a misread date?",
+            name,
+        )
     counts = Counter(page.number for page in issue.pages)
     twice = sorted(n for n, count in counts.items() if count > 1)
     if twice:
