@@ -7,12 +7,14 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 
-from feedsvc import pipeline
+from feedsvc import cli, pipeline
 from feedsvc.config import load_settings
-from feedsvc.errors import ParseError
+from feedsvc.errors import ConfigError, ParseError
 from feedsvc.render.common import Site
+from feedsvc.serve import start_in_thread
 from tests.e2e_helpers import SAMPLE
 from tests.fault_helpers import T1, Instance
 
@@ -57,3 +59,75 @@ def test_no_timestamp_is_written_with_a_seconds_offset(tmp_path: Path) -> None:
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\+\d\d:\d\d|Z|\+00:00)", stamp), stamp
     assert dt.datetime.fromisoformat(stamp) == early
     assert site.stamp(dt.datetime(2023, 6, 26, 6, 0, tzinfo=site.tz)) == "2023-06-26T06:00:00+08:00"
+
+
+# ------------------------------------------------------------------------------------ item 11
+
+
+def test_a_non_ascii_base_url_is_written_as_ascii(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: accepted as is, then every feed request answered 500 (the Link header could not be
+    encoded). Now the host is IDNA-encoded and the path percent-encoded at load time."""
+    inst = Instance(tmp_path / "inst")
+    monkeypatch.setenv("FEEDSVC_PAPER__BASE_URL", "http://钱塘新区报.中国/新闻")
+    settings = load_settings(inst.config, cwd=inst.folder)
+    assert settings.paper.base_url == "http://xn--dkrx2jcqk86c7r5f.xn--fiqs8s/%E6%96%B0%E9%97%BB/"
+    pipeline.ingest_file(settings, SAMPLE, NOW1)
+    feed = (inst.output / "feed.atom").read_text(encoding="utf-8")
+    assert 'href="http://xn--dkrx2jcqk86c7r5f.xn--fiqs8s/%E6%96%B0%E9%97%BB/feed.atom"' in feed
+
+    with start_in_thread(inst.output, settings, "127.0.0.1", 0) as server:
+        response = httpx.get(server.url + "feed.atom", timeout=10)
+    assert response.status_code == 200
+    assert response.headers["link"].startswith(
+        "<http://xn--dkrx2jcqk86c7r5f.xn--fiqs8s/%E6%96%B0%E9%97%BB/feed.atom>"
+    )
+
+
+@pytest.mark.parametrize(
+    "url", ["http://a_b.example/", "http://paper.example:99999/", "http://user:pw@paper.example/",
+            "http://paper.example/?edition=1", "ftp://paper.example/"],
+)  # fmt: skip
+def test_a_base_url_that_cannot_be_written_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    inst = Instance(tmp_path / "inst")
+    monkeypatch.setenv("FEEDSVC_PAPER__BASE_URL", url)
+    with pytest.raises(ConfigError, match=r"^FEEDSVC_PAPER__BASE_URL: paper\.base_url: "):
+        load_settings(inst.config, cwd=inst.folder)
+
+
+# ------------------------------------------------------------------------------------ item 12
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("FEEDSVC_FEEDS__HUBS", "not json"),
+        ("FEEDSVC_FEEDS__HUBS", '["hub.example"]'),
+        ("FEEDSVC_FEEDS__HUBS", '["ftp://hub.example/"]'),
+        ("FEEDSVC_SECTIONS", "x"),
+        ("FEEDSVC_SECTIONS", '{"a": "要闻"}'),
+        ("FEEDSVC_SLUGS", "{"),
+        ("FEEDSVC_SLUGS", '{"要闻": "Not A Slug"}'),
+        ("FEEDSVC_PAPER", "1"),
+        ("FEEDSVC_PAPER", '{"name": ""}'),
+        ("FEEDSVC_SERVE__PORT", "eighty"),
+    ],
+)
+def test_a_bad_environment_override_is_one_line_naming_the_variable(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    variable: str,
+    value: str,
+) -> None:
+    """Before: a traceback (JSON that is not), or an error naming the file that did not set it."""
+    inst = Instance(tmp_path / "inst")
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as raised:
+        load_settings(inst.config, cwd=inst.folder)
+    assert str(raised.value).startswith(f"{variable}: ") and "\n" not in str(raised.value)
+    assert str(inst.config) not in str(raised.value)
+    assert cli.main(["--config", str(inst.config), "regenerate"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"feedsvc: {variable}: ") and err.count("\n") == 1, err

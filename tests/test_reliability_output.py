@@ -45,7 +45,7 @@ def test_an_empty_output_path_is_refused(inst: Instance, monkeypatch: pytest.Mon
         load_settings(inst.config, cwd=inst.folder)
     result = inst.cli("regenerate")
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
-    assert "FEEDSVC_PATHS__OUTPUT" in result.stderr or "paths.output" in result.stderr
+    assert result.stderr.startswith("feedsvc: FEEDSVC_PATHS__OUTPUT: paths.output: ")
 
 
 @pytest.mark.parametrize(
