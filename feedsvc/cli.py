@@ -64,6 +64,17 @@ def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _say(text: str) -> None:
+    """Print a line of a command's report; when the reader has gone (`… | head -1`), say nothing
+    more, and go on with the work: a closed pipe never skips a file."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # later prints, and the flush at exit, go nowhere
+        os.close(devnull)
+
+
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from feedsvc import pipeline
 
@@ -77,9 +88,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             print(f"feedsvc: {exc}", file=sys.stderr)
             status = 2
             continue
-        print(report.summary())
+        _say(report.summary())
         for written in report.changed_feeds:
-            print(f"  {written}")
+            _say(f"  {written}")
     return status
 
 

@@ -4,7 +4,10 @@ environment overrides, `ingest … | head -1`, the hints docstring."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -131,3 +134,47 @@ def test_a_bad_environment_override_is_one_line_naming_the_variable(
     assert cli.main(["--config", str(inst.config), "regenerate"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"feedsvc: {variable}: ") and err.count("\n") == 1, err
+
+
+# ------------------------------------------------------------------------------------ item 13
+
+
+def test_ingest_into_a_closed_pipe_ingests_every_file(tmp_path: Path) -> None:
+    """`feedsvc ingest a b c | head -1`: before, the first print into the closed pipe raised
+    BrokenPipeError and the other files were skipped."""
+    inst = Instance(tmp_path / "inst")
+    files = []
+    for day in (26, 27, 28):
+        path = tmp_path / f"qiantang-2023-06-{day}-p1.txt"
+        path.write_text(page_of(f"2023年6月{day}"), encoding="utf-8")
+        files.append(str(path))
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader (head -1) is gone before anything is written
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "feedsvc.cli", "--config", str(inst.config), "ingest", *files],
+            cwd=inst.folder, env=inst.env(T1), stdout=write_end, stderr=subprocess.PIPE, text=True,
+            timeout=120, check=False,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert len(inst.originals()) == 3
+    for day in (26, 27, 28):
+        assert (inst.output / "articles" / "2023" / "06" / str(day)).is_dir()
+
+
+def test_hints_come_from_the_name_alone(tmp_path: Path) -> None:
+    """The hints docstring promised a `<file>.json` sidecar nobody reads: it is not read, and the
+    docstring no longer says it is."""
+    from feedsvc.parse import hints
+
+    assert "sidecar" not in (hints.__doc__ or "").replace("no sidecar", "")
+    text = SAMPLE.read_text(encoding="utf-8")
+    headless = text[text.index("区委常委会会议传达") :]
+    inst = Instance(tmp_path / "inst")
+    page = tmp_path / "qiantang-2023-06-25-p1.txt"
+    page.write_text(headless, encoding="utf-8")
+    (tmp_path / "qiantang-2023-06-25-p1.txt.json").write_text('{"date": "2023-06-20", "page": 3}')
+    _data, issue = pipeline.read_submission(load_settings(inst.config, cwd=inst.folder), page)
+    assert issue.date == dt.date(2023, 6, 25) and [p.number for p in issue.pages] == [1]
