@@ -437,7 +437,9 @@ def test_cli_and_daemon_through_a_bad_disk(disk: Disk, inst: Instance, prepared:
     try:
         drop(inst.inbox, NEXT, prepared.next.read_bytes())
         daemon.wait_for("the page to be stored", lambda: not any(inst.inbox_files()), timeout=30)
-        daemon.wait_for("retries", lambda: daemon.logs().count("publish still failing") >= 2, timeout=30)
+        # the same error at every retry is logged once a minute (feedsvc.logs.RepeatFilter, issue 9):
+        # that it goes on retrying shows below, when the output catches up once the disk is repaired
+        daemon.wait_for("a retry", lambda: daemon.logs().count("publish still failing") >= 1, timeout=30)
         assert f"cannot write: {disk.reason}" in daemon.logs()
         assert _served(inst.tree()) == before
         assert inst.pending
