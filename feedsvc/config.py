@@ -13,7 +13,7 @@ import re
 import tomllib
 import zoneinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import idna
@@ -116,8 +116,9 @@ class PathSettings(_Section):
     inbox: Path = Path("inbox")
     store: Path = Path("var")
     output: Path = Path("feeds")
+    corrections: Path = Path("corrections")
 
-    @field_validator("inbox", "store", "output", mode="before")
+    @field_validator("inbox", "store", "output", "corrections", mode="before")
     @classmethod
     def _not_empty(cls, value: object) -> object:
         # Path("") is the working directory: an empty setting is a mistake, not a folder
@@ -129,10 +130,10 @@ class PathSettings(_Section):
 
 
 def _overlap(paths: PathSettings) -> str | None:
-    """Why the output folder may not be where it is: it contains, or is inside, the inbox or the
-    store (feedsvc deletes obsolete files below it; the inbox and the store must never be there)."""
+    """Why the output folder may not be where it is: it contains, or is inside, the inbox, the
+    store or the corrections folder (it is served, and feedsvc deletes obsolete files below it)."""
     output = paths.output.resolve()
-    for key in ("inbox", "store"):
+    for key in ("inbox", "store", "corrections"):
         other = getattr(paths, key).resolve()
         if output == other:
             return f"paths.output is the same folder as paths.{key} ({output})"
@@ -162,6 +163,11 @@ class DaemonSettings(_Section):
     ping_retries: int = Field(default=3, ge=0, le=20)
 
 
+class PublishSettings(_Section):
+    # "warnings": items the parser was unsure of stay out of the feeds until approved or corrected
+    hold: Literal["off", "warnings"] = "off"
+
+
 class ServeSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
@@ -182,6 +188,7 @@ class Settings(BaseSettings):
     feeds: FeedSettings = FeedSettings()
     daemon: DaemonSettings = DaemonSettings()
     serve: ServeSettings = ServeSettings()
+    publish: PublishSettings = PublishSettings()
 
     @field_validator("slugs")
     @classmethod

@@ -18,7 +18,8 @@ from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from feedsvc import pipeline
+import feedsvc
+from feedsvc import editing, pipeline
 from feedsvc.config import Settings
 from feedsvc.errors import FeedsvcError, LockError, ParseError, PublishError, StoreError
 from feedsvc.httpguard import raise_file_limit
@@ -57,6 +58,7 @@ class Daemon:
         self._retries: dict[str, tuple[int, float]] = {}  # file in .processing/ → (tries, next at)
         self._pages: dict[str, frozenset[PageKey]] = {}  # file in .processing/ → the pages it writes
         self.errors = RateLimited(log)  # an error repeating every scan is logged once a minute
+        self._corrections_seen: object = None  # the corrections folder as last applied
 
     # -- one file ------------------------------------------------------------------------------
     def process(self, taken: Path, blocked: frozenset[PageKey] = frozenset()) -> frozenset[PageKey]:
@@ -172,6 +174,27 @@ class Daemon:
             self._work()
         except Exception:
             self.errors.exception("processing failed; the daemon goes on")
+        try:
+            self._corrections()
+        except Exception:
+            self.errors.exception("applying corrections failed; the daemon goes on")
+
+    def _corrections(self) -> None:
+        """Apply the corrections files changed since the last scan (a listing decides; the store
+        is opened only when a file's name, size or mtime changed)."""
+        seen = editing.folder_state(self.settings)
+        if seen == self._corrections_seen or self.stopping.is_set():
+            return
+        try:
+            report = pipeline.edit(self.settings, self.clock(), editing.sync)
+        except (StoreError, LockError, PublishError) as exc:
+            log.error("corrections not applied, will retry: %s", exc)
+            return
+        self._corrections_seen = seen
+        if report.changes:
+            log.info("%s", report.summary())
+        if self.pinger is not None and report.changed_feeds:
+            self.pinger.notify(report.feed_urls(self.settings))
 
     def _republish(self) -> None:
         try:
@@ -244,7 +267,10 @@ class Daemon:
                 self.pinger.flush, "interval", minutes=10, max_instances=1, coalesce=True, id="pings"
             )
             scheduler.start()
-            log.info("watching %s every %.1f s", self.settings.paths.inbox, interval)
+            log.info(
+                "watching %s every %.1f s (feedsvc code in %s)",
+                self.settings.paths.inbox, interval, Path(feedsvc.__file__).parent,
+            )  # fmt: skip
             self.stopping.wait()
             return 0
         finally:

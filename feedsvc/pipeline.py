@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedsvc import lock, manifest, publish, resubmit
+from feedsvc import editing, lock, manifest, publish, resubmit, review
 from feedsvc.config import Settings
 from feedsvc.errors import MissingStore, ParseError, PublishError, StoreError
 from feedsvc.faults import checkpoint
@@ -29,6 +29,7 @@ from feedsvc.store import Store, Submission
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int], None] | None  # called with the count of outputs built so far
+Edit = Callable[[Store, Settings, dt.datetime], editing.Applied]
 PENDING_MARKER = "publish-pending"
 
 
@@ -43,6 +44,7 @@ class Report:
     written: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     changed_feeds: tuple[str, ...] = field(default=())  # output paths of feed documents that changed
+    notes: tuple[str, ...] = ()  # the editors' corrections that did not fit, bad corrections files
 
     def summary(self) -> str:
         if self.duplicate:
@@ -50,8 +52,9 @@ class Report:
         added = sum(1 for c in self.changes if c.before is None)
         retracted = sum(1 for c in self.changes if c.after is None)
         edited = len(self.changes) - added - retracted
+        parsed = f"{self.items} items parsed; " if self.items else ""  # regenerate, an edit: none
         return (
-            f"{self.name}: {self.items} items parsed; {added} added, {edited} updated, "
+            f"{self.name}: {parsed}{added} added, {edited} updated, "
             f"{retracted} retracted; {len(self.written)} files written ({len(self.changed_feeds)} feeds), "
             f"{len(self.removed)} removed"
         )
@@ -155,9 +158,12 @@ def ingest_parsed(
             _clear_pending(settings)
             return Report(name=name, duplicate=True, items=len(issue.items))
         try:
-            changes = (
-                store.apply(issue, submission_id=submission.id, settings=settings, now=now) if fresh else ()
+            applied = (
+                editing.apply_issue(store, issue, submission_id=submission.id, settings=settings, now=now)
+                if fresh
+                else editing.Applied()
             )
+            changes = applied.changes
             if fresh:
                 changes += _supersede(store, submission, data, issue)
         except BaseException:
@@ -176,6 +182,7 @@ def ingest_parsed(
             else publish.build(store, publish.plan(changes), settings)
         )
         written, removed = _publish(settings, files, store.store_id(), progress, full=behind)
+        review.refresh(store, settings)
         return Report(
             name=name,
             items=len(issue.items),
@@ -183,6 +190,7 @@ def ingest_parsed(
             written=written,
             removed=removed,
             changed_feeds=_feeds_among(written),
+            notes=applied.notes,
         )
 
 
@@ -219,6 +227,7 @@ def regenerate(
             return Report(name="regenerate")
         _mark_pending(settings)
         changes: list[Change] = []
+        notes: list[str] = []
         if reparse:
             superseded = store.superseded()
             for submission, data in store.originals():
@@ -230,10 +239,18 @@ def regenerate(
                 except ParseError as exc:
                     log.warning("re-parse skipped: %s", exc)
                     continue
-                changes.extend(store.apply(issue, submission_id=submission.id, settings=settings, now=now))
+                applied = editing.apply_issue(
+                    store, issue, submission_id=submission.id, settings=settings, now=now
+                )
+                changes.extend(applied.changes)
+                notes.extend(applied.notes)
                 checkpoint("pipeline.regenerate.reparsed")
+        synced = editing.sync(store, settings, now)  # corrections files changed since last seen
+        changes.extend(synced.changes)
+        notes.extend(synced.notes)
         build = publish.build_all(store, settings)
         written, removed = _publish(settings, build, store.store_id(), progress, full=True)
+        review.refresh(store, settings)
         return Report(
             name="regenerate",
             items=0,
@@ -241,6 +258,39 @@ def regenerate(
             written=written,
             removed=removed,
             changed_feeds=_feeds_among(written),
+            notes=tuple(notes),
+        )
+
+
+def edit(settings: Settings, now: dt.datetime, change: Edit, *, name: str = "corrections") -> Report:
+    """Apply an editors' change to the store (`change(store, settings, now)`: corrections files
+    synced, an approval) and rewrite only the outputs it affects."""
+    with lock.writer(settings.paths.store), open_store(settings) as store:
+        behind = publish_pending(settings)
+        _mark_pending(settings)
+        try:
+            applied = change(store, settings, now)
+        except BaseException:
+            if not behind:
+                _clear_pending(settings)
+            raise
+        if not applied.changes and not behind:
+            _clear_pending(settings)
+            return Report(name=name, notes=applied.notes)
+        files = (
+            publish.build_all(store, settings)
+            if behind
+            else publish.build(store, publish.plan(applied.changes), settings)
+        )
+        written, removed = _publish(settings, files, store.store_id(), full=behind)
+        review.refresh(store, settings)
+        return Report(
+            name=name,
+            changes=applied.changes,
+            written=written,
+            removed=removed,
+            changed_feeds=_feeds_among(written),
+            notes=applied.notes,
         )
 
 
