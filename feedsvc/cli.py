@@ -211,8 +211,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    before = list(logging.getLogger().handlers)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logs.install()  # an error repeating at every event (a flood, a full disk) is logged once a minute
+    # an error repeating at every event (a flood, a full disk) is logged once a minute; only on the
+    # handler made here (a host that configured logging itself, e.g. pytest, keeps its own)
+    logs.install([h for h in logging.getLogger().handlers if h not in before])
     # One line per event: the scheduler's own "running job" lines every scan are not events.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLevelName(args.log_level)))
     try:
