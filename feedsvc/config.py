@@ -41,6 +41,11 @@ class PaperSettings(_Section):
     # Issue dates before this are refused as misread (the paper did not exist yet). Never before
     # 1901: time zones then had local mean time offsets in seconds, which RFC 3339 cannot write.
     earliest_date: dt.date = dt.date(1901, 1, 1)
+    # One line about the paper: the feeds' subtitle / description ("" = a sentence made from the name).
+    description: str = ""
+    # ASCII , : ; ? ! and paired " left between Han characters by the PDF export become the
+    # full-width forms the paper printed (feedsvc/typography.py), when a page is parsed.
+    fullwidth_punctuation: bool = True
 
     @field_validator("timezone")
     @classmethod
