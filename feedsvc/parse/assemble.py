@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from feedsvc.models import Contributor, ItemKind
 from feedsvc.parse import bylines, furniture
 from feedsvc.parse.blocks import Block
-from feedsvc.parse.text import ends_complete, join_wrapped, starts_continuation
+from feedsvc.parse.text import ends_complete, starts_continuation
 
 _LOOKBACK = 3
 _CLAUSE_MARK = re.compile(
@@ -60,14 +60,13 @@ class Draft:
             return
         if block.width is not None:
             self.widths.append(block.width)
-        last, closed = furniture.strip_jump(paragraphs[-1])
-        last, people = bylines.split_trailing_byline(last)
-        paragraphs[-1] = last
-        self.add_people(people)
+        paragraphs[-1], closed = furniture.strip_jump(paragraphs[-1])
         if self.dangling or (self.paragraphs and starts_continuation(paragraphs[0])):
-            self.paragraphs[-1] = join_wrapped(self.paragraphs[-1] + " " + paragraphs.pop(0))
+            self.paragraphs[-1] = bylines.join_text(self.paragraphs[-1] + " " + paragraphs.pop(0))
         self.paragraphs.extend(p for p in paragraphs if p)
         self.closed = self.closed or closed
+        if self.paragraphs:  # a closing credit (also one the export split over two blocks)
+            self.add_people(bylines.closing_credit(self.paragraphs[-1]))
 
 
 def _fits(column: float | None, width: float) -> bool:

@@ -66,7 +66,7 @@ def _paragraphs(raw: RawBlock) -> list[str]:
     out: list[str] = []
     for piece in pieces:
         if " " in piece or "\u3000" in piece:
-            out.extend(join_wrapped(p) for p in _PARAGRAPH_BREAK.sub("\\1\n", piece).split("\n") if p.strip())
+            out.extend(bylines.join_text(p) for p in _PARAGRAPH_BREAK.sub("\\1\n", piece).split("\n") if p.strip())
         elif piece:
             out.append(piece)
     return out
@@ -93,6 +93,7 @@ def is_title_like(text: str) -> bool:
         and not c.endswith(_TITLE_FORBIDDEN_END)
         and not starts_continuation(c)
         and c.count("，") + c.count(",") <= 2
+        and c.count("（") + c.count("(") == c.count("）") + c.count(")")  # not half a credit
         and any("\u4e00" <= ch <= "\u9fff" for ch in c)
     )
 

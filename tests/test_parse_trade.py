@@ -1,0 +1,66 @@
+"""The trade's conventions (issue 11), unit by unit; the golden pages in tests/data/pages show them
+on whole pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from feedsvc.parse.bylines import closing_credit, join_text, parse_byline
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("张三摄（新华社发）", [(None, "张三", "摄")]),
+        ("张三 摄/视觉中国", [(None, "张三", "摄")]),
+        ("记者 张三 李四 摄", [("记者", "张三", "摄"), ("记者", "李四", "摄")]),
+        ("通讯员 王五 记者 赵六 摄", [("通讯员", "王五", "摄"), ("记者", "赵六", "摄")]),
+        ("②3 许 文 摄", [(None, "许文", "摄")]),
+        ("本报记者 苏 晴 摄（新华社发）", [("记者", "苏晴", "摄")]),
+        ("□本报评论员", [("评论员", "本报评论员", None)]),
+        ("本报评论员", [("评论员", "本报评论员", None)]),
+        ("新华社评论员", [("评论员", "新华社评论员", None)]),
+        ("人民日报评论员", [("评论员", "人民日报评论员", None)]),
+        ("■本报特约评论员 何 平", [("特约评论员", "何平", None)]),
+        ("参与记者：刘 一、张 二", [("参与记者", "刘一", None), ("参与记者", "张二", None)]),
+        ("文/图 记者 张三", [("记者", "张三", "文/图")]),
+    ],
+)
+def test_credit_and_pen_name_variants(line: str, expected: list[tuple[str | None, str, str | None]]) -> None:
+    found = parse_byline(line)
+    assert found is not None
+    assert [(c.role, c.name, c.credit) for c in found] == expected
+
+
+@pytest.mark.parametrize("line", ["（记者 郑 海", "通讯员 蔡明辉）", "评论员说得对"])
+def test_half_credits_and_lookalikes_are_not_bylines(line: str) -> None:
+    assert parse_byline(line) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "people"),
+    [
+        ("措施落实到位。（新华社杭州3月2日电 记者王 立、陈 明）", [("记者", "王立"), ("记者", "陈明")]),
+        ("项目建设。（记者 张三 通讯员 李四）", [("记者", "张三"), ("通讯员", "李四")]),
+        ("增长势头。（新华社北京4月12日电 参与记者：刘 一、张 二）", [("参与记者", "刘一"), ("参与记者", "张二")]),
+        ("会议认为（见附件）", []),
+        ("区(县)考核", []),
+    ],
+)
+def test_closing_credits(text: str, people: list[tuple[str, str]]) -> None:
+    assert [(c.role, c.name) for c in closing_credit(text)] == people
+
+
+@pytest.mark.parametrize(
+    ("raw", "joined"),
+    [
+        ("本报讯(记者 张 三 通讯员 李四) 3月5日,区里 召开会议。", "本报讯(记者 张三 通讯员 李四) 3月5日,区里召开会议。"),
+        ("本报讯（全媒体记者 王 鹏　见习记者 孙小雨）记者 从区里获悉。", "本报讯（全媒体记者 王鹏 见习记者 孙小雨）记者从区里获悉。"),
+        ("建设。（记者 郑 海 通讯员 蔡明辉）", "建设。（记者 郑海 通讯员 蔡明辉）"),
+        ("（参与记者： 韩 冬、石 磊）", "（参与记者：韩冬、石磊）"),
+        ("区(县)考 核与园区(园区)考核", "区(县)考核与园区(园区)考核"),
+        ("本报讯（全媒体记者王鹏）记者从 区里获悉", "本报讯（全媒体记者王鹏）记者从区里获悉"),
+    ],
+)
+def test_wrap_repair_never_joins_a_role_and_a_name(raw: str, joined: str) -> None:
+    assert join_text(raw) == joined
