@@ -66,7 +66,8 @@ def _paragraphs(raw: RawBlock) -> list[str]:
     out: list[str] = []
     for piece in pieces:
         if " " in piece or "\u3000" in piece:
-            out.extend(bylines.join_text(p) for p in _PARAGRAPH_BREAK.sub("\\1\n", piece).split("\n") if p.strip())
+            broken = _PARAGRAPH_BREAK.sub("\\1\n", piece).split("\n")
+            out.extend(bylines.join_text(p) for p in broken if p.strip())
         elif piece:
             out.append(piece)
     return out
