@@ -67,6 +67,9 @@ def _item(draft: Draft) -> Item | None:
         return None
     kicker, headline, subtitle = _titles(draft.titles)
     title = headline or derive_title(draft.paragraphs[0])
+    warnings = list(draft.warnings)
+    if headline is None:
+        warnings.insert(0, "no headline printed: title derived from the lead")
     return Item(
         kind=draft.kind,
         kicker=kicker,
@@ -77,6 +80,7 @@ def _item(draft: Draft) -> Item | None:
         contributors=tuple(draft.contributors),
         dateline=draft.dateline,
         paragraphs=tuple(draft.paragraphs),
+        warnings=tuple(dict.fromkeys(warnings)),
     )
 
 

@@ -22,6 +22,14 @@ _CLAUSE_MARK = re.compile(
     r"[，,、；;]"
 )  # how many items back a continuation may reach across interleaved blocks
 _SKIP = ("drop", "meta", "header")
+# What a photo caption opens with: 图为…, a picture number, or the day it was taken (`5月3日，`).
+_CAPTION_OPENING = re.compile(
+    r"(?:图为|图[①-⑳\d]|[①-⑳]|(?:\d{4}年)?\d{1,2}月\d{1,2}日(?:[上下]午|晚上?|凌晨|清晨|傍晚|中午|夜间)?[，,])"
+)
+
+
+def _opens_caption(text: str) -> bool:
+    return _CAPTION_OPENING.match(text) is not None
 
 
 @dataclass(slots=True)
@@ -36,6 +44,8 @@ class Draft:
     closed: bool = False  # continued on another page (下转第N版)
     sealed: bool = False  # a complete photo caption: takes no further body
     credited: bool = False
+    end: int = -1  # index of the last block that gave it text
+    warnings: list[str] = field(default_factory=list)  # what the parser guessed about this item
 
     @property
     def dangling(self) -> bool:
@@ -87,7 +97,7 @@ class _Assembler:
         self.out = Assembly()
         self.current: Draft | None = None
         self.credits: list[tuple[int, Block]] = []
-        self.photo_label = False
+        self.photo_label: str | None = None  # a 图片报道 rubric waiting for its photo
 
     # -- helpers -------------------------------------------------------------------------------
     def _next(self, i: int) -> Block | None:
@@ -96,13 +106,29 @@ class _Assembler:
                 return block
         return None
 
+    def _previous(self, i: int) -> int:
+        """The index of the last block before i that is not furniture (-1 if none)."""
+        j = i - 1
+        while j >= 0 and self.blocks[j].kind in _SKIP:
+            j -= 1
+        return j
+
     def _new(self, start: int, titles: list[str] | None = None) -> Draft:
         draft = Draft(start=start, titles=list(titles or []))
         if self.photo_label:
-            draft.kind, self.photo_label = "photo", False
+            draft.kind, draft.titles = "photo", self._label_titles(draft.titles)
         self.out.drafts.append(draft)
         self.current = draft
         return draft
+
+    def _label_titles(self, titles: list[str]) -> list[str]:
+        """A photo's titles: a 图片报道 rubric is its headline when nothing else is printed."""
+        label, self.photo_label = self.photo_label, None
+        if label is None or titles:
+            if label is not None:
+                self.out.dropped.append(label)
+            return titles
+        return [label]
 
     def _awaiting(self) -> Draft | None:
         """The earliest recent item that has its headings but no text yet (side-by-side articles
@@ -203,8 +229,9 @@ class _Assembler:
         while j < len(self.blocks) and self.blocks[j].kind in ("title", "label", *_SKIP):
             block = self.blocks[j]
             if block.kind == "label":
-                self.photo_label = True
-                self.out.dropped.append(block.text)
+                if self.photo_label:
+                    self.out.dropped.append(self.photo_label)
+                self.photo_label = block.text
             elif block.kind == "title":
                 run.append(block)
             else:
@@ -260,50 +287,111 @@ class _Assembler:
 
     def _body(self, i: int, block: Block) -> None:
         target = self._continuation_target(block)
-        caption, credit = bylines.split_credit_tail(block.text)
-        if credit and not (target is not None and target.dangling and not self.photo_label):
+        dangling = target is not None and target.dangling
+        cue = bool(self.photo_label) or block.caption_title is not None or _opens_caption(block.text)
+        if block.credit and not (dangling and not cue):
             # A caption that ends in its own credit (`…玉米。 本报记者 李舸摄`) is a photo item.
-            title = [block.caption_title] if block.caption_title else []
-            photo = Draft(start=i, kind="photo", titles=title, sealed=True, credited=True)
-            if block.caption_title:
-                caption = caption[len(block.caption_title) :].strip()
-            photo.paragraphs = [p for p in caption.split("\n") if p]
-            photo.add_people(credit)
-            self.photo_label = False
-            self.out.drafts.append(photo)
-            self.current = photo
+            photo = self._photo(i, block, block.text)
+            photo.add_people(block.credit)
+            photo.credited = True
             return
-        if block.caption_title and (target is None or target.dangling or self._credit_follows(i)):
-            photo = Draft(start=i, kind="photo", titles=[block.caption_title], sealed=True)
-            caption = block.text[len(block.caption_title) :].strip() if block.caption_title else block.text
-            caption, people = bylines.split_credit_tail(caption)
-            photo.paragraphs = [p for p in caption.split("\n") if p]
-            if people:
-                photo.add_people(people)
-                photo.credited = True
-            self.out.drafts.append(photo)
-            if target is not None and target.dangling:
+        if block.caption_title and (target is None or dangling or self._credit_follows(i)):
+            photo = self._photo(i, block, block.text, keep_current=dangling)
+            if dangling:
                 self.out.warnings.append(
                     f"page {self.page}: photo caption {block.caption_title!r} moved out of the text it "
                     f"interrupted (line {block.line})"
                 )
-            else:
-                self.current = photo
+                photo.warnings.append("caption moved out of the text it interrupted")
             return
-        if self.photo_label and not (target is not None and target.dangling):
+        if self._caption_before_credit(i, block, target, cue) or self._spliced_caption(block, target):
+            photo = self._photo(i, block, block.text, keep_current=dangling)
+            if dangling:
+                photo.warnings.append("caption moved out of the text it interrupted")
+            return
+        if self.photo_label and not (dangling and not _opens_caption(block.text)):
             target = self._new(i)  # the caption under a 图片报道 rubric
-        elif target is None or (target.sealed and not target.dangling):
+            target.add_body(block)
+            target.sealed = not target.dangling  # it takes no more of the host's paragraphs
+            self.current = target
+            return
+        if target is None or (target.sealed and not target.dangling):
             target = self._new(i)
             self.out.warnings.append(f"page {self.page}: headline lost before line {block.line}")
+        first = not target.paragraphs
         target.add_body(block)
+        target.end = i
+        if first and target.titles and self._credit_follows(i) and not target.contributors:
+            target.kind, target.sealed = "photo", not target.dangling  # a titled caption, then its credit
         self.current = target
+
+    def _photo(self, i: int, block: Block, caption: str, *, keep_current: bool = False) -> Draft:
+        """A photo item from a caption block (its title printed in the block, above it, or a rubric)."""
+        awaiting = self.current
+        if awaiting is not None and (awaiting.paragraphs or awaiting.sealed or awaiting.contributors):
+            awaiting = None
+        titles = [block.caption_title] if block.caption_title else []
+        if block.caption_title:
+            caption = caption[len(block.caption_title) :].strip()
+        if awaiting is not None and not titles:
+            photo = awaiting  # `湖畔晨练` printed as a block of its own above the caption
+            photo.kind, photo.sealed = "photo", True
+            if self.photo_label:
+                photo.titles = self._label_titles(photo.titles)
+        else:
+            photo = Draft(start=i, kind="photo", titles=self._label_titles(titles), sealed=True)
+            self.out.drafts.append(photo)
+        photo.paragraphs.extend(p for p in caption.split("\n") if p)
+        photo.end = i
+        if block.credit:
+            photo.add_people(block.credit)
+            photo.credited = True
+        if not keep_current:
+            self.current = photo
+        return photo
+
+    def _caption_before_credit(self, i: int, block: Block, target: Draft | None, cue: bool) -> bool:
+        """A short complete block followed by a photo credit is that photo's caption when something
+        says so: a caption's opening (图为, a date), a column of another width, or a text it cuts."""
+        if not self._credit_follows(i) or len(block.text) > 160 or "\n" in block.text:
+            return False
+        if starts_continuation(block.text) or not ends_complete(block.text):
+            return False
+        if target is None or cue:
+            return True
+        if target.dangling:
+            return False  # the block completes it
+        width = block.width or max(block.segment_lengths, default=0.0)
+        return target.width is not None and not _fits(target.width, width)
+
+    def _spliced_caption(self, block: Block, target: Draft | None) -> bool:
+        """A complete caption (`图为…`, or a dated one set in a column of another width) printed
+        inside a text the export left mid-sentence."""
+        if target is None or not target.dangling or "\n" in block.text or len(block.text) > 160:
+            return False
+        if not ends_complete(block.text) or not _opens_caption(block.text):
+            return False
+        if block.text.startswith("图"):
+            return True
+        width = block.width or max(block.segment_lengths, default=0.0)
+        return target.width is not None and not _fits(target.width, width)
 
     def _credit_follows(self, i: int) -> bool:
         nxt = self._next(i + 1)
         return nxt is not None and nxt.kind == "credit"
 
     def _assign_credits(self) -> None:
+        # A credit printed right under a caption is that photo's; the others go to the nearest.
+        left: list[tuple[int, Block]] = []
+        by_end = {d.end: d for d in self.out.drafts if d.end >= 0}
         for index, block in self.credits:
+            owner = by_end.get(self._previous(index))
+            if owner is not None and owner.kind == "photo" and not owner.credited:
+                owner.add_people(block.people)
+                owner.credited = True
+            else:
+                left.append((index, block))
+        for index, block in left:
             photos = [d for d in self.out.drafts if d.kind == "photo" and not d.credited]
             if photos:
                 target = min(photos, key=lambda d: (abs(d.start - index), d.start > index))
@@ -317,6 +405,10 @@ class _Assembler:
                 writers = [p for p in target.contributors if p.credit is None]
                 if not writers and target.dateline is None and text_len <= 300:
                     target.kind = "photo"
+                else:
+                    target.warnings.append(
+                        f"photo credit {block.text!r} given to this item: no caption found"
+                    )
             target.add_people(block.people)
             target.credited = True
 

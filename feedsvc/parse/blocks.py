@@ -40,6 +40,7 @@ class Block:
     dateline: str | None = None
     reason: str | None = None
     caption_title: str | None = None  # set when the block is "标题 说明文字……" (a photo caption)
+    credit: tuple[Contributor, ...] = ()  # the photo credit the block ends in (`…。 记者 李 舸 摄`)
     meta: furniture.Masthead | None = None
     header: furniture.PageHeader | None = None
 
@@ -104,10 +105,22 @@ def caption_split(block: Block, raw_segments: list[str]) -> tuple[str, str] | No
     if len(raw_segments) < 2:
         return None
     title = raw_segments[0]
-    rest = compact("".join(raw_segments[1:]))
     if not (2 <= len(title) <= 20) or _CAPTION_TITLE_PUNCT.search(title):
         return None
-    if len(rest) < max(20, 1.5 * len(title)) or not ends_complete(block.text):
+    caption, credit = block.text, block.credit
+    if credit:  # the caption ends in its credit: measure the caption without it
+        extra = len(compact(" ".join(raw_segments))) - len(compact(caption))
+        segments = list(raw_segments)
+        while extra > 0 and len(segments) > 1:
+            size = len(compact(segments[-1]))
+            if size > extra:  # the credit began inside this line
+                segments[-1] = segments[-1][:-extra]
+                break
+            extra -= size
+            segments.pop()
+        raw_segments = segments
+    rest = compact("".join(raw_segments[1:]))
+    if len(rest) < (8 if credit else max(20, 1.5 * len(title))) or not ends_complete(caption):
         return None
     widths = sorted(visual_len(s) for s in raw_segments[1:-1])
     if len(widths) >= 2 and visual_len(title) > 0.75 * widths[len(widths) // 2]:
@@ -186,10 +199,26 @@ def classify(raw: RawBlock, *, publication: str | None, name_en: str | None) -> 
     if line is not None:
         block.kind, block.dateline, block.people = "dateline", line.text, line.contributors
         return block
+    if "摄" in whole[-24:]:
+        _take_credit(block, whole)
     split = caption_split(block, segments)
     if split is not None:
         block.caption_title = split[0]
     return block
+
+
+def _take_credit(block: Block, whole: str) -> None:
+    """A caption's closing credit, read from the text as printed (its spaces part the names)."""
+    caption, credit = bylines.split_credit_tail(whole)
+    if not credit:
+        return
+    extra = len(compact(whole)) - len(compact(caption))
+    text = block.text
+    end = len(text)
+    while extra > 0 and end > 0:
+        end -= 1
+        extra -= not text[end].isspace()
+    block.text, block.credit = text[:end].rstrip(), credit
 
 
 def _classify_short(

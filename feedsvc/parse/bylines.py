@@ -383,9 +383,19 @@ _CREDIT_TAIL = re.compile(
 
 
 def split_credit_tail(text: str) -> tuple[str, tuple[Contributor, ...]]:
-    """A photo caption ending in its credit (`… 记者 李舸 摄`): caption text and the photographers."""
-    if "摄" not in text[-8:]:
+    """A photo caption ending in its credit (`… 记者 李舸 摄`, `…。②3 许 文 摄`,
+    `…。张三 摄（新华社发）`): caption text and the photographers."""
+    if "摄" not in text[-24:]:
         return text, ()
+    # After the caption's last sentence: the credit, perhaps with picture numbers and a source.
+    start = max(0, len(text) - 48)
+    cut = max(text.rfind(mark, start) for mark in "。！？!?”")
+    if cut >= 0 and 2 <= len(text) - cut - 1 <= 40:
+        tail = text[cut + 1 :].strip()
+        # as printed (spaces part the names), else without the spaces of a wrap inside a role
+        people = parse_byline(tail) or parse_byline(join_wrapped(tail))
+        if people and is_credit_line(people):
+            return text[: cut + 1].rstrip(), people
     m = _CREDIT_TAIL.search(text, max(0, len(text) - 48))
     if not m:
         return text, ()
