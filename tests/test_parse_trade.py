@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from feedsvc.parse.blocks import Block
 from feedsvc.parse.bylines import closing_credit, join_text, parse_byline
+from feedsvc.parse.headings import decks
 
 
 @pytest.mark.parametrize(
@@ -73,3 +75,40 @@ def test_closing_credits(text: str, people: list[tuple[str, str]]) -> None:
 )
 def test_wrap_repair_never_joins_a_role_and_a_name(raw: str, joined: str) -> None:
     assert join_text(raw) == joined
+
+
+def _heading(text: str, *lines: float) -> Block:
+    return Block(kind="title", text=text, line=1, segment_lengths=lines or (float(len(text)),))
+
+
+@pytest.mark.parametrize(
+    ("blocks", "expected"),
+    [
+        ([_heading("引题—— 主题在这里", 4, 5)], ("引题——", "主题在这里", None)),
+        ([_heading("主题在这里 ——副题也在这里", 5, 8)], (None, "主题在这里", "——副题也在这里")),
+        (
+            [_heading("书记在调研时强调 打造基层治理品牌", 8, 8)],
+            ("书记在调研时强调", "打造基层治理品牌", None),
+        ),
+        (
+            [_heading("以考促干以考争先 为奋力推动高质量发展汇聚动能", 8, 16)],
+            (None, "以考促干以考争先 为奋力推动高质量发展汇聚动能", None),
+        ),
+        (
+            [_heading("城市书房 点亮夜读 十八个城市书房延长开放至晚上十点", 4, 4, 18)],
+            (None, "城市书房 点亮夜读", "十八个城市书房延长开放至晚上十点"),
+        ),
+        ([_heading("——一位乡村教师的三十年")], (None, None, "——一位乡村教师的三十年")),
+        (
+            [_heading("山村教师 三十年坚守", 4, 5), _heading("一位乡村教师和他的学生们的故事")],
+            (None, "山村教师 三十年坚守", "一位乡村教师和他的学生们的故事"),
+        ),
+        (
+            [_heading("省委书记在会上指出"), _heading("以更大力度稳住经济大盘")],
+            ("省委书记在会上指出", "以更大力度稳住经济大盘", None),
+        ),
+        ([_heading("一句引题放在上面"), _heading("主题在下面")], ("一句引题放在上面", "主题在下面", None)),
+    ],
+)
+def test_heading_decks(blocks: list[Block], expected: tuple[str | None, str | None, str | None]) -> None:
+    assert decks(blocks) == expected

@@ -65,7 +65,7 @@ def _titles(titles: list[str]) -> tuple[str | None, str | None, str | None]:
 def _item(draft: Draft) -> Item | None:
     if not draft.paragraphs:
         return None
-    kicker, headline, subtitle = _titles(draft.titles)
+    kicker, headline, subtitle = draft.decks or _titles(draft.titles)
     title = headline or derive_title(draft.paragraphs[0])
     warnings = list(draft.warnings)
     if headline is None:

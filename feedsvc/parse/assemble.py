@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from feedsvc.models import Contributor, ItemKind
 from feedsvc.parse import bylines, furniture
 from feedsvc.parse.blocks import Block
+from feedsvc.parse.headings import KICKER_END, Decks, decks
 from feedsvc.parse.text import ends_complete, starts_continuation
 
 _LOOKBACK = 3
@@ -45,6 +46,8 @@ class Draft:
     sealed: bool = False  # a complete photo caption: takes no further body
     credited: bool = False
     end: int = -1  # index of the last block that gave it text
+    decks: Decks | None = None  # (kicker, headline, subtitle) read from its heading blocks
+    wants_dateline: bool = False  # one of several headings printed before their dateline-led bodies
     warnings: list[str] = field(default_factory=list)  # what the parser guessed about this item
 
     @property
@@ -98,6 +101,7 @@ class _Assembler:
         self.current: Draft | None = None
         self.credits: list[tuple[int, Block]] = []
         self.photo_label: str | None = None  # a 图片报道 rubric waiting for its photo
+        self.pending: list[Draft] = []  # headings printed together, waiting for their datelines
 
     # -- helpers -------------------------------------------------------------------------------
     def _next(self, i: int) -> Block | None:
@@ -133,7 +137,11 @@ class _Assembler:
     def _awaiting(self) -> Draft | None:
         """The earliest recent item that has its headings but no text yet (side-by-side articles
         whose headings the exporter emitted before their bodies)."""
-        waiting = [d for d in self.out.drafts[-_LOOKBACK:] if not d.paragraphs and not d.sealed]
+        waiting = [
+            d
+            for d in self.out.drafts[-_LOOKBACK:]
+            if not d.paragraphs and not d.sealed and not d.wants_dateline
+        ]
         return waiting[0] if waiting else None
 
     def _continuation_target(self, block: Block) -> Draft | None:
@@ -212,13 +220,14 @@ class _Assembler:
             self._byline(i, block)
             return i + 1
         if kind == "dateline":
-            draft = self._awaiting() or self.current
+            draft = self.pending.pop(0) if self.pending else (self._awaiting() or self.current)
             if draft is None or draft.paragraphs or draft.sealed:
                 draft = self._new(i)
                 self.out.warnings.append(f"page {self.page}: headline lost before line {block.line}")
-            draft.dateline = draft.dateline or block.dateline
+            draft.dateline, draft.wants_dateline = draft.dateline or block.dateline, False
             draft.add_people(block.people)
             draft.add_body(block)
+            draft.end, self.current = i, draft
             return i + 1
         self._body(i, block)
         return i + 1
@@ -261,12 +270,47 @@ class _Assembler:
                 and not starts_continuation(nxt.text)
             )
         )
+        if nxt.kind == "dateline" and len(run) >= 2 and self._pair_headings(i, j, run):
+            return j
         if anchored or (nxt.kind == "body" and fresh):
-            self._new(i, texts)
+            self._new(i, texts).decks = decks(run)
             return j
         for block in run:  # a line of body text that happens to look like a title
             self._body(i, block)
         return j
+
+    def _pair_headings(self, i: int, j: int, run: list[Block]) -> bool:
+        """Headings of several items printed together before their bodies: N headings (a —— deck
+        joins the heading above it, a kicker the one below), then N dateline-led bodies, paired in
+        order."""
+        groups: list[list[Block]] = []
+        for block in run:
+            joins_above = block.text.startswith(("——", "—")) and groups
+            after_kicker = groups and len(groups[-1]) == 1 and KICKER_END.search(groups[-1][0].text)
+            if joins_above or after_kicker:
+                groups[-1].append(block)
+            else:
+                groups.append([block])
+        if len(groups) < 2 or self._datelines_ahead(j, len(groups)) != len(groups):
+            return False
+        for group in groups:
+            draft = self._new(i, [b.text for b in group])
+            draft.decks, draft.wants_dateline = decks(group), True
+            draft.warnings.append("headline paired with its text by order (headings printed together)")
+            self.pending.append(draft)
+        return True
+
+    def _datelines_ahead(self, j: int, most: int) -> int:
+        """How many dateline-led bodies follow before the next heading or byline (up to most + 1)."""
+        count = 0
+        for block in self.blocks[j : j + 8 * most + 8]:
+            if block.kind in ("title", "label") or (block.kind == "byline" and not block.trailing):
+                break
+            if block.kind == "dateline":
+                count += 1
+                if count > most:
+                    break
+        return count
 
     def _byline(self, i: int, block: Block) -> None:
         draft = self.current
