@@ -8,6 +8,7 @@ import pytest
 from feedsvc.parse.blocks import Block
 from feedsvc.parse.bylines import closing_credit, join_text, parse_byline
 from feedsvc.parse.headings import decks
+from tests.parse_helpers import parse_text
 
 
 @pytest.mark.parametrize(
@@ -112,3 +113,14 @@ def _heading(text: str, *lines: float) -> Block:
 )
 def test_heading_decks(blocks: list[Block], expected: tuple[str | None, str | None, str | None]) -> None:
     assert decks(blocks) == expected
+
+
+def test_a_cut_word_waits_for_its_completion_past_a_fresh_paragraph() -> None:
+    text = (
+        "本报讯 河道清淤已完成七成，余下工段将在汛期前完\n\n社区图书角开放\n\n"
+        "本报讯 社区图书角昨日开放，图书均由居民捐赠。\n\n借阅实行自助登记，全天开放。\n\n"
+        "工。届时河道行洪能力将明显提升。\n"
+    )
+    first, second = parse_text(text).items
+    assert first.text.endswith("汛期前完工。届时河道行洪能力将明显提升。")
+    assert second.paragraphs[-1] == "借阅实行自助登记，全天开放。"

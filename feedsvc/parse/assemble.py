@@ -29,6 +29,19 @@ _CAPTION_OPENING = re.compile(
 )
 
 
+_LOOKAHEAD = 8  # blocks a cut text may look ahead for its continuation
+_SENTENCE_END = re.compile(r"[。！？!?]")
+
+
+def _fragment_start(text: str) -> bool:
+    """Text that begins with the end of a cut word or sentence: mid-sentence punctuation, or a first
+    sentence of at most three characters (`工。届时…`)."""
+    if starts_continuation(text):
+        return True
+    m = _SENTENCE_END.search(text, 0, 4)
+    return m is not None and m.start() <= 3 and not _CLAUSE_MARK.search(text, 0, m.start())
+
+
 def _opens_caption(text: str) -> bool:
     return _CAPTION_OPENING.match(text) is not None
 
@@ -102,6 +115,7 @@ class _Assembler:
         self.credits: list[tuple[int, Block]] = []
         self.photo_label: str | None = None  # a 图片报道 rubric waiting for its photo
         self.pending: list[Draft] = []  # headings printed together, waiting for their datelines
+        self._index = {id(block): n for n, block in enumerate(blocks)}
 
     # -- helpers -------------------------------------------------------------------------------
     def _next(self, i: int) -> Block | None:
@@ -156,6 +170,8 @@ class _Assembler:
             pool = fits or dangling
             return min(pool, key=lambda d: abs((d.last_width or width) - width) if block.width else 0.0)
         if dangling:
+            if current is not None and current is not dangling[0] and self._completed_later(block):
+                return current  # a fresh paragraph of the current item; the cut word ends further on
             return dangling[0]
         awaiting = self._awaiting()
         if awaiting is not None:
@@ -181,6 +197,19 @@ class _Assembler:
         if current is not None:
             return current
         return next((d for d in reversed(self.out.drafts) if not d.sealed), None)
+
+    def _completed_later(self, block: Block) -> bool:
+        """Does this block open a paragraph, while a block a little further on reads as the rest of
+        a cut word or sentence (`工。届时…`)? Then the text cut mid-word waits for that one."""
+        if not self.current or self.current.dangling or _fragment_start(block.text):
+            return False
+        index = self._index.get(id(block), -1)
+        for later in self.blocks[index + 1 : index + 1 + _LOOKAHEAD] if index >= 0 else ():
+            if later.kind in _SKIP:
+                continue
+            if later.kind == "body" and _fragment_start(later.text):
+                return True
+        return False
 
     def _width_matches(self, block: Block, draft: Draft | None) -> bool:
         """A title-like block whose lines are as long as the lines of this item's column (the first
