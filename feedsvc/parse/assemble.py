@@ -29,6 +29,14 @@ _CAPTION_OPENING = re.compile(
 )
 
 
+_DATELINE_START = frozenset("本据新中")
+# An in-article subhead: a line leading into the next part (`…——`, `…：`), a quoted phrase, a
+# numbered or bracketed heading (`一、…`, `（一）…`, `【…】`).
+_SUBHEAD = re.compile(
+    r"(?:.*(?:——|—|：|:)$|.*“[^”]{1,16}”.*|[一二三四五六七八九十]{1,3}、.+|[（(][一二三四五六七八九十]{1,3}[）)].+"
+    r"|\d{1,2}[.．、].+|【[^】]+】.*|[■◆●▲◎★☆◇]\s*.+)"
+)
+_SUBHEAD_MAX = 32
 _LOOKAHEAD = 8  # blocks a cut text may look ahead for its continuation
 _SENTENCE_END = re.compile(r"[。！？!?]")
 
@@ -61,11 +69,14 @@ class Draft:
     end: int = -1  # index of the last block that gave it text
     decks: Decks | None = None  # (kicker, headline, subtitle) read from its heading blocks
     wants_dateline: bool = False  # one of several headings printed before their dateline-led bodies
+    held: bool = False  # its last paragraph is a subhead: complete although it ends in no stop
     warnings: list[str] = field(default_factory=list)  # what the parser guessed about this item
 
     @property
     def dangling(self) -> bool:
-        return bool(self.paragraphs) and not self.closed and not ends_complete(self.paragraphs[-1])
+        return (
+            bool(self.paragraphs) and not self.closed and not self.held and not ends_complete(self.paragraphs[-1])
+        )
 
     @property
     def width(self) -> float | None:
@@ -90,7 +101,12 @@ class Draft:
         if self.dangling or (self.paragraphs and starts_continuation(paragraphs[0])):
             self.paragraphs[-1] = bylines.join_text(self.paragraphs[-1] + " " + paragraphs.pop(0))
         self.paragraphs.extend(p for p in paragraphs if p)
-        self.closed = self.closed or closed
+        self.closed, self.held = self.closed or closed, False
+        for paragraph in paragraphs:  # a later section's dateline (`本报讯（记者 张三）…`) credits too
+            if paragraph[:1] in _DATELINE_START and ("（" in paragraph[:24] or "(" in paragraph[:24]):
+                line = bylines.parse_dateline(paragraph)
+                if line is not None:
+                    self.add_people(line.contributors)
         if self.paragraphs:  # a closing credit (also one the export split over two blocks)
             self.add_people(bylines.closing_credit(self.paragraphs[-1]))
 
@@ -299,6 +315,8 @@ class _Assembler:
                 and not starts_continuation(nxt.text)
             )
         )
+        if self._subheads(run, nxt):
+            return j
         if nxt.kind == "dateline" and len(run) >= 2 and self._pair_headings(i, j, run):
             return j
         if anchored or (nxt.kind == "body" and fresh):
@@ -307,6 +325,20 @@ class _Assembler:
         for block in run:  # a line of body text that happens to look like a title
             self._body(i, block)
         return j
+
+    def _subheads(self, run: list[Block], nxt: Block) -> bool:
+        """Short lines between two paragraphs of an article that lead into the next part (`…——`, a
+        quoted phrase, `一、…`) are its subheads: they stay in its text as paragraphs."""
+        draft = self.current
+        if draft is None or not draft.paragraphs or draft.sealed or draft.kind != "article":
+            return False
+        if nxt.kind != "body" or starts_continuation(nxt.text) or draft.dangling:
+            return False
+        if not all(len(b.text) <= _SUBHEAD_MAX and _SUBHEAD.fullmatch(b.text) for b in run):
+            return False
+        draft.paragraphs.extend(b.text for b in run)
+        draft.held = True
+        return True
 
     def _pair_headings(self, i: int, j: int, run: list[Block]) -> bool:
         """Headings of several items printed together before their bodies: N headings (a —— deck
