@@ -74,9 +74,9 @@ class Draft:
 
     @property
     def dangling(self) -> bool:
-        return (
-            bool(self.paragraphs) and not self.closed and not self.held and not ends_complete(self.paragraphs[-1])
-        )
+        if not self.paragraphs or self.closed or self.held:
+            return False
+        return not ends_complete(self.paragraphs[-1])
 
     @property
     def width(self) -> float | None:
