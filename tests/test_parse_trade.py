@@ -7,6 +7,7 @@ import pytest
 
 from feedsvc.parse.blocks import Block
 from feedsvc.parse.bylines import closing_credit, join_text, parse_byline
+from feedsvc.parse.furniture import furniture_reason, read_page_header
 from feedsvc.parse.headings import decks
 from tests.parse_helpers import parse_text
 
@@ -124,3 +125,56 @@ def test_a_cut_word_waits_for_its_completion_past_a_fresh_paragraph() -> None:
     first, second = parse_text(text).items
     assert first.text.endswith("汛期前完工。届时河道行洪能力将明显提升。")
     assert second.paragraphs[-1] == "借阅实行自助登记，全天开放。"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("城东新区建设提速 3版 城建", "pointer"),
+        ("老字号焕发新活力 详见第4版", "pointer"),
+        ("详见第4版", "pointer"),
+        ("星期一", "masthead"),
+        ("代号31-88", "masthead"),
+        ("今日导读", "masthead"),
+        ("第一批客房改造完成", None),
+        ("要闻", None),
+    ],
+)
+def test_pointers_and_masthead_leftovers(text: str, reason: str | None) -> None:
+    assert furniture_reason(text) == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "section"),
+    [
+        ("第2版 综合", 2, "综合"),
+        ("2023年6月27日 星期二 第3版 民生", 3, "民生"),
+        ("人民日报 2023年10月15日 第A04版：要闻", 4, "要闻"),
+        ("要闻 2版", 2, "要闻"),
+    ],
+)
+def test_page_headers_still_read(text: str, number: int, section: str) -> None:
+    header = read_page_header(text)
+    assert header is not None and (header.number, header.section) == (number, section)
+
+
+@pytest.mark.parametrize("text", ["城东新区建设提速 3版 城建", "老街新貌吸引八方游客 5版"])
+def test_a_teasers_pointer_is_not_a_page_header(text: str) -> None:
+    assert read_page_header(text) is None
+
+
+def test_a_date_alone_inside_an_article_stays_text_and_never_dates_the_issue() -> None:
+    text = (
+        "一座老桥的百年记忆\n\n■记者 秦 川\n\n本报讯 老桥今年迎来建成一百周年，居民整理了大事记。\n\n"
+        "1985年10月1日\n\n老桥完成第一次大修，桥面铺上了青石板。\n"
+    )
+    issue = parse_text(text)
+    assert issue.date is None
+    assert issue.items[0].paragraphs[1:] == ("1985年10月1日", "老桥完成第一次大修，桥面铺上了青石板。")
+
+
+def test_a_letter_spaced_heading_after_the_nameplate_is_a_headline() -> None:
+    text = "江 南 晨 报\n\n要 闻 周 报\n\n本报讯 过去一周，全市重点工作有序推进。\n"
+    issue = parse_text(text)
+    assert issue.items[0].headline == "要闻周报"
+    assert "江南晨报" in issue.dropped

@@ -10,6 +10,7 @@ import re
 
 from feedsvc.errors import ParseError
 from feedsvc.models import Issue, Item, Page, PageNumberSource, SectionSource
+from feedsvc.parse import context
 from feedsvc.parse.assemble import Draft, assemble
 from feedsvc.parse.blocks import Block, classify, refine
 from feedsvc.parse.bylines import DATELINE_RE
@@ -99,6 +100,7 @@ def parse(text: str, *, source: str = "<text>", hints: ParseHints | None = None)
             for raw in split_blocks(page_text, first_line)
             for piece in refine(raw, publication=hints.publication, name_en=hints.name_en)
         ]
+        context.settle(blocks, publication=hints.publication)
         header = next((b.header for b in blocks if b.header is not None), None)
         page_meta = [b.meta for b in blocks if b.meta is not None]
         masthead = next((m for m in page_meta if m.is_masthead), None)

@@ -34,7 +34,8 @@ _DATELINE_START = frozenset("本据新中")
 # numbered or bracketed heading (`一、…`, `（一）…`, `【…】`).
 _SUBHEAD = re.compile(
     r"(?:.*(?:——|—|：|:)$|.*“[^”]{1,16}”.*|[一二三四五六七八九十]{1,3}、.+|[（(][一二三四五六七八九十]{1,3}[）)].+"
-    r"|\d{1,2}[.．、].+|【[^】]+】.*|[■◆●▲◎★☆◇]\s*.+)"
+    r"|\d{1,2}[.．、].+|【[^】]+】.*|[■◆●▲◎★☆◇]\s*.+"
+    r"|(?:\d{4}年)?\d{1,2}月(?:\d{1,2}日)?(?:[上下]午|晚)?)"  # a timeline's date
 )
 _SUBHEAD_MAX = 32
 _LOOKAHEAD = 8  # blocks a cut text may look ahead for its continuation
@@ -332,7 +333,9 @@ class _Assembler:
         draft = self.current
         if draft is None or not draft.paragraphs or draft.sealed or draft.kind != "article":
             return False
-        if nxt.kind != "body" or starts_continuation(nxt.text) or draft.dangling:
+        if nxt.kind != "body" or starts_continuation(nxt.text):
+            return False
+        if draft.dangling and not draft.paragraphs[-1].endswith(("：", ":")):
             return False
         if not all(len(b.text) <= _SUBHEAD_MAX and _SUBHEAD.fullmatch(b.text) for b in run):
             return False
