@@ -77,6 +77,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         print(report.summary())
         for written in report.changed_feeds:
             print(f"  {written}")
+        for warning in report.warnings:
+            print(f"feedsvc: {report.name}: warning: {warning}", file=sys.stderr)
     return status
 
 

@@ -22,7 +22,7 @@ from feedsvc.errors import ParseError, PublishError, StoreError
 from feedsvc.faults import checkpoint
 from feedsvc.inbox import display_name
 from feedsvc.models import Issue
-from feedsvc.parse import hints_from_settings, parse_bytes
+from feedsvc.parse import NO_DATE, hints_from_settings, parse_bytes, warnings_of
 from feedsvc.records import Change
 from feedsvc.store import Store
 
@@ -42,6 +42,7 @@ class Report:
     written: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     changed_feeds: tuple[str, ...] = field(default=())  # output paths of feed documents that changed
+    warnings: tuple[str, ...] = ()  # the parser's doubts about the submission (see parse.warnings_of)
 
     def summary(self) -> str:
         if self.duplicate:
@@ -81,11 +82,7 @@ def read_submission(
     if issue.date is not None and now is not None and issue.date > now.date() + dt.timedelta(days=1):
         raise ParseError(f"the issue date {issue.date} is in the future (today is {now.date()})", name)
     if issue.date is None:
-        raise ParseError(
-            "no issue date: the page prints none and the file name gives none "
-            "(name it like paper-2023-06-26-p2.txt)",
-            name,
-        )
+        raise ParseError(NO_DATE, name)
     return data, issue
 
 
@@ -104,7 +101,9 @@ def ingest_file(
         fresh = not submission.duplicate or submission.status == "received"  # "received": cut short
         if not fresh and not behind:
             _clear_pending(settings)
-            return Report(name=name, duplicate=True, items=len(issue.items))
+            return Report(
+                name=name, duplicate=True, items=len(issue.items), warnings=tuple(warnings_of(issue))
+            )
         try:
             changes = (
                 store.apply(issue, submission_id=submission.id, settings=settings, now=now) if fresh else ()
@@ -123,6 +122,7 @@ def ingest_file(
         return Report(
             name=name,
             items=len(issue.items),
+            warnings=tuple(warnings_of(issue)),
             changes=changes,
             written=written,
             removed=removed,

@@ -40,6 +40,8 @@ def as_text(issue: Issue) -> str:
             head.append(
                 f"    text:      {lead[:60]}{'…' if len(lead) > 60 else ''} ({len(item.paragraphs)} ¶)"
             )
+            doubts = [w for w in item.warnings if not w.startswith("no headline printed")]  # flagged above
+            head.extend(f"    doubt:     {w}" for w in doubts)
     if issue.dropped:
         head.append("\ndropped: " + " | ".join(issue.dropped))
     if issue.warnings:

@@ -18,9 +18,24 @@ from feedsvc.parse.furniture import Masthead, PageHeader
 from feedsvc.parse.hints import ParseHints, from_name, hints_from_settings
 from feedsvc.parse.text import clean_chars, decode, split_blocks, split_pages
 
-__all__ = ["ParseHints", "decode", "derive_title", "from_name", "hints_from_settings", "parse", "parse_bytes"]
+__all__ = [
+    "NO_DATE",
+    "ParseHints",
+    "decode",
+    "derive_title",
+    "from_name",
+    "hints_from_settings",
+    "parse",
+    "parse_bytes",
+    "warnings_of",
+]
+
+NO_DATE = (
+    "no issue date: the page prints none and the file name gives none (name it like paper-2023-06-26-p2.txt)"
+)
 
 TITLE_MAX = 30
+_DERIVED = "no headline printed: title derived from the lead"
 _HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
 _CLAUSE_END = re.compile(r"[，,；;：:]")
 _SENTENCE_END = re.compile(r"[。！？!?]")
@@ -70,7 +85,7 @@ def _item(draft: Draft) -> Item | None:
     title = headline or derive_title(draft.paragraphs[0])
     warnings = list(draft.warnings)
     if headline is None:
-        warnings.insert(0, "no headline printed: title derived from the lead")
+        warnings.insert(0, _DERIVED)
     return Item(
         kind=draft.kind,
         kicker=kicker,
@@ -142,6 +157,8 @@ def parse(text: str, *, source: str = "<text>", hints: ParseHints | None = None)
         raise ParseError("no article found in the text", source)
     if meta.date is None and hints.date is not None:
         date_from = "hint"
+    if meta.date is None and hints.date is None:
+        warnings.append(NO_DATE)
     return Issue(
         publication=hints.publication,
         date=meta.date or hints.date,
@@ -153,6 +170,19 @@ def parse(text: str, *, source: str = "<text>", hints: ParseHints | None = None)
         dropped=tuple(dropped),
         warnings=tuple(warnings),
     )
+
+
+def warnings_of(issue: Issue) -> list[str]:
+    """Every doubt of a parse, one line each: the issue's, then each item's own (naming its page,
+    position and title), for `ingest` and the daemon's log."""
+    found = list(issue.warnings)
+    for page in issue.pages:
+        for position, item in enumerate(page.items, start=1):
+            for warning in item.warnings:
+                if item.title_derived and warning == _DERIVED:
+                    continue  # the issue's warnings say so already
+                found.append(f"page {page.number}: item {position} ({item.title}): {warning}")
+    return found
 
 
 def _dropped_meta(blocks: list[Block]) -> list[str]:
