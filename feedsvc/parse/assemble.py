@@ -38,6 +38,7 @@ _SUBHEAD = re.compile(
     r"|(?:\d{4}年)?\d{1,2}月(?:\d{1,2}日)?(?:[上下]午|晚)?)"  # a timeline's date
 )
 _SUBHEAD_MAX = 32
+_CAPTION_MAX = 160  # characters: a caption is a short paragraph
 _LOOKAHEAD = 8  # blocks a cut text may look ahead for its continuation
 _SENTENCE_END = re.compile(r"[。！？!?]")
 
@@ -108,7 +109,8 @@ class Draft:
                 line = bylines.parse_dateline(paragraph)
                 if line is not None:
                     self.add_people(line.contributors)
-        if self.paragraphs:  # a closing credit (also one the export split over two blocks)
+        if self.paragraphs and self.paragraphs[-1][-1:] in "）)":
+            # a closing credit (also one the export split over two blocks)
             self.add_people(bylines.closing_credit(self.paragraphs[-1]))
 
 
@@ -132,7 +134,7 @@ class _Assembler:
         self.credits: list[tuple[int, Block]] = []
         self.photo_label: str | None = None  # a 图片报道 rubric waiting for its photo
         self.pending: list[Draft] = []  # headings printed together, waiting for their datelines
-        self._index = {id(block): n for n, block in enumerate(blocks)}
+        self._index: dict[int, int] | None = None  # block → its position, built when first needed
 
     # -- helpers -------------------------------------------------------------------------------
     def _next(self, i: int) -> Block | None:
@@ -220,6 +222,8 @@ class _Assembler:
         a cut word or sentence (`工。届时…`)? Then the text cut mid-word waits for that one."""
         if not self.current or self.current.dangling or _fragment_start(block.text):
             return False
+        if self._index is None:
+            self._index = {id(b): n for n, b in enumerate(self.blocks)}
         index = self._index.get(id(block), -1)
         for later in self.blocks[index + 1 : index + 1 + _LOOKAHEAD] if index >= 0 else ():
             if later.kind in _SKIP:
@@ -396,7 +400,11 @@ class _Assembler:
     def _body(self, i: int, block: Block) -> None:
         target = self._continuation_target(block)
         dangling = target is not None and target.dangling
-        cue = bool(self.photo_label) or block.caption_title is not None or _opens_caption(block.text)
+        # only a short single paragraph can be a caption (most blocks are neither)
+        short = len(block.text) <= _CAPTION_MAX and "\n" not in block.text
+        cue = short and (
+            bool(self.photo_label) or block.caption_title is not None or _opens_caption(block.text)
+        )
         if block.credit and not (dangling and not cue):
             # A caption that ends in its own credit (`…玉米。 本报记者 李舸摄`) is a photo item.
             photo = self._photo(i, block, block.text)
@@ -412,7 +420,10 @@ class _Assembler:
                 )
                 photo.warnings.append("caption moved out of the text it interrupted")
             return
-        if self._caption_before_credit(i, block, target, cue) or self._spliced_caption(block, target):
+        caption = short and (
+            self._caption_before_credit(i, block, target, cue) or self._spliced_caption(block, target)
+        )
+        if caption:
             photo = self._photo(i, block, block.text, keep_current=dangling)
             if dangling:
                 photo.warnings.append("caption moved out of the text it interrupted")
@@ -461,9 +472,10 @@ class _Assembler:
     def _caption_before_credit(self, i: int, block: Block, target: Draft | None, cue: bool) -> bool:
         """A short complete block followed by a photo credit is that photo's caption when something
         says so: a caption's opening (图为, a date), a column of another width, or a text it cuts."""
-        if not self._credit_follows(i) or len(block.text) > 160 or "\n" in block.text:
+        text = block.text
+        if starts_continuation(text) or not ends_complete(text):
             return False
-        if starts_continuation(block.text) or not ends_complete(block.text):
+        if not self._credit_follows(i):
             return False
         if target is None or cue:
             return True
@@ -475,9 +487,9 @@ class _Assembler:
     def _spliced_caption(self, block: Block, target: Draft | None) -> bool:
         """A complete caption (`图为…`, or a dated one set in a column of another width) printed
         inside a text the export left mid-sentence."""
-        if target is None or not target.dangling or "\n" in block.text or len(block.text) > 160:
+        if target is None or not target.dangling or not _opens_caption(block.text):
             return False
-        if not ends_complete(block.text) or not _opens_caption(block.text):
+        if not ends_complete(block.text):
             return False
         if block.text.startswith("图"):
             return True

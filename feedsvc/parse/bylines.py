@@ -348,6 +348,7 @@ def paren_byline(inner: str) -> tuple[Contributor, ...]:
     return ()
 
 
+_CREDIT_WORD = re.compile("记者|通讯员|实习生|评论员|摄|撰稿|编译|整理")  # what a credit names
 _KEEP = "\ue000"  # stands for a space that must survive the wrap repair (a private-use character)
 
 
@@ -369,7 +370,11 @@ def _tidy_credit(match: re.Match[str]) -> str:
 def join_text(text: str) -> str:
     """`join_wrapped`, except that a credit in parentheses keeps one space between its parts:
     `本报讯(记者 张 三 通讯员 李四)` → `本报讯(记者 张三 通讯员 李四)`, never `(记者张三通讯员李四)`."""
-    if ("(" in text or "（" in text or ")" in text or "）" in text) and _KEEP not in text:
+    if (
+        ("(" in text or "（" in text or ")" in text or "）" in text)
+        and _CREDIT_WORD.search(text)
+        and _KEEP not in text
+    ):
         text = _PAREN.sub(_tidy_credit, text)
         if _KEEP in text:
             return join_wrapped(text).replace(_KEEP, " ")
