@@ -399,9 +399,10 @@ class _Assembler:
 
     def _body(self, i: int, block: Block) -> None:
         target = self._continuation_target(block)
-        dangling = target is not None and target.dangling
         # only a short single paragraph can be a caption (most blocks are neither)
         short = len(block.text) <= _CAPTION_MAX and "\n" not in block.text
+        maybe_photo = short or block.credit or block.caption_title or self.photo_label
+        dangling = bool(maybe_photo) and target is not None and target.dangling
         cue = short and (
             bool(self.photo_label) or block.caption_title is not None or _opens_caption(block.text)
         )

@@ -68,7 +68,9 @@ def _paragraphs(raw: RawBlock) -> list[str]:
     for piece in pieces:
         if " " in piece or "\u3000" in piece:
             broken = _PARAGRAPH_BREAK.sub("\\1\n", piece).split("\n")
-            out.extend(bylines.join_text(p) for p in broken if p.strip())
+            credit = "(" in piece or "（" in piece or ")" in piece or "）" in piece  # one may keep spaces
+            join = bylines.join_text if credit else join_wrapped
+            out.extend(join(p) for p in broken if p.strip())
         elif piece:
             out.append(piece)
     return out

@@ -107,6 +107,10 @@ def _wrap_split(lines: tuple[float, ...]) -> int | None:
 
 def decks(blocks: list[Block]) -> Decks:
     """(kicker, headline, subtitle) of the heading blocks printed above an item, top to bottom."""
+    if len(blocks) == 1:
+        only = blocks[0]
+        if " " not in only.text and len(only.segment_lengths) < 3 and not only.text.startswith(DASHES):
+            return None, only.text, None  # one deck: the headline
     found = [deck for block in blocks for deck in split_box(block)]
     return read_decks(found)
 
