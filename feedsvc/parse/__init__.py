@@ -20,6 +20,7 @@ from feedsvc.parse.text import clean_chars, decode, split_blocks, split_pages
 
 __all__ = [
     "NO_DATE",
+    "TITLE_DERIVED",
     "ParseHints",
     "decode",
     "derive_title",
@@ -35,7 +36,7 @@ NO_DATE = (
 )
 
 TITLE_MAX = 30
-_DERIVED = "no headline printed: title derived from the lead"
+TITLE_DERIVED = "no printed headline: title derived from the lead"
 _HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
 _CLAUSE_END = re.compile(r"[，,；;：:]")
 _SENTENCE_END = re.compile(r"[。！？!?]")
@@ -85,7 +86,7 @@ def _item(draft: Draft) -> Item | None:
     title = headline or derive_title(draft.paragraphs[0])
     warnings = list(draft.warnings)
     if headline is None:
-        warnings.insert(0, _DERIVED)
+        warnings.insert(0, TITLE_DERIVED)
     return Item(
         kind=draft.kind,
         kicker=kicker,
@@ -179,7 +180,7 @@ def warnings_of(issue: Issue) -> list[str]:
     for page in issue.pages:
         for position, item in enumerate(page.items, start=1):
             for warning in item.warnings:
-                if item.title_derived and warning == _DERIVED:
+                if item.title_derived and warning == TITLE_DERIVED:
                     continue  # the issue's warnings say so already
                 found.append(f"page {page.number}: item {position} ({item.title}): {warning}")
     return found
