@@ -24,7 +24,11 @@ PHOTO_LABELS = re.compile(
     r"^[\[【〖]?(?:图片新闻|图片报道|新闻图片|图片说明|组图|图说|读图|看图|影像|镜头)[\]】〗]?$"
 )
 # A paragraph starts after sentence-final punctuation (and a closing quote) followed by a space.
-_PARAGRAPH_BREAK = re.compile(r"([。！？!?][”’」』\"]?)[ \u3000]+(?=[\u4e00-\u9fff“「（(【《\"])")
+# (It opens with the space, so the engine skips from space to space, and looks behind it, so the
+# replacement is a plain "\n" that `sub` applies without a Python call per match.)
+_PARAGRAPH_BREAK = re.compile(
+    r"[ \u3000](?:(?<=[。！？!?].)|(?<=[。！？!?][”’」』\"].))[ \u3000]*(?=[\u4e00-\u9fff“「（(【《\"])"
+)
 _TITLE_FORBIDDEN_END = tuple("，,、；;：:")
 _CAPTION_TITLE_PUNCT = re.compile(r"[，,、。；;：:！？!?（()）]")
 
@@ -67,7 +71,7 @@ def _paragraphs(raw: RawBlock) -> list[str]:
     out: list[str] = []
     for piece in pieces:
         if " " in piece or "\u3000" in piece:
-            broken = _PARAGRAPH_BREAK.sub("\\1\n", piece).split("\n")
+            broken = _PARAGRAPH_BREAK.sub("\n", piece).split("\n")
             credit = "(" in piece or "（" in piece or ")" in piece or "）" in piece  # one may keep spaces
             join = bylines.join_text if credit else join_wrapped
             out.extend(join(p) for p in broken if p.strip())
@@ -155,6 +159,11 @@ def _stands_alone(line: str, publication: str | None, name_en: str | None) -> bo
     )
 
 
+def _heading_lines(lines: list[str]) -> bool:
+    """Lines that can only be headings: short, and none holds a sentence."""
+    return all(len(line) <= 32 and is_title_like(line) for line in lines)
+
+
 def refine(raw: RawBlock, *, publication: str | None, name_en: str | None) -> list[RawBlock]:
     """Split the lines of a multi-line block that stand alone (a byline under a headline, a date
     under a nameplate, a subtitle under its headline) into blocks of their own."""
@@ -171,6 +180,11 @@ def refine(raw: RawBlock, *, publication: str | None, name_en: str | None) -> li
             out.append(RawBlock((line,), raw.line_number + offset, (indent,)))
             lines, indents, start = [], [], raw.line_number + offset + 1
             continue
+        headings = 0 < len(lines) <= 4 and line[:1] in "本据新中" and _heading_lines(lines)
+        if headings and bylines.parse_dateline(line):
+            # the headings printed right above a dateline-led text, without a blank line
+            out.append(RawBlock(tuple(lines), start, tuple(indents)))
+            lines, indents, start = [], [], raw.line_number + offset
         lines.append(line)
         indents.append(indent)
     if lines:
