@@ -29,7 +29,8 @@ _CAPTION_OPENING = re.compile(
 )
 
 
-_DATELINE_START = frozenset("本据新中")
+# A paragraph after the first that opens with a dateline holding a byline: `本报讯（记者 张三）…`.
+_LATER_DATELINE = re.compile(r"\n(?:本报|据|新华社|中新社)[^\n（(]{0,20}[讯电]\s*[（(]")
 # An in-article subhead: a line leading into the next part (`…——`, `…：`), a quoted phrase, a
 # numbered or bracketed heading (`一、…`, `（一）…`, `【…】`).
 _SUBHEAD = re.compile(
@@ -104,8 +105,9 @@ class Draft:
             self.paragraphs[-1] = bylines.join_text(self.paragraphs[-1] + " " + paragraphs.pop(0))
         self.paragraphs.extend(p for p in paragraphs if p)
         self.closed, self.held = self.closed or closed, False
-        for paragraph in paragraphs:  # a later section's dateline (`本报讯（记者 张三）…`) credits too
-            if paragraph[:1] in _DATELINE_START and ("（" in paragraph[:24] or "(" in paragraph[:24]):
+        joined = block.text if text is None else text
+        if "\n" in joined and _LATER_DATELINE.search(joined):
+            for paragraph in paragraphs:  # a later section's dateline (`本报讯（记者 张三）…`) credits too
                 line = bylines.parse_dateline(paragraph)
                 if line is not None:
                     self.add_people(line.contributors)
@@ -335,9 +337,9 @@ class _Assembler:
         """Short lines between two paragraphs of an article that lead into the next part (`…——`, a
         quoted phrase, `一、…`) are its subheads: they stay in its text as paragraphs."""
         draft = self.current
-        if draft is None or not draft.paragraphs or draft.sealed or draft.kind != "article":
+        if nxt.kind != "body" or draft is None or not draft.paragraphs or draft.sealed:
             return False
-        if nxt.kind != "body" or starts_continuation(nxt.text):
+        if draft.kind != "article" or starts_continuation(nxt.text):
             return False
         if draft.dangling and not draft.paragraphs[-1].endswith(("：", ":")):
             return False
@@ -401,12 +403,11 @@ class _Assembler:
         target = self._continuation_target(block)
         # only a short single paragraph can be a caption (most blocks are neither)
         short = len(block.text) <= _CAPTION_MAX and "\n" not in block.text
+        # (cheap tests first: the caption checks below run for few blocks)
+        short = short and (_CAPTION_OPENING.match(block.text) is not None or self._credit_next(i))
         maybe_photo = short or block.credit or block.caption_title or self.photo_label
         dangling = bool(maybe_photo) and target is not None and target.dangling
-        cue = short and (
-            bool(self.photo_label) or block.caption_title is not None or _opens_caption(block.text)
-        )
-        if block.credit and not (dangling and not cue):
+        if block.credit and not (dangling and not (short and self._caption_cue(block))):
             # A caption that ends in its own credit (`…玉米。 本报记者 李舸摄`) is a photo item.
             photo = self._photo(i, block, block.text)
             photo.add_people(block.credit)
@@ -422,7 +423,7 @@ class _Assembler:
                 photo.warnings.append("caption moved out of the text it interrupted")
             return
         caption = short and (
-            self._caption_before_credit(i, block, target, cue) or self._spliced_caption(block, target)
+            self._caption_before_credit(i, block, target) or self._spliced_caption(block, target)
         )
         if caption:
             photo = self._photo(i, block, block.text, keep_current=dangling)
@@ -470,15 +471,19 @@ class _Assembler:
             self.current = photo
         return photo
 
-    def _caption_before_credit(self, i: int, block: Block, target: Draft | None, cue: bool) -> bool:
+    def _caption_cue(self, block: Block) -> bool:
+        """Something says this block is a caption: a rubric above it, a caption's opening or title."""
+        return bool(self.photo_label) or block.caption_title is not None or _opens_caption(block.text)
+
+    def _caption_before_credit(self, i: int, block: Block, target: Draft | None) -> bool:
         """A short complete block followed by a photo credit is that photo's caption when something
         says so: a caption's opening (图为, a date), a column of another width, or a text it cuts."""
         text = block.text
         if starts_continuation(text) or not ends_complete(text):
             return False
-        if not self._credit_follows(i):
+        if not self._credit_next(i):
             return False
-        if target is None or cue:
+        if target is None or self._caption_cue(block):
             return True
         if target.dangling:
             return False  # the block completes it
@@ -496,6 +501,15 @@ class _Assembler:
             return True
         width = block.width or max(block.segment_lengths, default=0.0)
         return target.width is not None and not _fits(target.width, width)
+
+    def _credit_next(self, i: int) -> bool:
+        """Is the next block that is not furniture a photo credit? (Looks a few blocks ahead.)"""
+        blocks = self.blocks
+        for j in range(i + 1, min(len(blocks), i + 1 + _LOOKAHEAD)):
+            kind = blocks[j].kind
+            if kind not in _SKIP:
+                return kind == "credit"
+        return False
 
     def _credit_follows(self, i: int) -> bool:
         nxt = self._next(i + 1)

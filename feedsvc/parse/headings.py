@@ -13,7 +13,7 @@ the PDF front ends share it:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from feedsvc.parse.blocks import Block
 from feedsvc.parse.text import compact
@@ -26,8 +26,7 @@ _WIDER = 1.15  # a deck whose line is this much longer than another's wrapped li
 Decks = tuple[str | None, str | None, str | None]
 
 
-@dataclass(frozen=True, slots=True)
-class Deck:
+class Deck(NamedTuple):
     text: str
     lines: tuple[float, ...]  # printed width of each visual line, in ems
 
