@@ -178,3 +178,8 @@ def test_a_letter_spaced_heading_after_the_nameplate_is_a_headline() -> None:
     issue = parse_text(text)
     assert issue.items[0].headline == "要闻周报"
     assert "江南晨报" in issue.dropped
+
+
+@pytest.mark.parametrize("text", ["文件名奇特的第2版稿件", "第3版新闻标题", "本报第2版编辑部迎来新成员"])
+def test_a_headline_naming_a_page_is_no_pointer(text: str) -> None:
+    assert furniture_reason(text) is None

@@ -154,8 +154,9 @@ def read_page_header(text: str) -> PageHeader | None:
 _PHONE_ONLY = re.compile(r"[\d\s\-—()（）+]{7,}")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 # A teaser's pointer to the page that carries the story: `…… 3版 城建`, `详见第4版`, `▶见A5版`.
+# (Set apart from the teaser's title by a space, or led by 详见/见/转; `第2版稿件` in a headline is not.)
 _POINTER_RE = re.compile(
-    r"(?P<lead>(?:详见|参见|请看|见|转)?)\s*第?\s*[A-Z]?\d{1,3}\s*版(?:\s*[:：]?\s*[\u4e00-\u9fff]{2,6})?\s*$"
+    r"(?:(?P<lead>详见|参见|请看|见|转)|\s)\s*第?\s*[A-Z]?\d{1,3}\s*版(?:\s+[\u4e00-\u9fff]{2,6}|[:：]\s*[\u4e00-\u9fff]{2,6})?\s*$"
 )
 _WEEKDAY_ONLY = re.compile(r"(?:星期|礼拜|周)[一二三四五六日天]")
 _POSTAL_CODE = re.compile(r"(?:邮发)?代号\s*[:：]?\s*\d{1,3}\s*[-－—]\s*\d{1,4}")
@@ -197,8 +198,9 @@ def furniture_reason(text: str, *, publication: str | None = None, name_en: str 
     ):
         return "masthead"  # what a masthead leaves behind: a weekday alone, the postal code, 导读
     if "版" in compact[-9:] and len(compact) <= 60 and "。" not in compact:
-        pointer = _POINTER_RE.search(compact)
-        if pointer and (pointer["lead"] or len(_HAN.findall(compact[: pointer.start()])) > 4):
+        line = text.strip()
+        pointer = _POINTER_RE.search(line)
+        if pointer and (pointer["lead"] or len(_HAN.findall(line[: pointer.start()])) > 4):
             return "pointer"
     return None
 
