@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from feedsvc.models import Contributor, ItemKind
 from feedsvc.parse import bylines, furniture
 from feedsvc.parse.blocks import Block
-from feedsvc.parse.headings import KICKER_END, Decks, decks
+from feedsvc.parse.cues import CAPTION_MAX, LATER_DATELINE, fragment_start, is_subhead, opens_caption
+from feedsvc.parse.headings import Decks, datelines_ahead, decks, heading_groups
 from feedsvc.parse.text import ends_complete, starts_continuation
 
 _LOOKBACK = 3
@@ -23,38 +24,7 @@ _CLAUSE_MARK = re.compile(
     r"[，,、；;]"
 )  # how many items back a continuation may reach across interleaved blocks
 _SKIP = ("drop", "meta", "header")
-# What a photo caption opens with: 图为…, a picture number, or the day it was taken (`5月3日，`).
-_CAPTION_OPENING = re.compile(
-    r"(?:图为|图[①-⑳\d]|[①-⑳]|(?:\d{4}年)?\d{1,2}月\d{1,2}日(?:[上下]午|晚上?|凌晨|清晨|傍晚|中午|夜间)?[，,])"
-)
-
-
-# A paragraph after the first that opens with a dateline holding a byline: `本报讯（记者 张三）…`.
-_LATER_DATELINE = re.compile(r"\n(?:本报|据|新华社|中新社)[^\n（(]{0,20}[讯电]\s*[（(]")
-# An in-article subhead: a line leading into the next part (`…——`, `…：`), a quoted phrase, a
-# numbered or bracketed heading (`一、…`, `（一）…`, `【…】`).
-_SUBHEAD = re.compile(
-    r"(?:.*(?:——|—|：|:)$|.*“[^”]{1,16}”.*|[一二三四五六七八九十]{1,3}、.+|[（(][一二三四五六七八九十]{1,3}[）)].+"
-    r"|\d{1,2}[.．、].+|【[^】]+】.*|[■◆●▲◎★☆◇]\s*.+"
-    r"|(?:\d{4}年)?\d{1,2}月(?:\d{1,2}日)?(?:[上下]午|晚)?)"  # a timeline's date
-)
-_SUBHEAD_MAX = 32
-_CAPTION_MAX = 160  # characters: a caption is a short paragraph
 _LOOKAHEAD = 8  # blocks a cut text may look ahead for its continuation
-_SENTENCE_END = re.compile(r"[。！？!?]")
-
-
-def _fragment_start(text: str) -> bool:
-    """Text that begins with the end of a cut word or sentence: mid-sentence punctuation, or a first
-    sentence of at most three characters (`工。届时…`)."""
-    if starts_continuation(text):
-        return True
-    m = _SENTENCE_END.search(text, 0, 4)
-    return m is not None and m.start() <= 3 and not _CLAUSE_MARK.search(text, 0, m.start())
-
-
-def _opens_caption(text: str) -> bool:
-    return _CAPTION_OPENING.match(text) is not None
 
 
 @dataclass(slots=True)
@@ -106,7 +76,7 @@ class Draft:
         self.paragraphs.extend(p for p in paragraphs if p)
         self.closed, self.held = self.closed or closed, False
         joined = block.text if text is None else text
-        if "\n" in joined and _LATER_DATELINE.search(joined):
+        if "\n" in joined and LATER_DATELINE.search(joined):
             for paragraph in paragraphs:  # a later section's dateline (`本报讯（记者 张三）…`) credits too
                 line = bylines.parse_dateline(paragraph)
                 if line is not None:
@@ -222,7 +192,7 @@ class _Assembler:
     def _completed_later(self, block: Block) -> bool:
         """Does this block open a paragraph, while a block a little further on reads as the rest of
         a cut word or sentence (`工。届时…`)? Then the text cut mid-word waits for that one."""
-        if not self.current or self.current.dangling or _fragment_start(block.text):
+        if not self.current or self.current.dangling or fragment_start(block.text):
             return False
         if self._index is None:
             self._index = {id(b): n for n, b in enumerate(self.blocks)}
@@ -230,7 +200,7 @@ class _Assembler:
         for later in self.blocks[index + 1 : index + 1 + _LOOKAHEAD] if index >= 0 else ():
             if later.kind in _SKIP:
                 continue
-            if later.kind == "body" and _fragment_start(later.text):
+            if later.kind == "body" and fragment_start(later.text):
                 return True
         return False
 
@@ -343,25 +313,17 @@ class _Assembler:
             return False
         if draft.dangling and not draft.paragraphs[-1].endswith(("：", ":")):
             return False
-        if not all(len(b.text) <= _SUBHEAD_MAX and _SUBHEAD.fullmatch(b.text) for b in run):
+        if not all(is_subhead(b.text) for b in run):
             return False
         draft.paragraphs.extend(b.text for b in run)
         draft.held = True
         return True
 
     def _pair_headings(self, i: int, j: int, run: list[Block]) -> bool:
-        """Headings of several items printed together before their bodies: N headings (a —— deck
-        joins the heading above it, a kicker the one below), then N dateline-led bodies, paired in
-        order."""
-        groups: list[list[Block]] = []
-        for block in run:
-            joins_above = block.text.startswith(("——", "—")) and groups
-            after_kicker = groups and len(groups[-1]) == 1 and KICKER_END.search(groups[-1][0].text)
-            if joins_above or after_kicker:
-                groups[-1].append(block)
-            else:
-                groups.append([block])
-        if len(groups) < 2 or self._datelines_ahead(j, len(groups)) != len(groups):
+        """Headings of several items printed together before their bodies, then as many
+        dateline-led bodies: one item per heading, paired in order."""
+        groups = heading_groups(run)
+        if len(groups) < 2 or datelines_ahead(self.blocks, j, len(groups)) != len(groups):
             return False
         for group in groups:
             draft = self._new(i, [b.text for b in group])
@@ -369,18 +331,6 @@ class _Assembler:
             draft.warnings.append("headline paired with its text by order (headings printed together)")
             self.pending.append(draft)
         return True
-
-    def _datelines_ahead(self, j: int, most: int) -> int:
-        """How many dateline-led bodies follow before the next heading or byline (up to most + 1)."""
-        count = 0
-        for block in self.blocks[j : j + 8 * most + 8]:
-            if block.kind in ("title", "label") or (block.kind == "byline" and not block.trailing):
-                break
-            if block.kind == "dateline":
-                count += 1
-                if count > most:
-                    break
-        return count
 
     def _byline(self, i: int, block: Block) -> None:
         draft = self.current
@@ -402,9 +352,9 @@ class _Assembler:
     def _body(self, i: int, block: Block) -> None:
         target = self._continuation_target(block)
         # only a short single paragraph can be a caption (most blocks are neither)
-        short = len(block.text) <= _CAPTION_MAX and "\n" not in block.text
+        short = len(block.text) <= CAPTION_MAX and "\n" not in block.text
         # (cheap tests first: the caption checks below run for few blocks)
-        short = short and (_CAPTION_OPENING.match(block.text) is not None or self._credit_next(i))
+        short = short and (opens_caption(block.text) or self._credit_next(i))
         maybe_photo = short or block.credit or block.caption_title or self.photo_label
         dangling = bool(maybe_photo) and target is not None and target.dangling
         if block.credit and not (dangling and not (short and self._caption_cue(block))):
@@ -430,7 +380,7 @@ class _Assembler:
             if dangling:
                 photo.warnings.append("caption moved out of the text it interrupted")
             return
-        if self.photo_label and not (dangling and not _opens_caption(block.text)):
+        if self.photo_label and not (dangling and not opens_caption(block.text)):
             target = self._new(i)  # the caption under a 图片报道 rubric
             target.add_body(block)
             target.sealed = not target.dangling  # it takes no more of the host's paragraphs
@@ -473,7 +423,7 @@ class _Assembler:
 
     def _caption_cue(self, block: Block) -> bool:
         """Something says this block is a caption: a rubric above it, a caption's opening or title."""
-        return bool(self.photo_label) or block.caption_title is not None or _opens_caption(block.text)
+        return bool(self.photo_label) or block.caption_title is not None or opens_caption(block.text)
 
     def _caption_before_credit(self, i: int, block: Block, target: Draft | None) -> bool:
         """A short complete block followed by a photo credit is that photo's caption when something
@@ -493,7 +443,7 @@ class _Assembler:
     def _spliced_caption(self, block: Block, target: Draft | None) -> bool:
         """A complete caption (`图为…`, or a dated one set in a column of another width) printed
         inside a text the export left mid-sentence."""
-        if target is None or not target.dangling or not _opens_caption(block.text):
+        if target is None or not target.dangling or not opens_caption(block.text):
             return False
         if not ends_complete(block.text):
             return False

@@ -135,3 +135,31 @@ def _set_larger(first: Deck, second: Deck) -> bool:
     """Does the first deck wrap at fewer characters per line than the second (a larger type)?"""
     wrapped = first.wrapped_at
     return wrapped is not None and second.longest > wrapped * _WIDER
+
+
+def heading_groups(run: list[Block]) -> list[list[Block]]:
+    """Headings printed together, one group per item: a —— deck joins the heading above it, a
+    kicker (`…时强调`) the heading below it."""
+    groups: list[list[Block]] = []
+    for block in run:
+        joins_above = block.text.startswith(DASHES) and groups
+        after_kicker = groups and len(groups[-1]) == 1 and KICKER_END.search(groups[-1][0].text)
+        if joins_above or after_kicker:
+            groups[-1].append(block)
+        else:
+            groups.append([block])
+    return groups
+
+
+def datelines_ahead(blocks: list[Block], j: int, most: int) -> int:
+    """How many dateline-led bodies follow blocks[j:] before the next heading or byline (counting
+    up to most + 1, looking at most 8 blocks per heading)."""
+    count = 0
+    for block in blocks[j : j + 8 * most + 8]:
+        if block.kind in ("title", "label") or (block.kind == "byline" and not block.trailing):
+            break
+        if block.kind == "dateline":
+            count += 1
+            if count > most:
+                break
+    return count
