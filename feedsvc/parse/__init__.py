@@ -84,9 +84,7 @@ def _item(draft: Draft) -> Item | None:
         return None
     kicker, headline, subtitle = draft.decks or _titles(draft.titles)
     title = headline or derive_title(draft.paragraphs[0])
-    warnings = list(draft.warnings)
-    if headline is None:
-        warnings.insert(0, TITLE_DERIVED)
+    warnings = (TITLE_DERIVED, *draft.warnings) if headline is None else tuple(draft.warnings)
     return Item(
         kind=draft.kind,
         kicker=kicker,
@@ -97,7 +95,7 @@ def _item(draft: Draft) -> Item | None:
         contributors=tuple(draft.contributors),
         dateline=draft.dateline,
         paragraphs=tuple(draft.paragraphs),
-        warnings=tuple(dict.fromkeys(warnings)),
+        warnings=warnings,
     )
 
 

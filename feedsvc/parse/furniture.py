@@ -158,6 +158,7 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 _POINTER_RE = re.compile(
     r"(?:(?P<lead>详见|参见|请看|见|转)|\s)\s*第?\s*[A-Z]?\d{1,3}\s*版(?:\s+[\u4e00-\u9fff]{2,6}|[:：]\s*[\u4e00-\u9fff]{2,6})?\s*$"
 )
+_LEFTOVER_WORD = re.compile("星期|礼拜|周|代号|导读|看点|提要")
 _WEEKDAY_ONLY = re.compile(r"(?:星期|礼拜|周)[一二三四五六日天]")
 _POSTAL_CODE = re.compile(r"(?:邮发)?代号\s*[:：]?\s*\d{1,3}\s*[-－—]\s*\d{1,4}")
 _TEASER_RUBRIC = re.compile(r"[▶►【\[]?(?:今日|明日|本期|本版|要闻)?(?:导读|看点|提要)[】\]]?")
@@ -191,10 +192,14 @@ def furniture_reason(text: str, *, publication: str | None = None, name_en: str 
             return "countdown"
     if _JUMP_RE.fullmatch(text.strip()):
         return "jump"
-    if len(compact) <= 12 and (
-        _WEEKDAY_ONLY.fullmatch(compact)
-        or _POSTAL_CODE.fullmatch(compact)
-        or _TEASER_RUBRIC.fullmatch(compact)
+    if (
+        len(compact) <= 12
+        and _LEFTOVER_WORD.search(compact)
+        and (
+            _WEEKDAY_ONLY.fullmatch(compact)
+            or _POSTAL_CODE.fullmatch(compact)
+            or _TEASER_RUBRIC.fullmatch(compact)
+        )
     ):
         return "masthead"  # what a masthead leaves behind: a weekday alone, the postal code, 导读
     if "版" in compact[-9:] and len(compact) <= 60 and "。" not in compact:
