@@ -65,7 +65,7 @@ _PEN_NAME = re.compile(
 )
 # Where a photo came from, printed after the credit: 张三摄（新华社发）, 张三 摄/视觉中国.
 _PHOTO_SOURCE = re.compile(
-    r"(?<=摄)(?:\s*[（(][^（()）]{1,16}[）)]|\s*[/／]\s*[^\s/／（()）]{2,12}|\s+[\u4e00-\u9fff]{2,10}发)\s*$"
+    r"摄(?:\s*[（(][^（()）]{1,16}[）)]|\s*[/／]\s*[^\s/／（()）]{2,12}|\s+[\u4e00-\u9fff]{2,10}发)\s*$"
 )
 # A picture number before the photographer: `②3 许 文 摄`, `图① 张三 摄`.
 _PICTURE_NUMBER = re.compile(r"^(?:图\s*)?[①-⑳\d][①-⑳\d、,，\s]*(?=[\u4e00-\u9fff])")
@@ -181,7 +181,7 @@ def parse_byline(text: str) -> tuple[Contributor, ...] | None:
         s = s[1:-1].strip()
         marked = True
     if "摄" in s[-24:]:
-        s = _PHOTO_SOURCE.sub("", s)
+        s = _PHOTO_SOURCE.sub("摄", s)
     if "(" in s or ")" in s or "（" in s or "）" in s:
         return None  # half a credit cut by the export, or more than a credit
     if s[:1] in "①②③④⑤⑥⑦⑧⑨⑩图0123456789":

@@ -12,7 +12,6 @@ the PDF front ends share it:
 
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
 
 from feedsvc.parse.blocks import Block
@@ -20,7 +19,7 @@ from feedsvc.parse.text import compact
 
 DASHES = ("——", "—", "--", "－－")
 # A kicker ends in the verb that introduces the headline (`…时强调`), or leads into it with a dash.
-KICKER_END = re.compile(r"(?:强调|指出|表示|要求|提出|寄语|希望|宣布|——|—|：|:)$")
+KICKER_END = ("强调", "指出", "表示", "要求", "提出", "寄语", "希望", "宣布", "——", "—", "：", ":")
 _WIDER = 1.15  # a deck whose line is this much longer than another's wrapped lines is set smaller
 
 Decks = tuple[str | None, str | None, str | None]
@@ -52,7 +51,7 @@ def _split(text: str, lines: tuple[float, ...]) -> list[Deck]:
             head, tail = _share(lines, len(compact(text[:cut])))
             return [*_split(text[:cut].strip(), head), Deck(text[cut + 1 :].strip(), tail)]
         first, _, rest = text.partition(" ")
-        if first.endswith(DASHES) or KICKER_END.search(first):  # `引题—— 主题`, `…时强调 主题`
+        if first.endswith(DASHES) or first.endswith(KICKER_END):  # `引题—— 主题`, `…时强调 主题`
             head, tail = _share(lines, len(first))
             return [Deck(first, head), *_split(rest.strip(), tail)]
     k = _wrap_split(lines) if len(lines) >= 3 else None
@@ -126,7 +125,7 @@ def read_decks(found: list[Deck]) -> Decks:
     if len(rest) >= 3:
         return rest[-3].text, rest[-2].text, rest[-1].text
     first, second = rest
-    if subtitle is None and not KICKER_END.search(first.text) and _set_larger(first, second):
+    if subtitle is None and not first.text.endswith(KICKER_END) and _set_larger(first, second):
         return None, first.text, second.text  # headline, then a subtitle without a dash
     return first.text, second.text, subtitle
 
@@ -143,7 +142,7 @@ def heading_groups(run: list[Block]) -> list[list[Block]]:
     groups: list[list[Block]] = []
     for block in run:
         joins_above = block.text.startswith(DASHES) and groups
-        after_kicker = groups and len(groups[-1]) == 1 and KICKER_END.search(groups[-1][0].text)
+        after_kicker = groups and len(groups[-1]) == 1 and groups[-1][0].text.endswith(KICKER_END)
         if joins_above or after_kicker:
             groups[-1].append(block)
         else:
