@@ -367,10 +367,28 @@ def _tidy_credit(match: re.Match[str]) -> str:
     if not people:
         return whole
     for person in people:  # names padded to line up (王 立) are one name
-        if len(person.name) >= 2 and not person.name.startswith("本报"):
-            inner = re.sub("[ \u3000]+".join(map(re.escape, person.name)), person.name, inner)
+        if len(person.name) >= 2 and person.name not in inner:
+            inner = _unpad(inner, person.name)
     inner = _KEEP.join(inner.split()).replace("：" + _KEEP, "：").replace(":" + _KEEP, ":")
     return ("", whole[0])[opened] + inner + ("", whole[-1])[closed]
+
+
+def _unpad(text: str, name: str) -> str:
+    """`text` with the first occurrence of `name` padded with spaces (`王 立`) written whole."""
+    start = text.find(name[0])
+    while start != -1:
+        j, k = start + 1, 1
+        while k < len(name) and j < len(text):
+            if text[j] in " \u3000":
+                j += 1
+            elif text[j] == name[k]:
+                j, k = j + 1, k + 1
+            else:
+                break
+        if k == len(name):
+            return text[:start] + name + text[j:]
+        start = text.find(name[0], start + 1)
+    return text
 
 
 def join_text(text: str) -> str:
