@@ -19,7 +19,7 @@ from feedsvc.parse import bylines, furniture
 from feedsvc.parse.blocks import Block
 from feedsvc.parse.cues import CAPTION_MAX, LATER_DATELINE, fragment_start, is_subhead, opens_caption
 from feedsvc.parse.headings import Decks, datelines_ahead, decks, heading_groups
-from feedsvc.parse.text import ends_complete, starts_continuation
+from feedsvc.parse.text import ends_complete, join_wrapped, starts_continuation
 
 _LOOKBACK = 3
 _TAIL = 8  # characters of a paragraph being glued that `Draft.dangling` looks at
@@ -29,6 +29,14 @@ _CLAUSE_MARK = re.compile(
 )  # how many items back a continuation may reach across interleaved blocks
 _SKIP = ("drop", "meta", "header")
 _LOOKAHEAD = 8  # blocks a cut text may look ahead for its continuation
+
+
+def _join(text: str) -> str:
+    """`join_wrapped`, or `bylines.join_text` (a credit in parentheses keeps its spaces) for a text
+    holding a parenthesis."""
+    if "(" in text or "（" in text or ")" in text or "）" in text:
+        return bylines.join_text(text)
+    return join_wrapped(text)
 
 
 @dataclass(slots=True)
@@ -75,17 +83,17 @@ class Draft:
         return "".join(reversed(pieces))[-size:]
 
     def _glue(self, text: str) -> None:
-        """`paragraphs[-1] = join_text(paragraphs[-1] + " " + text)`, in time linear in `text`:
+        """`paragraphs[-1] = _join(paragraphs[-1] + " " + text)`, in time linear in `text`:
         join_wrapped's result is its input's but where the two meet, so only the last character
         of the (already joined) paragraph takes part."""
         if not self.glued:
-            self.paragraphs[-1] = bylines.join_text(self.paragraphs[-1])
+            self.paragraphs[-1] = _join(self.paragraphs[-1])
             self.tail = self.paragraphs[-1][-_TAIL:]
             if not self.tail:
-                self.paragraphs[-1] = bylines.join_text(" " + text)
+                self.paragraphs[-1] = _join(" " + text)
                 self.tail = self.paragraphs[-1][-_TAIL:]
                 return
-        piece = bylines.join_text(self.tail[-1] + " " + text)[1:]
+        piece = _join(self.tail[-1] + " " + text)[1:]
         if piece:
             self.glued.append(piece)
             self.tail = (self.tail + piece)[-_TAIL:]
@@ -165,7 +173,7 @@ class _Assembler:
 
     def _previous(self, i: int) -> int:
         """The index of the last block before i that is not furniture (-1 if none)."""
-        j = i - 1
+        j = min(i, len(self.blocks)) - 1
         while j >= 0 and self.blocks[j].kind in _SKIP:
             j -= 1
         return j
