@@ -136,10 +136,9 @@ class Draft:
                 line = bylines.parse_dateline(paragraph)
                 if line is not None:
                     self.add_people(line.contributors)
-        ending = self.ending()
-        if ending[-1:] in "）)" and ending:
-            # a closing credit (also one the export split over two blocks)
-            self.add_people(bylines.closing_credit(ending))
+        last = (self.tail if self.glued else self.paragraphs[-1] if self.paragraphs else "")[-1:]
+        if last and last in "）)":  # a closing credit (also one the export split over two blocks)
+            self.add_people(bylines.closing_credit(self.ending()))
 
 
 def _fits(column: float | None, width: float) -> bool:
