@@ -11,7 +11,7 @@ import re
 import tomllib
 import zoneinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -88,6 +88,24 @@ class ServeSettings(_Section):
     port: int = Field(default=8000, ge=0, le=65535)
 
 
+class SiteSettings(_Section):
+    """The HTML site: its look (a theme folder overriding any template or static file), the
+    language of its interface, the nameplate and search."""
+
+    theme: Path | None = None  # a folder: `<name>.html` overrides a template, `static/<file>` a static file
+    ui_language: Literal["zh", "en"] = "zh"
+    logo: str | None = None  # a file in the theme's `static/` folder shown as the nameplate
+    description: str = ""  # the site's description (meta description, Open Graph)
+    search: bool = True  # build the Pagefind search index after publishing
+
+    @field_validator("logo")
+    @classmethod
+    def _logo_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", value):
+            raise ValueError(f"logo must be a file name in the theme's static folder, got {value!r}")
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="FEEDSVC_", env_nested_delimiter="__", extra="forbid", frozen=True
@@ -100,6 +118,7 @@ class Settings(BaseSettings):
     feeds: FeedSettings = FeedSettings()
     daemon: DaemonSettings = DaemonSettings()
     serve: ServeSettings = ServeSettings()
+    site: SiteSettings = SiteSettings()
 
     @field_validator("slugs")
     @classmethod
@@ -145,4 +164,8 @@ def load_settings(path: Path | None = None, *, cwd: Path | None = None) -> Setti
         key = ".".join(str(part) for part in first["loc"])
         raise ConfigError(f"{path}: {key}: {first['msg']}") from exc
     base = (cwd or Path.cwd()).resolve()
-    return settings.model_copy(update={"paths": _resolve(settings.paths, base)})
+    update: dict[str, Any] = {"paths": _resolve(settings.paths, base)}
+    theme = settings.site.theme
+    if theme is not None and not theme.is_absolute():
+        update["site"] = settings.site.model_copy(update={"theme": base / theme})
+    return settings.model_copy(update=update)
