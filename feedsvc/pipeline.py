@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedsvc import lock, publish
+from feedsvc import lock, publish, search
 from feedsvc.config import Settings
 from feedsvc.errors import ParseError, PublishError, StoreError
 from feedsvc.faults import checkpoint
@@ -120,6 +120,8 @@ def ingest_file(
             else publish.build(store, publish.plan(changes), settings)
         )
         written, removed = _publish(settings, files, progress)
+        years = None if behind else {e.issue_date.year for c in changes for e in (c.before, c.after) if e}
+        _search(settings, store, years)
         return Report(
             name=name,
             items=len(issue.items),
@@ -160,6 +162,7 @@ def regenerate(
                     )
                     checkpoint("pipeline.regenerate.reparsed")
         written, removed = _publish(settings, publish.build_all(store, settings), progress)
+        _search(settings, store, None)
         return Report(
             name="regenerate",
             items=0,
@@ -193,6 +196,21 @@ def _publish(
     marker.unlink(missing_ok=True)
     checkpoint("pipeline.publish.done")
     return written, removed
+
+
+def _search(settings: Settings, store: Store, years: set[int] | None) -> None:
+    """The search index of `years` (None: every year) brought up to date, after the outputs are
+    written. A failure is logged, not raised: the feeds and pages are published already, and the
+    next change in that year (or the nightly regenerate) indexes it again."""
+    if years is not None and not years:
+        return
+    try:
+        changed = search.update(store, settings, years)
+    except PublishError as exc:
+        log.warning("search index not updated: %s", exc)
+        return
+    if changed:
+        log.info("search index: %d files written or removed", len(changed))
 
 
 def publish_pending(settings: Settings) -> bool:

@@ -279,7 +279,9 @@ def test_current_archive_pages_are_not_rendered_again(tmp_path: Path) -> None:
     third = dict(build_all(source, settings(out, **kw)))
     assert "archive/feed/1.atom" in third and "archive/feed/2.atom" not in third
     # the corrected article, and the one after it in its issue (its "previous" link shows the title)
-    following = next(e for e in entries if e.issue_date == corrected.issue_date and e.page == corrected.page + 1)
+    following = next(
+        e for e in entries if e.issue_date == corrected.issue_date and e.page == corrected.page + 1
+    )
     assert {p for p in third if p.startswith("articles/")} == {corrected.path, following.path}
 
     # a page whose digest matches but whose file is damaged or missing is rendered again

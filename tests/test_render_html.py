@@ -68,8 +68,8 @@ def test_relative_links_resolve(outputs: dict[str, bytes]) -> None:
     for path in (p for p in outputs if p.endswith(".html")):
         for href in Page(outputs[path]).hrefs:
             assert "://" not in href, (path, href)
-            href = href.partition("#")[0] or posixpath.basename(path)  # `#p1`: this page
-            target = posixpath.normpath(posixpath.join(posixpath.dirname(path), href))
+            file = href.partition("#")[0] or posixpath.basename(path)  # `#p1`: this page
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(path), file))
             assert target in outputs, (path, href)
 
 

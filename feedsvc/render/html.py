@@ -101,7 +101,7 @@ def _alternates(site: Site, feeds: tuple[tuple[FeedRef, str], ...]) -> tuple[tup
     )
 
 
-def _where(site: Site, entry: Entry) -> str:
+def where(site: Site, entry: Entry) -> str:
     """`第1版 · 要闻`"""
     label = _words(site.ui).f("page", n=entry.page)
     return label + (f" · {clean(entry.section)}" if entry.section else "")
@@ -119,7 +119,7 @@ def card(site: Site, entry: Entry) -> Card:
         title=entry_title(entry),
         kicker=clean(entry.kicker) if entry.kicker else None,
         lead=lead(entry),
-        where=_where(site, entry),
+        where=where(site, entry),
         date=_words(site.ui).date(local),
         datetime=local.isoformat(),
         image=entry.images[0] if entry.images else None,
@@ -172,7 +172,7 @@ def article_page(
         people=_unique(entry.contributors),
         paragraphs=paragraphs,
         caption=caption,
-        where=_where(site, entry),
+        where=where(site, entry),
         around=around or Around(),
         issue_path=issue_path(entry.issue_date),
     )
