@@ -27,7 +27,6 @@ from feedsvc import publish
 from feedsvc.config import Settings
 from feedsvc.errors import PublishError
 from feedsvc.records import Entry
-from feedsvc.render import html
 from feedsvc.render.builder import SEARCH_DIR
 from feedsvc.render.common import Site, clean, entry_key, entry_title, esc
 
@@ -47,11 +46,9 @@ def _staging_page(site: Site, entry: Entry) -> str:
     parts = [clean(entry.kicker or ""), clean(entry.subtitle or ""), people, *map(clean, entry.paragraphs)]
     body = "".join(f"<p>{esc(p)}</p>" for p in parts if p)
     title = esc(entry_title(entry))
-    where = esc(f"{site.local(entry.published):%Y-%m-%d} · {html.where(site, entry)}")
     return (
         f'<!doctype html><html lang="{site.language}"><head><meta charset="utf-8"><title>{title}</title>'
-        f"</head><body><main data-pagefind-body><h1>{title}</h1>"
-        f'<p data-pagefind-meta="where">{where}</p>{body}</main></body></html>'
+        f"</head><body><main data-pagefind-body><h1>{title}</h1>{body}</main></body></html>"
     )
 
 

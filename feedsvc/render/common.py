@@ -95,7 +95,7 @@ class Site:
     logo: str | None = None  # a static file shown as the nameplate
     description: str = ""
     search: bool = False  # pages carry a search box (the Pagefind index is built)
-    look: str = ""  # digest of what pages for people depend on besides their entries
+    look: str = ""  # digest of the settings pages for people depend on (templates: see theme.fingerprint)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Site:
@@ -106,9 +106,7 @@ class Site:
         look = settings.site
         theme = str(look.theme) if look.theme is not None else None
         look_digest = hashlib.sha256(
-            f"{fingerprint}\n{look.model_dump_json()}\n{theme_fingerprint(theme)}".encode(
-                "utf-8", "surrogatepass"
-            )
+            f"{fingerprint}\n{look.model_dump_json(exclude={'theme'})}".encode("utf-8", "surrogatepass")
         ).hexdigest()
         return cls(
             theme=theme,
@@ -312,7 +310,10 @@ def entry_key(entry: Entry) -> bytes:
 def entry_digest(site: Site, key: bytes) -> str:
     """What an article page's bytes depend on: the renderer, the paper's settings, the site's look,
     the entry (and, in `key`, whatever else the page shows: its neighbours in the issue)."""
-    return hashlib.sha256(f"{site.fingerprint}\n{site.look}\narticle\n".encode() + key).hexdigest()
+    templates = theme_fingerprint(site.theme, "article.html")
+    return hashlib.sha256(
+        f"{site.fingerprint}\n{site.look}\n{templates}\narticle\n".encode() + key
+    ).hexdigest()
 
 
 def doc_digest(site: Site, doc: FeedDoc, keys: Iterable[bytes]) -> str:

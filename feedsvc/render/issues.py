@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from feedsvc.records import Entry
+from feedsvc.render import theme
 from feedsvc.render.common import Site, entry_key, entry_title
 
 ISSUES_INDEX = "issues/index.html"
@@ -63,7 +64,10 @@ def issue_digest(
     site: Site, day: dt.date, entries: Iterable[Entry], previous: dt.date | None, following: dt.date | None
 ) -> str:
     """What an issue page's bytes depend on: the site, its date and neighbours, its entries."""
-    h = hashlib.sha256(f"{site.fingerprint}\n{site.look}\nissue\n{day}\n{previous}\n{following}\n".encode())
+    templates = theme.fingerprint(site.theme, "issue.html")
+    h = hashlib.sha256(
+        f"{site.fingerprint}\n{site.look}\n{templates}\nissue\n{day}\n{previous}\n{following}\n".encode()
+    )
     for e in printed(entries):
         h.update(entry_key(e))
         h.update(repr(e.images).encode())

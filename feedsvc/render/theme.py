@@ -6,8 +6,8 @@ The package ships its templates in `render/templates/` and its static files in
 and other files in `<theme>/static/` are published too (a logo, say). Templates named `*.svg` in
 the package (the default icon) are rendered like pages and published under `static/`.
 
-`fingerprint` digests every template and static file in use, so pages carrying a digest (article
-and issue pages) are rendered again when the look changes. Reading the files is the only I/O
+`fingerprint` digests a template with those it uses, so pages carrying a digest (article and
+issue pages) are rendered again when their templates change, and only then. Reading the files is the only I/O
 here; environments are cached per (theme, language), also in worker processes.
 """
 
@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 
 import jinja2
+from jinja2 import meta
 
 from feedsvc.errors import ConfigError
 
@@ -76,17 +77,23 @@ def rendered_static(theme: str | None) -> list[str]:
 
 
 @functools.cache
-def fingerprint(theme: str | None) -> str:
-    """A digest of every template and static file the site is made with."""
+def fingerprint(theme: str | None, template: str) -> str:
+    """A digest of `template` and every template it extends, includes or imports (as the theme
+    or the package has them): what a page made with it depends on besides its data, so a theme
+    overriding one template changes the digests of that template's pages only."""
     check_theme(theme)
+    env = environment(theme)
     h = hashlib.sha256()
-    folders = [PACKAGE] if theme is None else [Path(theme), PACKAGE]
-    seen: set[str] = set()
-    for folder in folders:
-        for name, path in _files(folder).items():
-            if name not in seen:
-                seen.add(name)
-                h.update(f"{name}\n".encode() + path.read_bytes() + b"\n")
-    for name, path in static_files(theme).items():
-        h.update(f"static/{name}\n".encode() + path.read_bytes() + b"\n")
+    todo, seen = [template], set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        except jinja2.TemplateNotFound as exc:
+            raise ConfigError(f"site.theme: template {name} not found") from exc
+        h.update(f"{name}\n{source}\n".encode("utf-8", "surrogatepass"))
+        todo.extend(n for n in meta.find_referenced_templates(env.parse(source)) if n is not None)
     return h.hexdigest()

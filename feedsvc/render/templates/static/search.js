@@ -10,7 +10,7 @@
     bundlePath: at(bundles[0]),
     mergeIndex: bundles.slice(1).map(function (b) { return { bundlePath: at(b) }; }),
     baseUrl: at("."),
-    showImages: true,
+    showImages: false,
     resetStyles: false,
   });
   var q = new URLSearchParams(location.search).get("q");
