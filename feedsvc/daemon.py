@@ -18,6 +18,7 @@ from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+import feedsvc
 from feedsvc import pipeline
 from feedsvc.config import Settings
 from feedsvc.errors import FeedsvcError, LockError, ParseError, PublishError, StoreError
@@ -180,7 +181,10 @@ class Daemon:
                 self.pinger.flush, "interval", minutes=10, max_instances=1, coalesce=True, id="pings"
             )
             scheduler.start()
-            log.info("watching %s every %.1f s", self.settings.paths.inbox, interval)
+            log.info(
+                "watching %s every %.1f s (feedsvc code in %s)",
+                self.settings.paths.inbox, interval, Path(feedsvc.__file__).parent,
+            )  # fmt: skip
             self.stopping.wait()
             return 0
         finally:
