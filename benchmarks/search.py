@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from feedsvc.records import Entry  # noqa: E402
-from feedsvc.render.common import Site  # noqa: E402
-from feedsvc.search import _index  # noqa: E402
-from tests.render_helpers import entry, settings  # noqa: E402
+from feedsvc.records import Entry
+from feedsvc.render.common import Site
+from feedsvc.search import _index
+from tests.render_helpers import entry, settings
 
 SAMPLE = Path(__file__).resolve().parent.parent / "tests" / "data" / "pages" / "qiantang-2023-06-26-p1.txt"
 
@@ -33,7 +33,8 @@ def entries(days: int, per_day: int, rng: random.Random) -> list[Entry]:
         day = dt.date(2023, 1, 1) + dt.timedelta(days=d)
         for i in range(per_day):
             text = ["".join(rng.choices(chars, k=300)) for _ in range(3)]
-            out.append(entry(day, 1 + i // 6, 1 + i % 6, title="".join(rng.choices(chars, k=14)), paragraphs=text))
+            title = "".join(rng.choices(chars, k=14))
+            out.append(entry(day, 1 + i // 6, 1 + i % 6, title=title, paragraphs=text))
     return out
 
 
@@ -52,8 +53,10 @@ def main() -> None:
             files = _index(site, batch)
             times.append(time.perf_counter() - start)
         size = sum(len(v) for v in files.values())
-        print(f"index {label}: {len(batch)} items, {len(files)} files, {size / 1e6:.1f} MB;"
-              f" min {min(times):.1f} s, median {statistics.median(times):.1f} s, max {max(times):.1f} s")
+        print(
+            f"index {label}: {len(batch)} items, {len(files)} files, {size / 1e6:.1f} MB;"
+            f" min {min(times):.1f} s, median {statistics.median(times):.1f} s, max {max(times):.1f} s"
+        )
 
 
 if __name__ == "__main__":
