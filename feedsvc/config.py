@@ -96,7 +96,7 @@ class SiteSettings(_Section):
     ui_language: Literal["zh", "en"] = "zh"
     logo: str | None = None  # a file in the theme's `static/` folder shown as the nameplate
     description: str = ""  # the site's description (meta description, Open Graph)
-    search: bool = True  # build the Pagefind search index after publishing
+    search: bool = False  # build the Pagefind search index after publishing (config/feedsvc.toml: on)
 
     @field_validator("logo")
     @classmethod

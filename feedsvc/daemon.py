@@ -60,7 +60,9 @@ class Daemon:
         at later scans (`retry_delays`), and goes to `failed/` only when every retry failed."""
         tried, _ = self._retries.pop(taken.name, (0, 0.0))
         try:
-            report = pipeline.ingest_file(self.settings, taken, self.clock(), name=taken.name)
+            report = pipeline.ingest_file(
+                self.settings, taken, self.clock(), name=taken.name, search_now=False
+            )
         except ParseError as exc:
             self.inbox.fail(taken, exc.reason if exc.line is None else f"line {exc.line}: {exc.reason}")
             return
@@ -119,6 +121,8 @@ class Daemon:
                     continue  # taken away meanwhile
                 log.info("taken: %s", display_name(path.name))
                 self.process(taken)
+            if not ready and not self.stopping.is_set() and pipeline.search_pending(self.settings):
+                pipeline.update_search(self.settings)  # the inbox is quiet: the search index follows
         except Exception:
             log.exception("inbox scan failed; the daemon goes on")
 

@@ -29,6 +29,7 @@ from feedsvc.store import Store
 log = logging.getLogger(__name__)
 Progress = Callable[[int], None] | None  # called with the count of outputs built so far
 PENDING_MARKER = "publish-pending"
+SEARCH_PENDING = "search-pending"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +91,16 @@ def read_submission(
 
 
 def ingest_file(
-    settings: Settings, path: Path, now: dt.datetime, *, name: str | None = None, progress: Progress = None
+    settings: Settings,
+    path: Path,
+    now: dt.datetime,
+    *,
+    name: str | None = None,
+    progress: Progress = None,
+    search_now: bool = True,
 ) -> Report:
-    """Parse, store and publish one submission; only the affected outputs are rewritten."""
+    """Parse, store and publish one submission; only the affected outputs are rewritten. The
+    search index follows at once, or with `search_now` off (the daemon) when `update_search` runs."""
     name = display_name(name or path.name)  # a name is text: no raw newline or undecodable bytes
     data, issue = read_submission(settings, path, name=name, now=now)
     checkpoint("pipeline.ingest.parsed")
@@ -120,8 +128,11 @@ def ingest_file(
             else publish.build(store, publish.plan(changes), settings)
         )
         written, removed = _publish(settings, files, progress)
-        years = None if behind else {e.issue_date.year for c in changes for e in (c.before, c.after) if e}
-        _search(settings, store, years)
+        _search_later(
+            settings, None if behind else {e.issue_date for c in changes for e in (c.before, c.after) if e}
+        )
+        if search_now:
+            _search(settings, store)
         return Report(
             name=name,
             items=len(issue.items),
@@ -162,7 +173,8 @@ def regenerate(
                     )
                     checkpoint("pipeline.regenerate.reparsed")
         written, removed = _publish(settings, publish.build_all(store, settings), progress)
-        _search(settings, store, None)
+        _search_later(settings, None)
+        _search(settings, store)
         return Report(
             name="regenerate",
             items=0,
@@ -198,19 +210,52 @@ def _publish(
     return written, removed
 
 
-def _search(settings: Settings, store: Store, years: set[int] | None) -> None:
-    """The search index of `years` (None: every year) brought up to date, after the outputs are
-    written. A failure is logged, not raised: the feeds and pages are published already, and the
-    next change in that year (or the nightly regenerate) indexes it again."""
-    if years is not None and not years:
+def _search_later(settings: Settings, days: set[dt.date] | None) -> None:
+    """Note the issue dates whose search bundles must be made again (None: check them all) in
+    `search-pending` in the store folder, until `_search` has done it. Best effort: without the
+    note the nightly regenerate brings the index up to date."""
+    if not settings.site.search or days == set():
         return
+    lines = ["all"] if days is None else sorted(d.isoformat() for d in days)
     try:
-        changed = search.update(store, settings, years)
-    except PublishError as exc:
+        with open(settings.paths.store / SEARCH_PENDING, "a", encoding="utf-8") as f:
+            f.write("".join(f"{line}\n" for line in lines))
+    except OSError as exc:
+        log.warning("%s: cannot note the search index's changes: %s", SEARCH_PENDING, exc.strerror)
+
+
+def search_pending(settings: Settings) -> bool:
+    """Are there changes the search index has not taken yet?"""
+    return (settings.paths.store / SEARCH_PENDING).exists()
+
+
+def _search(settings: Settings, store: Store) -> None:
+    """The search index brought up to date with the changes noted by `_search_later`, after the
+    outputs are written. A failure is logged, not raised: the feeds and pages are published, and
+    the note stays for the next try (the daemon's next idle scan, the next ingest, a regenerate)."""
+    marker = settings.paths.store / SEARCH_PENDING
+    try:
+        noted = marker.read_text(encoding="utf-8").split()
+    except FileNotFoundError:
+        return
+    except (OSError, UnicodeDecodeError) as exc:
+        log.warning("%s: unreadable, indexing every changed bundle: %s", marker, exc)
+        noted = ["all"]
+    days = None if "all" in noted else {dt.date.fromisoformat(line) for line in noted}
+    try:
+        changed = search.update(store, settings, days)
+    except (PublishError, ValueError) as exc:
         log.warning("search index not updated: %s", exc)
         return
+    marker.unlink(missing_ok=True)
     if changed:
         log.info("search index: %d files written or removed", len(changed))
+
+
+def update_search(settings: Settings) -> None:
+    """`_search` under the writer lock (the daemon, when the inbox is quiet)."""
+    with lock.writer(settings.paths.store), Store.open(settings.paths.store) as store:
+        _search(settings, store)
 
 
 def publish_pending(settings: Settings) -> bool:

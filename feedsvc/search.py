@@ -1,14 +1,15 @@
-"""Search over the whole archive without a server: a Pagefind index, one bundle per year.
+"""Search over the whole archive without a server: a Pagefind index in bundles (see
+`render/bundles.py`: the latest month, then one per year), merged in the browser.
 
-After publishing, `update` rebuilds the bundle (`pagefind/<year>/`) of every year whose articles
-changed, and only those: Pagefind cannot add to an index, so a year is indexed again whole, from
+After publishing, `update` rebuilds the bundles whose articles changed, and only those: Pagefind
+cannot add to an index, so a bundle is indexed again whole, from
 small staging pages made from the store (not the published pages) in a temporary folder, by the
 `pagefind` binary (the extended one, which segments Chinese). The bundle's files go through
 `publish.write` (atomic, only the files whose bytes changed; Pagefind names its index files by
-their content, so an unchanged year keeps its files), its entry file last, and the files it no
-longer has are deleted after. `pagefind/<year>/feedsvc.digest` records what the bundle was made
-from, so a year whose articles did not change is not indexed again. `search.html` merges the
-years' bundles in the browser (Pagefind's `mergeIndex`).
+their content, so an unchanged bundle keeps its files), its entry file last, and the files it no
+longer has are deleted after. `pagefind/<name>/feedsvc.digest` records what the bundle was made
+from, so a bundle whose articles did not change is not indexed again. `search.html` merges the
+bundles in the browser (Pagefind's `mergeIndex`).
 """
 
 from __future__ import annotations
@@ -27,17 +28,13 @@ from feedsvc import publish
 from feedsvc.config import Settings
 from feedsvc.errors import PublishError
 from feedsvc.records import Entry
-from feedsvc.render.builder import SEARCH_DIR
+from feedsvc.render.bundles import RECENT, SEARCH_DIR, bundle_bound, bundle_of, window_start
 from feedsvc.render.common import Site, clean, entry_key, entry_title, esc
 
 log = logging.getLogger(__name__)
 DIGEST = "feedsvc.digest"
 ENTRY = "pagefind-entry.json"
 _TIMEOUT = 1800  # seconds for indexing one year
-
-
-def year_dir(year: int) -> str:
-    return f"{SEARCH_DIR}/{year}"
 
 
 def _staging_page(site: Site, entry: Entry) -> str:
@@ -90,47 +87,72 @@ def _index(site: Site, entries: list[Entry]) -> dict[str, bytes]:
         return files
 
 
-def _year_entries(source: publish.EntrySource, days: list[dt.date], year: int) -> list[Entry]:
-    return [e for day in days if day.year == year for e in source.issue_entries(day)]
-
-
-def _existing(folder: Path) -> list[str]:
+def _existing(output: Path, name: str) -> list[str]:
+    """The files of bundle `name` in the output folder (relative paths)."""
     found = []
-    for dirpath, _, names in os.walk(folder):
-        for name in names:
-            found.append((Path(dirpath) / name).relative_to(folder.parent.parent).as_posix())
+    for dirpath, _, names in os.walk(output / SEARCH_DIR / name):
+        for file in names:
+            found.append((Path(dirpath) / file).relative_to(output).as_posix())
     return sorted(found)
 
 
-def update(source: publish.EntrySource, settings: Settings, years: Iterable[int] | None = None) -> list[str]:
-    """Index again the years in `years` (every year: None) whose articles changed; remove the
-    bundles of years without issues. Returns the paths written and removed."""
+def _on_disk(output: Path) -> list[str]:
+    try:
+        return sorted(n for n in os.listdir(output / SEARCH_DIR) if not n.startswith("."))
+    except OSError:
+        return []
+
+
+def _recorded(output: Path, name: str) -> tuple[str, str]:
+    """(bound, digest) recorded with bundle `name`, empty when there is none."""
+    data = _read(output, f"{SEARCH_DIR}/{name}/{DIGEST}") or b""
+    bound, _, digest = data.decode("utf-8", "replace").strip().partition("\n")
+    return bound, digest
+
+
+def _build(
+    source: publish.EntrySource, site: Site, output: Path, name: str, *, days: list[dt.date], bound: str
+) -> list[str]:
+    """Bundle `name` of the issues `days`, unless the one on disk was made from the same articles."""
+    entries = [e for day in days for e in source.issue_entries(day)]
+    digest = _digest(site, entries)
+    if _recorded(output, name) == (bound, digest):
+        return []
+    bundle = _index(site, entries)
+    entry_file = bundle.pop(ENTRY)
+    folder = f"{SEARCH_DIR}/{name}"
+    files = [(f"{folder}/{rel}", data) for rel, data in sorted(bundle.items())]
+    files += [(f"{folder}/{ENTRY}", entry_file), (f"{folder}/{DIGEST}", f"{bound}\n{digest}\n".encode())]
+    changed = publish.write(output, files)
+    keep = {rel for rel, _ in files}
+    return changed + publish.remove(output, [p for p in _existing(output, name) if p not in keep])
+
+
+def update(
+    source: publish.EntrySource, settings: Settings, days: Iterable[dt.date] | None = None
+) -> list[str]:
+    """Bring the search bundles up to date after the issues of `days` changed (None: check every
+    bundle against its digest, as a regenerate does); remove bundles no issue is in any more.
+    Returns the paths written and removed."""
     site = Site.from_settings(settings)
     output = settings.paths.output
     if not site.search:
         return []
-    days = source.issue_dates()
-    live = {d.year for d in days}
-    wanted = live if years is None else set(years)
+    listed = source.issue_dates()
+    start = window_start(listed)
+    by_bundle: dict[str, list[dt.date]] = {}
+    for day in listed:
+        by_bundle.setdefault(bundle_of(day, start), []).append(day)
+    if days is None:
+        wanted = set(by_bundle)
+    else:
+        wanted = {bundle_of(day, start) for day in days} | {RECENT}
+        # a year bundle whose end moved (`recent` went on to a new month) is made again
+        wanted |= {n for n in by_bundle if _recorded(output, n)[0] != bundle_bound(n, start)}
     changed: list[str] = []
-    for year in sorted(wanted):
-        folder = year_dir(year)
-        if year not in live:
-            changed += publish.remove(output, _existing(output / folder))
-            continue
-        entries = _year_entries(source, days, year)
-        digest = _digest(site, entries)
-        if _read(output, f"{folder}/{DIGEST}") == digest.encode():
-            continue
-        bundle = _index(site, entries)
-        entry_file = bundle.pop(ENTRY)
-        files = [(f"{folder}/{rel}", data) for rel, data in sorted(bundle.items())]
-        files += [(f"{folder}/{ENTRY}", entry_file), (f"{folder}/{DIGEST}", digest.encode())]
-        changed += publish.write(output, files)
-        keep = {rel for rel, _ in files}
-        changed += publish.remove(output, [p for p in _existing(output / folder) if p not in keep])
-    if years is None:  # a regenerate: bundles of years gone
-        for name in sorted(os.listdir(output / SEARCH_DIR)) if (output / SEARCH_DIR).is_dir() else []:
-            if name.isdecimal() and int(name) not in live:
-                changed += publish.remove(output, _existing(output / SEARCH_DIR / name))
+    for name in sorted(wanted & by_bundle.keys()):
+        changed += _build(source, site, output, name, days=by_bundle[name], bound=bundle_bound(name, start))
+    for name in _on_disk(output):
+        if name not in by_bundle:
+            changed += publish.remove(output, _existing(output, name))
     return changed

@@ -156,7 +156,7 @@ def test_empty_paper_has_fixed_updated(tmp_path: Path) -> None:
     assert parsed.entries == []
     assert parsed.feed.updated == EMPTY_UPDATED.astimezone(CST).isoformat()
     assert check_json_feed(out["feed.json"])["items"] == []
-    pages = {"index.html", "feeds.opml", "issues/index.html", "search.html"}
+    pages = {"index.html", "feeds.opml", "issues/index.html"}
     assert {p for p in out if not p.startswith("static/")} == {"feed.atom", "feed.json", *pages}
 
 

@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 
-from feedsvc import search
 from feedsvc.models import ImageRef
 from feedsvc.publish import build_all, write
 from tests.e2e_helpers import ROOT, SAMPLE, ServedInstance, need_program
@@ -90,7 +89,7 @@ def browser(tmp_path: Path) -> Iterator[Browser]:
 
 @pytest.fixture
 def instance(tmp_path: Path) -> Iterator[ServedInstance]:
-    inst = ServedInstance(tmp_path / "feedsvc")
+    inst = ServedInstance(tmp_path / "feedsvc", search=True)
     try:
         yield inst
     finally:
@@ -174,7 +173,6 @@ def test_photos_in_lists_and_on_the_article_page(instance: ServedInstance, brows
     settings = instance.settings
     write(instance.output, build_all(source, settings))
     write(instance.output, [(image.path, _png(300, 200))])
-    search.update(source, settings)
     for size in (DESKTOP, PHONE):
         index = _facts(browser, instance.url, size)
         assert index["cards"][0] == "钱塘绿岛即将开放"

@@ -92,3 +92,16 @@ def test_autoescape(tmp_path: Path) -> None:
 )
 def test_relative_url(page: str, target: str, expected: str) -> None:
     assert relative_url(page, target) == expected
+
+
+def test_search_box_and_page_only_with_search_on(tmp_path: Path) -> None:
+    off, on = _site(tmp_path / "off"), _site(tmp_path / "on", search=True)
+    assert "search.html" not in off and b'role="search"' not in off["index.html"]
+    assert (
+        b'<form class="search" role="search" action="../../../../search.html"'
+        in on["articles/2023/06/26/p1-01.html"]
+    )
+    assert (
+        b'data-bundles="pagefind/recent/ pagefind/2023/"' not in on["search.html"]
+    )  # one month: recent only
+    assert b'data-bundles="pagefind/recent/"' in on["search.html"]

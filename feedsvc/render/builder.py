@@ -23,6 +23,7 @@ from feedsvc.config import Settings
 from feedsvc.errors import StoreError
 from feedsvc.records import PAPER, Entry, FeedInfo, FeedRef
 from feedsvc.render import html, opml
+from feedsvc.render.bundles import SEARCH_DIR, bundles
 from feedsvc.render.common import Site, archive_pages, html_path
 from feedsvc.render.feeds import FORMATS, FeedRenderer, Outputs, Rendered
 from feedsvc.render.issues import ISSUES_INDEX, by_month, issue_digest, issue_path, neighbours, printed
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 INDEX = "index.html"
 OPML = "feeds.opml"
 SEARCH = html.SEARCH
-SEARCH_DIR = "pagefind"  # the search index (feedsvc/search.py), left alone by `stale_files`
 __all__ = ["INDEX", "ISSUES_INDEX", "OPML", "SEARCH", "SEARCH_DIR", "TEMP_SUFFIX", "Build", "Builder"]
 TEMP_SUFFIX = ".feedsvc-tmp"  # publish.write's temporary files: `.<name>.<random>.feedsvc-tmp`
 OUTPUT_SUFFIXES = frozenset({".atom", ".json", ".html", ".opml"})
@@ -143,8 +143,8 @@ class Builder:
             if ISSUES_INDEX in pages:
                 out.files.append((ISSUES_INDEX, html.issues_index(site, by_month(days))))
             if SEARCH in pages and site.search:
-                years = sorted({d.year for d in days}, reverse=True)
-                out.files.append((SEARCH, html.search_page(site, [f"{SEARCH_DIR}/{y}/" for y in years])))
+                names = [f"{SEARCH_DIR}/{name}/" for name in bundles(days)]
+                out.files.append((SEARCH, html.search_page(site, names)))
         if OPML in pages:
             out.files.append((OPML, opml.opml_document(site, infos)))
         return out

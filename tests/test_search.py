@@ -1,0 +1,71 @@
+"""The search index: Pagefind bundles made from the store, rebuilt only where articles changed.
+
+These run the real `pagefind` binary (the `pagefind[extended]` dependency) on a few entries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from feedsvc import search
+from feedsvc.config import Settings, SiteSettings
+from feedsvc.records import Entry
+from feedsvc.render.bundles import bundle_bound, bundle_of, bundles, window_start
+from tests.render_helpers import FakeSource, entry, fixture_entries, settings, tree
+
+OLD = entry(dt.date(2022, 12, 30), 1, 1, title="去年年底的旧闻", paragraphs=("本报讯 江东大桥完成检测。",))
+
+
+def edit(e: Entry, **update: object) -> Entry:
+    return e.model_copy(update={"updated": e.updated + dt.timedelta(hours=1), **update})
+
+
+def _settings(out: Path) -> Settings:
+    return settings(out).model_copy(update={"site": SiteSettings(search=True)})
+
+
+def test_bundles_split_the_latest_month_from_the_years() -> None:
+    days = [dt.date(2022, 12, 30), dt.date(2023, 5, 31), dt.date(2023, 6, 1), dt.date(2023, 6, 26)]
+    start = window_start(days)
+    assert start == dt.date(2023, 6, 1)
+    assert [bundle_of(d, start) for d in days] == ["2022", "2023", "recent", "recent"]
+    assert bundles(days) == ["recent", "2023", "2022"]
+    assert bundle_bound("2023", start) == "2023 until 2023-06-01"
+    assert bundle_bound("2022", start) == "2022 until 2023-01-01"
+    assert window_start([]) is None and bundles([]) == []
+
+
+def test_update_builds_changed_bundles_only(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    s = _settings(out)
+    entries = [*fixture_entries(), OLD]
+    source = FakeSource(entries)
+    written = search.update(source, s)
+    assert "pagefind/recent/pagefind-entry.json" in written and "pagefind/2022/pagefind-entry.json" in written
+    meta = json.loads((out / "pagefind/recent/pagefind-entry.json").read_bytes())
+    assert meta["languages"]["zh-cn"]["page_count"] == 6
+    first = tree(out)
+
+    assert search.update(source, s) == []  # nothing changed: nothing indexed or written
+    assert search.update(source, s, {dt.date(2023, 6, 26)}) == []  # same articles: digest matches
+
+    corrected = edit(entries[3], title="更正后的标题")
+    source.set([corrected if e.id == corrected.id else e for e in entries])
+    changed = search.update(source, s, {corrected.issue_date})
+    assert changed and all(p.startswith("pagefind/recent/") for p in changed)  # 2022 left alone
+    assert {p: d for p, d in tree(out).items() if p.startswith("pagefind/2022/")} == {
+        p: d for p, d in first.items() if p.startswith("pagefind/2022/")
+    }
+
+    source.set([e for e in entries if e.issue_date.year == 2023])  # 2022 retracted
+    search.update(source, s, {OLD.issue_date})
+    assert not (out / "pagefind/2022").exists()
+
+
+def test_the_same_store_gives_the_same_bundle(tmp_path: Path) -> None:
+    source = FakeSource(fixture_entries())
+    search.update(source, _settings(tmp_path / "a"))
+    search.update(source, _settings(tmp_path / "b"))
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
