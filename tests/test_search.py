@@ -9,10 +9,15 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
+
 from feedsvc import search
 from feedsvc.config import Settings, SiteSettings
+from feedsvc.pipeline import SEARCH_PENDING
 from feedsvc.records import Entry
 from feedsvc.render.bundles import bundle_bound, bundle_of, bundles, window_start
+from tests.e2e_helpers import SAMPLE, drop, wait_for
+from tests.fault_helpers import Instance
 from tests.render_helpers import FakeSource, entry, fixture_entries, settings, tree
 
 OLD = entry(dt.date(2022, 12, 30), 1, 1, title="去年年底的旧闻", paragraphs=("本报讯 江东大桥完成检测。",))
@@ -69,3 +74,21 @@ def test_the_same_store_gives_the_same_bundle(tmp_path: Path) -> None:
     search.update(source, _settings(tmp_path / "a"))
     search.update(source, _settings(tmp_path / "b"))
     assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+@pytest.mark.e2e
+def test_the_daemon_indexes_once_the_inbox_is_quiet(tmp_path: Path) -> None:
+    inst = Instance(tmp_path / "inst")
+    inst.config.write_text(inst.config.read_text(encoding="utf-8").replace("search = false", "search = true"),
+                           encoding="utf-8")  # fmt: skip
+    daemon = inst.start_daemon()
+    entry_file = inst.output / "pagefind" / "recent" / "pagefind-entry.json"
+    try:
+        drop(inst.inbox, SAMPLE.name, SAMPLE.read_bytes())
+        wait_for("the search index", entry_file.is_file, timeout=120)
+        wait_for("the note cleared", lambda: not (inst.store / SEARCH_PENDING).exists(), timeout=30)
+        assert (inst.output / "feed.atom").is_file()
+        assert json.loads(entry_file.read_bytes())["languages"]["zh-cn"]["page_count"] == 6
+    finally:
+        daemon.stop()
+    assert "search index:" in daemon.logs()

@@ -106,7 +106,7 @@ def _shot(browser: Browser, path: Path, size: tuple[int, int], docs: str | None 
 def test_site_nameplate_issues_and_search(instance: ServedInstance, browser: Browser, tmp_path: Path) -> None:
     base = instance.url
     instance.cli("ingest", str(SAMPLE))
-    assert (instance.output / "pagefind" / "2023" / "pagefind-entry.json").is_file()
+    assert (instance.output / "pagefind" / "recent" / "pagefind-entry.json").is_file()
     for size in (DESKTOP, PHONE):
         index = _facts(browser, base, size)
         assert index["nameplate"] == "钱塘新区报" and index["nameplateShown"]
