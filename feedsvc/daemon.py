@@ -29,6 +29,7 @@ from feedsvc.websub import Pinger
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
+SEARCH_GRACE = 20.0  # seconds a stopping daemon waits for the search index being built
 RETRY_DELAYS = (2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 120.0, 300.0)  # seconds before each retry: ~9 min in all
 
 
@@ -51,6 +52,7 @@ class Daemon:
         self.pinger: Pinger | None = None
         self.retry_delays: tuple[float, ...] = RETRY_DELAYS
         self._retries: dict[str, tuple[int, float]] = {}  # file in .processing/ → (tries, next at)
+        self._searching: threading.Thread | None = None
 
     # -- one file ------------------------------------------------------------------------------
     def process(self, taken: Path) -> None:
@@ -122,9 +124,24 @@ class Daemon:
                 log.info("taken: %s", display_name(path.name))
                 self.process(taken)
             if not ready and not self.stopping.is_set() and pipeline.search_pending(self.settings):
-                pipeline.update_search(self.settings)  # the inbox is quiet: the search index follows
+                self._search()  # the inbox is quiet: the search index follows, beside the scans
         except Exception:
             log.exception("inbox scan failed; the daemon goes on")
+
+    def _search(self) -> None:
+        """Build the search index in a thread of its own, one at a time: indexing a month takes
+        seconds, and the scans (and ingests) go on meanwhile."""
+        if self._searching is not None and self._searching.is_alive():
+            return
+
+        def run() -> None:
+            try:
+                pipeline.update_search(self.settings)
+            except Exception:
+                log.exception("search index failed; the daemon goes on")
+
+        self._searching = threading.Thread(target=run, name="feedsvc-search", daemon=True)
+        self._searching.start()
 
     def _republish(self) -> None:
         try:
@@ -194,6 +211,10 @@ class Daemon:
         finally:
             if scheduler.running:
                 scheduler.shutdown(wait=True)  # the current file finishes
+            if self._searching is not None:  # a search index being built: a while to finish it
+                self._searching.join(timeout=SEARCH_GRACE)
+                if self._searching.is_alive():
+                    log.warning("stopping while the search index is built; the next run builds it")
             if self.pinger is not None:
                 self.pinger.close(timeout=10)
             if server is not None:

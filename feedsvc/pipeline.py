@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int], None] | None  # called with the count of outputs built so far
 PENDING_MARKER = "publish-pending"
 SEARCH_PENDING = "search-pending"
+SEARCH_TAKING = "search-pending.taking"
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,8 +213,8 @@ def _publish(
 
 def _search_later(settings: Settings, days: set[dt.date] | None) -> None:
     """Note the issue dates whose search bundles must be made again (None: check them all) in
-    `search-pending` in the store folder, until `_search` has done it. Best effort: without the
-    note the nightly regenerate brings the index up to date."""
+    `search-pending` in the store folder (the caller holds the writer lock), until `_index_search`
+    has done it. Best effort: without the note the nightly regenerate brings the index up to date."""
     if not settings.site.search or days == set():
         return
     lines = ["all"] if days is None else sorted(d.isoformat() for d in days)
@@ -226,36 +227,69 @@ def _search_later(settings: Settings, days: set[dt.date] | None) -> None:
 
 def search_pending(settings: Settings) -> bool:
     """Are there changes the search index has not taken yet?"""
-    return (settings.paths.store / SEARCH_PENDING).exists()
+    store = settings.paths.store
+    return (store / SEARCH_PENDING).exists() or (store / SEARCH_TAKING).exists()
 
 
-def _search(settings: Settings, store: Store) -> None:
-    """The search index brought up to date with the changes noted by `_search_later`, after the
-    outputs are written. A failure is logged, not raised: the feeds and pages are published, and
-    the note stays for the next try (the daemon's next idle scan, the next ingest, a regenerate)."""
-    marker = settings.paths.store / SEARCH_PENDING
+def _take_note(settings: Settings) -> set[dt.date] | None:
+    """The noted dates (None: all), moved to `search-pending.taking` (with what an earlier run
+    that failed left there) until the index is built. The caller holds the writer lock."""
+    note, taking = settings.paths.store / SEARCH_PENDING, settings.paths.store / SEARCH_TAKING
+    lines: list[str] = []
+    for path in (taking, note):
+        try:
+            lines += path.read_text(encoding="utf-8").split()
+        except FileNotFoundError:
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            log.warning("%s: unreadable, indexing every changed bundle: %s", path, exc)
+            lines.append("all")
     try:
-        noted = marker.read_text(encoding="utf-8").split()
-    except FileNotFoundError:
-        return
-    except (OSError, UnicodeDecodeError) as exc:
-        log.warning("%s: unreadable, indexing every changed bundle: %s", marker, exc)
-        noted = ["all"]
-    days = None if "all" in noted else {dt.date.fromisoformat(line) for line in noted}
+        taking.write_text("".join(f"{line}\n" for line in sorted(set(lines))), encoding="utf-8")
+        note.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("%s: %s", taking, exc.strerror)
+    try:
+        return None if "all" in lines else {dt.date.fromisoformat(line) for line in lines}
+    except ValueError:
+        return None
+
+
+def _index_search(settings: Settings, store: Store, days: set[dt.date] | None) -> None:
+    """Build the search bundles `days` touch. A failure is logged, not raised: the feeds and pages
+    are published, and the note stays for the next try (the daemon's next quiet scan, the next
+    ingest, a regenerate). The caller holds the search lock."""
     try:
         changed = search.update(store, settings, days)
-    except (PublishError, ValueError) as exc:
+    except PublishError as exc:
         log.warning("search index not updated: %s", exc)
         return
-    marker.unlink(missing_ok=True)
+    (settings.paths.store / SEARCH_TAKING).unlink(missing_ok=True)
     if changed:
         log.info("search index: %d files written or removed", len(changed))
 
 
+def _search(settings: Settings, store: Store) -> None:
+    """The search index brought up to date with the noted changes, after the outputs are written
+    (the caller holds the writer lock). Should the daemon be building it meanwhile, it takes the
+    note when it is done."""
+    if not search_pending(settings):
+        return
+    with lock.searcher(settings.paths.store) as held:
+        if held:
+            _index_search(settings, store, _take_note(settings))
+
+
 def update_search(settings: Settings) -> None:
-    """`_search` under the writer lock (the daemon, when the inbox is quiet)."""
-    with lock.writer(settings.paths.store), Store.open(settings.paths.store) as store:
-        _search(settings, store)
+    """The daemon's: the search index brought up to date beside ingesting (only taking the note
+    holds the writer lock; the store is read while others write)."""
+    with lock.searcher(settings.paths.store) as held:
+        if not held:
+            return
+        with lock.writer(settings.paths.store):
+            days = _take_note(settings)
+        with Store.open(settings.paths.store) as store:
+            _index_search(settings, store, days)
 
 
 def publish_pending(settings: Settings) -> bool:

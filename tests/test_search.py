@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from feedsvc import search
-from feedsvc.config import Settings, SiteSettings
+from feedsvc import lock, pipeline, search
+from feedsvc.config import PathSettings, Settings, SiteSettings
 from feedsvc.pipeline import SEARCH_PENDING
 from feedsvc.records import Entry
 from feedsvc.render.bundles import bundle_bound, bundle_of, bundles, window_start
@@ -92,3 +92,20 @@ def test_the_daemon_indexes_once_the_inbox_is_quiet(tmp_path: Path) -> None:
     finally:
         daemon.stop()
     assert "search index:" in daemon.logs()
+
+
+def test_one_indexer_at_a_time_and_notes_are_not_lost(tmp_path: Path) -> None:
+    s = _settings(tmp_path / "out").model_copy(
+        update={"paths": PathSettings(output=tmp_path / "out", store=tmp_path / "var")}
+    )
+    s.paths.store.mkdir()
+    with lock.searcher(s.paths.store) as first, lock.searcher(s.paths.store) as second:
+        assert first and not second
+    d1, d2 = dt.date(2023, 6, 26), dt.date(2023, 6, 27)
+    pipeline._search_later(s, {d1})
+    assert pipeline.search_pending(s)
+    assert pipeline._take_note(s) == {d1}  # an index build starts, then fails: the note is kept
+    pipeline._search_later(s, {d2})  # an ingest meanwhile
+    assert pipeline._take_note(s) == {d1, d2}
+    pipeline._search_later(s, None)
+    assert pipeline._take_note(s) is None  # "all"
