@@ -19,7 +19,7 @@ from types import FrameType
 from apscheduler.schedulers.background import BackgroundScheduler
 
 import feedsvc
-from feedsvc import pipeline
+from feedsvc import editing, pipeline
 from feedsvc.config import Settings
 from feedsvc.errors import FeedsvcError, LockError, ParseError, PublishError, StoreError
 from feedsvc.inbox import Inbox, display_name
@@ -53,6 +53,7 @@ class Daemon:
         self.retry_delays: tuple[float, ...] = RETRY_DELAYS
         self._retries: dict[str, tuple[int, float]] = {}  # file in .processing/ → (tries, next at)
         self._searching: threading.Thread | None = None
+        self._corrections_seen: object = None  # the corrections folder as last applied
 
     # -- one file ------------------------------------------------------------------------------
     def process(self, taken: Path) -> None:
@@ -123,6 +124,7 @@ class Daemon:
                     continue  # taken away meanwhile
                 log.info("taken: %s", display_name(path.name))
                 self.process(taken)
+            self._corrections()
             if not ready and not self.stopping.is_set() and pipeline.search_pending(self.settings):
                 self._search()  # the inbox is quiet: the search index follows, beside the scans
         except Exception:
@@ -142,6 +144,23 @@ class Daemon:
 
         self._searching = threading.Thread(target=run, name="feedsvc-search", daemon=True)
         self._searching.start()
+
+    def _corrections(self) -> None:
+        """Apply the corrections files changed since the last scan (a listing decides; the store
+        is opened only when a file's name, size or mtime changed)."""
+        seen = editing.folder_state(self.settings)
+        if seen == self._corrections_seen or self.stopping.is_set():
+            return
+        try:
+            report = pipeline.edit(self.settings, self.clock(), editing.sync)
+        except (StoreError, LockError, PublishError) as exc:
+            log.error("corrections not applied, will retry: %s", exc)
+            return
+        self._corrections_seen = seen
+        if report.changes:
+            log.info("%s", report.summary())
+        if self.pinger is not None and report.changed_feeds:
+            self.pinger.notify(report.feed_urls(self.settings))
 
     def _republish(self) -> None:
         try:

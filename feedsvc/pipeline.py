@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedsvc import lock, publish, search
+from feedsvc import editing, lock, publish, review, search
 from feedsvc.config import Settings
 from feedsvc.errors import ParseError, PublishError, StoreError
 from feedsvc.faults import checkpoint
@@ -28,6 +28,7 @@ from feedsvc.store import Store
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int], None] | None  # called with the count of outputs built so far
+Edit = Callable[[Store, Settings, dt.datetime], editing.Applied]
 PENDING_MARKER = "publish-pending"
 SEARCH_PENDING = "search-pending"
 SEARCH_TAKING = "search-pending.taking"
@@ -44,6 +45,7 @@ class Report:
     written: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     changed_feeds: tuple[str, ...] = field(default=())  # output paths of feed documents that changed
+    notes: tuple[str, ...] = ()  # the editors' corrections that did not fit, bad corrections files
 
     def summary(self) -> str:
         if self.duplicate:
@@ -51,8 +53,9 @@ class Report:
         added = sum(1 for c in self.changes if c.before is None)
         retracted = sum(1 for c in self.changes if c.after is None)
         edited = len(self.changes) - added - retracted
+        parsed = f"{self.items} items parsed; " if self.items else ""  # regenerate, an edit: none
         return (
-            f"{self.name}: {self.items} items parsed; {added} added, {edited} updated, "
+            f"{self.name}: {parsed}{added} added, {edited} updated, "
             f"{retracted} retracted; {len(self.written)} files written ({len(self.changed_feeds)} feeds), "
             f"{len(self.removed)} removed"
         )
@@ -115,9 +118,12 @@ def ingest_file(
             _clear_pending(settings)
             return Report(name=name, duplicate=True, items=len(issue.items))
         try:
-            changes = (
-                store.apply(issue, submission_id=submission.id, settings=settings, now=now) if fresh else ()
+            applied = (
+                editing.apply_issue(store, issue, submission_id=submission.id, settings=settings, now=now)
+                if fresh
+                else editing.Applied()
             )
+            changes = applied.changes
         except BaseException:
             if not behind:  # rolled back: the output is as current as before
                 _clear_pending(settings)
@@ -129,9 +135,8 @@ def ingest_file(
             else publish.build(store, publish.plan(changes), settings)
         )
         written, removed = _publish(settings, files, progress)
-        _search_later(
-            settings, None if behind else {e.issue_date for c in changes for e in (c.before, c.after) if e}
-        )
+        review.refresh(store, settings)
+        _search_later(settings, None if behind else _changed_days(changes))
         if search_now:
             _search(settings, store)
         return Report(
@@ -141,6 +146,7 @@ def ingest_file(
             written=written,
             removed=removed,
             changed_feeds=_feeds_among(written),
+            notes=applied.notes,
         )
 
 
@@ -161,6 +167,7 @@ def regenerate(
             return Report(name="regenerate")
         _mark_pending(settings)
         changes: list[Change] = []
+        notes: list[str] = []
         if reparse:
             for submission, data in store.originals():
                 try:
@@ -169,11 +176,17 @@ def regenerate(
                     log.warning("re-parse skipped: %s", exc)
                     continue
                 if issue.date is not None:
-                    changes.extend(
-                        store.apply(issue, submission_id=submission.id, settings=settings, now=now)
+                    applied = editing.apply_issue(
+                        store, issue, submission_id=submission.id, settings=settings, now=now
                     )
+                    changes.extend(applied.changes)
+                    notes.extend(applied.notes)
                     checkpoint("pipeline.regenerate.reparsed")
+        synced = editing.sync(store, settings, now)  # corrections files changed since last seen
+        changes.extend(synced.changes)
+        notes.extend(synced.notes)
         written, removed = _publish(settings, publish.build_all(store, settings), progress)
+        review.refresh(store, settings)
         _search_later(settings, None)
         _search(settings, store)
         return Report(
@@ -183,6 +196,40 @@ def regenerate(
             written=written,
             removed=removed,
             changed_feeds=_feeds_among(written),
+            notes=tuple(notes),
+        )
+
+
+def edit(settings: Settings, now: dt.datetime, change: Edit, *, name: str = "corrections") -> Report:
+    """Apply an editors' change to the store (`change(store, settings, now)`: corrections files
+    synced, an approval) and rewrite only the outputs it affects."""
+    with lock.writer(settings.paths.store), Store.open(settings.paths.store) as store:
+        behind = publish_pending(settings)
+        _mark_pending(settings)
+        try:
+            applied = change(store, settings, now)
+        except BaseException:
+            if not behind:
+                _clear_pending(settings)
+            raise
+        if not applied.changes and not behind:
+            _clear_pending(settings)
+            return Report(name=name, notes=applied.notes)
+        files = (
+            publish.build_all(store, settings)
+            if behind
+            else publish.build(store, publish.plan(applied.changes), settings)
+        )
+        written, removed = _publish(settings, files)
+        review.refresh(store, settings)
+        _search_later(settings, None if behind else _changed_days(applied.changes))  # indexed later
+        return Report(
+            name=name,
+            changes=applied.changes,
+            written=written,
+            removed=removed,
+            changed_feeds=_feeds_among(written),
+            notes=applied.notes,
         )
 
 
@@ -209,6 +256,10 @@ def _publish(
     marker.unlink(missing_ok=True)
     checkpoint("pipeline.publish.done")
     return written, removed
+
+
+def _changed_days(changes: Iterable[Change]) -> set[dt.date]:
+    return {e.issue_date for c in changes for e in (c.before, c.after) if e is not None}
 
 
 def _search_later(settings: Settings, days: set[dt.date] | None) -> None:
