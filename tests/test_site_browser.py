@@ -176,8 +176,16 @@ def test_photos_in_lists_and_on_the_article_page(instance: ServedInstance, brows
     for size in (DESKTOP, PHONE):
         index = _facts(browser, instance.url, size)
         assert index["cards"][0] == "钱塘绿岛即将开放"
-        assert index["images"] and index["images"][0][0] == 300  # the thumbnail loaded
+        loaded = "return [...document.querySelectorAll('main img')].map((i) => i.complete && i.naturalWidth)"
+        assert _poll(
+            browser, f"const w = ({loaded.removeprefix('return ')}); return w.length && w.every(Boolean) && w"
+        )
+        assert browser.js(loaded) == [300]  # the thumbnail loaded
         page = _facts(browser, instance.url + photo.path, size)
+        assert _poll(
+            browser, f"const w = ({loaded.removeprefix('return ')}); return w.length && w.every(Boolean) && w"
+        )
+        page = browser.js(FACTS)
         [(natural, shown)] = page["images"]
         assert natural == 300 and 0 < shown <= size[0]
         assert page["figcaption"] == [
