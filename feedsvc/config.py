@@ -33,6 +33,11 @@ class PaperSettings(_Section):
     base_url: str = "http://127.0.0.1:8000/"
     tag_authority: str = Field(min_length=3)
     edition_time: dt.time = dt.time(6, 0)
+    # One line about the paper: the feeds' subtitle / description ("" = a sentence made from the name).
+    description: str = ""
+    # ASCII , : ; ? ! and paired " left between Han characters by the PDF export become the
+    # full-width forms the paper printed (feedsvc/typography.py), when a page is parsed.
+    fullwidth_punctuation: bool = True
 
     @field_validator("timezone")
     @classmethod
@@ -101,7 +106,6 @@ class SiteSettings(_Section):
     theme: Path | None = None  # a folder: `<name>.html` overrides a template, `static/<file>` a static file
     ui_language: Literal["zh", "en"] = "zh"
     logo: str | None = None  # a file in the theme's `static/` folder shown as the nameplate
-    description: str = ""  # the site's description (meta description, Open Graph)
     search: bool = False  # build the Pagefind search index after publishing (config/feedsvc.toml: on)
 
     @field_validator("logo")

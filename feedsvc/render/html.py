@@ -20,14 +20,15 @@ from typing import Any
 from feedsvc.models import ImageRef
 from feedsvc.records import PAPER, Entry, EntryPerson, FeedInfo, FeedRef
 from feedsvc.render import theme
-from feedsvc.render.common import EntryParts, Site, clean, entry_title, html_path, relative_url
+from feedsvc.render.common import FEED_TYPES, EntryParts, Site, clean, entry_title, html_path, relative_url
+from feedsvc.render.common import ICON as PNG_ICON
 from feedsvc.render.issues import ISSUES_INDEX, Around, issue_path, printed
 from feedsvc.render.ui import Words
 
 SEARCH = "search.html"
-ICON = "static/icon.svg"
+ICON = PNG_ICON  # icon.png (render/icons.py): Open Graph's image when a page has no photo
 _DIGEST = re.compile(rb"<!-- feedsvc (?:article|issue) ([0-9a-f]{64}) -->")
-_FEED_TYPES = (("atom", "application/atom+xml", "Atom"), ("json", "application/feed+json", "JSON Feed"))
+_FEED_TYPES = tuple((kind.ext, kind.media_type, kind.label) for kind in FEED_TYPES)
 _LEAD = 90  # characters of a lead shown in lists
 
 
@@ -82,12 +83,14 @@ def _render(site: Site, template: str, path: str, **context: Any) -> bytes:
         return relative_url(path, target)
 
     context.setdefault("comment", "")
-    context.setdefault("description", site.description)
+    context.setdefault("description", site.subtitle(PAPER, ""))
     context.setdefault("og_type", "website")
     context.setdefault("og_title", context.get("title", site.name))
     context.setdefault("og_image", ICON)
     context.setdefault("alternates", _alternates(site, ((PAPER, site.name),)))
-    text = env.get_template(template).render(site=site, t=words, link=link, path=path, **context)
+    text = env.get_template(template).render(
+        site=site, t=words, link=link, path=path, feed_types=_FEED_TYPES, **context
+    )
     return text.encode("utf-8")
 
 
@@ -164,7 +167,7 @@ def article_page(
         og_title=parts.title,
         og_type="article",
         og_image=entry.images[0].path if entry.images else ICON,
-        description=lead(entry, 160) or site.description,
+        description=lead(entry, 160) or site.subtitle(PAPER, ""),
         entry=entry,
         parts=parts,
         writers=entry.writers,
