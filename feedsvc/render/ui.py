@@ -42,7 +42,7 @@ _ZH: Final = {
     "feeds_of": "订阅：",
     "feed_page_footer": "查看全报和其他版面、作者的订阅。",
     "how_to": (
-        "复制下面任意一个 Atom 或 JSON Feed 链接，粘贴到阅读器（如 NetNewsWire、Inoreader、Feedly、"
+        "复制下面任意一个 Atom、RSS 或 JSON Feed 链接，粘贴到阅读器（如 NetNewsWire、Inoreader、Feedly、"
         "newsboat）的“添加订阅”里即可；支持自动发现的阅读器也可以直接添加本页地址。"
         "想一次订阅全部，把 feeds.opml 导入阅读器。每个订阅带最近 {n} 篇；更早的稿件在归档页里，"
         "支持 RFC 5005 归档的阅读器可以继续往前翻。"
@@ -87,7 +87,7 @@ _EN: Final = {
     "feeds_of": "Subscribe: ",
     "feed_page_footer": " for the whole paper and every other page and contributor.",
     "how_to": (
-        "Copy any Atom or JSON Feed link below into your feed reader (NetNewsWire, Inoreader, Feedly, "
+        "Copy any Atom, RSS or JSON Feed link below into your feed reader (NetNewsWire, Inoreader, Feedly, "
         "newsboat …); readers with autodiscovery also take this page's address. To subscribe to "
         "everything, import feeds.opml. Each feed holds the latest {n} items; older ones are in its "
         "archive pages (RFC 5005)."
