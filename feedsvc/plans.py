@@ -45,6 +45,10 @@ class EntrySource(Protocol):
         """The issue date of the newest live entry."""
         ...
 
+    def issue_dates(self) -> list[dt.date]:
+        """The dates of every issue with a live entry, oldest first."""
+        ...
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -55,6 +59,7 @@ class Plan:
     deleted_articles: frozenset[str] = frozenset()  # article pages no entry has any more
     pages: frozenset[str] = frozenset()  # pages for people: index.html, feeds.opml, <stem>.html
     since: dt.datetime | None = None  # oldest `published` of any changed entry, before or after
+    issues: frozenset[dt.date] = frozenset()  # issues whose page (and articles' neighbours) change
 
     def __bool__(self) -> bool:
         return bool(self.feeds or self.articles or self.deleted_articles or self.pages)
