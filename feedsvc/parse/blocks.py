@@ -241,3 +241,6 @@ def _classify_short(
         block.text = _title_text(raw)
         return True
     return False
+
+
+stands_alone = _stands_alone  # for the PDF front end: a line that is its own block
