@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from feedsvc.errors import StoreError
+from feedsvc.models import ImageRef
 from feedsvc.records import Entry, EntryPerson
 
 DB_NAME = "feedsvc.sqlite3"
@@ -82,6 +83,16 @@ CREATE TRIGGER feed_members_count_out AFTER DELETE ON feed_members BEGIN
     UPDATE feeds SET entry_count = entry_count - 1 WHERE id = OLD.feed_id; END;
 """
 
+# Photos cut from page PDFs (published under the output folder at `path`) and which items carry
+# them. Added to stores made before them when opened (CREATE IF NOT EXISTS: no version change).
+_MEDIA_SCHEMA = """
+CREATE TABLE IF NOT EXISTS images (
+    path TEXT PRIMARY KEY, issue_date TEXT NOT NULL, page INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS item_images (
+    item_id INTEGER NOT NULL REFERENCES items (id), seq INTEGER NOT NULL, path TEXT NOT NULL,
+    width INTEGER NOT NULL, height INTEGER NOT NULL, bbox TEXT NOT NULL, PRIMARY KEY (item_id, seq));
+"""
+
 _ENTRY_COLUMNS = """
     i.id, i.entry_id, i.issue_date, i.page, i.position, i.minted_position, i.kind, i.kicker,
     i.headline, i.subtitle, i.title, i.title_derived, i.dateline, i.paragraphs, i.published,
@@ -142,7 +153,7 @@ _set = object.__setattr__
 _json = json.JSONDecoder().raw_decode  # `json.loads` without its checks: the store wrote these
 
 
-def _entry(row: Sequence[Any], people: tuple[EntryPerson, ...]) -> Entry:
+def _entry(row: Sequence[Any], people: tuple[EntryPerson, ...], images: tuple[ImageRef, ...] = ()) -> Entry:
     """An `Entry` from a row, not validated again: every value was validated on its way in (the
     parser's models, aware datetimes stored with their offset), and reading a whole archive
     spends its time here. Builds what `Entry.model_construct` builds, without its per-field work
@@ -158,7 +169,7 @@ def _entry(row: Sequence[Any], people: tuple[EntryPerson, ...]) -> Entry:
         "headline": headline, "subtitle": subtitle, "title": title, "title_derived": bool(derived),
         "contributors": people, "dateline": dateline, "paragraphs": tuple(_json(paragraphs)[0]),
         "published": _when(published), "updated": _when(updated),
-        "path": _article_path(issue_date, page, minted),
+        "path": _article_path(issue_date, page, minted), "images": images,
     })  # fmt: skip
     _set(entry, "__pydantic_fields_set__", set(_ENTRY_FIELDS))
     _set(entry, "__pydantic_extra__", None)
@@ -172,6 +183,7 @@ def _prepare_schema(db: sqlite3.Connection, path: Path) -> None:
         db.executescript(
             f"BEGIN IMMEDIATE; {_SCHEMA} INSERT INTO schema_version VALUES ({SCHEMA_VERSION}); COMMIT;"
         )
+        db.executescript(f"BEGIN IMMEDIATE; {_MEDIA_SCHEMA} COMMIT;")
         return
     if "schema_version" not in tables:
         raise StoreError(f"{path}: not a feedsvc store (no schema_version table)")
@@ -179,3 +191,5 @@ def _prepare_schema(db: sqlite3.Connection, path: Path) -> None:
     if row is None or row[0] != SCHEMA_VERSION:
         found = row[0] if row else "none"
         raise StoreError(f"{path}: store schema version {found}, this feedsvc reads {SCHEMA_VERSION}")
+    if not {"images", "item_images"} <= tables:
+        db.executescript(f"BEGIN IMMEDIATE; {_MEDIA_SCHEMA} COMMIT;")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from feedsvc import identity
@@ -32,7 +32,7 @@ def _fields(item: Item) -> tuple[Any, ...]:
 def _shape(item: Item | Entry, section: tuple[str | None, str | None], people: Sequence[EntryPerson]) -> Any:
     """What readers see of an item besides its position, to tell whether a stored one changed."""
     return (item.kind, item.kicker, item.headline, item.subtitle, item.title, item.title_derived,
-            item.dateline, tuple(item.paragraphs), section, tuple(people))  # fmt: skip
+            item.dateline, tuple(item.paragraphs), section, tuple(people), tuple(item.images))  # fmt: skip
 
 
 class _Writer:
@@ -71,6 +71,25 @@ class _Writer:
                 "UPDATE issues SET issue_number = ?, page_count = ?, lunar = ? WHERE date = ?",
                 (*merged, self.day_s),
             )
+
+    def images(self, issue: Issue, data: Mapping[str, bytes]) -> None:
+        """Store the bytes of the photos the issue's items carry (a path's bytes are replaced)."""
+        rows = [
+            (ref.path, self.day_s, page.number, data[ref.path])
+            for page in issue.pages
+            for item in page.items
+            for ref in item.images
+            if ref.path in data
+        ]
+        self.db.executemany("INSERT OR REPLACE INTO images VALUES (?, ?, ?, ?)", dict.fromkeys(rows))
+
+    def _item_images(self, iid: int, item: Item) -> None:
+        self.db.execute("DELETE FROM item_images WHERE item_id = ?", (iid,))
+        self.db.executemany(
+            "INSERT INTO item_images VALUES (?, ?, ?, ?, ?, ?)",
+            [(iid, seq, ref.path, ref.width, ref.height, json.dumps(list(ref.bbox)))
+             for seq, ref in enumerate(item.images)],
+        )  # fmt: skip
 
     # ----------------------------------------------------------------------------- names and slugs
 
@@ -243,6 +262,7 @@ class _Writer:
 
     def _link(self, iid: int, item: Item, contributor_ids: list[int], feeds: list[int]) -> None:
         """Rewrite an item's contributors and feed memberships (the feed order keys come from its row)."""
+        self._item_images(iid, item)
         self.db.execute("DELETE FROM item_contributors WHERE item_id = ?", (iid,))
         self.db.executemany(
             "INSERT INTO item_contributors VALUES (?, ?, ?, ?, ?)",
