@@ -7,6 +7,7 @@ Pure: takes a string (and hints from configuration and the file name), returns a
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from feedsvc.errors import ParseError
 from feedsvc.models import Issue, Item, Page, PageNumberSource, SectionSource
@@ -17,7 +18,16 @@ from feedsvc.parse.furniture import Masthead, PageHeader
 from feedsvc.parse.hints import ParseHints, from_name, hints_from_settings
 from feedsvc.parse.text import clean_chars, decode, split_blocks, split_pages
 
-__all__ = ["ParseHints", "decode", "derive_title", "from_name", "hints_from_settings", "parse", "parse_bytes"]
+__all__ = [
+    "ParseHints",
+    "decode",
+    "derive_title",
+    "from_name",
+    "hints_from_settings",
+    "parse",
+    "parse_blocks",
+    "parse_bytes",
+]
 
 TITLE_MAX = 30
 _HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
@@ -62,10 +72,22 @@ def _titles(titles: list[str]) -> tuple[str | None, str | None, str | None]:
     return rest[-2], rest[-1], subtitle
 
 
+def _decked(draft: Draft) -> tuple[str | None, str | None, str | None]:
+    """(kicker, headline, subtitle) where the page's geometry gave each title its role."""
+    parts: dict[str, list[str]] = {"kicker": [], "headline": [], "subtitle": []}
+    for text, deck in zip(draft.titles, draft.decks, strict=True):
+        parts[deck or "headline"].append(text)
+    kicker, headline, subtitle = (" ".join(parts[k]) or None for k in ("kicker", "headline", "subtitle"))
+    return kicker, headline, subtitle
+
+
 def _item(draft: Draft) -> Item | None:
     if not draft.paragraphs:
         return None
-    kicker, headline, subtitle = _titles(draft.titles)
+    if draft.decks and len(draft.decks) == len(draft.titles):
+        kicker, headline, subtitle = _decked(draft)
+    else:
+        kicker, headline, subtitle = _titles(draft.titles)
     title = headline or derive_title(draft.paragraphs[0])
     return Item(
         kind=draft.kind,
@@ -77,24 +99,36 @@ def _item(draft: Draft) -> Item | None:
         contributors=tuple(draft.contributors),
         dateline=draft.dateline,
         paragraphs=tuple(draft.paragraphs),
+        images=tuple(draft.images),
     )
 
 
 def parse(text: str, *, source: str = "<text>", hints: ParseHints | None = None) -> Issue:
     """Read a page (or pages split by `\\f`) into an Issue. Raises ParseError if no article is found."""
     hints = hints or ParseHints()
+    pages = (
+        [
+            classify(piece, publication=hints.publication, name_en=hints.name_en)
+            for raw in split_blocks(page_text, first_line)
+            for piece in refine(raw, publication=hints.publication, name_en=hints.name_en)
+        ]
+        for first_line, page_text in split_pages(clean_chars(text))
+    )
+    return parse_blocks(pages, source=source, hints=hints, has_han=bool(_HAN.search(text)))
+
+
+def parse_blocks(
+    page_blocks: Iterable[list[Block]], *, source: str, hints: ParseHints, has_han: bool
+) -> Issue:
+    """The parser core: each page's classified blocks, in reading order, read into an Issue by the
+    trade's conventions. Both front ends (exported text, the page PDF) end here."""
     meta = Masthead()
     date_from: str | None = None
     pages: list[Page] = []
     dropped: list[str] = []
     warnings: list[str] = []
     previous: int | None = None
-    for first_line, page_text in split_pages(clean_chars(text)):
-        blocks = [
-            classify(piece, publication=hints.publication, name_en=hints.name_en)
-            for raw in split_blocks(page_text, first_line)
-            for piece in refine(raw, publication=hints.publication, name_en=hints.name_en)
-        ]
+    for blocks in page_blocks:
         header = next((b.header for b in blocks if b.header is not None), None)
         page_meta = [b.meta for b in blocks if b.meta is not None]
         masthead = next((m for m in page_meta if m.is_masthead), None)
@@ -130,7 +164,7 @@ def parse(text: str, *, source: str = "<text>", hints: ParseHints | None = None)
                 items=items,
             )
         )
-    if not _HAN.search(text):
+    if not has_han:
         raise ParseError("no article found: no Chinese text at all (a wrong encoding, or not a page)", source)
     if not any(page.items for page in pages):
         raise ParseError("no article found in the text", source)

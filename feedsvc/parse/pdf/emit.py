@@ -1,0 +1,111 @@
+"""A page's regions as the parser core's classified blocks, with the geometry as hints.
+
+Each text piece goes through the same `classify` as the text route (bylines, datelines, furniture,
+mastheads and page headers, photo rubrics); then what geometry settles overrides the guesses: a
+heading deck's parts are titles with their roles, text set at body size is never a title, the
+head band is furniture, and every block carries its region, so the assembler needs no guess about
+which item a column continues.
+"""
+
+from __future__ import annotations
+
+from feedsvc.models import ImageRef
+from feedsvc.parse.blocks import Block, classify, stands_alone
+from feedsvc.parse.hints import ParseHints
+from feedsvc.parse.pdf.lines import Line, TextBlock, same_column
+from feedsvc.parse.pdf.regions import Layout, Region
+from feedsvc.parse.text import RawBlock, join_wrapped
+
+_KEEP = ("drop", "meta", "header", "label", "byline", "credit")
+_INDENT = 0.6  # a line starting this share of its size right of its column starts a paragraph
+
+
+class _Emitter:
+    def __init__(self, hints: ParseHints) -> None:
+        self.hints = hints
+        self.out: list[Block] = []
+
+    def classify(self, lines: tuple[str, ...], indented: tuple[bool, ...]) -> Block:
+        raw = RawBlock(lines, len(self.out) + 1, indented)
+        return classify(raw, publication=self.hints.publication, name_en=self.hints.name_en)
+
+    def head(self, block: TextBlock) -> None:
+        for line in block.lines:
+            out = self.classify((line.text,), (False,))
+            if out.kind not in ("drop", "meta", "header"):
+                out.kind, out.reason = "drop", "masthead"
+            out.text = out.text or line.text
+            self.out.append(out)
+
+    def region(self, region: Region, images: tuple[ImageRef, ...]) -> None:
+        start = len(self.out)
+        for part in region.deck:
+            out = self.classify((part.text,), (False,))
+            if out.kind not in _KEEP:
+                out.kind, out.text, out.deck = "title", part.text, part.role
+            self.out.append(out)
+        lines: list[Line] = []
+        for block in region.blocks:
+            if len(block.lines) == 1 and stands_alone(block.text, self.hints.publication, self.hints.name_en):
+                self._body(lines, region)
+                lines = []
+                self.out.append(self.classify((block.text,), (False,)))
+            else:
+                lines.extend(block.lines)
+        self._body(lines, region)
+        made = self.out[start:]
+        if region.photo is not None and not region.deck:
+            self._caption_title(start)
+        for out in self.out[start:]:
+            out.region = region.id
+            out.photo = region.photo is not None
+        if made:
+            self.out[start].images = images
+
+    def _body(self, lines: list[Line], region: Region) -> None:
+        if not lines:
+            return
+        paragraphs = _paragraphs(lines, region)
+        out = self.classify(tuple(paragraphs), (True,) * len(paragraphs))
+        if out.kind == "title" or (out.kind == "drop" and len(paragraphs) > 1):
+            out.kind, out.text = "body", "\n".join(paragraphs)
+        out.caption_title = out.caption_title if region.photo is not None else None
+        self.out.append(out)
+
+    def _caption_title(self, start: int) -> None:
+        """`标题 说明文字……` in one caption block: its title is the photo item's headline."""
+        first = next((b for b in self.out[start:] if b.kind in ("body", "dateline")), None)
+        if first is None or first.caption_title is None:
+            return
+        title = first.caption_title
+        first.text = first.text[len(title) :].lstrip()
+        heading = Block(kind="title", text=title, line=first.line, deck="headline")
+        self.out.insert(self.out.index(first), heading)
+
+
+def _column_left(line: Line, region: Region) -> float:
+    lefts = [b.x0 for b in region.blocks if len(b.lines) >= 2 and same_column(b.x0, b.x1, line.x0, line.x1)]
+    return min(lefts, default=line.x0)
+
+
+def _paragraphs(lines: list[Line], region: Region) -> list[str]:
+    """Lines in reading order into paragraphs: a new one at each indented line."""
+    paragraphs: list[list[str]] = []
+    for line in lines:
+        indented = line.first_x - _column_left(line, region) >= _INDENT * line.size
+        if indented or not paragraphs:
+            paragraphs.append([line.text])
+        else:
+            paragraphs[-1].append(line.text)
+    return [join_wrapped(" ".join(p)) for p in paragraphs]
+
+
+def blocks(layout: Layout, refs: dict[int, ImageRef], hints: ParseHints) -> list[Block]:
+    """The page as the core's blocks, head band first, then region by region in reading order."""
+    emitter = _Emitter(hints)
+    for block in layout.head:
+        emitter.head(block)
+    for region in layout.regions:
+        images = [region.photo] if region.photo is not None else region.images
+        emitter.region(region, tuple(refs[id(image)] for image in images if id(image) in refs))
+    return emitter.out

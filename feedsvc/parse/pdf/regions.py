@@ -1,0 +1,385 @@
+"""A page's blocks into article regions, from geometry.
+
+- The head band (masthead or page header) is what lies above the lowest full-width rule near the
+  top of the page with no running text above it.
+- Headings are blocks set larger than the body text; stacked headings form a deck (kicker above,
+  headline largest, subtitle below); pieces on one baseline are one heading.
+- Each deck reaches sideways to the nearest wall (a vertical rule, a box edge, another deck or a
+  column beside it); a block of text belongs to the nearest deck above it whose reach covers it,
+  with no rule or box edge between them and in the same box. Text no deck covers forms regions
+  of its own, one per box or band between rules (briefs, boxed items without a headline).
+- Photo captions are the blocks under (or beside) a photo inside its width; they are read apart.
+- Reading order inside a region: what stands above its columns, then column by column.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from feedsvc.parse.blocks import Deck
+from feedsvc.parse.pdf.lines import TextBlock, same_column
+from feedsvc.parse.pdf.photos import is_photo
+from feedsvc.parse.pdf.reader import PageContent, PageImage, Rect
+
+HEADING_RATIO = 1.15  # a block set this much larger than the body text is a heading
+_BAND_SHARE = 0.3  # the head band ends in the top 30 % of the page
+
+
+@dataclass(slots=True)
+class DeckPart:
+    role: Deck
+    text: str
+    size: float
+
+
+@dataclass(slots=True)
+class Region:
+    """One item's share of the page: its heading deck (if any), its blocks in reading order, the
+    photo it captions (photo regions) and the photos that sit inside it (articles)."""
+
+    id: int
+    top: float
+    x0: float
+    deck: list[DeckPart] = field(default_factory=list)
+    blocks: list[TextBlock] = field(default_factory=list)
+    photo: PageImage | None = None
+    images: list[PageImage] = field(default_factory=list)
+    bounds: Rect | None = None
+
+    def extend_bounds(self, rect: Rect) -> None:
+        self.bounds = rect if self.bounds is None else self.bounds.union(rect)
+
+
+@dataclass(slots=True)
+class Layout:
+    head: list[TextBlock]  # masthead or page header band, top to bottom
+    regions: list[Region]  # in reading order
+    body_size: float
+
+    @property
+    def photos(self) -> list[PageImage]:
+        """The page's photos in reading order."""
+        return [region.photo for region in self.regions if region.photo is not None]
+
+
+@dataclass(slots=True)
+class _Deck:
+    parts: list[TextBlock]
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    reach: tuple[float, float] = (0.0, 0.0)
+    container: int = -1
+    region: Region | None = None
+
+
+def body_size(blocks: list[TextBlock]) -> float:
+    sizes: Counter[float] = Counter()
+    for block in blocks:
+        for line in block.lines:
+            sizes[line.size] += len(line.text)
+    return sizes.most_common(1)[0][0] if sizes else 10.0
+
+
+def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+    return min(a1, b1) - max(a0, b0)
+
+
+def head_band(content: PageContent, blocks: list[TextBlock], size: float) -> float:
+    """The bottom of the masthead or page-header band (0 when the page has none)."""
+    if not blocks:
+        return 0.0
+    left = min(b.x0 for b in blocks)
+    right = max(b.x1 for b in blocks)
+    limit = content.height * _BAND_SHARE
+    band = 0.0
+    for rule in sorted(content.rules, key=lambda r: r.top):
+        if rule.top > limit or rule.height > rule.width or rule.width < 0.6 * (right - left):
+            continue
+        above = [b for b in blocks if b.bottom <= rule.top + 1]
+        if any(len(b.lines) >= 3 and b.size <= size * 1.05 for b in above):
+            break  # running text above it: an article's rule, not the head band's
+        band = rule.bottom
+    return band
+
+
+def walls(content: PageContent) -> tuple[list[Rect], list[Rect]]:
+    """Horizontal and vertical walls: rules and the edges of boxes."""
+    horizontal = [r for r in content.rules if r.width >= r.height]
+    vertical = [r for r in content.rules if r.width < r.height]
+    for box in content.boxes:
+        horizontal += [Rect(box.x0, box.top, box.x1, box.top), Rect(box.x0, box.bottom, box.x1, box.bottom)]
+        vertical += [Rect(box.x0, box.top, box.x0, box.bottom), Rect(box.x1, box.top, box.x1, box.bottom)]
+    return horizontal, vertical
+
+
+def _container(rect: Rect, boxes: list[Rect]) -> int:
+    """The innermost box holding this rectangle, or -1."""
+    best, area = -1, float("inf")
+    for index, box in enumerate(boxes):
+        if box.contains(rect, slack=3.0) and box.width * box.height < area:
+            best, area = index, box.width * box.height
+    return best
+
+
+def _decks(headings: list[TextBlock]) -> list[_Deck]:
+    """Stack heading blocks into decks; pieces of one heading on one baseline join."""
+    rows: list[TextBlock] = []
+    for block in sorted(headings, key=lambda b: (b.top, b.x0)):
+        last = rows[-1] if rows else None
+        if (
+            last is not None
+            and abs(block.top - last.top) <= 0.3 * block.size
+            and abs(block.size - last.size) <= 0.1 * block.size
+            and 0 <= block.x0 - last.x1 <= 3 * block.size
+        ):
+            merged = TextBlock()
+            merged.add(last.lines[0])
+            for line in [*last.lines[1:], *block.lines]:
+                merged.add(line)
+            rows[-1] = merged
+            continue
+        rows.append(block)
+    decks: list[_Deck] = []
+    for block in rows:
+        host = None
+        for deck in decks:
+            gap = block.top - deck.bottom
+            if -0.3 * block.size <= gap <= 1.2 * max(block.size, deck.parts[-1].size) and _overlap(
+                deck.x0, deck.x1, block.x0, block.x1
+            ) >= 0.3 * min(deck.x1 - deck.x0, block.x1 - block.x0):
+                host = deck
+        if host is None:
+            decks.append(_Deck([block], block.x0, block.top, block.x1, block.bottom))
+        else:
+            host.parts.append(block)
+            host.x0, host.x1 = min(host.x0, block.x0), max(host.x1, block.x1)
+            host.bottom = max(host.bottom, block.bottom)
+    return decks
+
+
+def deck_roles(parts: list[TextBlock]) -> list[DeckPart]:
+    """Kicker above, headline largest (the first of the largest, with the lines of its size that
+    follow it), subtitle below it or opening with a dash."""
+    largest = max(p.size for p in parts)
+    first = next(i for i, p in enumerate(parts) if p.size >= largest * 0.95)
+    out: list[DeckPart] = []
+    for i, part in enumerate(parts):
+        text = part.text
+        role: Deck
+        if text.startswith(("——", "—", "--")):
+            role = "subtitle"
+        elif i < first:
+            role = "kicker"
+        elif i == first or (part.size >= largest * 0.95 and out and out[-1].role == "headline"):
+            role = "headline"
+        else:
+            role = "subtitle"
+        out.append(DeckPart(role, text, part.size))
+    return out
+
+
+def _reach(
+    deck: _Deck, others: list[TextBlock], decks: list[_Deck], vertical: list[Rect], span: tuple[float, float]
+) -> tuple[float, float]:
+    """How far a deck reaches sideways: to the nearest wall, deck or text level with it."""
+    left, right = span
+    for wall in vertical:
+        if _overlap(wall.top, wall.bottom, deck.top, deck.bottom) > 0:
+            if wall.x1 <= deck.x0 + 1:
+                left = max(left, wall.x1)
+            elif wall.x0 >= deck.x1 - 1:
+                right = min(right, wall.x0)
+    beside = [Rect(d.x0, d.top, d.x1, d.bottom) for d in decks if d is not deck]
+    for rect in [*beside, *(b.rect for b in others)]:
+        if _overlap(rect.top, rect.bottom, deck.top, deck.bottom) <= 0:
+            continue
+        if rect.x1 <= deck.x0 + 1:
+            left = max(left, rect.x1)
+        elif rect.x0 >= deck.x1 - 1:
+            right = min(right, rect.x0)
+    return left, right
+
+
+def _blocked(top: float, bottom: float, x: float, horizontal: list[Rect]) -> bool:
+    return any(w.top >= top - 1 and w.bottom <= bottom + 1 and w.x0 - 1 <= x <= w.x1 + 1 for w in horizontal)
+
+
+def _owner(block: TextBlock, decks: list[_Deck], horizontal: list[Rect], container: int) -> _Deck | None:
+    cx = block.center
+    best: _Deck | None = None
+    for deck in decks:
+        if deck.container != container or deck.bottom > block.top + 1:
+            continue
+        if not deck.reach[0] - 1 <= cx <= deck.reach[1] + 1:
+            continue
+        if _blocked(deck.bottom, block.top, cx, horizontal):
+            continue
+        if best is None or deck.bottom > best.bottom:
+            best = deck
+    return best
+
+
+def reading_order(blocks: list[TextBlock]) -> list[TextBlock]:
+    """What stands above the columns first, then column by column, each top to bottom."""
+    if len(blocks) <= 1:
+        return list(blocks)
+    multi = [b for b in blocks if len(b.lines) >= 2]
+    first_top = min((b.top for b in multi), default=min(b.top for b in blocks))
+    above = sorted((b for b in blocks if b.bottom <= first_top + 1), key=lambda b: (b.top, b.x0))
+    rest = [b for b in blocks if b.bottom > first_top + 1]
+    columns: list[list[float]] = []  # [x0, x1]
+    keyed: list[tuple[int, float, TextBlock]] = []
+    for block in sorted(rest, key=lambda b: b.x0):
+        for index, col in enumerate(columns):
+            if same_column(col[0], col[1], block.x0, block.x1):
+                col[0], col[1] = min(col[0], block.x0), max(col[1], block.x1)
+                keyed.append((index, block.top, block))
+                break
+        else:
+            columns.append([block.x0, block.x1])
+            keyed.append((len(columns) - 1, block.top, block))
+    order = sorted(range(len(columns)), key=lambda i: columns[i][0])
+    rank = {col: n for n, col in enumerate(order)}
+    return above + [b for _, _, b in sorted(keyed, key=lambda k: (rank[k[0]], k[1]))]
+
+
+def _captions(photo: PageImage, blocks: list[TextBlock], size: float) -> list[TextBlock]:
+    """The blocks that caption a photo: under it within its width (or beside it, at its foot),
+    stacked tightly, until the text leaves its width or a gap opens."""
+    box = photo.box
+    slack = size
+    found: list[TextBlock] = []
+    bottom = box.bottom
+    for block in sorted(blocks, key=lambda b: b.top):
+        if block.top < bottom - 2:
+            continue
+        gap = block.top - bottom
+        limit = (1.5 if found else 2.0) * max(size, block.size)
+        if gap > limit:
+            break
+        inside = block.x0 >= box.x0 - slack and block.x1 <= box.x1 + slack
+        if not inside:
+            continue
+        if not found and len(block.lines) > 6 and abs(block.size - size) < 0.05 * size:
+            break  # a column of running text under the photo, not a caption
+        found.append(block)
+        bottom = max(bottom, block.bottom)
+    if found:
+        return found
+    for block in blocks:  # a caption beside the photo, level with its foot
+        beside = 0 <= block.x0 - box.x1 <= 2 * size or 0 <= box.x0 - block.x1 <= 2 * size
+        at_foot = box.top <= block.top and abs(block.bottom - box.bottom) <= 2 * size
+        if beside and at_foot and len(block.lines) <= 8:
+            found.append(block)
+    return found
+
+
+def layout(content: PageContent, blocks: list[TextBlock]) -> Layout:
+    size = body_size(blocks)
+    band = head_band(content, blocks, size)
+    photos = [image for image in content.images if is_photo(image, band)]
+    head = [b for b in blocks if b.bottom <= band + 1]
+    rest = [b for b in blocks if b.bottom > band + 1]
+    horizontal, vertical = walls(content)
+    boxes = content.boxes
+
+    regions: list[Region] = []
+    taken: set[int] = set()
+    photo_regions: list[Region] = []
+    for photo in sorted(photos, key=lambda p: (p.box.top, p.box.x0)):
+        caption = [b for b in _captions(photo, [b for b in rest if id(b) not in taken], size)]
+        taken.update(id(b) for b in caption)
+        region = Region(id=0, top=photo.box.top, x0=photo.box.x0, photo=photo, bounds=photo.box)
+        region.blocks = caption
+        if caption and len(caption) >= 2 and _title_like(caption[0], caption[1]):
+            region.deck = [DeckPart("headline", caption[0].text, caption[0].size)]
+            region.blocks = caption[1:]
+        photo_regions.append(region)
+    rest = [b for b in rest if id(b) not in taken]
+
+    headings = [b for b in rest if b.size >= HEADING_RATIO * size]
+    others = [b for b in rest if b.size < HEADING_RATIO * size]
+    decks = _decks(headings)
+    left = min((b.x0 for b in rest), default=0.0)
+    right = max((b.x1 for b in rest), default=content.width)
+    for deck in decks:
+        rect = Rect(deck.x0, deck.top, deck.x1, deck.bottom)
+        deck.container = _container(rect, boxes)
+        span = (boxes[deck.container].x0, boxes[deck.container].x1) if deck.container >= 0 else (left, right)
+        deck.reach = _reach(deck, others, decks, vertical, span)
+        deck.region = Region(id=0, top=deck.top, x0=deck.reach[0], deck=deck_roles(deck.parts), bounds=rect)
+        regions.append(deck.region)
+
+    orphans: dict[tuple[int, int], Region] = {}
+    for block in others:
+        container = _container(block.rect, boxes)
+        owner = _owner(block, decks, horizontal, container)
+        if owner is not None and owner.region is not None:
+            region = owner.region
+        else:
+            key = (container, _wall_above(block, horizontal))
+            if key not in orphans:
+                orphans[key] = Region(id=0, top=block.top, x0=block.x0)
+                regions.append(orphans[key])
+            region = orphans[key]
+            region.top, region.x0 = min(region.top, block.top), min(region.x0, block.x0)
+        region.blocks.append(block)
+        region.extend_bounds(block.rect)
+
+    for region in regions:
+        region.blocks = reading_order(region.blocks)
+    ordered = _order(regions, size)
+    for photo_region in photo_regions:
+        host = _host(photo_region, ordered)
+        if host is not None:
+            host.images.append(photo_region.photo)  # type: ignore[arg-type]
+            ordered.insert(ordered.index(host) + 1, photo_region)
+        else:
+            ordered.append(photo_region)
+    for number, region in enumerate(ordered):
+        region.id = number
+    return Layout(head=head, regions=ordered, body_size=size)
+
+
+def _title_like(first: TextBlock, second: TextBlock) -> bool:
+    """A caption's title: one line, set larger or heavier than the caption text under it."""
+    return len(first.lines) == 1 and (first.size > second.size * 1.05 or first.weight > second.weight + 50)
+
+
+def _wall_above(block: TextBlock, horizontal: list[Rect]) -> int:
+    best, y = -1, float("-inf")
+    for index, wall in enumerate(horizontal):
+        if wall.bottom <= block.top + 1 and wall.x0 - 1 <= block.center <= wall.x1 + 1 and wall.top > y:
+            best, y = index, wall.top
+    return best
+
+
+def _order(regions: list[Region], size: float) -> list[Region]:
+    """Items in reading order: by rows (regions starting level with each other), left to right."""
+    ordered = sorted(regions, key=lambda r: r.top)
+    rows: list[list[Region]] = []
+    for region in ordered:
+        if rows and region.top - rows[-1][0].top <= 3 * size:
+            rows[-1].append(region)
+        else:
+            rows.append([region])
+    return [region for row in rows for region in sorted(row, key=lambda r: r.x0)]
+
+
+def _host(photo: Region, regions: list[Region]) -> Region | None:
+    """The article a photo sits inside: the smallest region whose text surrounds its centre."""
+    assert photo.photo is not None
+    box = photo.photo.box
+    cx, cy = (box.x0 + box.x1) / 2, (box.top + box.bottom) / 2
+    best: Region | None = None
+    area = float("inf")
+    for region in regions:
+        b = region.bounds
+        if region.photo is not None or b is None or not region.blocks:
+            continue
+        if b.x0 <= cx <= b.x1 and b.top <= cy <= b.bottom and b.width * b.height < area:
+            best, area = region, b.width * b.height
+    return best
