@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from feedsvc.parse.blocks import Deck
 from feedsvc.parse.pdf.lines import TextBlock, same_column
@@ -54,6 +54,7 @@ class Region:
 @dataclass(slots=True)
 class Layout:
     head: list[TextBlock]  # masthead or page header band, top to bottom
+    rubrics: list[TextBlock]  # column rubrics set on a bar (简讯, 导读): furniture
     regions: list[Region]  # in reading order
     body_size: float
 
@@ -75,12 +76,18 @@ class _Deck:
     region: Region | None = None
 
 
-def body_size(blocks: list[TextBlock]) -> float:
-    sizes: Counter[float] = Counter()
+def body_style(blocks: list[TextBlock]) -> tuple[float, int]:
+    """The size and face (weight) most of the page's text is set in."""
+    styles: Counter[tuple[float, int]] = Counter()
     for block in blocks:
         for line in block.lines:
-            sizes[line.size] += len(line.text)
-    return sizes.most_common(1)[0][0] if sizes else 10.0
+            styles[line.size, line.weight] += len(line.text)
+    return styles.most_common(1)[0][0] if styles else (10.0, 0)
+
+
+def is_heading(block: TextBlock, size: float, weight: int) -> bool:
+    """Set larger than the text, or a little larger in a heavier face."""
+    return block.size >= HEADING_RATIO * size or (block.size >= 1.04 * size and block.weight > weight + 100)
 
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
@@ -278,11 +285,13 @@ def _captions(photo: PageImage, blocks: list[TextBlock], size: float) -> list[Te
 
 
 def layout(content: PageContent, blocks: list[TextBlock]) -> Layout:
-    size = body_size(blocks)
+    size, weight = body_style(blocks)
     band = head_band(content, blocks, size)
     photos = [image for image in content.images if is_photo(image, band)]
     head = [b for b in blocks if b.bottom <= band + 1]
     rest = [b for b in blocks if b.bottom > band + 1]
+    rubrics = [b for b in rest if any(bar.contains(b.rect, slack=2.0) for bar in content.bars)]
+    rest = [b for b in rest if b not in rubrics]
     horizontal, vertical = walls(content)
     boxes = content.boxes
 
@@ -297,11 +306,14 @@ def layout(content: PageContent, blocks: list[TextBlock]) -> Layout:
         if caption and len(caption) >= 2 and _title_like(caption[0], caption[1]):
             region.deck = [DeckPart("headline", caption[0].text, caption[0].size)]
             region.blocks = caption[1:]
+        elif caption and (lead := caption[0].lines[0].lead) is not None:
+            region.deck = [DeckPart("headline", lead, caption[0].size)]  # a title opening the caption
+            region.blocks = [_without_lead(caption[0]), *caption[1:]]
         photo_regions.append(region)
     rest = [b for b in rest if id(b) not in taken]
 
-    headings = [b for b in rest if b.size >= HEADING_RATIO * size]
-    others = [b for b in rest if b.size < HEADING_RATIO * size]
+    headings = [b for b in rest if is_heading(b, size, weight)]
+    others = [b for b in rest if not is_heading(b, size, weight)]
     decks = _decks(headings)
     left = min((b.x0 for b in rest), default=0.0)
     right = max((b.x1 for b in rest), default=content.width)
@@ -314,34 +326,74 @@ def layout(content: PageContent, blocks: list[TextBlock]) -> Layout:
         regions.append(deck.region)
 
     orphans: dict[tuple[int, int], Region] = {}
+    placed: list[tuple[TextBlock, int, int, Region]] = []  # block, container, wall above, region
+    unowned: list[tuple[TextBlock, int, int]] = []
     for block in others:
         container = _container(block.rect, boxes)
         owner = _owner(block, decks, horizontal, container)
         if owner is not None and owner.region is not None:
-            region = owner.region
+            placed.append((block, container, _wall_above(block, horizontal), owner.region))
         else:
-            key = (container, _wall_above(block, horizontal))
+            unowned.append((block, container, _wall_above(block, horizontal)))
+    for block, container, wall in sorted(unowned, key=lambda u: (u[0].x0, u[0].top)):
+        region = _flows_from(block, container, wall, placed)
+        if region is None:
+            key = (container, wall)
             if key not in orphans:
                 orphans[key] = Region(id=0, top=block.top, x0=block.x0)
                 regions.append(orphans[key])
             region = orphans[key]
             region.top, region.x0 = min(region.top, block.top), min(region.x0, block.x0)
+        placed.append((block, container, wall, region))
+    for block, _, _, region in placed:
         region.blocks.append(block)
         region.extend_bounds(block.rect)
 
     for region in regions:
         region.blocks = reading_order(region.blocks)
-    ordered = _order(regions, size)
+    hosted: list[tuple[Region, Region]] = []
     for photo_region in photo_regions:
-        host = _host(photo_region, ordered)
+        host = _host(photo_region, regions)
         if host is not None:
             host.images.append(photo_region.photo)  # type: ignore[arg-type]
-            ordered.insert(ordered.index(host) + 1, photo_region)
+            hosted.append((host, photo_region))
         else:
-            ordered.append(photo_region)
+            regions.append(photo_region)
+    ordered = _order(regions, size)
+    for host, photo_region in hosted:  # a photo set in an article follows it
+        ordered.insert(ordered.index(host) + 1, photo_region)
     for number, region in enumerate(ordered):
         region.id = number
-    return Layout(head=head, regions=ordered, body_size=size)
+    return Layout(head=head, rubrics=rubrics, regions=ordered, body_size=size)
+
+
+def _without_lead(block: TextBlock) -> TextBlock:
+    out = TextBlock()
+    first = block.lines[0]
+    out.add(replace(first, text=first.rest, lead=None))
+    for line in block.lines[1:]:
+        out.add(line)
+    return out
+
+
+def _flows_from(
+    block: TextBlock, container: int, wall: int, placed: list[tuple[TextBlock, int, int, Region]]
+) -> Region | None:
+    """The region a headless column continues: the one whose text ends at the foot of the column
+    to its left, in the same box and band, when the column does not open a paragraph."""
+    first = block.lines[0]
+    if first.first_x - block.x0 >= 0.6 * first.size:
+        return None
+    left = [
+        (other, region)
+        for other, other_container, other_wall, region in placed
+        if other_container == container and other_wall == wall and other.x1 <= block.x0 + 1
+    ]
+    if not left:
+        return None
+    nearest = max(other.x1 for other, _ in left)
+    column = [(other, region) for other, region in left if other.x1 >= nearest - 2 * first.size]
+    return max(column, key=lambda c: c[0].bottom)[1]
 
 
 def _title_like(first: TextBlock, second: TextBlock) -> bool:
