@@ -23,6 +23,7 @@ from feedsvc.parse.pdf.photos import is_photo
 from feedsvc.parse.pdf.reader import PageContent, PageImage, Rect
 
 HEADING_RATIO = 1.15  # a block set this much larger than the body text is a heading
+_DASHES = ("——", "—", "--")
 _BAND_SHARE = 0.3  # the head band ends in the top 30 % of the page
 
 
@@ -131,10 +132,21 @@ def _container(rect: Rect, boxes: list[Rect]) -> int:
     return best
 
 
+def _split_dashes(block: TextBlock) -> list[TextBlock]:
+    """A heading block split before each line opening with a dash (a subtitle set like its headline)."""
+    parts: list[TextBlock] = []
+    for line in block.lines:
+        if not parts or line.text.startswith(_DASHES):
+            parts.append(TextBlock())
+        parts[-1].add(line)
+    return parts
+
+
 def _decks(headings: list[TextBlock]) -> list[_Deck]:
     """Stack heading blocks into decks; pieces of one heading on one baseline join."""
     rows: list[TextBlock] = []
-    for block in sorted(headings, key=lambda b: (b.top, b.x0)):
+    pieces = [part for block in headings for part in _split_dashes(block)]
+    for block in sorted(pieces, key=lambda b: (b.top, b.x0)):
         last = rows[-1] if rows else None
         if (
             last is not None
@@ -176,7 +188,7 @@ def deck_roles(parts: list[TextBlock]) -> list[DeckPart]:
     for i, part in enumerate(parts):
         text = part.text
         role: Deck
-        if text.startswith(("——", "—", "--")):
+        if text.startswith(_DASHES):
             role = "subtitle"
         elif i < first:
             role = "kicker"
@@ -214,9 +226,39 @@ def _blocked(top: float, bottom: float, x: float, horizontal: list[Rect]) -> boo
     return any(w.top >= top - 1 and w.bottom <= bottom + 1 and w.x0 - 1 <= x <= w.x1 + 1 for w in horizontal)
 
 
-def _owner(block: TextBlock, decks: list[_Deck], horizontal: list[Rect], container: int) -> _Deck | None:
+def _satellites(decks: list[_Deck], others: list[TextBlock], size: float, weight: int) -> set[int]:
+    """Attach to each deck the short lines set in another face right above it (a kicker) or right
+    below it (a subtitle, a byline): they are read with the deck. Returns the blocks taken."""
+    taken: set[int] = set()
+    candidates = [
+        b for b in others if len(b.lines) <= 2 and (abs(b.size - size) > 0.03 * size or b.weight != weight)
+    ]
+    for deck in decks:
+        grown = True
+        while grown:
+            grown = False
+            for block in candidates:
+                if id(block) in taken or not deck.x0 - size <= block.center <= deck.x1 + size:
+                    continue
+                reach = 1.2 * max(block.size, size)
+                if 0 <= deck.top - block.bottom <= reach:
+                    deck.parts.insert(0, block)
+                elif 0 <= block.top - deck.bottom <= reach:
+                    deck.parts.append(block)
+                else:
+                    continue
+                taken.add(id(block))
+                deck.x0, deck.x1 = min(deck.x0, block.x0), max(deck.x1, block.x1)
+                deck.top, deck.bottom = min(deck.top, block.top), max(deck.bottom, block.bottom)
+                grown = True
+    return taken
+
+
+def _owners(block: TextBlock, decks: list[_Deck], horizontal: list[Rect], container: int) -> list[_Deck]:
+    """The decks that may own a block: the nearest level of decks above it whose reach covers it,
+    in its box, with no rule between; where several do, those whose text stands over it."""
     cx = block.center
-    best: _Deck | None = None
+    found: list[_Deck] = []
     for deck in decks:
         if deck.container != container or deck.bottom > block.top + 1:
             continue
@@ -224,9 +266,13 @@ def _owner(block: TextBlock, decks: list[_Deck], horizontal: list[Rect], contain
             continue
         if _blocked(deck.bottom, block.top, cx, horizontal):
             continue
-        if best is None or deck.bottom > best.bottom:
-            best = deck
-    return best
+        found.append(deck)
+    if len(found) <= 1:
+        return found
+    lowest = max(d.bottom for d in found)
+    level = [d for d in found if d.bottom >= lowest - 2 * block.size]
+    over = [d for d in level if _overlap(d.x0, d.x1, block.x0, block.x1) > 0]
+    return over if len(over) == 1 else level
 
 
 def reading_order(blocks: list[TextBlock]) -> list[TextBlock]:
@@ -315,6 +361,8 @@ def layout(content: PageContent, blocks: list[TextBlock]) -> Layout:
     headings = [b for b in rest if is_heading(b, size, weight)]
     others = [b for b in rest if not is_heading(b, size, weight)]
     decks = _decks(headings)
+    taken_by_decks = _satellites(decks, others, size, weight)
+    others = [b for b in others if id(b) not in taken_by_decks]
     left = min((b.x0 for b in rest), default=0.0)
     right = max((b.x1 for b in rest), default=content.width)
     for deck in decks:
@@ -328,13 +376,26 @@ def layout(content: PageContent, blocks: list[TextBlock]) -> Layout:
     orphans: dict[tuple[int, int], Region] = {}
     placed: list[tuple[TextBlock, int, int, Region]] = []  # block, container, wall above, region
     unowned: list[tuple[TextBlock, int, int]] = []
+    torn: list[tuple[TextBlock, int, int, list[_Deck]]] = []  # owned by one of several decks
     for block in others:
         container = _container(block.rect, boxes)
-        owner = _owner(block, decks, horizontal, container)
-        if owner is not None and owner.region is not None:
-            placed.append((block, container, _wall_above(block, horizontal), owner.region))
+        owners = _owners(block, decks, horizontal, container)
+        wall = _wall_above(block, horizontal)
+        if len(owners) == 1 and owners[0].region is not None:
+            placed.append((block, container, wall, owners[0].region))
+        elif owners:
+            torn.append((block, container, wall, owners))
         else:
-            unowned.append((block, container, _wall_above(block, horizontal)))
+            unowned.append((block, container, wall))
+    for block, container, wall, owners in sorted(torn, key=lambda u: (u[0].x0, u[0].top)):
+        # a column that carries on the text of the column to its left belongs to that text's
+        # deck; else to the deck nearest to it
+        region = _flows_from(block, container, wall, placed)
+        if region is None or all(d.region is not region for d in owners):
+            nearest = min(owners, key=lambda d: max(d.x0 - block.x1, block.x0 - d.x1, 0.0))
+            region = nearest.region
+        assert region is not None
+        placed.append((block, container, wall, region))
     for block, container, wall in sorted(unowned, key=lambda u: (u[0].x0, u[0].top)):
         region = _flows_from(block, container, wall, placed)
         if region is None:
@@ -398,7 +459,7 @@ def _flows_from(
 
 def _title_like(first: TextBlock, second: TextBlock) -> bool:
     """A caption's title: one line, set larger or heavier than the caption text under it."""
-    return len(first.lines) == 1 and (first.size > second.size * 1.05 or first.weight > second.weight + 50)
+    return len(first.lines) == 1 and (first.size > second.size * 1.1 or first.weight > second.weight + 50)
 
 
 def _wall_above(block: TextBlock, horizontal: list[Rect]) -> int:
