@@ -231,14 +231,21 @@ def _satellites(decks: list[_Deck], others: list[TextBlock], size: float, weight
     below it (a subtitle, a byline): they are read with the deck. Returns the blocks taken."""
     taken: set[int] = set()
     candidates = [
-        b for b in others if len(b.lines) <= 2 and (abs(b.size - size) > 0.03 * size or b.weight != weight)
+        b
+        for b in others
+        if len(b.lines) <= 2
+        and (abs(b.size - size) > 0.03 * size or b.weight != weight)
+        and (b.text.startswith(_DASHES) or ("。" not in b.text and len(b.text) <= 48))
     ]
     for deck in decks:
         grown = True
         while grown:
             grown = False
             for block in candidates:
-                if id(block) in taken or not deck.x0 - size <= block.center <= deck.x1 + size:
+                if id(block) in taken:
+                    continue
+                centered = abs(block.center - (deck.x0 + deck.x1) / 2) <= 2 * size
+                if not (centered or abs(block.x0 - deck.x0) <= size):
                     continue
                 reach = 1.2 * max(block.size, size)
                 if 0 <= deck.top - block.bottom <= reach:
@@ -299,15 +306,17 @@ def reading_order(blocks: list[TextBlock]) -> list[TextBlock]:
     return above + [b for _, _, b in sorted(keyed, key=lambda k: (rank[k[0]], k[1]))]
 
 
-def _captions(photo: PageImage, blocks: list[TextBlock], size: float) -> list[TextBlock]:
+def _captions(photo: PageImage, blocks: list[TextBlock], size: float, weight: int) -> list[TextBlock]:
     """The blocks that caption a photo: under it within its width (or beside it, at its foot),
-    stacked tightly, until the text leaves its width or a gap opens."""
+    stacked tightly, until the text leaves its width or a gap opens, or running text (set in the
+    body's face and size) goes on under it."""
     box = photo.box
     slack = size
     found: list[TextBlock] = []
     bottom = box.bottom
     for block in sorted(blocks, key=lambda b: b.top):
-        if block.top < bottom - 2:
+        same_row = any(abs(block.top - f.top) <= 0.5 * size for f in found)
+        if block.top < bottom - 2 and not same_row:
             continue
         gap = block.top - bottom
         limit = (1.5 if found else 2.0) * max(size, block.size)
@@ -316,12 +325,13 @@ def _captions(photo: PageImage, blocks: list[TextBlock], size: float) -> list[Te
         inside = block.x0 >= box.x0 - slack and block.x1 <= box.x1 + slack
         if not inside:
             continue
-        if not found and len(block.lines) > 6 and abs(block.size - size) < 0.05 * size:
+        body_face = abs(block.size - size) < 0.03 * size and block.weight == weight
+        if body_face and (found or len(block.lines) > 3):
             break  # a column of running text under the photo, not a caption
         found.append(block)
         bottom = max(bottom, block.bottom)
     if found:
-        return found
+        return sorted(found, key=lambda b: (round(b.top / size), b.x0))
     for block in blocks:  # a caption beside the photo, level with its foot
         beside = 0 <= block.x0 - box.x1 <= 2 * size or 0 <= box.x0 - block.x1 <= 2 * size
         at_foot = box.top <= block.top and abs(block.bottom - box.bottom) <= 2 * size
@@ -345,7 +355,7 @@ def layout(content: PageContent, blocks: list[TextBlock]) -> Layout:
     taken: set[int] = set()
     photo_regions: list[Region] = []
     for photo in sorted(photos, key=lambda p: (p.box.top, p.box.x0)):
-        caption = [b for b in _captions(photo, [b for b in rest if id(b) not in taken], size)]
+        caption = _captions(photo, [b for b in rest if id(b) not in taken], size, weight)
         taken.update(id(b) for b in caption)
         region = Region(id=0, top=photo.box.top, x0=photo.box.x0, photo=photo, bounds=photo.box)
         region.blocks = caption
