@@ -49,12 +49,13 @@ class _Emitter:
             self.out.append(out)
         lines: list[Line] = []
         for block in region.blocks:
-            if len(block.lines) == 1 and stands_alone(block.text, self.hints.publication, self.hints.name_en):
-                self._body(lines, region)
-                lines = []
-                self.out.append(self.classify((block.text,), (False,)))
-            else:
-                lines.extend(block.lines)
+            for n, line in enumerate(block.lines):
+                if self._alone(line, first=n == 0, block=block):
+                    self._body(lines, region)
+                    lines = []
+                    self.out.append(self.classify((line.text,), (False,)))
+                else:
+                    lines.append(line)
         self._body(lines, region)
         made = self.out[start:]
         if region.photo is not None and not region.deck:
@@ -64,6 +65,13 @@ class _Emitter:
             out.photo = region.photo is not None
         if made:
             self.out[start].images = images
+
+    def _alone(self, line: Line, *, first: bool, block: TextBlock) -> bool:
+        """A line that is its own block (a byline, a credit, furniture), also where it was set in the
+        face of the text around it. Only short lines are asked: a first line, or one that stops short."""
+        if len(line.text) > 40 or not (first or line.x1 < block.x1 - 2 * line.size):
+            return False
+        return stands_alone(line.text, self.hints.publication, self.hints.name_en)
 
     def _body(self, lines: list[Line], region: Region) -> None:
         if not lines:
