@@ -54,7 +54,7 @@ class Sheet:
 
         self.pages[-1].append(draw)
 
-    def image(self, x: float, top: float, w: float, h: float, px: tuple[int, int], seed: int = 1) -> None:
+    def image(self, x: float, top: float, w: float, h: float, *, px: tuple[int, int], seed: int = 1) -> None:
         picture = Image.new("RGB", px, (40 + seed * 30 % 200, 120, 160))
         for k in range(0, px[0], 16):
             picture.paste((200, 60 + k % 150, 40), (k, 0, k + 8, px[1]))

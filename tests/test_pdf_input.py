@@ -145,7 +145,7 @@ def photo_page(px: tuple[int, int] = (480, 320), seed: int = 1) -> Sheet:
     s = Sheet()
     s.text(80, 40, "文章标题在这里", 24)
     s.column(40, 80, LEAD + SENTENCE * 5, chars=24)
-    s.image(310, 80, 250, 160, px, seed)
+    s.image(310, 80, 250, 160, px=px, seed=seed)
     s.text(310, 246, "钱塘绿岛即将开放", 12)
     s.text(310, 264, "位于河庄街道江东村的钱塘绿岛项目，总面积约为7万平方米。", 9)
     s.text(470, 280, "通讯员 张祥荣 摄", 9)
@@ -182,11 +182,11 @@ def test_photo_bytes_are_deterministic_and_at_most_1600_px() -> None:
 
 def test_nameplate_logo_and_ornaments_are_not_photos() -> None:
     s = Sheet()
-    s.image(40, 20, 300, 70, (600, 140))  # the nameplate, in the masthead band
+    s.image(40, 20, 300, 70, px=(600, 140))  # the nameplate, in the masthead band
     s.text(380, 30, "2023年6月26日 星期一 今日4版 总第521期", 10)
     s.rule(40, 100, 560, 100)
-    s.image(520, 120, 24, 24, (64, 64))  # an icon
-    s.image(40, 700, 520, 20, (1040, 40))  # a decorative strip
+    s.image(520, 120, 24, 24, px=(64, 64))  # an icon
+    s.image(40, 700, 520, 20, px=(1040, 40))  # a decorative strip
     s.text(80, 120, "文章标题在这里", 24)
     s.column(40, 160, LEAD + SENTENCE * 3, chars=30)
     parsed = read(s)
@@ -220,7 +220,7 @@ def test_parse_command_shows_each_items_images(capsys: pytest.CaptureFixture[str
 
 def _scan() -> bytes:
     s = Sheet()
-    s.image(0, 0, 600, 800, (300, 400))  # the page as a picture, no text
+    s.image(0, 0, 600, 800, px=(300, 400))  # the page as a picture, no text
     return s.pdf()
 
 

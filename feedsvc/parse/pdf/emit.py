@@ -13,7 +13,7 @@ from feedsvc.models import ImageRef
 from feedsvc.parse.blocks import Block, classify, stands_alone
 from feedsvc.parse.hints import ParseHints
 from feedsvc.parse.pdf.lines import Line, TextBlock, same_column
-from feedsvc.parse.pdf.regions import Layout, Region
+from feedsvc.parse.pdf.model import Layout, Region
 from feedsvc.parse.text import RawBlock, join_wrapped
 
 _KEEP = ("drop", "meta", "header", "label", "byline", "credit")

@@ -218,4 +218,4 @@ def _filled(obj: Any) -> bool:
     mode, stroke = ctypes.c_int(), ctypes.c_int()
     if not pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(mode), ctypes.byref(stroke)):
         return False
-    return mode.value != pdfium_c.FPDF_FILLMODE_NONE
+    return bool(mode.value != pdfium_c.FPDF_FILLMODE_NONE)

@@ -15,54 +15,18 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 
 from feedsvc.parse.blocks import Deck
+from feedsvc.parse.pdf.captions import photo_regions_of
 from feedsvc.parse.pdf.lines import TextBlock, same_column
+from feedsvc.parse.pdf.model import DeckPart, Layout, Region
 from feedsvc.parse.pdf.photos import is_photo
-from feedsvc.parse.pdf.reader import PageContent, PageImage, Rect
+from feedsvc.parse.pdf.reader import PageContent, Rect
 
 HEADING_RATIO = 1.15  # a block set this much larger than the body text is a heading
 _DASHES = ("——", "—", "--")
 _BAND_SHARE = 0.3  # the head band ends in the top 30 % of the page
-
-
-@dataclass(slots=True)
-class DeckPart:
-    role: Deck
-    text: str
-    size: float
-
-
-@dataclass(slots=True)
-class Region:
-    """One item's share of the page: its heading deck (if any), its blocks in reading order, the
-    photo it captions (photo regions) and the photos that sit inside it (articles)."""
-
-    id: int
-    top: float
-    x0: float
-    deck: list[DeckPart] = field(default_factory=list)
-    blocks: list[TextBlock] = field(default_factory=list)
-    photo: PageImage | None = None
-    images: list[PageImage] = field(default_factory=list)
-    bounds: Rect | None = None
-
-    def extend_bounds(self, rect: Rect) -> None:
-        self.bounds = rect if self.bounds is None else self.bounds.union(rect)
-
-
-@dataclass(slots=True)
-class Layout:
-    head: list[TextBlock]  # masthead or page header band, top to bottom
-    rubrics: list[TextBlock]  # column rubrics set on a bar (简讯, 导读): furniture
-    regions: list[Region]  # in reading order
-    body_size: float
-
-    @property
-    def photos(self) -> list[PageImage]:
-        """The page's photos in reading order."""
-        return [region.photo for region in self.regions if region.photo is not None]
 
 
 @dataclass(slots=True)
@@ -306,40 +270,6 @@ def reading_order(blocks: list[TextBlock]) -> list[TextBlock]:
     return above + [b for _, _, b in sorted(keyed, key=lambda k: (rank[k[0]], k[1]))]
 
 
-def _captions(photo: PageImage, blocks: list[TextBlock], size: float, weight: int) -> list[TextBlock]:
-    """The blocks that caption a photo: under it within its width (or beside it, at its foot),
-    stacked tightly, until the text leaves its width or a gap opens, or running text (set in the
-    body's face and size) goes on under it."""
-    box = photo.box
-    slack = size
-    found: list[TextBlock] = []
-    bottom = box.bottom
-    for block in sorted(blocks, key=lambda b: b.top):
-        same_row = any(abs(block.top - f.top) <= 0.5 * size for f in found)
-        if block.top < bottom - 2 and not same_row:
-            continue
-        gap = block.top - bottom
-        limit = (1.5 if found else 2.0) * max(size, block.size)
-        if gap > limit:
-            break
-        inside = block.x0 >= box.x0 - slack and block.x1 <= box.x1 + slack
-        if not inside:
-            continue
-        body_face = abs(block.size - size) < 0.03 * size and block.weight == weight
-        if body_face and (found or len(block.lines) > 3):
-            break  # a column of running text under the photo, not a caption
-        found.append(block)
-        bottom = max(bottom, block.bottom)
-    if found:
-        return sorted(found, key=lambda b: (round(b.top / size), b.x0))
-    for block in blocks:  # a caption beside the photo, level with its foot
-        beside = 0 <= block.x0 - box.x1 <= 2 * size or 0 <= box.x0 - block.x1 <= 2 * size
-        at_foot = box.top <= block.top and abs(block.bottom - box.bottom) <= 2 * size
-        if beside and at_foot and len(block.lines) <= 8:
-            found.append(block)
-    return found
-
-
 def layout(content: PageContent, blocks: list[TextBlock]) -> Layout:
     size, weight = body_style(blocks)
     band = head_band(content, blocks, size)
@@ -352,20 +282,7 @@ def layout(content: PageContent, blocks: list[TextBlock]) -> Layout:
     boxes = content.boxes
 
     regions: list[Region] = []
-    taken: set[int] = set()
-    photo_regions: list[Region] = []
-    for photo in sorted(photos, key=lambda p: (p.box.top, p.box.x0)):
-        caption = _captions(photo, [b for b in rest if id(b) not in taken], size, weight)
-        taken.update(id(b) for b in caption)
-        region = Region(id=0, top=photo.box.top, x0=photo.box.x0, photo=photo, bounds=photo.box)
-        region.blocks = caption
-        if caption and len(caption) >= 2 and _title_like(caption[0], caption[1]):
-            region.deck = [DeckPart("headline", caption[0].text, caption[0].size)]
-            region.blocks = caption[1:]
-        elif caption and (lead := caption[0].lines[0].lead) is not None:
-            region.deck = [DeckPart("headline", lead, caption[0].size)]  # a title opening the caption
-            region.blocks = [_without_lead(caption[0]), *caption[1:]]
-        photo_regions.append(region)
+    photo_regions, taken = photo_regions_of(photos, rest, size, weight)
     rest = [b for b in rest if id(b) not in taken]
 
     headings = [b for b in rest if is_heading(b, size, weight)]
@@ -383,40 +300,7 @@ def layout(content: PageContent, blocks: list[TextBlock]) -> Layout:
         deck.region = Region(id=0, top=deck.top, x0=deck.reach[0], deck=deck_roles(deck.parts), bounds=rect)
         regions.append(deck.region)
 
-    orphans: dict[tuple[int, int], Region] = {}
-    placed: list[tuple[TextBlock, int, int, Region]] = []  # block, container, wall above, region
-    unowned: list[tuple[TextBlock, int, int]] = []
-    torn: list[tuple[TextBlock, int, int, list[_Deck]]] = []  # owned by one of several decks
-    for block in others:
-        container = _container(block.rect, boxes)
-        owners = _owners(block, decks, horizontal, container)
-        wall = _wall_above(block, horizontal)
-        if len(owners) == 1 and owners[0].region is not None:
-            placed.append((block, container, wall, owners[0].region))
-        elif owners:
-            torn.append((block, container, wall, owners))
-        else:
-            unowned.append((block, container, wall))
-    for block, container, wall, owners in sorted(torn, key=lambda u: (u[0].x0, u[0].top)):
-        # a column that carries on the text of the column to its left belongs to that text's
-        # deck; else to the deck nearest to it
-        region = _flows_from(block, container, wall, placed)
-        if region is None or all(d.region is not region for d in owners):
-            nearest = min(owners, key=lambda d: max(d.x0 - block.x1, block.x0 - d.x1, 0.0))
-            region = nearest.region
-        assert region is not None
-        placed.append((block, container, wall, region))
-    for block, container, wall in sorted(unowned, key=lambda u: (u[0].x0, u[0].top)):
-        region = _flows_from(block, container, wall, placed)
-        if region is None:
-            key = (container, wall)
-            if key not in orphans:
-                orphans[key] = Region(id=0, top=block.top, x0=block.x0)
-                regions.append(orphans[key])
-            region = orphans[key]
-            region.top, region.x0 = min(region.top, block.top), min(region.x0, block.x0)
-        placed.append((block, container, wall, region))
-    for block, _, _, region in placed:
+    for block, region in _assign(others, decks, regions, horizontal, boxes):
         region.blocks.append(block)
         region.extend_bounds(block.rect)
 
@@ -438,18 +322,52 @@ def layout(content: PageContent, blocks: list[TextBlock]) -> Layout:
     return Layout(head=head, rubrics=rubrics, regions=ordered, body_size=size)
 
 
-def _without_lead(block: TextBlock) -> TextBlock:
-    out = TextBlock()
-    first = block.lines[0]
-    out.add(replace(first, text=first.rest, lead=None))
-    for line in block.lines[1:]:
-        out.add(line)
-    return out
+_Placed = tuple[TextBlock, int, int, Region]  # a block, its box, the wall above it, its region
 
 
-def _flows_from(
-    block: TextBlock, container: int, wall: int, placed: list[tuple[TextBlock, int, int, Region]]
-) -> Region | None:
+def _assign(
+    blocks: list[TextBlock],
+    decks: list[_Deck],
+    regions: list[Region],
+    horizontal: list[Rect],
+    boxes: list[Rect],
+) -> list[tuple[TextBlock, Region]]:
+    """Each block's region: its deck's; where several decks may own it, the one whose text it
+    carries on (from the foot of the column to its left), else the nearest; where none does, the
+    text it carries on, else a headless region of its box and band (added to `regions`)."""
+    placed: list[_Placed] = []
+    unowned: list[tuple[TextBlock, int, int]] = []
+    torn: list[tuple[TextBlock, int, int, list[_Deck]]] = []
+    for block in blocks:
+        container = _container(block.rect, boxes)
+        owners = _owners(block, decks, horizontal, container)
+        wall = _wall_above(block, horizontal)
+        if len(owners) == 1 and owners[0].region is not None:
+            placed.append((block, container, wall, owners[0].region))
+        elif owners:
+            torn.append((block, container, wall, owners))
+        else:
+            unowned.append((block, container, wall))
+    for block, container, wall, owners in sorted(torn, key=lambda u: (u[0].x0, u[0].top)):
+        chosen = _flows_from(block, container, wall, placed)
+        if chosen is None or all(d.region is not chosen for d in owners):
+            chosen = min(owners, key=lambda d: max(d.x0 - block.x1, block.x0 - d.x1, 0.0)).region
+        assert chosen is not None
+        placed.append((block, container, wall, chosen))
+    orphans: dict[tuple[int, int], Region] = {}
+    for block, container, wall in sorted(unowned, key=lambda u: (u[0].x0, u[0].top)):
+        chosen = _flows_from(block, container, wall, placed)
+        if chosen is None:
+            if (container, wall) not in orphans:
+                orphans[container, wall] = Region(id=0, top=block.top, x0=block.x0)
+                regions.append(orphans[container, wall])
+            chosen = orphans[container, wall]
+            chosen.top, chosen.x0 = min(chosen.top, block.top), min(chosen.x0, block.x0)
+        placed.append((block, container, wall, chosen))
+    return [(block, region) for block, _, _, region in placed]
+
+
+def _flows_from(block: TextBlock, container: int, wall: int, placed: list[_Placed]) -> Region | None:
     """The region a headless column continues: the one whose text ends at the foot of the column
     to its left, in the same box and band, when the column does not open a paragraph."""
     first = block.lines[0]
@@ -465,11 +383,6 @@ def _flows_from(
     nearest = max(other.x1 for other, _ in left)
     column = [(other, region) for other, region in left if other.x1 >= nearest - 2 * first.size]
     return max(column, key=lambda c: c[0].bottom)[1]
-
-
-def _title_like(first: TextBlock, second: TextBlock) -> bool:
-    """A caption's title: one line, set larger or heavier than the caption text under it."""
-    return len(first.lines) == 1 and (first.size > second.size * 1.1 or first.weight > second.weight + 50)
 
 
 def _wall_above(block: TextBlock, horizontal: list[Rect]) -> int:

@@ -1,0 +1,83 @@
+"""Photo captions: the blocks under (or beside) a photo, its title, its credit.
+
+A caption sits tight under its photo, inside its width (or beside it, level with its foot), set
+in another face than the running text. Its title is a first line set larger or heavier, or a run
+in a heavier face opening its first line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from feedsvc.parse.pdf.lines import TextBlock
+from feedsvc.parse.pdf.model import DeckPart, Region
+from feedsvc.parse.pdf.reader import PageImage
+
+
+def photo_regions_of(
+    photos: list[PageImage], blocks: list[TextBlock], size: float, weight: int
+) -> tuple[list[Region], set[int]]:
+    """A region per photo with its caption (title as its deck); and the ids of the blocks taken."""
+    regions: list[Region] = []
+    taken: set[int] = set()
+    for photo in sorted(photos, key=lambda p: (p.box.top, p.box.x0)):
+        caption = _captions(photo, [b for b in blocks if id(b) not in taken], size, weight)
+        taken.update(id(b) for b in caption)
+        region = Region(id=0, top=photo.box.top, x0=photo.box.x0, photo=photo, bounds=photo.box)
+        region.blocks = caption
+        if caption and len(caption) >= 2 and _title_like(caption[0], caption[1]):
+            region.deck = [DeckPart("headline", caption[0].text, caption[0].size)]
+            region.blocks = caption[1:]
+        elif caption and (lead := caption[0].lines[0].lead) is not None:
+            region.deck = [DeckPart("headline", lead, caption[0].size)]  # a title opening the caption
+            region.blocks = [_without_lead(caption[0]), *caption[1:]]
+        regions.append(region)
+    return regions, taken
+
+
+def _captions(photo: PageImage, blocks: list[TextBlock], size: float, weight: int) -> list[TextBlock]:
+    """The blocks that caption a photo: under it within its width (or beside it, at its foot),
+    stacked tightly, until the text leaves its width or a gap opens, or running text (set in the
+    body's face and size) goes on under it."""
+    box = photo.box
+    slack = size
+    found: list[TextBlock] = []
+    bottom = box.bottom
+    for block in sorted(blocks, key=lambda b: b.top):
+        same_row = any(abs(block.top - f.top) <= 0.5 * size for f in found)
+        if block.top < bottom - 2 and not same_row:
+            continue
+        gap = block.top - bottom
+        limit = (1.5 if found else 2.0) * max(size, block.size)
+        if gap > limit:
+            break
+        inside = block.x0 >= box.x0 - slack and block.x1 <= box.x1 + slack
+        if not inside:
+            continue
+        body_face = abs(block.size - size) < 0.03 * size and block.weight == weight
+        if body_face and (found or len(block.lines) > 3):
+            break  # a column of running text under the photo, not a caption
+        found.append(block)
+        bottom = max(bottom, block.bottom)
+    if found:
+        return sorted(found, key=lambda b: (round(b.top / size), b.x0))
+    for block in blocks:  # a caption beside the photo, level with its foot
+        beside = 0 <= block.x0 - box.x1 <= 2 * size or 0 <= box.x0 - block.x1 <= 2 * size
+        at_foot = box.top <= block.top and abs(block.bottom - box.bottom) <= 2 * size
+        if beside and at_foot and len(block.lines) <= 8:
+            found.append(block)
+    return found
+
+
+def _title_like(first: TextBlock, second: TextBlock) -> bool:
+    """A caption's title: one line, set larger or heavier than the caption text under it."""
+    return len(first.lines) == 1 and (first.size > second.size * 1.1 or first.weight > second.weight + 50)
+
+
+def _without_lead(block: TextBlock) -> TextBlock:
+    out = TextBlock()
+    first = block.lines[0]
+    out.add(replace(first, text=first.rest, lead=None))
+    for line in block.lines[1:]:
+        out.add(line)
+    return out
