@@ -94,16 +94,14 @@ class _Emitter:
         self.out.insert(self.out.index(first), heading)
 
 
-def _column_left(line: Line, region: Region) -> float:
-    lefts = [b.x0 for b in region.blocks if len(b.lines) >= 2 and same_column(b.x0, b.x1, line.x0, line.x1)]
-    return min(lefts, default=line.x0)
-
-
 def _paragraphs(lines: list[Line], region: Region) -> list[str]:
-    """Lines in reading order into paragraphs: a new one at each indented line."""
+    """Lines in reading order into paragraphs: a new one at each line indented from its column's
+    left edge (the leftmost start of the region's blocks of several lines in that column)."""
+    columns = [(b.x0, b.x1) for b in region.blocks if len(b.lines) >= 2]
     paragraphs: list[list[str]] = []
     for line in lines:
-        indented = line.first_x - _column_left(line, region) >= _INDENT * line.size
+        left = min((x0 for x0, x1 in columns if same_column(x0, x1, line.x0, line.x1)), default=line.x0)
+        indented = line.first_x - left >= _INDENT * line.size
         if indented or not paragraphs:
             paragraphs.append([line.text])
         else:

@@ -7,8 +7,6 @@ size (a column of body text between two gaps, a headline of two lines, a byline,
 
 from __future__ import annotations
 
-import statistics
-from collections import Counter
 from dataclasses import dataclass, field
 
 from feedsvc.parse.pdf.reader import Char, Rect
@@ -80,38 +78,51 @@ class TextBlock:
 
 
 def _close(chars: list[Char]) -> Line:
+    """One line from its characters (in order): its text with the spaces its gaps stand for, its
+    box, and the size and face most of it is set in."""
     parts: list[str] = []
     prev: Char | None = None
     lead_end = -1  # characters before the first space, when they are all in one other face
+    sizes: dict[float, int] = {}
+    weights: dict[int, int] = {}
+    x0 = top = float("inf")
+    x1 = bottom = float("-inf")
+    first_x: float | None = None
     for index, ch in enumerate(chars):
-        if prev is not None and ch.x0 - prev.x1 > _SPACE_GAP * ch.size and not prev.text.isspace():
-            parts.append(" ")
+        text = ch.text
+        if text.isspace():
             if lead_end < 0:
                 lead_end = index
-        elif ch.text.isspace() and lead_end < 0:
-            lead_end = index
-        parts.append(ch.text)
+        else:
+            if prev is not None and ch.x0 - prev.x1 > _SPACE_GAP * ch.size and not prev.text.isspace():
+                parts.append(" ")
+                if lead_end < 0:
+                    lead_end = index
+            sizes[ch.size] = sizes.get(ch.size, 0) + 1
+            weights[ch.weight] = weights.get(ch.weight, 0) + 1
+            if first_x is None:
+                first_x = ch.x0
+        parts.append(text)
         prev = ch
-    text = "".join(parts).strip()
-    sizes = Counter(round(ch.size, 1) for ch in chars if not ch.text.isspace())
-    size = sizes.most_common(1)[0][0] if sizes else chars[0].size
-    weights = Counter(ch.weight for ch in chars if not ch.text.isspace())
-    weight = weights.most_common(1)[0][0] if weights else 0
+        x0, x1 = min(x0, ch.x0), max(x1, ch.x1)
+        top, bottom = min(top, ch.top), max(bottom, ch.bottom)
+    size = max(sizes, key=sizes.__getitem__) if sizes else chars[0].size
+    weight = max(weights, key=weights.__getitem__) if weights else 0
     lead = None
     if 0 < lead_end < len(chars) - 1:
         head = {ch.weight for ch in chars[:lead_end]}
         if len(head) == 1 and weight not in head:
             lead = "".join(ch.text for ch in chars[:lead_end]).strip() or None
     return Line(
-        text=text,
-        x0=min(ch.x0 for ch in chars),
-        top=min(ch.top for ch in chars),
-        x1=max(ch.x1 for ch in chars),
-        bottom=max(ch.bottom for ch in chars),
-        baseline=statistics.median(ch.baseline for ch in chars),
-        size=size,
+        text="".join(parts).strip(),
+        x0=x0,
+        top=top,
+        x1=x1,
+        bottom=bottom,
+        baseline=chars[len(chars) // 2].baseline,
+        size=round(size, 1),
         weight=weight,
-        first_x=next((ch.x0 for ch in chars if not ch.text.isspace()), chars[0].x0),
+        first_x=chars[0].x0 if first_x is None else first_x,
         lead=lead,
     )
 

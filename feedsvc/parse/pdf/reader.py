@@ -130,37 +130,43 @@ def read_page(page: pdfium.PdfPage, number: int) -> PageContent:
 
 
 def _is_unmapped(code: int) -> bool:
-    return code == 0xFFFD or 0xE000 <= code <= 0xF8FF or code == 0 or (0xF0000 <= code <= 0x10FFFF)
+    """Private use (a font's own glyph codes) or the replacement character."""
+    return code == 0xFFFD or 0xE000 <= code <= 0xF8FF or 0xF0000 <= code <= 0x10FFFF
 
 
 def _read_chars(page: pdfium.PdfPage, content: PageContent) -> None:
+    """Every character with its loose box (the font's em box: the same for every glyph of a size),
+    baseline, size and weight. One call for the text, a few per character for the rest."""
     textpage = page.get_textpage()
     try:
         raw = textpage.raw
         count = pdfium_c.FPDFText_CountChars(raw)
+        text = textpage.get_text_range(0, count) if count else ""
+        if len(text) != count:  # characters beyond the BMP: one code point per index instead
+            text = "".join(chr(pdfium_c.FPDFText_GetUnicode(raw, i) or 0xFFFD) for i in range(count))
         rect = pdfium_c.FS_RECTF()
         rect_p = ctypes.byref(rect)
-        x = ctypes.c_double()
-        y = ctypes.c_double()
+        x, y = ctypes.c_double(), ctypes.c_double()
         x_p, y_p = ctypes.byref(x), ctypes.byref(y)
-        unicode_of, generated = pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_IsGenerated
+        generated, map_error = pdfium_c.FPDFText_IsGenerated, pdfium_c.FPDFText_HasUnicodeMapError
         loose, origin = pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetCharOrigin
         size_of, weight_of = pdfium_c.FPDFText_GetFontSize, pdfium_c.FPDFText_GetFontWeight
-        map_error = pdfium_c.FPDFText_HasUnicodeMapError
         height = content.height
         chars = content.chars
-        for i in range(count):
-            code = unicode_of(raw, i)
-            if code in (10, 13) or generated(raw, i):
+        for i, ch in enumerate(text):
+            if ch in "\r\n":
                 continue
-            if _is_unmapped(code) or map_error(raw, i) == 1:
-                content.unmapped += 1
+            if ch in " \t\u3000":
+                if generated(raw, i):
+                    continue  # a space pdfium inferred from a gap: the gap itself tells
+            elif ch < " " or (ch >= "\ue000" and _is_unmapped(ord(ch))) or map_error(raw, i) == 1:
+                content.unmapped += 1  # a glyph the font maps to no character (or to a control)
                 continue
             loose(raw, i, rect_p)
             origin(raw, i, x_p, y_p)
             chars.append(
                 Char(
-                    chr(code),
+                    ch,
                     rect.left,
                     height - rect.top,
                     rect.right,
