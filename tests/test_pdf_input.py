@@ -256,7 +256,7 @@ BAD = {
     "truncated": (lambda: article_page().pdf()[:1500], r"^damaged: "),
     "corrupt": (lambda: b"%PDF-1.4\n" + bytes(range(256)) * 40, r"^damaged: "),
     "scan": (_scan, r"^no text layer: export the page with its text, or OCR it first$"),
-    "unmapped": (_unmapped, r"^fonts without a Unicode mapping: \d+ of \d+ characters"),
+    "unmapped": (_unmapped, r"^fonts without a Unicode mapping: (about )?\d+ of \d+ characters"),
     "too many pages": (_many_pages, r"^70 pages: more than an issue has"),
 }
 

@@ -53,8 +53,8 @@ def parse_pdf(data: bytes, *, source: str, hints: ParseHints | None = None) -> P
     has_han = False
     try:
         for page, content in read_pages(doc):
-            chars += len(content.chars)
-            unmapped += content.unmapped
+            unmapped += content.unmapped_estimate
+            chars += len(content.chars) + content.unmapped - content.unmapped_estimate
             has_han = has_han or any(_HAN.match(ch.text) for ch in content.chars)
             horizontal, _ = walls(content)
             found = layout(content, build_blocks(build_lines(content.chars), horizontal))
@@ -83,7 +83,7 @@ def _check_text(chars: int, unmapped: int, has_han: bool, source: str) -> None:
         raise ParseError(NO_TEXT, source)
     if unmapped > _UNMAPPED_SHARE * (chars + unmapped):
         raise ParseError(
-            f"fonts without a Unicode mapping: {unmapped} of {chars + unmapped} characters come out as "
+            f"fonts without a Unicode mapping: about {unmapped} of {chars + unmapped} characters come out as "
             "private-use or unmapped glyphs; export the PDF with Unicode (ToUnicode) fonts, or OCR it",
             source,
         )

@@ -7,6 +7,7 @@ size (a column of body text between two gaps, a headline of two lines, a byline,
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from feedsvc.parse.pdf.reader import Char, Rect
@@ -81,12 +82,9 @@ def _close(chars: list[Char]) -> Line:
     """One line from its characters (in order): its text with the spaces its gaps stand for, its
     box, and the size and face most of it is set in."""
     parts: list[str] = []
-    prev: Char | None = None
+    prev = chars[0]
     lead_end = -1  # characters before the first space, when they are all in one other face
-    sizes: dict[float, int] = {}
-    weights: dict[int, int] = {}
-    x0 = top = float("inf")
-    x1 = bottom = float("-inf")
+    top, bottom = prev.top, prev.bottom
     first_x: float | None = None
     for index, ch in enumerate(chars):
         text = ch.text
@@ -94,20 +92,23 @@ def _close(chars: list[Char]) -> Line:
             if lead_end < 0:
                 lead_end = index
         else:
-            if prev is not None and ch.x0 - prev.x1 > _SPACE_GAP * ch.size and not prev.text.isspace():
+            if index and ch.x0 - prev.x1 > _SPACE_GAP * ch.size and not prev.text.isspace():
                 parts.append(" ")
                 if lead_end < 0:
                     lead_end = index
-            sizes[ch.size] = sizes.get(ch.size, 0) + 1
-            weights[ch.weight] = weights.get(ch.weight, 0) + 1
             if first_x is None:
                 first_x = ch.x0
         parts.append(text)
+        top = min(top, ch.top)
+        bottom = max(bottom, ch.bottom)
         prev = ch
-        x0, x1 = min(x0, ch.x0), max(x1, ch.x1)
-        top, bottom = min(top, ch.top), max(bottom, ch.bottom)
-    size = max(sizes, key=sizes.__getitem__) if sizes else chars[0].size
-    weight = max(weights, key=weights.__getitem__) if weights else 0
+    middle, last = chars[len(chars) // 2], chars[-1]
+    if chars[0].size == middle.size == last.size and chars[0].weight == middle.weight == last.weight:
+        size, weight = middle.size, middle.weight
+    else:
+        solid = [ch for ch in chars if not ch.text.isspace()] or chars
+        size = Counter(ch.size for ch in solid).most_common(1)[0][0]
+        weight = Counter(ch.weight for ch in solid).most_common(1)[0][0]
     lead = None
     if 0 < lead_end < len(chars) - 1:
         head = {ch.weight for ch in chars[:lead_end]}
@@ -115,11 +116,11 @@ def _close(chars: list[Char]) -> Line:
             lead = "".join(ch.text for ch in chars[:lead_end]).strip() or None
     return Line(
         text="".join(parts).strip(),
-        x0=x0,
+        x0=min(chars[0].x0, last.x0),
         top=top,
-        x1=x1,
+        x1=max(last.x1, chars[0].x1),
         bottom=bottom,
-        baseline=chars[len(chars) // 2].baseline,
+        baseline=middle.bottom,
         size=round(size, 1),
         weight=weight,
         first_x=chars[0].x0 if first_x is None else first_x,
@@ -131,15 +132,19 @@ def build_lines(chars: list[Char]) -> list[Line]:
     """Characters in content order into lines; pieces of one line drawn apart are joined again."""
     runs: list[list[Char]] = []
     run: list[Char] = []
+    last: Char | None = None
     for ch in chars:
-        if run:
-            last = run[-1]
-            size = max(ch.size, last.size, 1.0)
-            same = abs(ch.baseline - last.baseline) <= _SAME_LINE * size
-            if not same or ch.x0 < last.x0 - 0.2 * size or ch.x0 - last.x1 > _LINE_GAP * size:
+        if last is not None:
+            size = ch.size if ch.size > last.size else last.size
+            if (
+                abs(ch.bottom - last.bottom) > _SAME_LINE * size
+                or ch.x0 < last.x0 - 0.2 * size
+                or ch.x0 - last.x1 > _LINE_GAP * size
+            ):
                 runs.append(run)
                 run = []
         run.append(ch)
+        last = ch
     if run:
         runs.append(run)
     runs = [r for r in runs if any(not ch.text.isspace() for ch in r)]
@@ -149,14 +154,14 @@ def build_lines(chars: list[Char]) -> list[Line]:
 def _join_pieces(runs: list[list[Char]]) -> list[Line]:
     """Runs on one baseline that touch are one line (a headline drawn in pieces, a stream that
     jumps back and forth); sorted top to bottom, left to right."""
-    runs.sort(key=lambda r: (round(r[0].baseline), r[0].x0))
+    runs.sort(key=lambda r: (round(r[0].bottom), r[0].x0))
     merged: list[list[Char]] = []
     for r in runs:
         if merged:
             last = merged[-1]
             size = max(r[0].size, last[-1].size, 1.0)
             if (
-                abs(r[0].baseline - last[-1].baseline) <= _SAME_LINE * size
+                abs(r[0].bottom - last[-1].bottom) <= _SAME_LINE * size
                 and abs(r[0].size - last[-1].size) <= 0.15 * size
                 and -0.2 * size <= r[0].x0 - last[-1].x1 <= _LINE_GAP * size
             ):

@@ -30,8 +30,7 @@ class Char:
     x0: float
     top: float
     x1: float
-    bottom: float
-    baseline: float
+    bottom: float  # the loose box's bottom: the baseline, less the face's descent
     size: float
     weight: int
 
@@ -88,7 +87,15 @@ class PageContent:
     boxes: list[Rect] = field(default_factory=list)  # rectangles that frame or tint a region
     bars: list[Rect] = field(default_factory=list)  # filled strips a rubric is set on
     images: list[PageImage] = field(default_factory=list)
-    unmapped: int = 0  # characters the font could not map to Unicode
+    unmapped: int = 0  # characters that came out private-use or as controls
+    sampled: int = 0  # characters asked whether pdfium could map them to Unicode …
+    sampled_errors: int = 0  # … and how many it could not
+
+    @property
+    def unmapped_estimate(self) -> int:
+        """Characters without a Unicode mapping: counted, and estimated from the sample asked."""
+        share = self.sampled_errors / self.sampled if self.sampled else 0.0
+        return self.unmapped + round(share * len(self.chars))
 
 
 _ERRORS = {
@@ -135,8 +142,10 @@ def _is_unmapped(code: int) -> bool:
 
 
 def _read_chars(page: pdfium.PdfPage, content: PageContent) -> None:
-    """Every character with its loose box (the font's em box: the same for every glyph of a size),
-    baseline, size and weight. One call for the text, a few per character for the rest."""
+    """Every character with its loose box (the font's em box from its ascent to its descent: the
+    same for every glyph of a face and size), size and weight: the text in one call, three calls
+    per character for the rest. Whether pdfium could map a glyph to Unicode is asked of every
+    eighth character (a font that has no mapping lacks it for all its glyphs)."""
     textpage = page.get_textpage()
     try:
         raw = textpage.raw
@@ -146,32 +155,33 @@ def _read_chars(page: pdfium.PdfPage, content: PageContent) -> None:
             text = "".join(chr(pdfium_c.FPDFText_GetUnicode(raw, i) or 0xFFFD) for i in range(count))
         rect = pdfium_c.FS_RECTF()
         rect_p = ctypes.byref(rect)
-        x, y = ctypes.c_double(), ctypes.c_double()
-        x_p, y_p = ctypes.byref(x), ctypes.byref(y)
         generated, map_error = pdfium_c.FPDFText_IsGenerated, pdfium_c.FPDFText_HasUnicodeMapError
-        loose, origin = pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetCharOrigin
+        loose = pdfium_c.FPDFText_GetLooseCharBox
         size_of, weight_of = pdfium_c.FPDFText_GetFontSize, pdfium_c.FPDFText_GetFontWeight
         height = content.height
         chars = content.chars
+        append = chars.append
         for i, ch in enumerate(text):
             if ch in "\r\n":
                 continue
             if ch in " \t\u3000":
                 if generated(raw, i):
                     continue  # a space pdfium inferred from a gap: the gap itself tells
-            elif ch < " " or (ch >= "\ue000" and _is_unmapped(ord(ch))) or map_error(raw, i) == 1:
+            elif ch < " " or (ch >= "\ue000" and _is_unmapped(ord(ch))):
                 content.unmapped += 1  # a glyph the font maps to no character (or to a control)
                 continue
+            elif not i & 7:
+                content.sampled += 1
+                if map_error(raw, i) == 1:
+                    content.sampled_errors += 1
             loose(raw, i, rect_p)
-            origin(raw, i, x_p, y_p)
-            chars.append(
+            append(
                 Char(
                     ch,
                     rect.left,
                     height - rect.top,
                     rect.right,
                     height - rect.bottom,
-                    height - y.value,
                     size_of(raw, i),
                     weight_of(raw, i),
                 )
