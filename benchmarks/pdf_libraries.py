@@ -93,7 +93,9 @@ def timed(read: Callable[[bytes], Found], data: bytes, runs: int) -> tuple[Found
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("pdf", nargs="?", type=Path, default=SAMPLE)
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args(argv)
