@@ -336,9 +336,10 @@ def briefs(c: Canvas, col: int, cols: int, top: float, bottom: float) -> None:
                 text + tail, inner, st.body_font, st.body_size, st.body_size * st.indent
             )
         ]
-        if len(lines) + len(head) + len(body) > room:
+        gap = [Line("", 0.0, False, st.body_font, st.body_size)] if lines and r.random() < 0.5 else []
+        if len(lines) + len(gap) + len(head) + len(body) > room:
             break
-        lines += head + body
+        lines += gap + head + body
         c.items.append(item("article", (None, headline, None), people, [text]))
     ops, _ = flow(lines, segments, st.leading)
     c.ops.extend(ops)
