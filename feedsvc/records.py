@@ -64,6 +64,15 @@ class EntryPerson(_Frozen):
         return self.credit is not None and ("摄" in self.credit or "图" in self.credit)
 
 
+class EntryImage(_Frozen):
+    """A photo an entry carries (PDF route): its JPEG below the output folder, pixel size, bytes."""
+
+    path: str  # images/YYYY/MM/DD/p<page>-<pos>.jpg
+    width: int
+    height: int
+    length: int | None = None  # the JPEG's size in bytes, when the store was told it
+
+
 class Entry(_Frozen):
     """An item as published. `id` is a tag URI that never changes once minted."""
 
@@ -85,6 +94,7 @@ class Entry(_Frozen):
     published: dt.datetime
     updated: dt.datetime
     path: str  # the article page below the output folder, e.g. "articles/2023/06/26/p1-03.html"
+    images: tuple[EntryImage, ...] = ()  # the photos printed with it, in page order
 
     @field_validator("published", "updated")
     @classmethod

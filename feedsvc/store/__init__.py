@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
@@ -26,7 +26,7 @@ from feedsvc.config import Settings
 from feedsvc.errors import StoreError
 from feedsvc.faults import checkpoint
 from feedsvc.models import Issue
-from feedsvc.records import Change, Entry, EntryPerson, FeedInfo, FeedRef
+from feedsvc.records import Change, Entry, EntryImage, EntryPerson, FeedInfo, FeedRef
 from feedsvc.store.schema import (
     _BATCH,
     _ENTRY_COLUMNS,
@@ -210,7 +210,13 @@ class Store:
     # ----------------------------------------------------------------------------- writing
 
     def apply(
-        self, issue: Issue, *, submission_id: int, settings: Settings, now: dt.datetime
+        self,
+        issue: Issue,
+        *,
+        submission_id: int,
+        settings: Settings,
+        now: dt.datetime,
+        images: Mapping[str, bytes] | None = None,
     ) -> tuple[Change, ...]:
         """Write the pages of a parsed issue; return one `Change` per added, edited or retracted entry.
 
@@ -219,11 +225,13 @@ class Store:
         items keep their ids, new items get ids minted from where they first appeared, unmatched
         stored items are retracted. A new item is published at its issue's edition time (or now,
         if earlier) and its `updated` is its `published`; an item whose content (fields, section,
-        contributors) changed gets `updated = max(now, published)`; a move on its page alone is a
+        contributors, photos) changed gets `updated = max(now, published)`; a move on its page alone is a
         change but keeps `updated`. Pages not in `issue` are left alone. An identical
         re-apply writes nothing (but the submission's status, if it was not yet `applied`) and
-        returns `()`. Raises `StoreError` for an issue without a date, a page number twice, a
-        config slug override that is another name's slug; nothing is written then.
+        returns `()`. `images` (the PDF route's JPEG bytes by published path) gives the size of
+        each photo the items carry (`Item.images`), for enclosures. Raises `StoreError` for an
+        issue without a date, a page number twice, a config slug override that is another name's
+        slug; nothing is written then.
         """
         _aware(now, "now")
         submission = self.submission(submission_id)
@@ -232,7 +240,8 @@ class Store:
         numbers = [page.number for page in issue.pages]
         if len(set(numbers)) != len(numbers):
             raise StoreError(f"{submission.name}: the issue has the same page number twice: {numbers}")
-        writer = _Writer(self._db, settings, issue.date, submission_id, now)
+        lengths = {path: len(data) for path, data in (images or {}).items()}
+        writer = _Writer(self._db, settings, issue.date, submission_id, now, lengths=lengths)
         with self._transaction(f"store {submission.name}"):
             writer.issue(issue)
             changes = [change for page in issue.pages for change in writer.page(page, self)]
@@ -327,8 +336,9 @@ class Store:
         return int(row[0]) if row else None
 
     def _entries(self, rows: Sequence[sqlite3.Row | tuple[Any, ...]]) -> list[Entry]:
-        """Entries from `_ENTRY_COLUMNS` rows, with their contributors (one query per batch)."""
+        """Entries from `_ENTRY_COLUMNS` rows, with their contributors and photos (a query each per batch)."""
         people: dict[int, list[EntryPerson]] = {}
+        images: dict[int, list[EntryImage]] = {}
         for start in range(0, len(rows), _BATCH):
             chunk = [row[0] for row in rows[start : start + _BATCH]]
             for item_id, role, name, credit, slug in self._db.execute(
@@ -338,7 +348,14 @@ class Store:
                 chunk,
             ):
                 people.setdefault(item_id, []).append(_person(role, name, credit, slug))
-        return [_entry(row, tuple(people.get(row[0], ()))) for row in rows]
+            for item_id, path, width, height, length in self._db.execute(
+                "SELECT item_id, path, width, height, length FROM item_images"
+                f" WHERE item_id IN ({','.join('?' * len(chunk))}) ORDER BY item_id, seq",
+                chunk,
+            ):
+                image = EntryImage(path=path, width=width, height=height, length=length)
+                images.setdefault(item_id, []).append(image)
+        return [_entry(row, tuple(people.get(row[0], ())), tuple(images.get(row[0], ()))) for row in rows]
 
     def _page_entries(self, day: dt.date, number: int) -> dict[int, Entry]:
         rows = self._db.execute(

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from feedsvc.errors import StoreError
-from feedsvc.records import Entry, EntryPerson
+from feedsvc.records import Entry, EntryImage, EntryPerson
 
 DB_NAME = "feedsvc.sqlite3"
 SCHEMA_VERSION = 1
@@ -82,6 +82,17 @@ CREATE TRIGGER feed_members_count_out AFTER DELETE ON feed_members BEGIN
     UPDATE feeds SET entry_count = entry_count - 1 WHERE id = OLD.feed_id; END;
 """
 
+# Tables added to schema version 1 after stores were first made: part of a new store's schema, and
+# created in an older store when it opens (each is new, so nothing else changes for older code).
+_ADDED_TABLES = {
+    "item_images": """
+CREATE TABLE IF NOT EXISTS item_images (  -- the photos an item carries (PDF route), in page order
+    item_id INTEGER NOT NULL REFERENCES items (id), seq INTEGER NOT NULL, path TEXT NOT NULL,
+    width INTEGER NOT NULL, height INTEGER NOT NULL, bbox TEXT NOT NULL, length INTEGER,
+    PRIMARY KEY (item_id, seq))""",
+}
+_SCHEMA += "".join(f"{sql};\n" for sql in _ADDED_TABLES.values())
+
 _ENTRY_COLUMNS = """
     i.id, i.entry_id, i.issue_date, i.page, i.position, i.minted_position, i.kind, i.kicker,
     i.headline, i.subtitle, i.title, i.title_derived, i.dateline, i.paragraphs, i.published,
@@ -142,7 +153,7 @@ _set = object.__setattr__
 _json = json.JSONDecoder().raw_decode  # `json.loads` without its checks: the store wrote these
 
 
-def _entry(row: Sequence[Any], people: tuple[EntryPerson, ...]) -> Entry:
+def _entry(row: Sequence[Any], people: tuple[EntryPerson, ...], images: tuple[EntryImage, ...] = ()) -> Entry:
     """An `Entry` from a row, not validated again: every value was validated on its way in (the
     parser's models, aware datetimes stored with their offset), and reading a whole archive
     spends its time here. Builds what `Entry.model_construct` builds, without its per-field work
@@ -158,7 +169,7 @@ def _entry(row: Sequence[Any], people: tuple[EntryPerson, ...]) -> Entry:
         "headline": headline, "subtitle": subtitle, "title": title, "title_derived": bool(derived),
         "contributors": people, "dateline": dateline, "paragraphs": tuple(_json(paragraphs)[0]),
         "published": _when(published), "updated": _when(updated),
-        "path": _article_path(issue_date, page, minted),
+        "path": _article_path(issue_date, page, minted), "images": images,
     })  # fmt: skip
     _set(entry, "__pydantic_fields_set__", set(_ENTRY_FIELDS))
     _set(entry, "__pydantic_extra__", None)
@@ -179,3 +190,6 @@ def _prepare_schema(db: sqlite3.Connection, path: Path) -> None:
     if row is None or row[0] != SCHEMA_VERSION:
         found = row[0] if row else "none"
         raise StoreError(f"{path}: store schema version {found}, this feedsvc reads {SCHEMA_VERSION}")
+    missing = [sql for name, sql in _ADDED_TABLES.items() if name not in tables]
+    if missing:
+        db.executescript("BEGIN IMMEDIATE; " + "; ".join(missing) + "; COMMIT;")

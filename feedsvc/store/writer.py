@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from feedsvc import identity
 from feedsvc.config import Settings
 from feedsvc.errors import StoreError
 from feedsvc.models import Issue, Item, Page
-from feedsvc.records import Change, Entry, EntryPerson
+from feedsvc.records import Change, Entry, EntryImage, EntryPerson
 from feedsvc.store.schema import PAPER_FEED_ID, SlugKind
 
 if TYPE_CHECKING:
@@ -29,19 +29,32 @@ def _fields(item: Item) -> tuple[Any, ...]:
             item.dateline, paragraphs)  # fmt: skip
 
 
-def _shape(item: Item | Entry, section: tuple[str | None, str | None], people: Sequence[EntryPerson]) -> Any:
+def _shape(
+    item: Item | Entry,
+    section: tuple[str | None, str | None],
+    people: Sequence[EntryPerson],
+    images: Sequence[EntryImage],
+) -> Any:
     """What readers see of an item besides its position, to tell whether a stored one changed."""
     return (item.kind, item.kicker, item.headline, item.subtitle, item.title, item.title_derived,
-            item.dateline, tuple(item.paragraphs), section, tuple(people))  # fmt: skip
+            item.dateline, tuple(item.paragraphs), section, tuple(people), tuple(images))  # fmt: skip
 
 
 class _Writer:
     """The writes of one `apply`, inside its transaction: issue, slugs, sections, contributors, pages."""
 
     def __init__(
-        self, db: sqlite3.Connection, settings: Settings, day: dt.date, submission_id: int, now: dt.datetime
+        self,
+        db: sqlite3.Connection,
+        settings: Settings,
+        day: dt.date,
+        submission_id: int,
+        now: dt.datetime,
+        *,
+        lengths: Mapping[str, int],
     ) -> None:
         self.db = db
+        self.lengths = lengths  # bytes of each photo, by its published path
         self.settings = settings
         self.day = day
         self.day_s = day.isoformat()
@@ -156,14 +169,15 @@ class _Writer:
             credits = [self.contributor(c.name, c.role) for c in item.contributors]
             people = [EntryPerson(role=c.role, name=c.name, credit=c.credit, slug=slug)
                       for c, (_, slug, _) in zip(item.contributors, credits, strict=True)]  # fmt: skip
+            images = self._images(item)
             iid = target.get(position)
             if iid is None:
                 iid = self._mint(page.number, position, item)
             else:
                 old = before.get(iid)  # None: a retracted item comes back
                 same = old is not None and _shape(
-                    old, (old.section, old.section_slug), old.contributors
-                ) == _shape(item, section, people)
+                    old, (old.section, old.section_slug), old.contributors, old.images
+                ) == _shape(item, section, people, images)
                 if same and old is not None and old.position == position:
                     continue
                 updated = old.updated.isoformat() if same and old else self.updated_s  # moved only: kept
@@ -241,8 +255,21 @@ class _Writer:
         assert iid is not None
         return iid
 
+    def _images(self, item: Item) -> list[EntryImage]:
+        return [
+            EntryImage(path=ref.path, width=ref.width, height=ref.height, length=self.lengths.get(ref.path))
+            for ref in item.images
+        ]
+
     def _link(self, iid: int, item: Item, contributor_ids: list[int], feeds: list[int]) -> None:
-        """Rewrite an item's contributors and feed memberships (the feed order keys come from its row)."""
+        """Rewrite an item's contributors, photos and feed memberships (the feed order keys come from
+        its row)."""
+        self.db.execute("DELETE FROM item_images WHERE item_id = ?", (iid,))
+        self.db.executemany(
+            "INSERT INTO item_images VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(iid, seq, ref.path, ref.width, ref.height, json.dumps(list(ref.bbox)),
+              self.lengths.get(ref.path)) for seq, ref in enumerate(item.images)],
+        )  # fmt: skip
         self.db.execute("DELETE FROM item_contributors WHERE item_id = ?", (iid,))
         self.db.executemany(
             "INSERT INTO item_contributors VALUES (?, ?, ?, ?, ?)",
