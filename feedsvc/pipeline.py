@@ -11,6 +11,7 @@ submission stored but not applied when the process died is applied when it comes
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -22,7 +23,8 @@ from feedsvc.errors import ParseError, PublishError, StoreError
 from feedsvc.faults import checkpoint
 from feedsvc.inbox import display_name
 from feedsvc.models import Issue
-from feedsvc.parse import hints_from_settings, parse_bytes
+from feedsvc.parse import hints_from_settings
+from feedsvc.parse.submission import PdfParse, parse_submission
 from feedsvc.records import Change
 from feedsvc.store import Store
 
@@ -68,6 +70,14 @@ def read_submission(
     settings: Settings, path: Path, *, name: str | None = None, now: dt.datetime | None = None
 ) -> tuple[bytes, Issue]:
     """A submission's bytes and its parse; ParseError names the file."""
+    data, parsed = _read(settings, path, name=name, now=now)
+    return data, parsed.issue
+
+
+def _read(
+    settings: Settings, path: Path, *, name: str | None = None, now: dt.datetime | None = None
+) -> tuple[bytes, PdfParse]:
+    """A submission's bytes, its parse and its photos' bytes; ParseError names the file."""
     name = display_name(name or path.name)
     try:
         data = path.read_bytes()
@@ -77,7 +87,8 @@ def read_submission(
         raise ParseError(
             f"too large: {len(data)} bytes (the limit is {settings.daemon.max_submission_bytes})", name
         )
-    issue = parse_bytes(data, source=name, hints=hints_from_settings(settings))
+    parsed = parse_submission(data, source=name, hints=hints_from_settings(settings))
+    issue = parsed.issue
     if issue.date is not None and now is not None and issue.date > now.date() + dt.timedelta(days=1):
         raise ParseError(f"the issue date {issue.date} is in the future (today is {now.date()})", name)
     if issue.date is None:
@@ -86,7 +97,7 @@ def read_submission(
             "(name it like paper-2023-06-26-p2.txt)",
             name,
         )
-    return data, issue
+    return data, parsed
 
 
 def ingest_file(
@@ -94,7 +105,8 @@ def ingest_file(
 ) -> Report:
     """Parse, store and publish one submission; only the affected outputs are rewritten."""
     name = display_name(name or path.name)  # a name is text: no raw newline or undecodable bytes
-    data, issue = read_submission(settings, path, name=name, now=now)
+    data, parsed = _read(settings, path, name=name, now=now)
+    issue = parsed.issue
     checkpoint("pipeline.ingest.parsed")
     with lock.writer(settings.paths.store), Store.open(settings.paths.store) as store:
         behind = publish_pending(settings)  # an earlier publish failed or was cut short: rewrite all
@@ -107,7 +119,11 @@ def ingest_file(
             return Report(name=name, duplicate=True, items=len(issue.items))
         try:
             changes = (
-                store.apply(issue, submission_id=submission.id, settings=settings, now=now) if fresh else ()
+                store.apply(
+                    issue, submission_id=submission.id, settings=settings, now=now, images=parsed.images
+                )
+                if fresh
+                else ()
             )
         except BaseException:
             if not behind:  # rolled back: the output is as current as before
@@ -119,7 +135,8 @@ def ingest_file(
             if behind
             else publish.build(store, publish.plan(changes), settings)
         )
-        written, removed = _publish(settings, files, progress)
+        photos = store.image_files(None if behind else parsed.images)
+        written, removed = _publish(settings, files, progress, photos)
         return Report(
             name=name,
             items=len(issue.items),
@@ -150,16 +167,26 @@ def regenerate(
         if reparse:
             for submission, data in store.originals():
                 try:
-                    issue = parse_bytes(data, source=submission.name, hints=hints_from_settings(settings))
+                    parsed = parse_submission(
+                        data, source=submission.name, hints=hints_from_settings(settings)
+                    )
                 except ParseError as exc:
                     log.warning("re-parse skipped: %s", exc)
                     continue
-                if issue.date is not None:
+                if parsed.issue.date is not None:
                     changes.extend(
-                        store.apply(issue, submission_id=submission.id, settings=settings, now=now)
+                        store.apply(
+                            parsed.issue,
+                            submission_id=submission.id,
+                            settings=settings,
+                            now=now,
+                            images=parsed.images,
+                        )
                     )
                     checkpoint("pipeline.regenerate.reparsed")
-        written, removed = _publish(settings, publish.build_all(store, settings), progress)
+        written, removed = _publish(
+            settings, publish.build_all(store, settings), progress, store.image_files()
+        )
         return Report(
             name="regenerate",
             items=0,
@@ -178,12 +205,17 @@ def _counted(files: Iterable[tuple[str, bytes]], progress: Progress) -> Iterator
 
 
 def _publish(
-    settings: Settings, build: publish.Build, progress: Progress = None
+    settings: Settings,
+    build: publish.Build,
+    progress: Progress = None,
+    photos: Iterable[tuple[str, bytes]] = (),
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Write a build's outputs, then delete what it made obsolete: (written, removed)."""
+    """Write a build's outputs and the photos the entries carry (their bytes from the store), then
+    delete what the build made obsolete: (written, removed)."""
     marker = settings.paths.store / PENDING_MARKER
     try:
-        written = tuple(publish.write(settings.paths.output, _counted(build, progress)))
+        files = itertools.chain(_counted(build, progress), photos)
+        written = tuple(publish.write(settings.paths.output, files))
         checkpoint("pipeline.publish.written")
         removed = tuple(publish.remove(settings.paths.output, build.obsolete))
         checkpoint("pipeline.publish.removed")

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from feedsvc.models import ItemKind
+from feedsvc.models import ImageRef, ItemKind
 
 FeedKind = Literal["paper", "section", "contributor"]
 
@@ -64,13 +64,11 @@ class EntryPerson(_Frozen):
         return self.credit is not None and ("摄" in self.credit or "图" in self.credit)
 
 
-class EntryImage(_Frozen):
-    """A photo an entry carries (PDF route): its JPEG below the output folder, pixel size, bytes."""
+class EntryImage(ImageRef):
+    """A photo an entry carries, as stored: its place and size, and its JPEG's size in bytes (None
+    when the store holds no bytes for it), for enclosures."""
 
-    path: str  # images/YYYY/MM/DD/p<page>-<pos>.jpg
-    width: int
-    height: int
-    length: int | None = None  # the JPEG's size in bytes, when the store was told it
+    length: int | None = None
 
 
 class Entry(_Frozen):
@@ -94,7 +92,7 @@ class Entry(_Frozen):
     published: dt.datetime
     updated: dt.datetime
     path: str  # the article page below the output folder, e.g. "articles/2023/06/26/p1-03.html"
-    images: tuple[EntryImage, ...] = ()  # the photos printed with it, in page order
+    images: tuple[EntryImage, ...] = ()  # photos printed with it (PDF submissions), published at their path
 
     @field_validator("published", "updated")
     @classmethod

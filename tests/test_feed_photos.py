@@ -21,11 +21,12 @@ from tests.render_helpers import BASE, CST, check_outputs, settings
 DAY = dt.date(2023, 6, 26)
 NOW = dt.datetime(2023, 6, 26, 5, 0, tzinfo=CST)
 PHOTO = "images/2023/06/26/p1-1.jpg"
+BOX = (40.0, 300.0, 420.0, 553.0)
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 20 + b"\xff\xd9"
 
 
 def issue(photo_path: str = PHOTO) -> Issue:
-    ref = ImageRef(path=photo_path, width=800, height=533, bbox=(40.0, 300.0, 420.0, 553.0))
+    ref = ImageRef(path=photo_path, width=800, height=533, bbox=BOX)
     photo = Item(
         kind="photo",
         headline="钱塘绿岛即将开放",
@@ -62,7 +63,7 @@ def test_store_keeps_an_items_photos_with_their_size(tmp_path: Path) -> None:
         submission = store.add_submission("p1.pdf", b"%PDF-1.4 page", NOW)
         store.apply(issue(), submission_id=submission.id, settings=conf, now=NOW, images={PHOTO: JPEG})
         photo, article, plain = store.issue_entries(DAY)
-    want = (EntryImage(path=PHOTO, width=800, height=533, length=len(JPEG)),)
+    want = (EntryImage(path=PHOTO, width=800, height=533, bbox=BOX, length=len(JPEG)),)
     assert photo.images == want and article.images == want and plain.images == ()
 
 

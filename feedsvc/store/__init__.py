@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -225,13 +226,12 @@ class Store:
         items keep their ids, new items get ids minted from where they first appeared, unmatched
         stored items are retracted. A new item is published at its issue's edition time (or now,
         if earlier) and its `updated` is its `published`; an item whose content (fields, section,
-        contributors, photos) changed gets `updated = max(now, published)`; a move on its page alone is a
+        contributors) changed gets `updated = max(now, published)`; a move on its page alone is a
         change but keeps `updated`. Pages not in `issue` are left alone. An identical
         re-apply writes nothing (but the submission's status, if it was not yet `applied`) and
-        returns `()`. `images` (the PDF route's JPEG bytes by published path) gives the size of
-        each photo the items carry (`Item.images`), for enclosures. Raises `StoreError` for an
-        issue without a date, a page number twice, a config slug override that is another name's
-        slug; nothing is written then.
+        returns `()`. Raises `StoreError` for an issue without a date, a page number twice, a
+        config slug override that is another name's slug; nothing is written then. `images`: the
+        JPEG bytes of the photos the items carry (PDF submissions), by path, stored with them.
         """
         _aware(now, "now")
         submission = self.submission(submission_id)
@@ -240,10 +240,10 @@ class Store:
         numbers = [page.number for page in issue.pages]
         if len(set(numbers)) != len(numbers):
             raise StoreError(f"{submission.name}: the issue has the same page number twice: {numbers}")
-        lengths = {path: len(data) for path, data in (images or {}).items()}
-        writer = _Writer(self._db, settings, issue.date, submission_id, now, lengths=lengths)
+        writer = _Writer(self._db, settings, issue.date, submission_id, now)
         with self._transaction(f"store {submission.name}"):
             writer.issue(issue)
+            writer.images(issue, images or {})
             changes = [change for page in issue.pages for change in writer.page(page, self)]
             if submission.status != "applied":
                 writer.db.execute("UPDATE submissions SET status = 'applied' WHERE id = ?", (submission_id,))
@@ -251,6 +251,22 @@ class Store:
         return tuple(changes)
 
     # ----------------------------------------------------------------------------- reading
+
+    @_streams
+    def image_files(self, paths: Iterable[str] | None = None) -> Iterator[tuple[str, bytes]]:
+        """(path, JPEG bytes) of stored photos that live items carry: these `paths`, or all."""
+        query = (
+            "SELECT DISTINCT im.path FROM images im JOIN item_images ii ON ii.path = im.path"
+            " JOIN items i ON i.id = ii.item_id WHERE i.retracted = 0 ORDER BY im.path"
+        )
+        wanted = [row[0] for row in self._db.execute(query)]
+        if paths is not None:
+            asked = set(paths)
+            wanted = [path for path in wanted if path in asked]
+        for path in wanted:
+            row = self._db.execute("SELECT data FROM images WHERE path = ?", (path,)).fetchone()
+            if row is not None:
+                yield path, bytes(row[0])
 
     @_reads
     def feed_infos(self) -> list[FeedInfo]:
@@ -341,6 +357,15 @@ class Store:
         images: dict[int, list[EntryImage]] = {}
         for start in range(0, len(rows), _BATCH):
             chunk = [row[0] for row in rows[start : start + _BATCH]]
+            for item_id, path, width, height, bbox, length in self._db.execute(
+                "SELECT ii.item_id, ii.path, ii.width, ii.height, ii.bbox, length(im.data)"
+                " FROM item_images ii LEFT JOIN images im ON im.path = ii.path"
+                f" WHERE ii.item_id IN ({','.join('?' * len(chunk))}) ORDER BY ii.item_id, ii.seq",
+                chunk,
+            ):
+                box = tuple(json.loads(bbox))
+                ref = EntryImage(path=path, width=width, height=height, bbox=box, length=length)
+                images.setdefault(item_id, []).append(ref)
             for item_id, role, name, credit, slug in self._db.execute(
                 "SELECT ic.item_id, ic.role, c.name, ic.credit, c.slug FROM item_contributors ic"
                 " JOIN contributors c ON c.id = ic.contributor_id"
@@ -348,13 +373,6 @@ class Store:
                 chunk,
             ):
                 people.setdefault(item_id, []).append(_person(role, name, credit, slug))
-            for item_id, path, width, height, length in self._db.execute(
-                "SELECT item_id, path, width, height, length FROM item_images"
-                f" WHERE item_id IN ({','.join('?' * len(chunk))}) ORDER BY item_id, seq",
-                chunk,
-            ):
-                image = EntryImage(path=path, width=width, height=height, length=length)
-                images.setdefault(item_id, []).append(image)
         return [_entry(row, tuple(people.get(row[0], ())), tuple(images.get(row[0], ()))) for row in rows]
 
     def _page_entries(self, day: dt.date, number: int) -> dict[int, Entry]:

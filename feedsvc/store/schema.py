@@ -82,16 +82,15 @@ CREATE TRIGGER feed_members_count_out AFTER DELETE ON feed_members BEGIN
     UPDATE feeds SET entry_count = entry_count - 1 WHERE id = OLD.feed_id; END;
 """
 
-# Tables added to schema version 1 after stores were first made: part of a new store's schema, and
-# created in an older store when it opens (each is new, so nothing else changes for older code).
-_ADDED_TABLES = {
-    "item_images": """
-CREATE TABLE IF NOT EXISTS item_images (  -- the photos an item carries (PDF route), in page order
+# Photos cut from page PDFs (published under the output folder at `path`) and which items carry
+# them. Added to stores made before them when opened (CREATE IF NOT EXISTS: no version change).
+_MEDIA_SCHEMA = """
+CREATE TABLE IF NOT EXISTS images (
+    path TEXT PRIMARY KEY, issue_date TEXT NOT NULL, page INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS item_images (
     item_id INTEGER NOT NULL REFERENCES items (id), seq INTEGER NOT NULL, path TEXT NOT NULL,
-    width INTEGER NOT NULL, height INTEGER NOT NULL, bbox TEXT NOT NULL, length INTEGER,
-    PRIMARY KEY (item_id, seq))""",
-}
-_SCHEMA += "".join(f"{sql};\n" for sql in _ADDED_TABLES.values())
+    width INTEGER NOT NULL, height INTEGER NOT NULL, bbox TEXT NOT NULL, PRIMARY KEY (item_id, seq));
+"""
 
 _ENTRY_COLUMNS = """
     i.id, i.entry_id, i.issue_date, i.page, i.position, i.minted_position, i.kind, i.kicker,
@@ -183,6 +182,7 @@ def _prepare_schema(db: sqlite3.Connection, path: Path) -> None:
         db.executescript(
             f"BEGIN IMMEDIATE; {_SCHEMA} INSERT INTO schema_version VALUES ({SCHEMA_VERSION}); COMMIT;"
         )
+        db.executescript(f"BEGIN IMMEDIATE; {_MEDIA_SCHEMA} COMMIT;")
         return
     if "schema_version" not in tables:
         raise StoreError(f"{path}: not a feedsvc store (no schema_version table)")
@@ -190,6 +190,5 @@ def _prepare_schema(db: sqlite3.Connection, path: Path) -> None:
     if row is None or row[0] != SCHEMA_VERSION:
         found = row[0] if row else "none"
         raise StoreError(f"{path}: store schema version {found}, this feedsvc reads {SCHEMA_VERSION}")
-    missing = [sql for name, sql in _ADDED_TABLES.items() if name not in tables]
-    if missing:
-        db.executescript("BEGIN IMMEDIATE; " + "; ".join(missing) + "; COMMIT;")
+    if not {"images", "item_images"} <= tables:
+        db.executescript(f"BEGIN IMMEDIATE; {_MEDIA_SCHEMA} COMMIT;")

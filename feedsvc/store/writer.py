@@ -12,7 +12,7 @@ from feedsvc import identity
 from feedsvc.config import Settings
 from feedsvc.errors import StoreError
 from feedsvc.models import Issue, Item, Page
-from feedsvc.records import Change, Entry, EntryImage, EntryPerson
+from feedsvc.records import Change, Entry, EntryPerson
 from feedsvc.store.schema import PAPER_FEED_ID, SlugKind
 
 if TYPE_CHECKING:
@@ -29,32 +29,20 @@ def _fields(item: Item) -> tuple[Any, ...]:
             item.dateline, paragraphs)  # fmt: skip
 
 
-def _shape(
-    item: Item | Entry,
-    section: tuple[str | None, str | None],
-    people: Sequence[EntryPerson],
-    images: Sequence[EntryImage],
-) -> Any:
+def _shape(item: Item | Entry, section: tuple[str | None, str | None], people: Sequence[EntryPerson]) -> Any:
     """What readers see of an item besides its position, to tell whether a stored one changed."""
+    images = tuple((ref.path, ref.width, ref.height, tuple(ref.bbox)) for ref in item.images)
     return (item.kind, item.kicker, item.headline, item.subtitle, item.title, item.title_derived,
-            item.dateline, tuple(item.paragraphs), section, tuple(people), tuple(images))  # fmt: skip
+            item.dateline, tuple(item.paragraphs), section, tuple(people), images)  # fmt: skip
 
 
 class _Writer:
     """The writes of one `apply`, inside its transaction: issue, slugs, sections, contributors, pages."""
 
     def __init__(
-        self,
-        db: sqlite3.Connection,
-        settings: Settings,
-        day: dt.date,
-        submission_id: int,
-        now: dt.datetime,
-        *,
-        lengths: Mapping[str, int],
+        self, db: sqlite3.Connection, settings: Settings, day: dt.date, submission_id: int, now: dt.datetime
     ) -> None:
         self.db = db
-        self.lengths = lengths  # bytes of each photo, by its published path
         self.settings = settings
         self.day = day
         self.day_s = day.isoformat()
@@ -69,6 +57,7 @@ class _Writer:
         self.updated_s = max(now, published).astimezone(tz).isoformat()
         self.named: dict[tuple[str, str], Named] = {}  # (table, name) -> (id, slug, feed id)
         self.roles: dict[int, tuple[str | None, str | None]] = {}  # contributor id -> (role, its date)
+        self.recut: set[str] = set()  # photos whose bytes this apply replaced by others
 
     def issue(self, issue: Issue) -> None:
         """Record the issue's number, page count and lunar date (known values are not forgotten)."""
@@ -84,6 +73,30 @@ class _Writer:
                 "UPDATE issues SET issue_number = ?, page_count = ?, lunar = ? WHERE date = ?",
                 (*merged, self.day_s),
             )
+
+    def images(self, issue: Issue, data: Mapping[str, bytes]) -> None:
+        """Store the bytes of the photos the issue's items carry (a path's bytes are replaced; the
+        paths whose bytes changed are noted, and the items carrying them count as changed)."""
+        for path, new in data.items():
+            row = self.db.execute("SELECT data FROM images WHERE path = ?", (path,)).fetchone()
+            if row is not None and bytes(row[0]) != new:
+                self.recut.add(path)
+        rows = [
+            (ref.path, self.day_s, page.number, data[ref.path])
+            for page in issue.pages
+            for item in page.items
+            for ref in item.images
+            if ref.path in data
+        ]
+        self.db.executemany("INSERT OR REPLACE INTO images VALUES (?, ?, ?, ?)", dict.fromkeys(rows))
+
+    def _item_images(self, iid: int, item: Item) -> None:
+        self.db.execute("DELETE FROM item_images WHERE item_id = ?", (iid,))
+        self.db.executemany(
+            "INSERT INTO item_images VALUES (?, ?, ?, ?, ?, ?)",
+            [(iid, seq, ref.path, ref.width, ref.height, json.dumps(list(ref.bbox)))
+             for seq, ref in enumerate(item.images)],
+        )  # fmt: skip
 
     # ----------------------------------------------------------------------------- names and slugs
 
@@ -169,15 +182,15 @@ class _Writer:
             credits = [self.contributor(c.name, c.role) for c in item.contributors]
             people = [EntryPerson(role=c.role, name=c.name, credit=c.credit, slug=slug)
                       for c, (_, slug, _) in zip(item.contributors, credits, strict=True)]  # fmt: skip
-            images = self._images(item)
             iid = target.get(position)
             if iid is None:
                 iid = self._mint(page.number, position, item)
             else:
                 old = before.get(iid)  # None: a retracted item comes back
                 same = old is not None and _shape(
-                    old, (old.section, old.section_slug), old.contributors, old.images
-                ) == _shape(item, section, people, images)
+                    old, (old.section, old.section_slug), old.contributors
+                ) == _shape(item, section, people)
+                same = same and not any(ref.path in self.recut for ref in item.images)
                 if same and old is not None and old.position == position:
                     continue
                 updated = old.updated.isoformat() if same and old else self.updated_s  # moved only: kept
@@ -255,21 +268,9 @@ class _Writer:
         assert iid is not None
         return iid
 
-    def _images(self, item: Item) -> list[EntryImage]:
-        return [
-            EntryImage(path=ref.path, width=ref.width, height=ref.height, length=self.lengths.get(ref.path))
-            for ref in item.images
-        ]
-
     def _link(self, iid: int, item: Item, contributor_ids: list[int], feeds: list[int]) -> None:
-        """Rewrite an item's contributors, photos and feed memberships (the feed order keys come from
-        its row)."""
-        self.db.execute("DELETE FROM item_images WHERE item_id = ?", (iid,))
-        self.db.executemany(
-            "INSERT INTO item_images VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(iid, seq, ref.path, ref.width, ref.height, json.dumps(list(ref.bbox)),
-              self.lengths.get(ref.path)) for seq, ref in enumerate(item.images)],
-        )  # fmt: skip
+        """Rewrite an item's contributors and feed memberships (the feed order keys come from its row)."""
+        self._item_images(iid, item)
         self.db.execute("DELETE FROM item_contributors WHERE item_id = ?", (iid,))
         self.db.executemany(
             "INSERT INTO item_contributors VALUES (?, ?, ?, ?, ?)",

@@ -20,7 +20,7 @@ from feedsvc.parse.blocks import Block
 from feedsvc.parse.pdf import emit
 from feedsvc.parse.pdf.lines import build_blocks, build_lines
 from feedsvc.parse.pdf.photos import encode
-from feedsvc.parse.pdf.reader import NO_TEXT, open_document, read_pages
+from feedsvc.parse.pdf.reader import NO_TEXT, Rect, open_document, read_pages
 from feedsvc.parse.pdf.regions import layout, walls
 
 __all__ = ["PdfParse", "is_pdf", "parse_pdf"]
@@ -64,9 +64,7 @@ def parse_pdf(data: bytes, *, source: str, hints: ParseHints | None = None) -> P
                 key = f"{content.number}:{position}"
                 pixels[key] = (jpeg, width, height)
                 box = image.box
-                refs[id(image)] = ImageRef(
-                    path=key, width=width, height=height, bbox=(box.x0, box.top, box.x1, box.bottom)
-                )
+                refs[id(image)] = ImageRef(path=key, width=width, height=height, bbox=_bbox(box))
             pages.append(emit.blocks(found, refs, hints))
             page.close()
     finally:
@@ -74,6 +72,10 @@ def parse_pdf(data: bytes, *, source: str, hints: ParseHints | None = None) -> P
     _check_text(chars, unmapped, has_han, source)
     issue = parse_blocks(pages, source=source, hints=hints, has_han=has_han)
     return _publish_paths(issue, pixels)
+
+
+def _bbox(box: Rect) -> tuple[float, float, float, float]:
+    return (round(box.x0, 2), round(box.top, 2), round(box.x1, 2), round(box.bottom, 2))
 
 
 def _check_text(chars: int, unmapped: int, has_han: bool, source: str) -> None:

@@ -29,11 +29,12 @@ class _Emitter:
         raw = RawBlock(lines, len(self.out) + 1, indented)
         return classify(raw, publication=self.hints.publication, name_en=self.hints.name_en)
 
-    def head(self, block: TextBlock) -> None:
+    def head(self, block: TextBlock, reason: str = "masthead") -> None:
+        """The head band's lines (and rubrics): metadata where they print it, else furniture."""
         for line in block.lines:
             out = self.classify((line.text,), (False,))
             if out.kind not in ("drop", "meta", "header"):
-                out.kind, out.reason = "drop", "masthead"
+                out.kind, out.reason = "drop", reason
             out.text = out.text or line.text
             self.out.append(out)
 
@@ -41,7 +42,9 @@ class _Emitter:
         start = len(self.out)
         for part in region.deck:
             out = self.classify((part.text,), (False,))
-            if out.kind not in _KEEP:
+            if out.kind == "label":  # 图片新闻 over a photo: the photo's region says it is one
+                out.kind, out.reason = "drop", "rubric"
+            elif out.kind not in _KEEP:
                 out.kind, out.text, out.deck = "title", part.text, part.role
             self.out.append(out)
         lines: list[Line] = []
@@ -105,6 +108,8 @@ def blocks(layout: Layout, refs: dict[int, ImageRef], hints: ParseHints) -> list
     emitter = _Emitter(hints)
     for block in layout.head:
         emitter.head(block)
+    for block in layout.rubrics:
+        emitter.head(block, "rubric")
     for region in layout.regions:
         images = [region.photo] if region.photo is not None else region.images
         emitter.region(region, tuple(refs[id(image)] for image in images if id(image) in refs))

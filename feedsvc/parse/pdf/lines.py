@@ -30,6 +30,12 @@ class Line:
     size: float
     weight: int
     first_x: float  # where the first character's box starts (for the paragraph indent)
+    lead: str | None = None  # a run opening the line in another face, set off by a space
+
+    @property
+    def rest(self) -> str:
+        """The line after its lead run."""
+        return self.text[len(self.lead) :].lstrip() if self.lead else self.text
 
     @property
     def rect(self) -> Rect:
@@ -76,15 +82,26 @@ class TextBlock:
 def _close(chars: list[Char]) -> Line:
     parts: list[str] = []
     prev: Char | None = None
-    for ch in chars:
+    lead_end = -1  # characters before the first space, when they are all in one other face
+    for index, ch in enumerate(chars):
         if prev is not None and ch.x0 - prev.x1 > _SPACE_GAP * ch.size and not prev.text.isspace():
             parts.append(" ")
+            if lead_end < 0:
+                lead_end = index
+        elif ch.text.isspace() and lead_end < 0:
+            lead_end = index
         parts.append(ch.text)
         prev = ch
     text = "".join(parts).strip()
     sizes = Counter(round(ch.size, 1) for ch in chars if not ch.text.isspace())
     size = sizes.most_common(1)[0][0] if sizes else chars[0].size
     weights = Counter(ch.weight for ch in chars if not ch.text.isspace())
+    weight = weights.most_common(1)[0][0] if weights else 0
+    lead = None
+    if 0 < lead_end < len(chars) - 1:
+        head = {ch.weight for ch in chars[:lead_end]}
+        if len(head) == 1 and weight not in head:
+            lead = "".join(ch.text for ch in chars[:lead_end]).strip() or None
     return Line(
         text=text,
         x0=min(ch.x0 for ch in chars),
@@ -93,8 +110,9 @@ def _close(chars: list[Char]) -> Line:
         bottom=max(ch.bottom for ch in chars),
         baseline=statistics.median(ch.baseline for ch in chars),
         size=size,
-        weight=weights.most_common(1)[0][0] if weights else 0,
+        weight=weight,
         first_x=next((ch.x0 for ch in chars if not ch.text.isspace()), chars[0].x0),
+        lead=lead,
     )
 
 
@@ -163,8 +181,8 @@ def build_blocks(lines: list[Line], walls: list[Rect]) -> list[TextBlock]:
                 done.append(block)
                 continue
             still_open.append(block)
-            if abs(last.size - line.size) > 0.12 * max(last.size, line.size):
-                continue
+            if abs(last.size - line.size) > 0.06 * max(last.size, line.size) or last.weight != line.weight:
+                continue  # another size or face: a heading, a byline, a caption
             gap = line.top - last.bottom
             if gap > _LEADING * line.size or gap < -0.5 * line.size:
                 continue

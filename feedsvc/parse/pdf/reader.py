@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -85,6 +86,7 @@ class PageContent:
     chars: list[Char] = field(default_factory=list)
     rules: list[Rect] = field(default_factory=list)  # thin horizontal or vertical lines
     boxes: list[Rect] = field(default_factory=list)  # rectangles that frame or tint a region
+    bars: list[Rect] = field(default_factory=list)  # filled strips a rubric is set on
     images: list[PageImage] = field(default_factory=list)
     unmapped: int = 0  # characters the font could not map to Unicode
 
@@ -199,12 +201,21 @@ def _read_objects(page: pdfium.PdfPage, content: PageContent) -> None:
                 w.value, h.value = meta.width, meta.height
             content.images.append(PageImage(box, int(w.value), int(h.value), i))
         else:
-            _add_path(box, content)
+            _add_path(obj, box, content)
 
 
-def _add_path(box: Rect, content: PageContent) -> None:
+def _add_path(obj: Any, box: Rect, content: PageContent) -> None:
     thin, long = sorted((box.width, box.height))
     if thin <= _RULE_THICKNESS and long >= _MIN_RULE:
         content.rules.append(box)
     elif box.width >= _MIN_BOX and box.height >= _MIN_BOX:
         content.boxes.append(box)
+    elif long >= _MIN_RULE and thin >= 6.0 and _filled(obj):
+        content.bars.append(box)
+
+
+def _filled(obj: Any) -> bool:
+    mode, stroke = ctypes.c_int(), ctypes.c_int()
+    if not pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(mode), ctypes.byref(stroke)):
+        return False
+    return mode.value != pdfium_c.FPDF_FILLMODE_NONE

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from feedsvc.parse.blocks import Deck
 from feedsvc.parse.pdf.lines import TextBlock, same_column
@@ -23,6 +23,7 @@ from feedsvc.parse.pdf.photos import is_photo
 from feedsvc.parse.pdf.reader import PageContent, PageImage, Rect
 
 HEADING_RATIO = 1.15  # a block set this much larger than the body text is a heading
+_DASHES = ("——", "—", "--")
 _BAND_SHARE = 0.3  # the head band ends in the top 30 % of the page
 
 
@@ -54,6 +55,7 @@ class Region:
 @dataclass(slots=True)
 class Layout:
     head: list[TextBlock]  # masthead or page header band, top to bottom
+    rubrics: list[TextBlock]  # column rubrics set on a bar (简讯, 导读): furniture
     regions: list[Region]  # in reading order
     body_size: float
 
@@ -75,12 +77,18 @@ class _Deck:
     region: Region | None = None
 
 
-def body_size(blocks: list[TextBlock]) -> float:
-    sizes: Counter[float] = Counter()
+def body_style(blocks: list[TextBlock]) -> tuple[float, int]:
+    """The size and face (weight) most of the page's text is set in."""
+    styles: Counter[tuple[float, int]] = Counter()
     for block in blocks:
         for line in block.lines:
-            sizes[line.size] += len(line.text)
-    return sizes.most_common(1)[0][0] if sizes else 10.0
+            styles[line.size, line.weight] += len(line.text)
+    return styles.most_common(1)[0][0] if styles else (10.0, 0)
+
+
+def is_heading(block: TextBlock, size: float, weight: int) -> bool:
+    """Set larger than the text, or a little larger in a heavier face."""
+    return block.size >= HEADING_RATIO * size or (block.size >= 1.04 * size and block.weight > weight + 100)
 
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
@@ -124,10 +132,21 @@ def _container(rect: Rect, boxes: list[Rect]) -> int:
     return best
 
 
+def _split_dashes(block: TextBlock) -> list[TextBlock]:
+    """A heading block split before each line opening with a dash (a subtitle set like its headline)."""
+    parts: list[TextBlock] = []
+    for line in block.lines:
+        if not parts or line.text.startswith(_DASHES):
+            parts.append(TextBlock())
+        parts[-1].add(line)
+    return parts
+
+
 def _decks(headings: list[TextBlock]) -> list[_Deck]:
     """Stack heading blocks into decks; pieces of one heading on one baseline join."""
     rows: list[TextBlock] = []
-    for block in sorted(headings, key=lambda b: (b.top, b.x0)):
+    pieces = [part for block in headings for part in _split_dashes(block)]
+    for block in sorted(pieces, key=lambda b: (b.top, b.x0)):
         last = rows[-1] if rows else None
         if (
             last is not None
@@ -169,7 +188,7 @@ def deck_roles(parts: list[TextBlock]) -> list[DeckPart]:
     for i, part in enumerate(parts):
         text = part.text
         role: Deck
-        if text.startswith(("——", "—", "--")):
+        if text.startswith(_DASHES):
             role = "subtitle"
         elif i < first:
             role = "kicker"
@@ -207,9 +226,46 @@ def _blocked(top: float, bottom: float, x: float, horizontal: list[Rect]) -> boo
     return any(w.top >= top - 1 and w.bottom <= bottom + 1 and w.x0 - 1 <= x <= w.x1 + 1 for w in horizontal)
 
 
-def _owner(block: TextBlock, decks: list[_Deck], horizontal: list[Rect], container: int) -> _Deck | None:
+def _satellites(decks: list[_Deck], others: list[TextBlock], size: float, weight: int) -> set[int]:
+    """Attach to each deck the short lines set in another face right above it (a kicker) or right
+    below it (a subtitle, a byline): they are read with the deck. Returns the blocks taken."""
+    taken: set[int] = set()
+    candidates = [
+        b
+        for b in others
+        if len(b.lines) <= 2
+        and (abs(b.size - size) > 0.03 * size or b.weight != weight)
+        and (b.text.startswith(_DASHES) or ("。" not in b.text and len(b.text) <= 48))
+    ]
+    for deck in decks:
+        grown = True
+        while grown:
+            grown = False
+            for block in candidates:
+                if id(block) in taken:
+                    continue
+                centered = abs(block.center - (deck.x0 + deck.x1) / 2) <= 2 * size
+                if not (centered or abs(block.x0 - deck.x0) <= size):
+                    continue
+                reach = 1.2 * max(block.size, size)
+                if 0 <= deck.top - block.bottom <= reach:
+                    deck.parts.insert(0, block)
+                elif 0 <= block.top - deck.bottom <= reach:
+                    deck.parts.append(block)
+                else:
+                    continue
+                taken.add(id(block))
+                deck.x0, deck.x1 = min(deck.x0, block.x0), max(deck.x1, block.x1)
+                deck.top, deck.bottom = min(deck.top, block.top), max(deck.bottom, block.bottom)
+                grown = True
+    return taken
+
+
+def _owners(block: TextBlock, decks: list[_Deck], horizontal: list[Rect], container: int) -> list[_Deck]:
+    """The decks that may own a block: the nearest level of decks above it whose reach covers it,
+    in its box, with no rule between; where several do, those whose text stands over it."""
     cx = block.center
-    best: _Deck | None = None
+    found: list[_Deck] = []
     for deck in decks:
         if deck.container != container or deck.bottom > block.top + 1:
             continue
@@ -217,9 +273,13 @@ def _owner(block: TextBlock, decks: list[_Deck], horizontal: list[Rect], contain
             continue
         if _blocked(deck.bottom, block.top, cx, horizontal):
             continue
-        if best is None or deck.bottom > best.bottom:
-            best = deck
-    return best
+        found.append(deck)
+    if len(found) <= 1:
+        return found
+    lowest = max(d.bottom for d in found)
+    level = [d for d in found if d.bottom >= lowest - 2 * block.size]
+    over = [d for d in level if _overlap(d.x0, d.x1, block.x0, block.x1) > 0]
+    return over if len(over) == 1 else level
 
 
 def reading_order(blocks: list[TextBlock]) -> list[TextBlock]:
@@ -246,15 +306,17 @@ def reading_order(blocks: list[TextBlock]) -> list[TextBlock]:
     return above + [b for _, _, b in sorted(keyed, key=lambda k: (rank[k[0]], k[1]))]
 
 
-def _captions(photo: PageImage, blocks: list[TextBlock], size: float) -> list[TextBlock]:
+def _captions(photo: PageImage, blocks: list[TextBlock], size: float, weight: int) -> list[TextBlock]:
     """The blocks that caption a photo: under it within its width (or beside it, at its foot),
-    stacked tightly, until the text leaves its width or a gap opens."""
+    stacked tightly, until the text leaves its width or a gap opens, or running text (set in the
+    body's face and size) goes on under it."""
     box = photo.box
     slack = size
     found: list[TextBlock] = []
     bottom = box.bottom
     for block in sorted(blocks, key=lambda b: b.top):
-        if block.top < bottom - 2:
+        same_row = any(abs(block.top - f.top) <= 0.5 * size for f in found)
+        if block.top < bottom - 2 and not same_row:
             continue
         gap = block.top - bottom
         limit = (1.5 if found else 2.0) * max(size, block.size)
@@ -263,12 +325,13 @@ def _captions(photo: PageImage, blocks: list[TextBlock], size: float) -> list[Te
         inside = block.x0 >= box.x0 - slack and block.x1 <= box.x1 + slack
         if not inside:
             continue
-        if not found and len(block.lines) > 6 and abs(block.size - size) < 0.05 * size:
+        body_face = abs(block.size - size) < 0.03 * size and block.weight == weight
+        if body_face and (found or len(block.lines) > 3):
             break  # a column of running text under the photo, not a caption
         found.append(block)
         bottom = max(bottom, block.bottom)
     if found:
-        return found
+        return sorted(found, key=lambda b: (round(b.top / size), b.x0))
     for block in blocks:  # a caption beside the photo, level with its foot
         beside = 0 <= block.x0 - box.x1 <= 2 * size or 0 <= box.x0 - block.x1 <= 2 * size
         at_foot = box.top <= block.top and abs(block.bottom - box.bottom) <= 2 * size
@@ -278,11 +341,13 @@ def _captions(photo: PageImage, blocks: list[TextBlock], size: float) -> list[Te
 
 
 def layout(content: PageContent, blocks: list[TextBlock]) -> Layout:
-    size = body_size(blocks)
+    size, weight = body_style(blocks)
     band = head_band(content, blocks, size)
     photos = [image for image in content.images if is_photo(image, band)]
     head = [b for b in blocks if b.bottom <= band + 1]
     rest = [b for b in blocks if b.bottom > band + 1]
+    rubrics = [b for b in rest if any(bar.contains(b.rect, slack=2.0) for bar in content.bars)]
+    rest = [b for b in rest if b not in rubrics]
     horizontal, vertical = walls(content)
     boxes = content.boxes
 
@@ -290,19 +355,24 @@ def layout(content: PageContent, blocks: list[TextBlock]) -> Layout:
     taken: set[int] = set()
     photo_regions: list[Region] = []
     for photo in sorted(photos, key=lambda p: (p.box.top, p.box.x0)):
-        caption = [b for b in _captions(photo, [b for b in rest if id(b) not in taken], size)]
+        caption = _captions(photo, [b for b in rest if id(b) not in taken], size, weight)
         taken.update(id(b) for b in caption)
         region = Region(id=0, top=photo.box.top, x0=photo.box.x0, photo=photo, bounds=photo.box)
         region.blocks = caption
         if caption and len(caption) >= 2 and _title_like(caption[0], caption[1]):
             region.deck = [DeckPart("headline", caption[0].text, caption[0].size)]
             region.blocks = caption[1:]
+        elif caption and (lead := caption[0].lines[0].lead) is not None:
+            region.deck = [DeckPart("headline", lead, caption[0].size)]  # a title opening the caption
+            region.blocks = [_without_lead(caption[0]), *caption[1:]]
         photo_regions.append(region)
     rest = [b for b in rest if id(b) not in taken]
 
-    headings = [b for b in rest if b.size >= HEADING_RATIO * size]
-    others = [b for b in rest if b.size < HEADING_RATIO * size]
+    headings = [b for b in rest if is_heading(b, size, weight)]
+    others = [b for b in rest if not is_heading(b, size, weight)]
     decks = _decks(headings)
+    taken_by_decks = _satellites(decks, others, size, weight)
+    others = [b for b in others if id(b) not in taken_by_decks]
     left = min((b.x0 for b in rest), default=0.0)
     right = max((b.x1 for b in rest), default=content.width)
     for deck in decks:
@@ -314,39 +384,92 @@ def layout(content: PageContent, blocks: list[TextBlock]) -> Layout:
         regions.append(deck.region)
 
     orphans: dict[tuple[int, int], Region] = {}
+    placed: list[tuple[TextBlock, int, int, Region]] = []  # block, container, wall above, region
+    unowned: list[tuple[TextBlock, int, int]] = []
+    torn: list[tuple[TextBlock, int, int, list[_Deck]]] = []  # owned by one of several decks
     for block in others:
         container = _container(block.rect, boxes)
-        owner = _owner(block, decks, horizontal, container)
-        if owner is not None and owner.region is not None:
-            region = owner.region
+        owners = _owners(block, decks, horizontal, container)
+        wall = _wall_above(block, horizontal)
+        if len(owners) == 1 and owners[0].region is not None:
+            placed.append((block, container, wall, owners[0].region))
+        elif owners:
+            torn.append((block, container, wall, owners))
         else:
-            key = (container, _wall_above(block, horizontal))
+            unowned.append((block, container, wall))
+    for block, container, wall, owners in sorted(torn, key=lambda u: (u[0].x0, u[0].top)):
+        # a column that carries on the text of the column to its left belongs to that text's
+        # deck; else to the deck nearest to it
+        region = _flows_from(block, container, wall, placed)
+        if region is None or all(d.region is not region for d in owners):
+            nearest = min(owners, key=lambda d: max(d.x0 - block.x1, block.x0 - d.x1, 0.0))
+            region = nearest.region
+        assert region is not None
+        placed.append((block, container, wall, region))
+    for block, container, wall in sorted(unowned, key=lambda u: (u[0].x0, u[0].top)):
+        region = _flows_from(block, container, wall, placed)
+        if region is None:
+            key = (container, wall)
             if key not in orphans:
                 orphans[key] = Region(id=0, top=block.top, x0=block.x0)
                 regions.append(orphans[key])
             region = orphans[key]
             region.top, region.x0 = min(region.top, block.top), min(region.x0, block.x0)
+        placed.append((block, container, wall, region))
+    for block, _, _, region in placed:
         region.blocks.append(block)
         region.extend_bounds(block.rect)
 
     for region in regions:
         region.blocks = reading_order(region.blocks)
-    ordered = _order(regions, size)
+    hosted: list[tuple[Region, Region]] = []
     for photo_region in photo_regions:
-        host = _host(photo_region, ordered)
+        host = _host(photo_region, regions)
         if host is not None:
             host.images.append(photo_region.photo)  # type: ignore[arg-type]
-            ordered.insert(ordered.index(host) + 1, photo_region)
+            hosted.append((host, photo_region))
         else:
-            ordered.append(photo_region)
+            regions.append(photo_region)
+    ordered = _order(regions, size)
+    for host, photo_region in hosted:  # a photo set in an article follows it
+        ordered.insert(ordered.index(host) + 1, photo_region)
     for number, region in enumerate(ordered):
         region.id = number
-    return Layout(head=head, regions=ordered, body_size=size)
+    return Layout(head=head, rubrics=rubrics, regions=ordered, body_size=size)
+
+
+def _without_lead(block: TextBlock) -> TextBlock:
+    out = TextBlock()
+    first = block.lines[0]
+    out.add(replace(first, text=first.rest, lead=None))
+    for line in block.lines[1:]:
+        out.add(line)
+    return out
+
+
+def _flows_from(
+    block: TextBlock, container: int, wall: int, placed: list[tuple[TextBlock, int, int, Region]]
+) -> Region | None:
+    """The region a headless column continues: the one whose text ends at the foot of the column
+    to its left, in the same box and band, when the column does not open a paragraph."""
+    first = block.lines[0]
+    if first.first_x - block.x0 >= 0.6 * first.size:
+        return None
+    left = [
+        (other, region)
+        for other, other_container, other_wall, region in placed
+        if other_container == container and other_wall == wall and other.x1 <= block.x0 + 1
+    ]
+    if not left:
+        return None
+    nearest = max(other.x1 for other, _ in left)
+    column = [(other, region) for other, region in left if other.x1 >= nearest - 2 * first.size]
+    return max(column, key=lambda c: c[0].bottom)[1]
 
 
 def _title_like(first: TextBlock, second: TextBlock) -> bool:
     """A caption's title: one line, set larger or heavier than the caption text under it."""
-    return len(first.lines) == 1 and (first.size > second.size * 1.05 or first.weight > second.weight + 50)
+    return len(first.lines) == 1 and (first.size > second.size * 1.1 or first.weight > second.weight + 50)
 
 
 def _wall_above(block: TextBlock, horizontal: list[Rect]) -> int:
