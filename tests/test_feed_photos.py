@@ -11,11 +11,14 @@ from pathlib import Path
 
 import feedparser
 
+from feedsvc import pipeline
+from feedsvc.config import PathSettings
 from feedsvc.models import Contributor, ImageRef, Issue, Item, Page
 from feedsvc.publish import build_all
 from feedsvc.records import EntryImage
 from feedsvc.store import Store
 from feedsvc.store.schema import DB_NAME
+from tests.pdfpages import generate
 from tests.render_helpers import BASE, CST, check_outputs, settings
 
 DAY = dt.date(2023, 6, 26)
@@ -147,3 +150,35 @@ def test_a_store_made_before_photos_gets_their_table(tmp_path: Path) -> None:
         submission = store.add_submission("p1b.pdf", b"%PDF-1.4 page b", NOW)
         store.apply(issue(), submission_id=submission.id, settings=conf, now=NOW, images={PHOTO: JPEG})
         assert store.issue_entries(DAY)[0].images[0].length == len(JPEG)
+
+
+def test_a_generated_page_pdf_is_published_with_its_photos(tmp_path: Path) -> None:
+    """End to end: a generated page PDF ingested; every photo it prints is published, and each
+    enclosure and attachment names a published JPEG with its exact size."""
+    page = generate(21, "photos")
+    source = tmp_path / "inbox" / f"page-{page.seed}.pdf"
+    source.parent.mkdir()
+    source.write_bytes(page.pdf)
+    base = settings(tmp_path / "out")
+    conf = base.model_copy(
+        update={
+            "paper": base.paper.model_copy(update={"name": page.paper, "name_en": page.name_en}),
+            "paths": PathSettings(
+                inbox=tmp_path / "inbox", store=tmp_path / "store", output=tmp_path / "out"
+            ),
+        }
+    )
+    day = dt.date.fromisoformat(page.truth["date"])
+    pipeline.ingest_file(conf, source, dt.datetime.combine(day, dt.time(12), tzinfo=CST))
+    out = tmp_path / "out"
+    files = check_outputs((p.relative_to(out).as_posix(), p.read_bytes()) for p in out.rglob("*.*"))
+    published = {path: len(data) for path, data in files.items() if path.startswith("images/")}
+    truth_photos = sum(1 for p in page.truth["pages"] for i in p["items"] if i["kind"] == "photo")
+    assert len(published) >= truth_photos > 0
+    atom = feedparser.parse(files["feed.atom"])
+    enclosures = {(e.href, int(e.length)) for entry in atom.entries for e in entry.enclosures}
+    assert enclosures == {(BASE + path, size) for path, size in published.items()}
+    items = json.loads(files["feed.json"])["items"]
+    attachments = {(a["url"], a["size_in_bytes"]) for item in items for a in item.get("attachments", [])}
+    assert attachments == enclosures
+    assert all(item["image"] == item["attachments"][0]["url"] for item in items if "attachments" in item)
