@@ -14,7 +14,7 @@ import feedparser
 from feedsvc import pipeline
 from feedsvc.config import PathSettings
 from feedsvc.models import Contributor, ImageRef, Issue, Item, Page
-from feedsvc.publish import build_all
+from feedsvc.publish import build_all, write
 from feedsvc.records import EntryImage
 from feedsvc.store import Store
 from feedsvc.store.schema import DB_NAME
@@ -182,3 +182,16 @@ def test_a_generated_page_pdf_is_published_with_its_photos(tmp_path: Path) -> No
     attachments = {(a["url"], a["size_in_bytes"]) for item in items for a in item.get("attachments", [])}
     assert attachments == enclosures
     assert all(item["image"] == item["attachments"][0]["url"] for item in items if "attachments" in item)
+
+
+def test_feeds_follow_a_photo_whose_bytes_come_later(tmp_path: Path) -> None:
+    """Stored first without its bytes (no length), then with them: the feeds are written again."""
+    conf = settings(tmp_path / "out")
+    with Store.open(tmp_path / "store") as store:
+        first = store.add_submission("p1.pdf", b"%PDF-1.4 page", NOW)
+        store.apply(issue(), submission_id=first.id, settings=conf, now=NOW)
+        write(tmp_path / "out", build_all(store, conf))
+        assert b'length="' not in (tmp_path / "out" / "feed.atom").read_bytes()
+        store.apply(issue(), submission_id=first.id, settings=conf, now=NOW, images={PHOTO: JPEG})
+        after = dict(build_all(store, conf))  # documents whose digest is current are kept, not built
+    assert f'length="{len(JPEG)}"'.encode() in after["feed.atom"]

@@ -293,10 +293,13 @@ def archive_path(ref: FeedRef, number: int, ext: str) -> str:
 
 def entry_key(entry: Entry) -> bytes:
     """What a digest takes from an entry: id, `updated`, path, section and contributors (which the
-    store may rename without a correction). The store gives an entry a new `updated` whenever its
-    text changes; otherwise documents holding it are not rendered again."""
+    store may rename without a correction), and its photos' sizes (the store may learn a photo's
+    bytes later). The store gives an entry a new `updated` whenever its text changes; otherwise
+    documents holding it are not rendered again. (An entry without photos keys as before they were.)"""
     people = "\t".join(f"{p.role}|{p.name}|{p.credit}|{p.slug}" for p in entry.contributors)
     section = f"{entry.section}|{entry.section_slug}"
+    if entry.images:
+        people += "\t" + "\t".join(f"{i.path}|{i.width}|{i.height}|{i.length}" for i in entry.images)
     key = f"{entry.id}\t{entry.updated.isoformat()}\t{entry.path}\t{section}\t{people}\n"
     return key.encode("utf-8", "surrogatepass")
 
