@@ -306,6 +306,8 @@ def _page(
     col_w = (page_w - 2 * margin - (columns - 1) * gutter) / columns
     body = rng.choice((9.0, 9.5, 10.0, 10.5))
     style = Style(
+        body_font=rng.choice(("Ming", "Ming", "Ming", "Ming", "Kai", "Hei")),
+        justified=rng.random() < 0.5,  # the sample page (../shared/fixtures) is set ragged
         body_size=body,
         leading=round(body * rng.uniform(1.45, 1.65), 2),
         deck_font=rng.choice(("Kai", "Hei")),

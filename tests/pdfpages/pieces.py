@@ -209,8 +209,13 @@ def article(
         byline = r.choice(("□", "■", "")) + "本报评论员"
     else:
         people = w.writers()
-        mode = r.choice(("line", "line", "dateline", "closing"))
-        byline = w.byline(people, r.choice(MARKS))
+        mode = r.choice(("line", "line", "dateline", "closing", "under"))
+        byline = w.byline(people, r.choice(MARKS) if mode != "under" else "")
+    if mode == "under":  # the byline centred under the heading group, across the article
+        size = st.body_size * 1.05
+        bx = x + (span - width(byline, st.byline_font, size)) / 2 if st.centered else x
+        c.ops.append(Text(bx, text_top - st.body_size * 0.3, byline, st.byline_font, size))
+        text_top += size * 1.8
     segments = [Segment(g.x(col + k), text_top, bottom, g.col_w) for k in range(cols)]
     extra: list[TruthItem] = []
     article_images: list[dict[str, Any]] = []
