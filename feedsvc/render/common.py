@@ -133,6 +133,18 @@ class Person:
 
 
 @dataclass(frozen=True, slots=True)
+class ImagePart:
+    """A photo an entry carries, as feeds give it: its absolute URL, pixel size and byte size."""
+
+    url: str
+    width: int
+    height: int
+    length: int | None
+
+    MEDIA_TYPE = "image/jpeg"
+
+
+@dataclass(frozen=True, slots=True)
 class EntryParts:
     """One entry cut into the cleaned strings the feed formats use, made once per entry."""
 
@@ -152,6 +164,7 @@ class EntryParts:
     kicker: str | None
     subtitle: str | None
     page: int
+    images: tuple[ImagePart, ...] = ()
 
     @property
     def tags(self) -> list[str]:
@@ -178,8 +191,9 @@ def body_html(paragraphs: Iterable[str]) -> str:
     return "<p>" + text.replace("\n", "</p>\n<p>") + "</p>" if text else ""
 
 
-def content_html(entry: Entry, body: str) -> str:
-    """The body as HTML: kicker and subtitle above the body, the byline, paragraphs, photo credit."""
+def content_html(entry: Entry, body: str, images: Iterable[ImagePart] = ()) -> str:
+    """The body as HTML: kicker and subtitle above the body, the byline, the photos, paragraphs,
+    photo credit."""
     out: list[str] = []
     if entry.kicker:
         out.append(f"<p><em>{esc(entry.kicker)}</em></p>")
@@ -187,6 +201,11 @@ def content_html(entry: Entry, body: str) -> str:
         out.append(f"<p><strong>{esc(entry.subtitle)}</strong></p>")
     if writers := people_line(entry.writers):
         out.append(f"<p>{html.escape(writers)}</p>")
+    alt = esc(entry_title(entry))
+    out += [
+        f'<p><img src="{esc(image.url)}" width="{image.width}" height="{image.height}" alt="{alt}"/></p>'
+        for image in images
+    ]
     if body:
         out.append(body)
     if photographers := people_line(entry.photographers):
@@ -209,12 +228,16 @@ def entry_parts(site: Site, entry: Entry) -> EntryParts:
     section = clean(entry.section).strip() if entry.section else None
     section_url = site.url(f"sections/{entry.section_slug}.html") if section and entry.section_slug else None
     body = body_html(entry.paragraphs)
+    images = tuple(
+        ImagePart(url=site.url(image.path), width=image.width, height=image.height, length=image.length)
+        for image in entry.images
+    )
     return EntryParts(
         id=entry.id,
         title=entry_title(entry),
         url=site.url(entry.path),
         body_html=body,
-        content_html=content_html(entry, body),
+        content_html=content_html(entry, body, images),
         summary=clean(entry.summary),
         published=site.local(entry.published),
         updated=site.local(entry.updated),
@@ -226,6 +249,7 @@ def entry_parts(site: Site, entry: Entry) -> EntryParts:
         kicker=clean(entry.kicker) if entry.kicker else None,
         subtitle=clean(entry.subtitle) if entry.subtitle else None,
         page=entry.page,
+        images=images,
     )
 
 
@@ -269,10 +293,13 @@ def archive_path(ref: FeedRef, number: int, ext: str) -> str:
 
 def entry_key(entry: Entry) -> bytes:
     """What a digest takes from an entry: id, `updated`, path, section and contributors (which the
-    store may rename without a correction). The store gives an entry a new `updated` whenever its
-    text changes; otherwise documents holding it are not rendered again."""
+    store may rename without a correction), and its photos' sizes (the store may learn a photo's
+    bytes later). The store gives an entry a new `updated` whenever its text changes; otherwise
+    documents holding it are not rendered again. (An entry without photos keys as before they were.)"""
     people = "\t".join(f"{p.role}|{p.name}|{p.credit}|{p.slug}" for p in entry.contributors)
     section = f"{entry.section}|{entry.section_slug}"
+    if entry.images:
+        people += "\t" + "\t".join(f"{i.path}|{i.width}|{i.height}|{i.length}" for i in entry.images)
     key = f"{entry.id}\t{entry.updated.isoformat()}\t{entry.path}\t{section}\t{people}\n"
     return key.encode("utf-8", "surrogatepass")
 

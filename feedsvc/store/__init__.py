@@ -26,8 +26,8 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from feedsvc.config import Settings
 from feedsvc.errors import StoreError
 from feedsvc.faults import checkpoint
-from feedsvc.models import ImageRef, Issue
-from feedsvc.records import Change, Entry, EntryPerson, FeedInfo, FeedRef
+from feedsvc.models import Issue
+from feedsvc.records import Change, Entry, EntryImage, EntryPerson, FeedInfo, FeedRef
 from feedsvc.store.schema import (
     _BATCH,
     _ENTRY_COLUMNS,
@@ -354,15 +354,17 @@ class Store:
     def _entries(self, rows: Sequence[sqlite3.Row | tuple[Any, ...]]) -> list[Entry]:
         """Entries from `_ENTRY_COLUMNS` rows, with their contributors and photos (a query each per batch)."""
         people: dict[int, list[EntryPerson]] = {}
-        images: dict[int, list[ImageRef]] = {}
+        images: dict[int, list[EntryImage]] = {}
         for start in range(0, len(rows), _BATCH):
             chunk = [row[0] for row in rows[start : start + _BATCH]]
-            for item_id, path, width, height, bbox in self._db.execute(
-                "SELECT item_id, path, width, height, bbox FROM item_images"
-                f" WHERE item_id IN ({','.join('?' * len(chunk))}) ORDER BY item_id, seq",
+            for item_id, path, width, height, bbox, length in self._db.execute(
+                "SELECT ii.item_id, ii.path, ii.width, ii.height, ii.bbox, length(im.data)"
+                " FROM item_images ii LEFT JOIN images im ON im.path = ii.path"
+                f" WHERE ii.item_id IN ({','.join('?' * len(chunk))}) ORDER BY ii.item_id, ii.seq",
                 chunk,
             ):
-                ref = ImageRef(path=path, width=width, height=height, bbox=tuple(json.loads(bbox)))
+                box = tuple(json.loads(bbox))
+                ref = EntryImage(path=path, width=width, height=height, bbox=box, length=length)
                 images.setdefault(item_id, []).append(ref)
             for item_id, role, name, credit, slug in self._db.execute(
                 "SELECT ic.item_id, ic.role, c.name, ic.credit, c.slug FROM item_contributors ic"

@@ -13,8 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from feedsvc.errors import StoreError
-from feedsvc.models import ImageRef
-from feedsvc.records import Entry, EntryPerson
+from feedsvc.records import Entry, EntryImage, EntryPerson
 
 DB_NAME = "feedsvc.sqlite3"
 SCHEMA_VERSION = 1
@@ -153,7 +152,7 @@ _set = object.__setattr__
 _json = json.JSONDecoder().raw_decode  # `json.loads` without its checks: the store wrote these
 
 
-def _entry(row: Sequence[Any], people: tuple[EntryPerson, ...], images: tuple[ImageRef, ...] = ()) -> Entry:
+def _entry(row: Sequence[Any], people: tuple[EntryPerson, ...], images: tuple[EntryImage, ...] = ()) -> Entry:
     """An `Entry` from a row, not validated again: every value was validated on its way in (the
     parser's models, aware datetimes stored with their offset), and reading a whole archive
     spends its time here. Builds what `Entry.model_construct` builds, without its per-field work

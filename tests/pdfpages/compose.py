@@ -34,6 +34,7 @@ class Style:
     head_bold: bool = False
     centered: bool = True
     indent: float = 2.0  # paragraph indent, in ems
+    justified: bool = True  # full lines spread to the column's width (else ragged)
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def paragraph_lines(paras: list[str], avail: float, style: Style) -> list[Line]:
     em = style.body_size * style.indent
     for para in paras:
         for text, indent, full in break_lines(para, avail, style.body_font, style.body_size, em):
-            out.append(Line(text, indent, full, style.body_font, style.body_size))
+            out.append(Line(text, indent, full and style.justified, style.body_font, style.body_size))
     return out
 
 

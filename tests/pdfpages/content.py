@@ -203,17 +203,19 @@ class Writer:
         gap = "" if self.rng.random() < 0.3 else " "
         return person, f"{shown} {person.name}{gap}{credit}"
 
-    @staticmethod
-    def byline(people: list[Person], mark: str) -> str:
-        """`■记者 张三 李四 通讯员 王五` (people of one role share it)."""
+    def byline(self, people: list[Person], mark: str) -> str:
+        """`■记者 张三 李四 通讯员 王五` (people of one role share it; a two-character name may be
+        padded to line up with three-character ones: `李　舸`, `李  舸`)."""
+        pad = self.rng.choice(("", "", "", "\u3000", "  "))
         parts: list[str] = []
         role: str | None = None
         for p in people:
+            name = p.name[0] + pad + p.name[1] if len(p.name) == 2 else p.name
             if p.role != role:
-                parts.append(f"{p.role} {p.name}")
+                parts.append(f"{p.role} {name}")
                 role = p.role
             else:
-                parts.append(p.name)
+                parts.append(name)
         return mark + " ".join(parts)
 
     # -- dates and datelines ----------------------------------------------------------------------

@@ -85,21 +85,22 @@ Op = Text | Rule | Box | Picture
 
 
 def render(ops: list[Op], size: tuple[float, float], title: str) -> bytes:
-    """The page (or pages: a list of display lists is drawn page by page) as PDF bytes; the same
-    ops give the same bytes (reportlab's invariant mode: no dates, fixed document id)."""
-    return render_pages([ops], size, title)
+    """The page as PDF bytes; the same ops give the same bytes (reportlab's invariant mode: no
+    dates, a fixed document id)."""
+    return render_pages([(ops, size)], title)
 
 
-def render_pages(pages: list[list[Op]], size: tuple[float, float], title: str) -> bytes:
+def render_pages(pages: list[tuple[list[Op], tuple[float, float]]], title: str) -> bytes:
+    """Several pages, each its ops and its size, as one PDF."""
     register_fonts()
     out = io.BytesIO()
-    canvas = Canvas(out, pagesize=size, invariant=1, pageCompression=1)
+    canvas = Canvas(out, pagesize=pages[0][1], invariant=1, pageCompression=1)
     canvas.setTitle(title)
     canvas.setAuthor("tests/pdfpages")
-    height = size[1]
-    for ops in pages:
+    for ops, size in pages:
+        canvas.setPageSize(size)
         for op in ops:
-            _draw(canvas, op, height)
+            _draw(canvas, op, size[1])
         canvas.showPage()
     canvas.save()
     return out.getvalue()

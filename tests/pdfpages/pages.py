@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 from collections.abc import Callable
@@ -147,6 +148,9 @@ def _regions(c: Canvas, sizes: list[int], top: float, bottom: float) -> list[tup
 def band_lead(c: Canvas, top: float, bottom: float, front: bool) -> None:
     """A lead article under a headline across all its columns, perhaps a teaser box or a photo inside."""
     inset = c.rng.choice(("teaser", None)) if front else c.rng.choice(("photo", None, None))
+    jump = None
+    if front and c.rng.random() < 0.5:  # the lead continues inside: a jump line under its last line
+        jump = f"（{c.rng.choice(('下转', '转'))}第{c.rng.randint(2, c.page_count)}版）"
     article(
         c,
         0,
@@ -157,6 +161,7 @@ def band_lead(c: Canvas, top: float, bottom: float, front: bool) -> None:
         long=True,
         decks=0.7,
         inset=inset,
+        jump=jump,
     )
 
 
@@ -182,10 +187,12 @@ def band_photos(c: Canvas, top: float, bottom: float, front: bool) -> None:
     """A photo news item beside an article that carries a photo inside."""
     cols = c.rng.choice((2, 3)) if c.grid.columns >= 5 else 2
     sizes = [cols, c.grid.columns - cols]
+    photo_at = 0
     if c.rng.random() < 0.5:
         sizes.reverse()
-    for col, size in _regions(c, sizes, top, bottom):
-        if size == cols:
+        photo_at = 1
+    for k, (col, size) in enumerate(_regions(c, sizes, top, bottom)):
+        if k == photo_at:
             photo_news(c, col, size, top, bottom)
         else:
             article(c, col, size, top, bottom, head_size=20, decks=0.4, inset="photo" if size >= 2 else None)
@@ -196,19 +203,19 @@ def band_briefs(c: Canvas, top: float, bottom: float, front: bool) -> None:
     cols = 1 if c.grid.columns <= 4 else c.rng.choice((1, 2))
     rest = c.grid.columns - cols
     sizes = [cols, *_split(c.rng, rest, 2 if rest >= 4 else 1)]
+    box_at = 0
     if c.rng.random() < 0.5:
         sizes = sizes[1:] + sizes[:1]
+        box_at = len(sizes) - 1
     commentary = c.rng.random() < 0.5
-    for col, size in _regions(c, sizes, top, bottom):
-        if size == cols and col in (0, c.grid.columns - cols) and not getattr(c, "_boxed", False):
+    for k, (col, size) in enumerate(_regions(c, sizes, top, bottom)):
+        if k == box_at:
             briefs(c, col, size, top + 2, bottom)
-            c._boxed = True  # type: ignore[attr-defined]
         else:
             article(
                 c, col, size, top, bottom, head_size=18 if size > 1 else 15, decks=0.3, commentary=commentary
             )
             commentary = False
-    c._boxed = False  # type: ignore[attr-defined]
 
 
 BANDS: dict[str, Band] = {
@@ -257,9 +264,30 @@ def generate(
     ]
     ops, truth_page, size = _page(rng, writer, paper, number=number, front=front, plan=plan)
     title = f"{paper.name} {paper.date.isoformat()} page {number} (tests/pdfpages seed {seed}, {layout})"
-    pdf = render_pages([ops], size, title)
+    pdf = render_pages([(ops, size)], title)
     truth = _truth(paper, front, [truth_page], seed, layout)
     return GeneratedPage(seed, layout, pdf, truth, paper.name, paper.name_en)
+
+
+def generate_issue(seed: int, pages: int = 3) -> GeneratedPage:
+    """An issue of `pages` pages in one PDF: the front page, then inner pages 2, 3 … of the other
+    layouts in turn, one paper and date; its truth lists the pages in order."""
+    rng = random.Random(seed)
+    writer = Writer(rng)
+    paper = paper_for(rng, writer)
+    paper = dataclasses.replace(paper, page_count=max(pages, paper.page_count))
+    drawn: list[tuple[list[Any], tuple[float, float]]] = []
+    truth_pages = []
+    inner = [layout for layout in LAYOUTS if layout != "front"]
+    for number in range(1, pages + 1):
+        layout = "front" if number == 1 else inner[(seed + number) % len(inner)]
+        plan = TEMPLATES.get(layout) or [(rng.choice(tuple(BANDS)), rng.uniform(0.8, 1.2)) for _ in range(3)]
+        ops, truth_page, size = _page(rng, writer, paper, number=number, front=number == 1, plan=plan)
+        drawn.append((ops, size))
+        truth_pages.append(truth_page)
+    title = f"{paper.name} {paper.date.isoformat()} pages 1-{pages} (tests/pdfpages issue seed {seed})"
+    truth = _truth(paper, True, truth_pages, seed, "issue")
+    return GeneratedPage(seed, "issue", render_pages(drawn, title), truth, paper.name, paper.name_en)
 
 
 def _page(
@@ -278,6 +306,8 @@ def _page(
     col_w = (page_w - 2 * margin - (columns - 1) * gutter) / columns
     body = rng.choice((9.0, 9.5, 10.0, 10.5))
     style = Style(
+        body_font=rng.choice(("Ming", "Ming", "Ming", "Ming", "Kai", "Hei")),
+        justified=rng.random() < 0.5,  # the sample page (../shared/fixtures) is set ragged
         body_size=body,
         leading=round(body * rng.uniform(1.45, 1.65), 2),
         deck_font=rng.choice(("Kai", "Hei")),

@@ -195,8 +195,10 @@ def article(
     decks: float = 0.4,
     inset: str | None = None,
     commentary: bool = False,
+    jump: str | None = None,
 ) -> None:
-    """An article in grid columns col..col+cols-1 between top and bottom, filled with text."""
+    """An article in grid columns col..col+cols-1 between top and bottom, filled with text; `jump`
+    (`（下转第2版）`) is printed under its last line, as a front page's lead continues inside."""
     g, st, r, w = c.grid, c.style, c.rng, c.writer
     x, span = g.x(col), g.span(cols)
     head = set_heading(heading(c, head_size, long, decks if not commentary else 0.0), x, top, span, st)
@@ -207,8 +209,13 @@ def article(
         byline = r.choice(("□", "■", "")) + "本报评论员"
     else:
         people = w.writers()
-        mode = r.choice(("line", "line", "dateline", "closing"))
-        byline = w.byline(people, r.choice(MARKS))
+        mode = r.choice(("line", "line", "dateline", "closing", "under"))
+        byline = w.byline(people, r.choice(MARKS) if mode != "under" else "")
+    if mode == "under":  # the byline centred under the heading group, across the article
+        size = st.body_size * 1.05
+        bx = x + (span - width(byline, st.byline_font, size)) / 2 if st.centered else x
+        c.ops.append(Text(bx, text_top - st.body_size * 0.3, byline, st.byline_font, size))
+        text_top += size * 1.8
     segments = [Segment(g.x(col + k), text_top, bottom, g.col_w) for k in range(cols)]
     extra: list[TruthItem] = []
     article_images: list[dict[str, Any]] = []
@@ -257,11 +264,13 @@ def article(
         w.sentence,
         lead_lines=lead,
         tail=tail,
-        room=capacity(segments, st.leading),
+        room=capacity(segments, st.leading) - (1 if jump else 0),
         avail=g.col_w,
         style=st,
         new_paragraph=lambda: r.random() < 0.3,
     )
+    if jump:
+        lines.append(Line(jump, 0.0, False, st.body_font, st.body_size, align="right"))
     ops, placed = flow(lines, segments, st.leading)
     assert placed == len(lines), "article text overflows its region"
     c.ops.extend(ops)
@@ -303,8 +312,38 @@ def photo_news(c: Canvas, col: int, cols: int, top: float, bottom: float) -> Non
             )
         )
         y += 20
-    _, truth, _ = photo(c, x, y, span, max_h=(bottom - y) * 0.62, caption_title=True)
+    if cols >= 3 and c.rng.random() < 0.4:  # the caption in a column of its own beside the photo
+        _, truth = photo_beside(c, col, cols, y, bottom)
+    else:
+        _, truth, _ = photo(c, x, y, span, max_h=(bottom - y) * 0.62, caption_title=True)
     c.items.append(truth)
+
+
+def photo_beside(c: Canvas, col: int, cols: int, top: float, bottom: float) -> tuple[float, TruthItem]:
+    """A photo across all but one of the columns, its caption and credit in the column beside it,
+    level with the photo's top or ending at its bottom."""
+    g = c.grid
+    on_left = c.rng.random() < 0.3
+    pic_col = col + 1 if on_left else col
+    span = g.span(cols - 1)
+    w_px = c.rng.randrange(240, 560, 8)
+    h = min(span * c.rng.choice((0.56, 0.62, 0.66)), (bottom - top) * 0.8)
+    h_px = max(64, round(w_px * h / span))
+    c.ops.append(Picture(g.x(pic_col), top, span, h, images.photo(c.rng, w_px, h_px)))
+    title, text = c.writer.caption()
+    title = title or c.rng.choice(("夏日田间忙", "丰收好时节"))
+    person, credit = c.writer.photographer()
+    n0 = len(c.ops)
+    cap_x = g.x(col if on_left else col + cols - 1)
+    caption_bottom = draw_lines(c, caption_lines(c, g.col_w, title, text, credit), cap_x, top, g.col_w)
+    if c.rng.random() < 0.5 and caption_bottom < top + h:  # bottom-aligned with the photo
+        for k in range(n0, len(c.ops)):
+            op = c.ops[k]
+            if isinstance(op, Text):
+                c.ops[k] = Text(**{**op.__dict__, "top": op.top + (top + h - caption_bottom)})
+    truth = item("photo", (None, title, None), [person], [text])
+    truth["images"].append(image_truth(g.x(pic_col), top, span, h, (w_px, h_px)))
+    return max(h, caption_bottom - top), truth
 
 
 def briefs(c: Canvas, col: int, cols: int, top: float, bottom: float) -> None:
@@ -336,9 +375,10 @@ def briefs(c: Canvas, col: int, cols: int, top: float, bottom: float) -> None:
                 text + tail, inner, st.body_font, st.body_size, st.body_size * st.indent
             )
         ]
-        if len(lines) + len(head) + len(body) > room:
+        gap = [Line("", 0.0, False, st.body_font, st.body_size)] if lines and r.random() < 0.5 else []
+        if len(lines) + len(gap) + len(head) + len(body) > room:
             break
-        lines += head + body
+        lines += gap + head + body
         c.items.append(item("article", (None, headline, None), people, [text]))
     ops, _ = flow(lines, segments, st.leading)
     c.ops.extend(ops)
