@@ -179,8 +179,9 @@ def _split_at_columns(run: list[Char], starts: set[int]) -> list[list[Char]]:
     if len(run) < 2 or not _at_start(run[0].x0, starts):
         return [run]
     pieces: list[list[Char]] = [[run[0]]]
+    beyond = run[0].x0 + 4 * run[0].size  # past the indents of its own column
     for prev, ch in itertools.pairwise(run):
-        if prev.text in _HANGING and _at_start(ch.x0, starts):
+        if prev.text in _HANGING and ch.x0 > beyond and _at_start(ch.x0, starts):
             pieces.append([])
         pieces[-1].append(ch)
     return pieces
