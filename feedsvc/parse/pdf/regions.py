@@ -165,7 +165,7 @@ def deck_roles(parts: list[TextBlock]) -> list[DeckPart]:
             role = "headline"
         else:
             role = "subtitle"
-        out.append(DeckPart(role, text, part.size))
+        out.append(DeckPart(role, text, part.size, tuple(line.text for line in part.lines)))
     return out
 
 
