@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from feedsvc.parse.pdf.lines import TextBlock
+from feedsvc.parse.pdf.lines import TextBlock, same_column
 from feedsvc.parse.pdf.model import DeckPart, Region
 from feedsvc.parse.pdf.reader import PageImage, Rect
 
@@ -69,14 +69,18 @@ def _captions(photo: PageImage, blocks: list[TextBlock], size: float, weight: in
 def _beside(box: Rect, blocks: list[TextBlock], size: float, weight: int) -> list[TextBlock]:
     """A caption in a column of its own beside the photo, within its height (level with its top or
     ending at its foot), in another face than the running text: the side that has one."""
+    level = [b for b in blocks if b.top >= box.top - size and b.bottom <= box.bottom + 2 * size]
     for right in (True, False):
+        near = [
+            b for b in level if (0 <= b.x0 - box.x1 <= 2 * size if right else 0 <= box.x0 - b.x1 <= 2 * size)
+        ]
+        if not near:
+            continue
+        x0, x1 = min(b.x0 for b in near), max(b.x1 for b in near)
         side = [
             b
-            for b in blocks
-            if (0 <= b.x0 - box.x1 <= 2 * size if right else 0 <= box.x0 - b.x1 <= 2 * size)
-            and b.top >= box.top - size
-            and b.bottom <= box.bottom + 2 * size
-            and len(b.lines) <= 12
+            for b in level
+            if len(b.lines) <= 12 and (same_column(x0, x1, b.x0, b.x1) or abs(b.x0 - x0) < size)
         ]
         if side and not any(abs(b.size - size) < 0.03 * size and b.weight == weight for b in side):
             return sorted(side, key=lambda b: (round(b.top / size), b.x0))
