@@ -50,14 +50,18 @@ def body_style(blocks: list[TextBlock]) -> tuple[float, int]:
     return styles.most_common(1)[0][0] if styles else (10.0, 0)
 
 
-def is_heading(block: TextBlock, size: float, weight: int) -> bool:
+def is_heading(block: TextBlock, size: float, weight: int, *, boxed: bool = False) -> bool:
     """Set larger than the text; or a little larger, in a heavier face or in a line or two that
-    hold no sentence."""
+    hold no sentence; or, in a box, a short line in a heavier face."""
     if block.size >= HEADING_RATIO * size:
         return True
+    heavier = block.weight > weight + 100
     if block.size < 1.04 * size:
-        return False
-    return block.weight > weight + 100 or (len(block.lines) <= 2 and "。" not in block.text)
+        # a one-line title in a heavier face at the text's size in a box (a teaser's, a brief's);
+        # a byline looks the same and is told by the conventions (a deck's byline stays one)
+        short = len(block.lines) == 1 and len(block.text) <= 30 and not any(p in block.text for p in "。，,")
+        return boxed and heavier and short and block.size >= 0.97 * size
+    return heavier or (len(block.lines) <= 2 and "。" not in block.text)
 
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
@@ -290,8 +294,9 @@ def layout(content: PageContent, blocks: list[TextBlock]) -> Layout:
     photo_regions, taken = photo_regions_of(photos, rest, size, weight)
     rest = [b for b in rest if id(b) not in taken]
 
-    headings = [b for b in rest if is_heading(b, size, weight)]
-    others = [b for b in rest if not is_heading(b, size, weight)]
+    marked = {id(b) for b in rest if is_heading(b, size, weight, boxed=_container(b.rect, boxes) >= 0)}
+    headings = [b for b in rest if id(b) in marked]
+    others = [b for b in rest if id(b) not in marked]
     decks = _decks(headings)
     taken_by_decks = _satellites(decks, others, size, weight)
     others = [b for b in others if id(b) not in taken_by_decks]
