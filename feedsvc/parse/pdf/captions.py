@@ -62,7 +62,7 @@ def _captions(photo: PageImage, blocks: list[TextBlock], size: float, weight: in
         found.append(block)
         bottom = max(bottom, block.bottom)
     if found:
-        return sorted(found, key=lambda b: (round(b.top / size), b.x0))
+        return sorted(found, key=lambda b: (round(b.top / size), b.lines[0].first_x))
     return _beside(box, blocks, size, weight)
 
 
@@ -83,7 +83,7 @@ def _beside(box: Rect, blocks: list[TextBlock], size: float, weight: int) -> lis
             if len(b.lines) <= 12 and (same_column(x0, x1, b.x0, b.x1) or abs(b.x0 - x0) < size)
         ]
         if side and not any(abs(b.size - size) < 0.03 * size and b.weight == weight for b in side):
-            return sorted(side, key=lambda b: (round(b.top / size), b.x0))
+            return sorted(side, key=lambda b: (round(b.top / size), b.lines[0].first_x))
     return []
 
 

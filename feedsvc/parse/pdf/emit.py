@@ -50,11 +50,21 @@ class _Emitter:
                 self.out.append(out)
         lines: list[Line] = []
         for block in region.blocks:
+            skip = False
             for n, line in enumerate(block.lines):
+                if skip:
+                    skip = False
+                    continue
                 if self._alone(line, first=n == 0, block=block):
                     self._body(lines, region)
                     lines = []
-                    self.out.append(self.classify((line.text,), (False,)))
+                    text = line.text
+                    if n + 1 < len(block.lines) and self._wrapped(text, block.lines[n + 1].text):
+                        text, skip = text + block.lines[n + 1].text, True
+                    out = self.classify((text,), (False,))
+                    if out.kind == "title":  # set in the text: geometry says it heads nothing
+                        out.kind = "body"
+                    self.out.append(out)
                 else:
                     lines.append(line)
         self._body(lines, region)
@@ -73,6 +83,13 @@ class _Emitter:
         if len(line.text) > 40 or not (first or line.x1 < block.x1 - 2 * line.size):
             return False
         return stands_alone(line.text, self.hints.publication, self.hints.name_en)
+
+    def _wrapped(self, line: str, following: str) -> bool:
+        """A byline's last name (or its credit) wrapped onto a short next line."""
+        if len(following) > 8 or any(p in following for p in "，。,"):
+            return False
+        joined = f"{line}{following}"
+        return stands_alone(joined, self.hints.publication, self.hints.name_en)
 
     def _body(self, lines: list[Line], region: Region) -> None:
         if not lines:

@@ -20,7 +20,7 @@ MAX_SIDE = 1600
 QUALITY = 85
 _MIN_SIDE_PT = 54.0  # ¾ inch printed
 _MIN_PX = 48
-_MAX_ASPECT = 4.0
+_MAX_ASPECT = 6.0  # a panorama is wide; a rule or an ornament strip is wider
 
 
 def is_photo(image: PageImage, band: float) -> bool:

@@ -207,8 +207,14 @@ def _satellites(decks: list[_Deck], others: list[TextBlock], size: float, weight
         b
         for b in others
         if len(b.lines) <= 2
-        and (abs(b.size - size) > 0.03 * size or b.weight != weight)
-        and (b.text.startswith(_DASHES) or ("。" not in b.text and len(b.text) <= 48))
+        and (
+            (len(b.lines) == 1 and b.text.startswith(_DASHES))  # a subtitle, whatever its face
+            or (
+                (abs(b.size - size) > 0.03 * size or b.weight != weight)
+                and "。" not in b.text
+                and len(b.text) <= 48
+            )
+        )
     ]
     for deck in decks:
         grown = True
@@ -218,7 +224,8 @@ def _satellites(decks: list[_Deck], others: list[TextBlock], size: float, weight
                 if id(block) in taken:
                     continue
                 centered = abs(block.center - (deck.x0 + deck.x1) / 2) <= 2 * size
-                if not (centered or abs(block.x0 - deck.x0) <= size):
+                dashed = block.text.startswith(_DASHES) and _overlap(deck.x0, deck.x1, block.x0, block.x1) > 0
+                if not (centered or dashed or abs(block.x0 - deck.x0) <= size):
                     continue
                 reach = 1.2 * max(block.size, size)
                 if 0 <= deck.top - block.bottom <= reach:
