@@ -4,6 +4,9 @@ feedsvc parse FILE [--format text|json]   preview how a submission parses
 feedsvc ingest FILE...                    parse, store, rewrite the affected feeds
 feedsvc regenerate [--reparse]            rewrite every output from the store
 feedsvc run [--serve]                     the daemon: watch the inbox, publish, ping hubs
+feedsvc review [--date D] [--all]         the items the parser was unsure of, for editors
+feedsvc correct ID --headline TEXT …      correct an item (writes the page's corrections file)
+feedsvc approve ID | --date D             publish items held for review
 feedsvc serve                             serve the output folder over HTTP
 """
 
@@ -78,6 +81,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         print(report.summary())
         for written in report.changed_feeds:
             print(f"  {written}")
+        for note in report.notes:
+            print(f"feedsvc: {note}", file=sys.stderr)
     return status
 
 
@@ -90,6 +95,8 @@ def cmd_regenerate(args: argparse.Namespace, settings: Settings) -> int:
     if sys.stderr.isatty():
         print(file=sys.stderr)
     print(report.summary())
+    for note in report.notes:
+        print(f"feedsvc: {note}", file=sys.stderr)
     return 0
 
 
@@ -106,6 +113,25 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     settings.paths.output.mkdir(parents=True, exist_ok=True)
     serve(settings.paths.output, settings, args.host, args.port)
     return 0
+
+
+def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
+    from feedsvc import editors_cli as editors
+
+    print(editors.review_text(settings, day=args.date, everything=args.all, fmt=args.format))
+    return 0
+
+
+def cmd_correct(args: argparse.Namespace, settings: Settings) -> int:
+    from feedsvc import editors_cli as editors
+
+    return editors.print_report(editors.correct(settings, _now(settings), args.id, editors.edit_of(args)))
+
+
+def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
+    from feedsvc import editors_cli as editors
+
+    return editors.print_report(editors.approve(settings, _now(settings), entry_id=args.id, day=args.date))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,6 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--reparse", action="store_true", help="parse every stored original again first (ids kept)"
     )
     p.set_defaults(func=cmd_regenerate)
+
+    from feedsvc.editors_cli import add_arguments
+
+    add_arguments(sub, review=cmd_review, correct=cmd_correct, approve=cmd_approve)
 
     for name, func, text in (("run", cmd_run, "the daemon"), ("serve", cmd_serve, "serve the output folder")):
         p = sub.add_parser(name, help=text)

@@ -18,7 +18,8 @@ from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from feedsvc import pipeline
+import feedsvc
+from feedsvc import editing, pipeline
 from feedsvc.config import Settings
 from feedsvc.errors import FeedsvcError, LockError, ParseError, PublishError, StoreError
 from feedsvc.inbox import Inbox, display_name
@@ -50,6 +51,7 @@ class Daemon:
         self.pinger: Pinger | None = None
         self.retry_delays: tuple[float, ...] = RETRY_DELAYS
         self._retries: dict[str, tuple[int, float]] = {}  # file in .processing/ → (tries, next at)
+        self._corrections_seen: object = None  # the corrections folder as last applied
 
     # -- one file ------------------------------------------------------------------------------
     def process(self, taken: Path) -> None:
@@ -118,8 +120,26 @@ class Daemon:
                     continue  # taken away meanwhile
                 log.info("taken: %s", display_name(path.name))
                 self.process(taken)
+            self._corrections()
         except Exception:
             log.exception("inbox scan failed; the daemon goes on")
+
+    def _corrections(self) -> None:
+        """Apply the corrections files changed since the last scan (a listing decides; the store
+        is opened only when a file's name, size or mtime changed)."""
+        seen = editing.folder_state(self.settings)
+        if seen == self._corrections_seen or self.stopping.is_set():
+            return
+        try:
+            report = pipeline.edit(self.settings, self.clock(), editing.sync)
+        except (StoreError, LockError, PublishError) as exc:
+            log.error("corrections not applied, will retry: %s", exc)
+            return
+        self._corrections_seen = seen
+        if report.changes:
+            log.info("%s", report.summary())
+        if self.pinger is not None and report.changed_feeds:
+            self.pinger.notify(report.feed_urls(self.settings))
 
     def _republish(self) -> None:
         try:
@@ -180,7 +200,10 @@ class Daemon:
                 self.pinger.flush, "interval", minutes=10, max_instances=1, coalesce=True, id="pings"
             )
             scheduler.start()
-            log.info("watching %s every %.1f s", self.settings.paths.inbox, interval)
+            log.info(
+                "watching %s every %.1f s (feedsvc code in %s)",
+                self.settings.paths.inbox, interval, Path(feedsvc.__file__).parent,
+            )  # fmt: skip
             self.stopping.wait()
             return 0
         finally:

@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 TITLE_MAX = 30
+TITLE_DERIVED = "no printed headline: title derived from the lead"
 _HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
 _CLAUSE_END = re.compile(r"[，,；;：:]")
 _SENTENCE_END = re.compile(r"[。！？!?]")
@@ -96,6 +97,7 @@ def _item(draft: Draft) -> Item | None:
         subtitle=subtitle,
         title=title,
         title_derived=headline is None,
+        warnings=(TITLE_DERIVED,) if headline is None else (),
         contributors=tuple(draft.contributors),
         dateline=draft.dateline,
         paragraphs=tuple(draft.paragraphs),

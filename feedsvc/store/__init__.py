@@ -16,7 +16,7 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
@@ -218,6 +218,9 @@ class Store:
         settings: Settings,
         now: dt.datetime,
         images: Mapping[str, bytes] | None = None,
+        pins: Mapping[int, Mapping[int, str]] | None = None,
+        withheld: Mapping[int, Collection[int]] | None = None,
+        placed: dict[tuple[int, int], str] | None = None,
     ) -> tuple[Change, ...]:
         """Write the pages of a parsed issue; return one `Change` per added, edited or retracted entry.
 
@@ -232,6 +235,11 @@ class Store:
         returns `()`. Raises `StoreError` for an issue without a date, a page number twice, a
         config slug override that is another name's slug; nothing is written then. `images`: the
         JPEG bytes of the photos the items carry (PDF submissions), by path, stored with them.
+
+        For the editors' corrections (`feedsvc.editorial`): `pins` {page: {position: entry id}}
+        keeps those ids at those positions before any matching; `withheld` {page: positions} are
+        stored but kept out of the feeds (as retracted); `placed`, if given, receives the entry
+        id written at each (page, position).
         """
         _aware(now, "now")
         submission = self.submission(submission_id)
@@ -244,7 +252,15 @@ class Store:
         with self._transaction(f"store {submission.name}"):
             writer.issue(issue)
             writer.images(issue, images or {})
-            changes = [change for page in issue.pages for change in writer.page(page, self)]
+            changes = [
+                change
+                for page in issue.pages
+                for change in writer.page(
+                    page, self, (pins or {}).get(page.number), (withheld or {}).get(page.number, ())
+                )
+            ]
+            if placed is not None:
+                placed.update(writer.placed)
             if submission.status != "applied":
                 writer.db.execute("UPDATE submissions SET status = 'applied' WHERE id = ?", (submission_id,))
             checkpoint("store.apply.uncommitted")
