@@ -229,6 +229,8 @@ class _Assembler:
         j = i
         while j < len(self.blocks) and self.blocks[j].kind in ("title", "label", *_SKIP):
             block = self.blocks[j]
+            if run and block.region != run[0].region:
+                break  # the next PDF region's deck: another item
             if block.kind == "label":
                 self.photo_label = True
                 self.out.dropped.append(block.text)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from feedsvc.parse.pdf.lines import TextBlock
+from feedsvc.parse.pdf.lines import TextBlock, same_column
 from feedsvc.parse.pdf.model import DeckPart, Region
-from feedsvc.parse.pdf.reader import PageImage
+from feedsvc.parse.pdf.reader import PageImage, Rect
 
 
 def photo_regions_of(
@@ -26,10 +26,12 @@ def photo_regions_of(
         region = Region(id=0, top=photo.box.top, x0=photo.box.x0, photo=photo, bounds=photo.box)
         region.blocks = caption
         if caption and len(caption) >= 2 and _title_like(caption[0], caption[1]):
-            region.deck = [DeckPart("headline", caption[0].text, caption[0].size)]
+            region.deck = [DeckPart("headline", caption[0].text, caption[0].size, (caption[0].text,))]
             region.blocks = caption[1:]
         elif caption and (lead := caption[0].lines[0].lead) is not None:
-            region.deck = [DeckPart("headline", lead, caption[0].size)]  # a title opening the caption
+            region.deck = [
+                DeckPart("headline", lead, caption[0].size, (lead,))
+            ]  # a title opening the caption
             region.blocks = [_without_lead(caption[0]), *caption[1:]]
         regions.append(region)
     return regions, taken
@@ -61,12 +63,28 @@ def _captions(photo: PageImage, blocks: list[TextBlock], size: float, weight: in
         bottom = max(bottom, block.bottom)
     if found:
         return sorted(found, key=lambda b: (round(b.top / size), b.x0))
-    for block in blocks:  # a caption beside the photo, level with its foot
-        beside = 0 <= block.x0 - box.x1 <= 2 * size or 0 <= box.x0 - block.x1 <= 2 * size
-        at_foot = box.top <= block.top and abs(block.bottom - box.bottom) <= 2 * size
-        if beside and at_foot and len(block.lines) <= 8:
-            found.append(block)
-    return found
+    return _beside(box, blocks, size, weight)
+
+
+def _beside(box: Rect, blocks: list[TextBlock], size: float, weight: int) -> list[TextBlock]:
+    """A caption in a column of its own beside the photo, within its height (level with its top or
+    ending at its foot), in another face than the running text: the side that has one."""
+    level = [b for b in blocks if b.top >= box.top - size and b.bottom <= box.bottom + 2 * size]
+    for right in (True, False):
+        near = [
+            b for b in level if (0 <= b.x0 - box.x1 <= 2 * size if right else 0 <= box.x0 - b.x1 <= 2 * size)
+        ]
+        if not near:
+            continue
+        x0, x1 = min(b.x0 for b in near), max(b.x1 for b in near)
+        side = [
+            b
+            for b in level
+            if len(b.lines) <= 12 and (same_column(x0, x1, b.x0, b.x1) or abs(b.x0 - x0) < size)
+        ]
+        if side and not any(abs(b.size - size) < 0.03 * size and b.weight == weight for b in side):
+            return sorted(side, key=lambda b: (round(b.top / size), b.x0))
+    return []
 
 
 def _title_like(first: TextBlock, second: TextBlock) -> bool:

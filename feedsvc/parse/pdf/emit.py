@@ -13,7 +13,7 @@ from feedsvc.models import ImageRef
 from feedsvc.parse.blocks import Block, classify, stands_alone
 from feedsvc.parse.hints import ParseHints
 from feedsvc.parse.pdf.lines import Line, TextBlock, same_column
-from feedsvc.parse.pdf.model import Layout, Region
+from feedsvc.parse.pdf.model import DeckPart, Layout, Region
 from feedsvc.parse.text import RawBlock, join_wrapped
 
 _KEEP = ("drop", "meta", "header", "label", "byline", "credit")
@@ -41,12 +41,13 @@ class _Emitter:
     def region(self, region: Region, images: tuple[ImageRef, ...]) -> None:
         start = len(self.out)
         for part in region.deck:
-            out = self.classify((part.text,), (False,))
-            if out.kind == "label":  # 图片新闻 over a photo: the photo's region says it is one
-                out.kind, out.reason = "drop", "rubric"
-            elif out.kind not in _KEEP:
-                out.kind, out.text, out.deck = "title", part.text, part.role
-            self.out.append(out)
+            for text in _pieces(part, self.hints):
+                out = self.classify((text,), (False,))
+                if out.kind == "label":  # 图片新闻 over a photo: the photo's region says it is one
+                    out.kind, out.reason = "drop", "rubric"
+                elif out.kind not in _KEEP:
+                    out.kind, out.text, out.deck = "title", text, part.role
+                self.out.append(out)
         lines: list[Line] = []
         for block in region.blocks:
             for n, line in enumerate(block.lines):
@@ -92,6 +93,19 @@ class _Emitter:
         first.text = first.text[len(title) :].lstrip()
         heading = Block(kind="title", text=title, line=first.line, deck="headline")
         self.out.insert(self.out.index(first), heading)
+
+
+def _pieces(part: DeckPart, hints: ParseHints) -> list[str]:
+    """A deck part's text, with the lines in it that stand alone (a byline) apart."""
+    pieces: list[str] = []
+    run: list[str] = []
+    for line in part.lines or (part.text,):
+        if len(part.lines) > 1 and stands_alone(line, hints.publication, hints.name_en):
+            pieces += [" ".join(run), line] if run else [line]
+            run = []
+        else:
+            run.append(line)
+    return [*pieces, " ".join(run)] if run else pieces
 
 
 def _paragraphs(lines: list[Line], region: Region) -> list[str]:

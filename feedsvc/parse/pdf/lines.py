@@ -7,6 +7,7 @@ size (a column of body text between two gaps, a headline of two lines, a byline,
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -14,7 +15,8 @@ from feedsvc.parse.pdf.reader import Char, Rect
 
 _SAME_LINE = 0.35  # baselines closer than this share of the size are one line
 _LINE_GAP = 0.8  # a horizontal gap wider than this share of the size ends the line (a gutter)
-_SPACE_GAP = 0.45  # a gap wider than this between characters is a space
+_SPACE_GAP = 0.2  # a gap wider than this share of the size (and than usual) is a space
+_HANGING = frozenset("。，、；：？！”’）》」』…,.;:?!)")  # punctuation that may hang past a column's edge
 _LEADING = 1.0  # lines of a block follow at most this share of their size apart (gap between boxes)
 
 
@@ -79,8 +81,11 @@ class TextBlock:
 
 
 def _close(chars: list[Char]) -> Line:
-    """One line from its characters (in order): its text with the spaces its gaps stand for, its
-    box, and the size and face most of it is set in."""
+    """One line from its characters (in order): its text, with a space where a gap is wider than a
+    fifth of an em and than the line's usual spacing (justified lines are set loose), its box, and
+    the size and face most of it is set in."""
+    gaps = [b.x0 - a.x1 for a, b in itertools.pairwise(chars)]
+    usual = sorted(gaps)[len(gaps) // 2] if gaps else 0.0
     parts: list[str] = []
     prev = chars[0]
     lead_end = -1  # characters before the first space, when they are all in one other face
@@ -92,10 +97,12 @@ def _close(chars: list[Char]) -> Line:
             if lead_end < 0:
                 lead_end = index
         else:
-            if index and ch.x0 - prev.x1 > _SPACE_GAP * ch.size and not prev.text.isspace():
-                parts.append(" ")
-                if lead_end < 0:
-                    lead_end = index
+            if index and not prev.text.isspace():
+                gap = gaps[index - 1]
+                if gap > _SPACE_GAP * ch.size and gap > usual + 0.15 * ch.size:
+                    parts.append(" ")
+                    if lead_end < 0:
+                        lead_end = index
             if first_x is None:
                 first_x = ch.x0
         parts.append(text)
@@ -148,12 +155,42 @@ def build_lines(chars: list[Char]) -> list[Line]:
     if run:
         runs.append(run)
     runs = [r for r in runs if any(not ch.text.isspace() for ch in r)]
-    return _join_pieces(runs)
+    starts = _column_starts(runs)
+    return _join_pieces([piece for r in runs for piece in _split_at_columns(r, starts)], starts)
 
 
-def _join_pieces(runs: list[list[Char]]) -> list[Line]:
+def _column_starts(runs: list[list[Char]]) -> set[int]:
+    """Where the page's columns start (in half points): where five or more runs of text start."""
+    counts: dict[int, int] = {}
+    for r in runs:
+        key = round(r[0].x0 * 2)
+        counts[key] = counts.get(key, 0) + 1
+    return {key for key, n in counts.items() if n >= 5}
+
+
+def _at_start(x: float, starts: set[int]) -> bool:
+    key = round(x * 2)
+    return key in starts or key - 1 in starts or key + 1 in starts
+
+
+def _split_at_columns(run: list[Char], starts: set[int]) -> list[list[Char]]:
+    """A line of a column whose hanging punctuation reaches across the gutter runs on into the
+    next column's line: split it where the next column starts, after the punctuation."""
+    if len(run) < 2 or not _at_start(run[0].x0, starts):
+        return [run]
+    pieces: list[list[Char]] = [[run[0]]]
+    beyond = run[0].x0 + 4 * run[0].size  # past the indents of its own column
+    for prev, ch in itertools.pairwise(run):
+        if prev.text in _HANGING and ch.x0 > beyond and _at_start(ch.x0, starts):
+            pieces.append([])
+        pieces[-1].append(ch)
+    return pieces
+
+
+def _join_pieces(runs: list[list[Char]], starts: set[int]) -> list[Line]:
     """Runs on one baseline that touch are one line (a headline drawn in pieces, a stream that
-    jumps back and forth); sorted top to bottom, left to right."""
+    jumps back and forth), unless both start where columns start; sorted top to bottom, left to
+    right."""
     runs.sort(key=lambda r: (round(r[0].bottom), r[0].x0))
     merged: list[list[Char]] = []
     for r in runs:
@@ -164,6 +201,7 @@ def _join_pieces(runs: list[list[Char]]) -> list[Line]:
                 abs(r[0].bottom - last[-1].bottom) <= _SAME_LINE * size
                 and abs(r[0].size - last[-1].size) <= 0.15 * size
                 and -0.2 * size <= r[0].x0 - last[-1].x1 <= _LINE_GAP * size
+                and not (_at_start(r[0].x0, starts) and _at_start(last[0].x0, starts))
             ):
                 last.extend(r)
                 continue

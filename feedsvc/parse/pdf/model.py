@@ -15,6 +15,7 @@ class DeckPart:
     role: Deck
     text: str
     size: float
+    lines: tuple[str, ...] = ()  # as set: a byline set under a subtitle in its face is one of them
 
 
 @dataclass(slots=True)

@@ -50,9 +50,18 @@ def body_style(blocks: list[TextBlock]) -> tuple[float, int]:
     return styles.most_common(1)[0][0] if styles else (10.0, 0)
 
 
-def is_heading(block: TextBlock, size: float, weight: int) -> bool:
-    """Set larger than the text, or a little larger in a heavier face."""
-    return block.size >= HEADING_RATIO * size or (block.size >= 1.04 * size and block.weight > weight + 100)
+def is_heading(block: TextBlock, size: float, weight: int, *, boxed: bool = False) -> bool:
+    """Set larger than the text; or a little larger, in a heavier face or in a line or two that
+    hold no sentence; or, in a box, a short line in a heavier face."""
+    if block.size >= HEADING_RATIO * size:
+        return True
+    heavier = block.weight > weight + 100
+    if block.size < 1.04 * size:
+        # a one-line title in a heavier face at the text's size in a box (a teaser's, a brief's);
+        # a byline looks the same and is told by the conventions (a deck's byline stays one)
+        short = len(block.lines) == 1 and len(block.text) <= 30 and not any(p in block.text for p in "。，,")
+        return boxed and heavier and short and block.size >= 0.97 * size
+    return heavier or (len(block.lines) <= 2 and "。" not in block.text)
 
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
@@ -160,7 +169,7 @@ def deck_roles(parts: list[TextBlock]) -> list[DeckPart]:
             role = "headline"
         else:
             role = "subtitle"
-        out.append(DeckPart(role, text, part.size))
+        out.append(DeckPart(role, text, part.size, tuple(line.text for line in part.lines)))
     return out
 
 
@@ -285,8 +294,9 @@ def layout(content: PageContent, blocks: list[TextBlock]) -> Layout:
     photo_regions, taken = photo_regions_of(photos, rest, size, weight)
     rest = [b for b in rest if id(b) not in taken]
 
-    headings = [b for b in rest if is_heading(b, size, weight)]
-    others = [b for b in rest if not is_heading(b, size, weight)]
+    marked = {id(b) for b in rest if is_heading(b, size, weight, boxed=_container(b.rect, boxes) >= 0)}
+    headings = [b for b in rest if id(b) in marked]
+    others = [b for b in rest if id(b) not in marked]
     decks = _decks(headings)
     taken_by_decks = _satellites(decks, others, size, weight)
     others = [b for b in others if id(b) not in taken_by_decks]
@@ -300,7 +310,8 @@ def layout(content: PageContent, blocks: list[TextBlock]) -> Layout:
         deck.region = Region(id=0, top=deck.top, x0=deck.reach[0], deck=deck_roles(deck.parts), bounds=rect)
         regions.append(deck.region)
 
-    for block, region in _assign(others, decks, regions, horizontal, boxes):
+    rules = [r for r in content.rules if r.width >= r.height]
+    for block, region in _assign(others, decks, regions, (horizontal, rules), boxes):
         region.blocks.append(block)
         region.extend_bounds(block.rect)
 
@@ -329,18 +340,23 @@ def _assign(
     blocks: list[TextBlock],
     decks: list[_Deck],
     regions: list[Region],
-    horizontal: list[Rect],
+    walls: tuple[list[Rect], list[Rect]],
     boxes: list[Rect],
 ) -> list[tuple[TextBlock, Region]]:
     """Each block's region: its deck's; where several decks may own it, the one whose text it
     carries on (from the foot of the column to its left), else the nearest; where none does, the
-    text it carries on, else a headless region of its box and band (added to `regions`)."""
+    text it carries on, else a headless region of its box and band (added to `regions`). A box
+    set into a column does not cut off the text under it when that text carries on (its first
+    line is not indented): `walls` are (rules and box edges, rules alone)."""
+    horizontal, rules = walls
     placed: list[_Placed] = []
     unowned: list[tuple[TextBlock, int, int]] = []
     torn: list[tuple[TextBlock, int, int, list[_Deck]]] = []
     for block in blocks:
         container = _container(block.rect, boxes)
         owners = _owners(block, decks, horizontal, container)
+        if not owners and not _opens_paragraph(block):
+            owners = _owners(block, decks, rules, container)
         wall = _wall_above(block, horizontal)
         if len(owners) == 1 and owners[0].region is not None:
             placed.append((block, container, wall, owners[0].region))
@@ -367,11 +383,16 @@ def _assign(
     return [(block, region) for block, _, _, region in placed]
 
 
+def _opens_paragraph(block: TextBlock) -> bool:
+    first = block.lines[0]
+    return first.first_x - block.x0 >= 0.6 * first.size
+
+
 def _flows_from(block: TextBlock, container: int, wall: int, placed: list[_Placed]) -> Region | None:
     """The region a headless column continues: the one whose text ends at the foot of the column
     to its left, in the same box and band, when the column does not open a paragraph."""
     first = block.lines[0]
-    if first.first_x - block.x0 >= 0.6 * first.size:
+    if _opens_paragraph(block):
         return None
     left = [
         (other, region)
