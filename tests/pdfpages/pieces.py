@@ -196,12 +196,19 @@ def article(
     inset: str | None = None,
     commentary: bool = False,
     jump: str | None = None,
+    headless: bool = False,
 ) -> None:
     """An article in grid columns col..col+cols-1 between top and bottom, filled with text; `jump`
     (`（下转第2版）`) is printed under its last line, as a front page's lead continues inside."""
     g, st, r, w = c.grid, c.style, c.rng, c.writer
     x, span = g.x(col), g.span(cols)
-    head = set_heading(heading(c, head_size, long, decks if not commentary else 0.0), x, top, span, st)
+    # headless: no heading printed over it (its place on the page and its byline or dateline open it)
+    decks_of = (
+        Heading(None, None, None, head_size)
+        if headless
+        else heading(c, head_size, long, decks if not commentary else 0.0)
+    )
+    head = set_heading(decks_of, x, top, span, st)
     c.ops.extend(head.ops)
     text_top = top + head.height
     if commentary:
@@ -209,7 +216,9 @@ def article(
         byline = r.choice(("□", "■", "")) + "本报评论员"
     else:
         people = w.writers()
-        mode = r.choice(("line", "line", "dateline", "closing", "under"))
+        mode = r.choice(
+            ("line", "dateline") if headless else ("line", "line", "dateline", "closing", "under")
+        )
         byline = w.byline(people, r.choice(MARKS) if mode != "under" else "")
     if mode == "under":  # the byline centred under the heading group, across the article
         size = st.body_size * 1.05
