@@ -5,6 +5,7 @@ photo news, boxed briefs, teaser boxes, commentaries."""
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -261,7 +262,7 @@ def article(
     if mode == "line":
         lead = [
             Line(t, 0.0, False, st.byline_font, st.body_size * 0.95)
-            for t, _, _ in break_lines(byline, g.col_w, st.byline_font, st.body_size * 0.95)
+            for t in wrap_words(byline, g.col_w, st.byline_font, st.body_size * 0.95)
         ]
     if commentary:
         first = w.sentence()
@@ -289,6 +290,24 @@ def article(
     truth["images"] = article_images
     c.items.append(truth)
     c.items.extend(extra)
+
+
+def wrap_words(text: str, avail: float, font: str, size: float) -> list[str]:
+    """A byline broken only where it prints a space (between a role and a name, or two names), as
+    a compositor sets one too long for its column; a name never breaks."""
+    words: list[str] = []
+    for word in re.split(r"(?<! ) (?! )", text):  # a lone space; a name's padding (`李  舸`) stays
+        if words and words[-1].endswith(("记者", "通讯员", "实习生", "评论员")):
+            words[-1] += " " + word  # a role stays with its first name
+        else:
+            words.append(word)
+    lines: list[str] = []
+    for word in words:
+        if lines and width(lines[-1] + " " + word, font, size) <= avail:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
 
 
 def _shift(c: Canvas, since: int, dy: float, truth: TruthItem, img: dict[str, Any]) -> None:
