@@ -90,6 +90,12 @@ def masthead(c: Canvas, paper: Paper, page_w: float) -> float:
     right = g.x(g.columns - 1) + g.col_w
     c.ops.append(hrule(g.left, right, bottom, 2.0))
     c.ops.append(hrule(g.left, right, bottom + 3, 0.5))
+    if r.random() < 0.5:  # contact line: mail, hotlines
+        mail = paper.name_en.lower().replace(" ", "")[:14]
+        phones = [f"{r.randint(8, 8)}{r.randint(1000000, 9999999)}" for _ in range(2)]
+        line = f"投稿邮箱 {mail}@126.com  新闻热线 {phones[0]}  征订服务热线 {phones[1]}"
+        c.ops.append(Text(g.left, bottom + 7, line, st.body_font, 9))
+        bottom += 18
     return bottom + 12
 
 
@@ -168,8 +174,9 @@ def band_lead(c: Canvas, top: float, bottom: float, front: bool) -> None:
 def band_side_by_side(c: Canvas, top: float, bottom: float, front: bool) -> None:
     """Two or three articles side by side, each continued across its own columns."""
     parts = c.rng.choice((2, 2, 3)) if c.grid.columns >= 5 else 2
-    for col, cols in _regions(c, _split(c.rng, c.grid.columns, parts), top, bottom):
+    for k, (col, cols) in enumerate(_regions(c, _split(c.rng, c.grid.columns, parts), top, bottom)):
         inset = "photo" if cols >= 3 and c.rng.random() < 0.4 else None
+        headless = k > 0 and c.rng.random() < 0.15  # an article printed without a headline
         article(
             c,
             col,
@@ -180,6 +187,7 @@ def band_side_by_side(c: Canvas, top: float, bottom: float, front: bool) -> None
             long=cols >= 3 and c.rng.random() < 0.5,
             decks=0.4,
             inset=inset,
+            headless=headless,
         )
 
 

@@ -5,6 +5,7 @@ photo news, boxed briefs, teaser boxes, commentaries."""
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -196,12 +197,19 @@ def article(
     inset: str | None = None,
     commentary: bool = False,
     jump: str | None = None,
+    headless: bool = False,
 ) -> None:
     """An article in grid columns col..col+cols-1 between top and bottom, filled with text; `jump`
     (`（下转第2版）`) is printed under its last line, as a front page's lead continues inside."""
     g, st, r, w = c.grid, c.style, c.rng, c.writer
     x, span = g.x(col), g.span(cols)
-    head = set_heading(heading(c, head_size, long, decks if not commentary else 0.0), x, top, span, st)
+    # headless: no heading printed over it (its place on the page and its byline or dateline open it)
+    decks_of = (
+        Heading(None, None, None, head_size)
+        if headless
+        else heading(c, head_size, long, decks if not commentary else 0.0)
+    )
+    head = set_heading(decks_of, x, top, span, st)
     c.ops.extend(head.ops)
     text_top = top + head.height
     if commentary:
@@ -209,7 +217,9 @@ def article(
         byline = r.choice(("□", "■", "")) + "本报评论员"
     else:
         people = w.writers()
-        mode = r.choice(("line", "line", "dateline", "closing", "under"))
+        mode = r.choice(
+            ("line", "dateline") if headless else ("line", "line", "dateline", "closing", "under")
+        )
         byline = w.byline(people, r.choice(MARKS) if mode != "under" else "")
     if mode == "under":  # the byline centred under the heading group, across the article
         size = st.body_size * 1.05
@@ -252,7 +262,7 @@ def article(
     if mode == "line":
         lead = [
             Line(t, 0.0, False, st.byline_font, st.body_size * 0.95)
-            for t, _, _ in break_lines(byline, g.col_w, st.byline_font, st.body_size * 0.95)
+            for t in wrap_words(byline, g.col_w, st.byline_font, st.body_size * 0.95)
         ]
     if commentary:
         first = w.sentence()
@@ -280,6 +290,24 @@ def article(
     truth["images"] = article_images
     c.items.append(truth)
     c.items.extend(extra)
+
+
+def wrap_words(text: str, avail: float, font: str, size: float) -> list[str]:
+    """A byline broken only where it prints a space (between a role and a name, or two names), as
+    a compositor sets one too long for its column; a name never breaks."""
+    words: list[str] = []
+    for word in re.split(r"(?<! ) (?! )", text):  # a lone space; a name's padding (`李  舸`) stays
+        if words and words[-1].endswith(("记者", "通讯员", "实习生", "评论员")):
+            words[-1] += " " + word  # a role stays with its first name
+        else:
+            words.append(word)
+    lines: list[str] = []
+    for word in words:
+        if lines and width(lines[-1] + " " + word, font, size) <= avail:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
 
 
 def _shift(c: Canvas, since: int, dy: float, truth: TruthItem, img: dict[str, Any]) -> None:
