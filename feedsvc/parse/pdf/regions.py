@@ -214,8 +214,10 @@ def _satellites(decks: list[_Deck], others: list[TextBlock], size: float, weight
                 and "。" not in b.text
                 and len(b.text) <= 48
             )
+            or (len(b.lines) == 1 and len(b.text) <= 30 and not any(p in b.text for p in "。，,"))
         )
     ]
+    plain = {id(b) for b in candidates if abs(b.size - size) <= 0.03 * size and b.weight == weight}
     for deck in decks:
         grown = True
         while grown:
@@ -227,6 +229,8 @@ def _satellites(decks: list[_Deck], others: list[TextBlock], size: float, weight
                 dashed = block.text.startswith(_DASHES) and _overlap(deck.x0, deck.x1, block.x0, block.x1) > 0
                 if not (centered or dashed or abs(block.x0 - deck.x0) <= size):
                     continue
+                if id(block) in plain and not (dashed or abs(block.center - (deck.x0 + deck.x1) / 2) <= size):
+                    continue  # a short line in the text's face joins a deck only centred on it
                 reach = 1.2 * max(block.size, size)
                 if 0 <= deck.top - block.bottom <= reach:
                     deck.parts.insert(0, block)
@@ -318,7 +322,7 @@ def layout(content: PageContent, blocks: list[TextBlock]) -> Layout:
         regions.append(deck.region)
 
     rules = [r for r in content.rules if r.width >= r.height]
-    for block, region in _assign(others, decks, regions, (horizontal, rules), boxes):
+    for block, region in _assign(others, decks, regions, (horizontal, rules, vertical), boxes):
         region.blocks.append(block)
         region.extend_bounds(block.rect)
 
@@ -347,15 +351,15 @@ def _assign(
     blocks: list[TextBlock],
     decks: list[_Deck],
     regions: list[Region],
-    walls: tuple[list[Rect], list[Rect]],
+    walls: tuple[list[Rect], list[Rect], list[Rect]],
     boxes: list[Rect],
 ) -> list[tuple[TextBlock, Region]]:
     """Each block's region: its deck's; where several decks may own it, the one whose text it
     carries on (from the foot of the column to its left), else the nearest; where none does, the
     text it carries on, else a headless region of its box and band (added to `regions`). A box
     set into a column does not cut off the text under it when that text carries on (its first
-    line is not indented): `walls` are (rules and box edges, rules alone)."""
-    horizontal, rules = walls
+    line is not indented): `walls` are (rules and box edges, rules alone, vertical walls)."""
+    horizontal, rules, vertical = walls
     placed: list[_Placed] = []
     unowned: list[tuple[TextBlock, int, int]] = []
     torn: list[tuple[TextBlock, int, int, list[_Deck]]] = []
@@ -372,14 +376,14 @@ def _assign(
         else:
             unowned.append((block, container, wall))
     for block, container, wall, owners in sorted(torn, key=lambda u: (u[0].x0, u[0].top)):
-        chosen = _flows_from(block, container, wall, placed)
+        chosen = _flows_from(block, container, wall, placed, vertical)
         if chosen is None or all(d.region is not chosen for d in owners):
             chosen = min(owners, key=lambda d: max(d.x0 - block.x1, block.x0 - d.x1, 0.0)).region
         assert chosen is not None
         placed.append((block, container, wall, chosen))
     orphans: dict[tuple[int, int], Region] = {}
     for block, container, wall in sorted(unowned, key=lambda u: (u[0].x0, u[0].top)):
-        chosen = _flows_from(block, container, wall, placed)
+        chosen = _flows_from(block, container, wall, placed, vertical)
         if chosen is None:
             if (container, wall) not in orphans:
                 orphans[container, wall] = Region(id=0, top=block.top, x0=block.x0)
@@ -395,9 +399,12 @@ def _opens_paragraph(block: TextBlock) -> bool:
     return first.first_x - block.x0 >= 0.6 * first.size
 
 
-def _flows_from(block: TextBlock, container: int, wall: int, placed: list[_Placed]) -> Region | None:
+def _flows_from(
+    block: TextBlock, container: int, wall: int, placed: list[_Placed], vertical: list[Rect]
+) -> Region | None:
     """The region a headless column continues: the one whose text ends at the foot of the column
-    to its left, in the same box and band, when the column does not open a paragraph."""
+    to its left, in the same box and band, with no vertical rule between them, when the column
+    does not open a paragraph."""
     first = block.lines[0]
     if _opens_paragraph(block):
         return None
@@ -410,7 +417,14 @@ def _flows_from(block: TextBlock, container: int, wall: int, placed: list[_Place
         return None
     nearest = max(other.x1 for other, _ in left)
     column = [(other, region) for other, region in left if other.x1 >= nearest - 2 * first.size]
-    return max(column, key=lambda c: c[0].bottom)[1]
+    other, region = max(column, key=lambda c: c[0].bottom)
+    for rule in vertical:
+        if (
+            other.x1 - 1 <= rule.x0 <= block.x0 + 1
+            and _overlap(rule.top, rule.bottom, block.top, block.bottom) > 0
+        ):
+            return None
+    return region
 
 
 def _wall_above(block: TextBlock, horizontal: list[Rect]) -> int:
