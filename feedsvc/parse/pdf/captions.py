@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from feedsvc.parse.pdf.lines import TextBlock, same_column
+from feedsvc.parse.pdf.lines import TextBlock
 from feedsvc.parse.pdf.model import DeckPart, Region
 from feedsvc.parse.pdf.reader import PageImage, Rect
 
@@ -70,19 +70,28 @@ def _beside(box: Rect, blocks: list[TextBlock], size: float, weight: int) -> lis
     """A caption in a column of its own beside the photo, within its height (level with its top or
     ending at its foot), in another face than the running text: the side that has one."""
     level = [b for b in blocks if b.top >= box.top - size and b.bottom <= box.bottom + 2 * size]
+    running = [
+        b
+        for b in blocks
+        if abs(b.size - size) < 0.03 * size
+        and b.weight == weight
+        and min(b.bottom, box.bottom) - max(b.top, box.top) > 0
+    ]
     for right in (True, False):
         near = [
             b for b in level if (0 <= b.x0 - box.x1 <= 2 * size if right else 0 <= box.x0 - b.x1 <= 2 * size)
         ]
-        if not near:
+        if not near or any(b in running for b in near):
             continue
-        x0, x1 = min(b.x0 for b in near), max(b.x1 for b in near)
-        side = [
-            b
-            for b in level
-            if len(b.lines) <= 12 and (same_column(x0, x1, b.x0, b.x1) or abs(b.x0 - x0) < size)
-        ]
-        if side and not any(abs(b.size - size) < 0.03 * size and b.weight == weight for b in side):
+        # the caption's column: from the photo to the running text beyond it (or the page's edge)
+        if right:
+            end = min((b.x0 for b in running if b.x0 > box.x1), default=float("inf"))
+            side = [b for b in level if box.x1 - 1 <= b.x0 and b.x1 <= end and b not in running]
+        else:
+            start = max((b.x1 for b in running if b.x1 < box.x0), default=float("-inf"))
+            side = [b for b in level if b.x1 <= box.x0 + 1 and b.x0 >= start and b not in running]
+        side = [b for b in side if len(b.lines) <= 12 and b.size <= 1.2 * size]
+        if side:
             return sorted(side, key=lambda b: (round(b.top / size), b.lines[0].first_x))
     return []
 

@@ -55,7 +55,9 @@ class _Emitter:
                 if skip:
                     skip = False
                     continue
-                if self._alone(line, first=n == 0, block=block):
+                # in a caption, only a line of its own is a credit: one ending the text is split
+                # off by the photo conventions (a role may wrap: 首席 / 记者 …)
+                if (n == 0 or region.photo is None) and self._alone(line, first=n == 0, block=block):
                     self._body(lines, region)
                     lines = []
                     text = line.text
