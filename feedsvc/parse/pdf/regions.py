@@ -208,7 +208,7 @@ def _satellites(decks: list[_Deck], others: list[TextBlock], size: float, weight
         for b in others
         if len(b.lines) <= 2
         and (
-            (len(b.lines) == 1 and b.text.startswith(_DASHES))  # a subtitle, whatever its face
+            b.text.startswith(_DASHES)  # a subtitle (and the byline under it), whatever its face
             or (
                 (abs(b.size - size) > 0.03 * size or b.weight != weight)
                 and "。" not in b.text
