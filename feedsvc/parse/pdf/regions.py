@@ -302,7 +302,7 @@ def layout(content: PageContent, blocks: list[TextBlock]) -> Layout:
     boxes = content.boxes
 
     regions: list[Region] = []
-    photo_regions, taken = photo_regions_of(photos, rest, size, weight)
+    photo_regions, taken = photo_regions_of(photos, rest, size, weight, vertical)
     rest = [b for b in rest if id(b) not in taken]
 
     marked = {id(b) for b in rest if is_heading(b, size, weight, boxed=_container(b.rect, boxes) >= 0)}
