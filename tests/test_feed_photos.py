@@ -101,6 +101,17 @@ def test_json_feed_gives_the_photo_as_image_and_attachment(tmp_path: Path) -> No
     assert json.loads(out[photographer])["items"][0]["attachments"][0]["size_in_bytes"] == len(JPEG)
 
 
+def test_rss_gives_the_first_photo_as_the_items_enclosure(tmp_path: Path) -> None:
+    out = publish(tmp_path, {PHOTO: JPEG})
+    by_title = {e.title: e for e in feedparser.parse(out["feed.rss"]).entries}
+    for title in ("钱塘绿岛即将开放", "绿岛项目建设提速"):
+        assert by_title[title].enclosures == [
+            {"href": BASE + PHOTO, "length": str(len(JPEG)), "type": "image/jpeg"}
+        ]
+    assert by_title["区委常委会召开会议"].enclosures == []
+    assert publish(tmp_path / "unknown", {})["feed.rss"].count(b'length="0" type="image/jpeg"/>') == 2
+
+
 def test_an_unknown_size_leaves_the_length_out(tmp_path: Path) -> None:
     out = publish(tmp_path, {})
     assert b'rel="enclosure" type="image/jpeg"/>' in out["feed.atom"]
@@ -181,6 +192,8 @@ def test_a_generated_page_pdf_is_published_with_its_photos(tmp_path: Path) -> No
     items = json.loads(files["feed.json"])["items"]
     attachments = {(a["url"], a["size_in_bytes"]) for item in items for a in item.get("attachments", [])}
     assert attachments == enclosures
+    rss = feedparser.parse(files["feed.rss"])
+    assert {(e.href, int(e.length)) for entry in rss.entries for e in entry.enclosures} <= enclosures
     assert all(item["image"] == item["attachments"][0]["url"] for item in items if "attachments" in item)
 
 
