@@ -229,8 +229,12 @@ def _satellites(decks: list[_Deck], others: list[TextBlock], size: float, weight
                 dashed = block.text.startswith(_DASHES) and _overlap(deck.x0, deck.x1, block.x0, block.x1) > 0
                 if not (centered or dashed or abs(block.x0 - deck.x0) <= size):
                     continue
-                if id(block) in plain and not (dashed or abs(block.center - (deck.x0 + deck.x1) / 2) <= size):
-                    continue  # a short line in the text's face joins a deck only centred on it
+                above = block.bottom <= deck.top + 1
+                aligned = abs(block.center - (deck.x0 + deck.x1) / 2) <= size or (
+                    above and abs(block.x0 - deck.x0) <= 0.5 * size
+                )
+                if id(block) in plain and not (dashed or aligned):
+                    continue  # a short line in the text's face: centred on the deck, or its kicker
                 reach = 1.2 * max(block.size, size)
                 if 0 <= deck.top - block.bottom <= reach:
                     deck.parts.insert(0, block)
