@@ -75,7 +75,7 @@ def _captions(photo: PageImage, blocks: list[TextBlock], size: float, weight: in
         body_face = abs(block.size - size) < 0.03 * size and block.weight == weight
         if body_face and (found or len(block.lines) > 3):
             break  # a column of running text under the photo, not a caption
-        if len(found) >= 2 and block.weight != found[1].weight and not same_row:
+        if len(found) >= 2 and not same_row and block.weight != max(found, key=lambda f: len(f.text)).weight:
             break  # past the caption (its title may differ; its text and credit share a face)
         found.append(block)
         bottom = max(bottom, block.bottom)
