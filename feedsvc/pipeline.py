@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedsvc import editing, lock, manifest, publish, resubmit, review
+from feedsvc import editing, lock, manifest, publish, resubmit, review, search
 from feedsvc.config import Settings
 from feedsvc.errors import MissingStore, ParseError, PublishError, StoreError
 from feedsvc.faults import checkpoint
@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int], None] | None  # called with the count of outputs built so far
 Edit = Callable[[Store, Settings, dt.datetime], editing.Applied]
 PENDING_MARKER = "publish-pending"
+SEARCH_PENDING = "search-pending"
+SEARCH_TAKING = "search-pending.taking"
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,12 +142,22 @@ def ingest_file(
     name: str | None = None,
     progress: Progress = None,
     new_store: bool = False,
+    search_now: bool = True,
 ) -> Report:
-    """Parse, store and publish one submission; only the affected outputs are rewritten."""
+    """Parse, store and publish one submission; only the affected outputs are rewritten. The
+    search index follows at once, or with `search_now` off (the daemon) when `update_search` runs."""
     name = display_name(name or path.name)  # a name is text: no raw newline or undecodable bytes
     data, parsed = read_parsed(settings, path, name=name, now=now)
     return ingest_parsed(
-        settings, name, data, parsed.issue, now, progress=progress, new_store=new_store, images=parsed.images
+        settings,
+        name,
+        data,
+        parsed.issue,
+        now,
+        progress=progress,
+        new_store=new_store,
+        images=parsed.images,
+        search_now=search_now,
     )
 
 
@@ -159,9 +171,11 @@ def ingest_parsed(
     progress: Progress = None,
     new_store: bool = False,
     images: Mapping[str, bytes] | None = None,
+    search_now: bool = True,
 ) -> Report:
     """Store and publish a submission `read_submission` read and parsed. `new_store`: see `open_store`.
-    `images`: its photos' JPEG bytes by published path (a page PDF: `read_parsed`)."""
+    `images`: its photos' JPEG bytes by published path (a page PDF: `read_parsed`). The search
+    index follows at once, or with `search_now` off (the daemon) in `update_search`."""
     checkpoint("pipeline.ingest.parsed")
     assert issue.date is not None  # check_issue
     with lock.writer(settings.paths.store), open_store(settings, new_store=new_store) as store:
@@ -203,6 +217,9 @@ def ingest_parsed(
         photos = store.image_files(None if behind else (images or {}))
         written, removed = _publish(settings, files, store.store_id(), progress, full=behind, photos=photos)
         review.refresh(store, settings)
+        _search_later(settings, None if behind else _changed_days(changes))
+        if search_now:
+            _search(settings, store)
         return Report(
             name=name,
             items=len(issue.items),
@@ -280,6 +297,8 @@ def regenerate(
             settings, build, store.store_id(), progress, full=True, photos=store.image_files()
         )
         review.refresh(store, settings)
+        _search_later(settings, None)
+        _search(settings, store)
         return Report(
             name="regenerate",
             items=0,
@@ -313,6 +332,7 @@ def edit(settings: Settings, now: dt.datetime, change: Edit, *, name: str = "cor
         )
         written, removed = _publish(settings, files, store.store_id(), full=behind)
         review.refresh(store, settings)
+        _search_later(settings, None if behind else _changed_days(applied.changes))  # indexed later
         return Report(
             name=name,
             changes=applied.changes,
@@ -404,6 +424,91 @@ def _publish(
     marker.unlink(missing_ok=True)
     checkpoint("pipeline.publish.done")
     return written, removed
+
+
+def _changed_days(changes: Iterable[Change]) -> set[dt.date]:
+    return {e.issue_date for c in changes for e in (c.before, c.after) if e is not None}
+
+
+def _search_later(settings: Settings, days: set[dt.date] | None) -> None:
+    """Note the issue dates whose search bundles must be made again (None: check them all) in
+    `search-pending` in the store folder (the caller holds the writer lock), until `_index_search`
+    has done it. Best effort: without the note the nightly regenerate brings the index up to date."""
+    if not settings.site.search or days == set():
+        return
+    lines = ["all"] if days is None else sorted(d.isoformat() for d in days)
+    try:
+        with open(settings.paths.store / SEARCH_PENDING, "a", encoding="utf-8") as f:
+            f.write("".join(f"{line}\n" for line in lines))
+    except OSError as exc:
+        log.warning("%s: cannot note the search index's changes: %s", SEARCH_PENDING, exc.strerror)
+
+
+def search_pending(settings: Settings) -> bool:
+    """Are there changes the search index has not taken yet?"""
+    store = settings.paths.store
+    return (store / SEARCH_PENDING).exists() or (store / SEARCH_TAKING).exists()
+
+
+def _take_note(settings: Settings) -> set[dt.date] | None:
+    """The noted dates (None: all), moved to `search-pending.taking` (with what an earlier run
+    that failed left there) until the index is built. The caller holds the writer lock."""
+    note, taking = settings.paths.store / SEARCH_PENDING, settings.paths.store / SEARCH_TAKING
+    lines: list[str] = []
+    for path in (taking, note):
+        try:
+            lines += path.read_text(encoding="utf-8").split()
+        except FileNotFoundError:
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            log.warning("%s: unreadable, indexing every changed bundle: %s", path, exc)
+            lines.append("all")
+    try:
+        taking.write_text("".join(f"{line}\n" for line in sorted(set(lines))), encoding="utf-8")
+        note.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("%s: %s", taking, exc.strerror)
+    try:
+        return None if "all" in lines else {dt.date.fromisoformat(line) for line in lines}
+    except ValueError:
+        return None
+
+
+def _index_search(settings: Settings, store: Store, days: set[dt.date] | None) -> None:
+    """Build the search bundles `days` touch. A failure is logged, not raised: the feeds and pages
+    are published, and the note stays for the next try (the daemon's next quiet scan, the next
+    ingest, a regenerate). The caller holds the search lock."""
+    try:
+        changed = search.update(store, settings, days)
+    except PublishError as exc:
+        log.warning("search index not updated: %s", exc)
+        return
+    (settings.paths.store / SEARCH_TAKING).unlink(missing_ok=True)
+    if changed:
+        log.info("search index: %d files written or removed", len(changed))
+
+
+def _search(settings: Settings, store: Store) -> None:
+    """The search index brought up to date with the noted changes, after the outputs are written
+    (the caller holds the writer lock). Should the daemon be building it meanwhile, it takes the
+    note when it is done."""
+    if not search_pending(settings):
+        return
+    with lock.searcher(settings.paths.store) as held:
+        if held:
+            _index_search(settings, store, _take_note(settings))
+
+
+def update_search(settings: Settings) -> None:
+    """The daemon's: the search index brought up to date beside ingesting (only taking the note
+    holds the writer lock; the store is read while others write)."""
+    with lock.searcher(settings.paths.store) as held:
+        if not held:
+            return
+        with lock.writer(settings.paths.store):
+            days = _take_note(settings)
+        with open_store(settings) as store:
+            _index_search(settings, store, days)
 
 
 def publish_pending(settings: Settings) -> bool:
