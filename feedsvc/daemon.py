@@ -109,6 +109,8 @@ class Daemon:
             return frozenset()
         self._done(taken)
         log.info("%s", report.summary())
+        for warning in report.warnings:
+            log.warning("%s: %s", report.name, warning)
         if self.pinger is not None and report.changed_feeds:
             self.pinger.notify(report.feed_urls(self.settings))
         return frozenset()

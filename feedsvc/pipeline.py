@@ -24,7 +24,7 @@ from feedsvc.errors import MissingStore, ParseError, PublishError, StoreError
 from feedsvc.faults import checkpoint
 from feedsvc.inbox import display_name
 from feedsvc.models import Issue
-from feedsvc.parse import hints_from_settings
+from feedsvc.parse import NO_DATE, hints_from_settings, warnings_of
 from feedsvc.parse.submission import PdfParse, parse_submission
 from feedsvc.records import Change
 from feedsvc.render.common import FEED_TYPES
@@ -49,6 +49,7 @@ class Report:
     written: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     changed_feeds: tuple[str, ...] = field(default=())  # output paths of feed documents that changed
+    warnings: tuple[str, ...] = ()  # the parser's doubts about the submission (see parse.warnings_of)
     notes: tuple[str, ...] = ()  # the editors' corrections that did not fit, bad corrections files
 
     def summary(self) -> str:
@@ -108,11 +109,7 @@ def check_issue(settings: Settings, issue: Issue, name: str, *, now: dt.datetime
     if issue.date is not None and now is not None and issue.date > now.date() + dt.timedelta(days=1):
         raise ParseError(f"the issue date {issue.date} is in the future (today is {now.date()})", name)
     if issue.date is None:
-        raise ParseError(
-            "no issue date: the page prints none and the file name gives none "
-            "(name it like paper-2023-06-26-p2.txt)",
-            name,
-        )
+        raise ParseError(NO_DATE, name)
     if issue.date < settings.paper.earliest_date:
         raise ParseError(
             f"the issue date {issue.date} is before the paper's first issue "
@@ -187,7 +184,9 @@ def ingest_parsed(
         fresh = not submission.duplicate or submission.status == "received"  # "received": cut short
         if not fresh and not behind:
             _clear_pending(settings)
-            return Report(name=name, duplicate=True, items=len(issue.items))
+            return Report(
+                name=name, duplicate=True, items=len(issue.items), warnings=tuple(warnings_of(issue))
+            )
         try:
             applied = (
                 editing.apply_issue(
@@ -223,6 +222,7 @@ def ingest_parsed(
         return Report(
             name=name,
             items=len(issue.items),
+            warnings=tuple(warnings_of(issue)),
             changes=changes,
             written=written,
             removed=removed,

@@ -7,11 +7,12 @@ Pure: takes a string (and hints from configuration and the file name), returns a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from feedsvc import typography
 from feedsvc.errors import ParseError
 from feedsvc.models import Issue, Item, Page, PageNumberSource, SectionSource
+from feedsvc.parse import context
 from feedsvc.parse.assemble import Draft, assemble
 from feedsvc.parse.blocks import Block, classify, refine
 from feedsvc.parse.bylines import DATELINE_RE
@@ -20,6 +21,8 @@ from feedsvc.parse.hints import ParseHints, from_name, hints_from_settings
 from feedsvc.parse.text import clean_chars, decode, split_blocks, split_pages
 
 __all__ = [
+    "NO_DATE",
+    "TITLE_DERIVED",
     "ParseHints",
     "decode",
     "derive_title",
@@ -28,7 +31,12 @@ __all__ = [
     "parse",
     "parse_blocks",
     "parse_bytes",
+    "warnings_of",
 ]
+
+NO_DATE = (
+    "no issue date: the page prints none and the file name gives none (name it like paper-2023-06-26-p2.txt)"
+)
 
 TITLE_MAX = 30
 TITLE_DERIVED = "no printed headline: title derived from the lead"
@@ -77,8 +85,8 @@ def _titles(titles: list[str]) -> tuple[str | None, str | None, str | None]:
 def _decked(draft: Draft) -> tuple[str | None, str | None, str | None]:
     """(kicker, headline, subtitle) where the page's geometry gave each title its role."""
     parts: dict[str, list[str]] = {"kicker": [], "headline": [], "subtitle": []}
-    for text, deck in zip(draft.titles, draft.decks, strict=True):
-        parts[deck or "headline"].append(text)
+    for text, role in zip(draft.titles, draft.roles, strict=True):
+        parts[role or "headline"].append(text)
     kicker, headline, subtitle = (" ".join(parts[k]) or None for k in ("kicker", "headline", "subtitle"))
     return kicker, headline, subtitle
 
@@ -86,11 +94,12 @@ def _decked(draft: Draft) -> tuple[str | None, str | None, str | None]:
 def _item(draft: Draft) -> Item | None:
     if not draft.paragraphs:
         return None
-    if draft.decks and len(draft.decks) == len(draft.titles):
+    if draft.roles and len(draft.roles) == len(draft.titles):
         kicker, headline, subtitle = _decked(draft)
     else:
-        kicker, headline, subtitle = _titles(draft.titles)
+        kicker, headline, subtitle = draft.decks or _titles(draft.titles)
     title = headline or derive_title(draft.paragraphs[0])
+    warnings = (TITLE_DERIVED, *draft.warnings) if headline is None else tuple(draft.warnings)
     return Item(
         kind=draft.kind,
         kicker=kicker,
@@ -98,26 +107,29 @@ def _item(draft: Draft) -> Item | None:
         subtitle=subtitle,
         title=title,
         title_derived=headline is None,
-        warnings=(TITLE_DERIVED,) if headline is None else (),
         contributors=tuple(draft.contributors),
         dateline=draft.dateline,
         paragraphs=tuple(draft.paragraphs),
         images=tuple(draft.images),
+        warnings=warnings,
     )
 
 
 def parse(text: str, *, source: str = "<text>", hints: ParseHints | None = None) -> Issue:
     """Read a page (or pages split by `\\f`) into an Issue. Raises ParseError if no article is found."""
     hints = hints or ParseHints()
-    pages = (
-        [
+    return parse_blocks(_text_pages(text, hints), source=source, hints=hints, has_han=bool(_HAN.search(text)))
+
+
+def _text_pages(text: str, hints: ParseHints) -> Iterator[list[Block]]:
+    for first_line, page_text in split_pages(clean_chars(text)):
+        blocks = [
             classify(piece, publication=hints.publication, name_en=hints.name_en)
             for raw in split_blocks(page_text, first_line)
             for piece in refine(raw, publication=hints.publication, name_en=hints.name_en)
         ]
-        for first_line, page_text in split_pages(clean_chars(text))
-    )
-    return parse_blocks(pages, source=source, hints=hints, has_han=bool(_HAN.search(text)))
+        context.settle(blocks, publication=hints.publication)
+        yield blocks
 
 
 def parse_blocks(
@@ -173,6 +185,8 @@ def parse_blocks(
         raise ParseError("no article found in the text", source)
     if meta.date is None and hints.date is not None:
         date_from = "hint"
+    if meta.date is None and hints.date is None:
+        warnings.append(NO_DATE)
     return Issue(
         publication=hints.publication,
         date=meta.date or hints.date,
@@ -184,6 +198,19 @@ def parse_blocks(
         dropped=tuple(dropped),
         warnings=tuple(warnings),
     )
+
+
+def warnings_of(issue: Issue) -> list[str]:
+    """Every doubt of a parse, one line each: the issue's, then each item's own (naming its page,
+    position and title), for `ingest` and the daemon's log."""
+    found = list(issue.warnings)
+    for page in issue.pages:
+        for position, item in enumerate(page.items, start=1):
+            for warning in item.warnings:
+                if item.title_derived and warning == TITLE_DERIVED:
+                    continue  # the issue's warnings say so already
+                found.append(f"page {page.number}: item {position} ({item.title}): {warning}")
+    return found
 
 
 def _dropped_meta(blocks: list[Block]) -> list[str]:

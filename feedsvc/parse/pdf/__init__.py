@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from feedsvc import typography
 from feedsvc.errors import ParseError
 from feedsvc.models import ImageRef, Issue, Item, Page
 from feedsvc.parse import ParseHints, from_name, parse_blocks
@@ -71,6 +72,8 @@ def parse_pdf(data: bytes, *, source: str, hints: ParseHints | None = None) -> P
         doc.close()
     _check_text(chars, unmapped, has_han, source)
     issue = parse_blocks(pages, source=source, hints=hints, has_han=has_han)
+    if hints.fullwidth_punctuation:  # as the text route does (`typography`)
+        issue = typography.issue(issue)
     return _publish_paths(issue, pixels)
 
 

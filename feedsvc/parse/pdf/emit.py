@@ -139,7 +139,8 @@ def _paragraphs(lines: list[Line], region: Region) -> list[str]:
             paragraphs.append([line.text])
         else:
             paragraphs[-1].append(line.text)
-    return [join_wrapped(" ".join(p)) for p in paragraphs]
+    # a paragraph of one line keeps its spaces (a credit's `通讯员 张祥荣 摄`); wraps are joined
+    return [join_wrapped(" ".join(p)) if len(p) > 1 else p[0] for p in paragraphs]
 
 
 def blocks(layout: Layout, refs: dict[int, ImageRef], hints: ParseHints) -> list[Block]:
