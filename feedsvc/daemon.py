@@ -17,6 +17,7 @@ from pathlib import Path
 from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 
 from feedsvc import pipeline
 from feedsvc.config import Settings
@@ -148,46 +149,57 @@ class Daemon:
         log.info("received %s: finishing the current file, then stopping", signal.Signals(signum).name)
         self.stopping.set()
 
+    def start(self, scheduler: BaseScheduler, *, prefix: str = "") -> None:
+        """Take again what an interrupted run left in `.processing/`, then add this paper's jobs
+        (inbox scan, nightly regenerate, ping retries) to `scheduler`, their ids after `prefix`.
+        `run` does this for one paper; `service.Service` for each of several on one scheduler."""
+        self.pinger = Pinger.from_settings(self.settings)
+        for leftover in self.inbox.leftovers():
+            log.info("taken again after an interrupted run: %s", display_name(leftover.name))
+            self.process(leftover)
+        interval = self.settings.daemon.scan_interval
+        # the scheduler runs on the real clock; `clock` stamps submissions (tests fix it)
+        scheduler.add_job(
+            self.tick, "interval", seconds=interval, max_instances=1, coalesce=True,
+            next_run_time=dt.datetime.now(self.settings.paper.tz), id=f"{prefix}scan",
+        )  # fmt: skip
+        nightly = self.settings.daemon.nightly_regenerate
+        if nightly is not None:
+            scheduler.add_job(
+                self.nightly, "cron", hour=nightly.hour, minute=nightly.minute,
+                max_instances=1, coalesce=True, id=f"{prefix}nightly",
+                timezone=self.settings.paper.timezone,
+            )  # fmt: skip
+        scheduler.add_job(
+            self.pinger.flush, "interval", minutes=10, max_instances=1, coalesce=True, id=f"{prefix}pings"
+        )
+        log.info("watching %s every %.1f s", self.settings.paths.inbox, interval)
+
+    def close(self) -> None:
+        """Deliver or give up the pending pings (bounded); call once the scheduler has stopped."""
+        if self.pinger is not None:
+            self.pinger.close(timeout=10)
+
     def run(self) -> int:
         lock = DaemonLock(self.settings.paths.store)
         server: ServerHandle | None = None
         scheduler = BackgroundScheduler(timezone=self.settings.paper.timezone)
         try:
-            self.pinger = Pinger.from_settings(self.settings)
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, self._on_signal)
-            for leftover in self.inbox.leftovers():
-                log.info("taken again after an interrupted run: %s", display_name(leftover.name))
-                self.process(leftover)
+            self.start(scheduler)
             if self.serve:
                 root = self.settings.paths.output
                 root.mkdir(parents=True, exist_ok=True)
                 server = start_in_thread(root, self.settings, self.host, self.port)
                 log.info("serving %s at http://%s:%d/", root, server.host, server.port)
-            interval = self.settings.daemon.scan_interval
-            # the scheduler runs on the real clock; `clock` stamps submissions (tests fix it)
-            scheduler.add_job(
-                self.tick, "interval", seconds=interval, max_instances=1, coalesce=True,
-                next_run_time=dt.datetime.now(self.settings.paper.tz), id="scan",
-            )  # fmt: skip
-            nightly = self.settings.daemon.nightly_regenerate
-            if nightly is not None:
-                scheduler.add_job(
-                    self.nightly, "cron", hour=nightly.hour, minute=nightly.minute,
-                    max_instances=1, coalesce=True, id="nightly",
-                )  # fmt: skip
-            scheduler.add_job(
-                self.pinger.flush, "interval", minutes=10, max_instances=1, coalesce=True, id="pings"
-            )
             scheduler.start()
-            log.info("watching %s every %.1f s", self.settings.paths.inbox, interval)
             self.stopping.wait()
             return 0
         finally:
             if scheduler.running:
                 scheduler.shutdown(wait=True)  # the current file finishes
-            if self.pinger is not None:
-                self.pinger.close(timeout=10)
+            self.close()
             if server is not None:
                 server.stop()
             lock.release()
