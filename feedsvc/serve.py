@@ -41,7 +41,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import FileResponse, Response
-from starlette.routing import Mount
+from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import NotModifiedResponse, StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -179,11 +179,20 @@ class WeakETagWhenEncoded:
 
 def make_app(root: Path, settings: Settings) -> Starlette:
     """The ASGI app serving the output folder `root` (see the module docstring)."""
+    return app_for([Mount("/", app=feed_files(root, settings))])
+
+
+def feed_files(root: Path, settings: Settings) -> FeedFiles:
+    """The files of one paper's output folder `root`, with its base URL and hubs."""
     if not root.is_dir():
         log.warning("output folder %s does not exist yet; serving 404 until it does", root)
-    files = FeedFiles(root, base_url=settings.paper.base_url, hubs=settings.feeds.hubs)
+    return FeedFiles(root, base_url=settings.paper.base_url, hubs=settings.feeds.hubs)
+
+
+def app_for(routes: Sequence[BaseRoute]) -> Starlette:
+    """The app around `routes` (mounts of `feed_files`): gzip, and weak ETags when encoded."""
     return Starlette(
-        routes=[Mount("/", app=files)],
+        routes=list(routes),
         middleware=[
             Middleware(WeakETagWhenEncoded),
             Middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_SIZE),
@@ -199,9 +208,9 @@ def _bind(host: str, port: int) -> socket.socket:
         raise FeedsvcError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 
 
-def _server(root: Path, settings: Settings) -> uvicorn.Server:
+def _server(app: ASGIApp) -> uvicorn.Server:
     config = uvicorn.Config(
-        make_app(root, settings),
+        app,
         log_config=None,  # the CLI / daemon configures logging
         lifespan="off",
         server_header=False,
@@ -262,17 +271,19 @@ def start_in_thread(
     port: int | None = None,
     *,
     startup_timeout: float = 10.0,
+    app: ASGIApp | None = None,
 ) -> ServerHandle:
     """Serve `root` from a daemon thread; returns once the server accepts connections.
 
     `port=0` picks a free port (read it from `handle.port`). Signals stay with the main thread:
     the caller stops the server with `handle.stop()`. Raises `FeedsvcError` if the address
-    cannot be bound or the server does not start within `startup_timeout` seconds.
+    cannot be bound or the server does not start within `startup_timeout` seconds. `app`
+    replaces `make_app(root, settings)` (several papers: `router.make_papers_app`).
     """
     host = settings.serve.host if host is None else host
     port = settings.serve.port if port is None else port
     sock = _bind(host, port)
-    server = _server(root, settings)
+    server = _server(app or make_app(root, settings))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="feedsvc-http", daemon=True)
     thread.start()
     deadline = time.monotonic() + startup_timeout
@@ -288,7 +299,14 @@ def start_in_thread(
     return handle
 
 
-def serve(root: Path, settings: Settings, host: str | None = None, port: int | None = None) -> None:
+def serve(
+    root: Path,
+    settings: Settings,
+    host: str | None = None,
+    port: int | None = None,
+    *,
+    app: ASGIApp | None = None,
+) -> None:
     """Serve `root` in the foreground until SIGINT or SIGTERM, then stop cleanly and return.
 
     Defaults: `serve.host`, `serve.port`. Runs the server in a thread (`start_in_thread`) and
@@ -306,7 +324,7 @@ def serve(root: Path, settings: Settings, host: str | None = None, port: int | N
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with start_in_thread(root, settings, host, port) as handle:
+        with start_in_thread(root, settings, host, port, app=app) as handle:
             while not stopping.wait(0.5):
                 if not handle.running:
                     raise FeedsvcError("HTTP server stopped unexpectedly")
