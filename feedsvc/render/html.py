@@ -1,8 +1,9 @@
 """Pages for people: `index.html`, one page per article, one per section and contributor feed.
 
 Plain string templates; every piece of text goes through `esc` (cleaned and HTML-escaped). Links
-between pages are relative, so the folder reads the same from any host or from disk; feed
-autodiscovery links (`<link rel="alternate">`) are absolute, as readers expect.
+between pages are relative, feed autodiscovery links (`<link rel="alternate">`) too (browsers and
+readers resolve them against the page's address), so the folder reads the same from any host, any
+port, a path prefix, or the disk: a preview on another port than base_url's works.
 """
 
 from __future__ import annotations
@@ -32,24 +33,31 @@ _FEED_TYPES = (("atom", "application/atom+xml", "Atom"), ("json", "application/f
 
 
 @functools.cache
-def _discovery(site: Site, feeds: tuple[tuple[FeedRef, str], ...]) -> str:
-    """Absolute autodiscovery links for `feeds` (ref, title)."""
+def _discovery(site: Site, root: str, feeds: tuple[tuple[FeedRef, str], ...]) -> str:
+    """Autodiscovery links for `feeds` (ref, title), relative: `root` leads up to the output folder."""
     return "".join(
         f'<link rel="alternate" type="{media}" title="{esc(name)} ({label})"'
-        f' href="{esc(site.url(f"{ref.stem}.{ext}"))}">\n'
+        f' href="{root}{esc(f"{ref.stem}.{ext}")}">\n'
         for ref, name in feeds
         for ext, media, label in _FEED_TYPES
     )
 
 
 def _page(
-    site: Site, title: str, body: str, feeds: tuple[tuple[FeedRef, str], ...], comment: str = ""
+    site: Site,
+    path: str,
+    title: str,
+    body: str,
+    feeds: tuple[tuple[FeedRef, str], ...],
+    *,
+    comment: str = "",
 ) -> bytes:
     """A whole page; `feeds` (ref, title) become autodiscovery links, `comment` an HTML comment on top."""
+    discovery = _discovery(site, relative_root(path), feeds)
     return (
         f'<!doctype html>\n{comment}<html lang="{esc(site.language)}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{esc(title)}</title>\n{_discovery(site, feeds)}<style>\n{_CSS}\n</style>\n</head>\n"
+        f"<title>{esc(title)}</title>\n{discovery}<style>\n{_CSS}\n</style>\n</head>\n"
         f"<body>\n{body}</body>\n</html>\n"
     ).encode()
 
@@ -112,7 +120,8 @@ def article_page(site: Site, entry: Entry, parts: EntryParts, digest: str | None
     out.append(f"</article>\n<footer>\n<p>订阅：{'；'.join(feeds)}</p>\n")
     out.append(f'<p><a href="{root}index.html">返回首页</a></p>\n</footer>\n')
     comment = f"<!-- feedsvc article {digest} -->\n" if digest else ""
-    return _page(site, f"{parts.title} - {site.name}", "".join(out), ((PAPER, site.name),), comment)
+    title = f"{parts.title} - {site.name}"
+    return _page(site, entry.path, title, "".join(out), ((PAPER, site.name),), comment=comment)
 
 
 def read_digest(head: bytes) -> str | None:
@@ -135,7 +144,7 @@ def feed_page(site: Site, info: FeedInfo, recent: Sequence[Entry]) -> bytes:
         f'<footer>\n<p><a href="{root}index.html">返回首页</a>，'
         "查看全报和其他版面、作者的订阅。</p>\n</footer>\n"
     )
-    return _page(site, title, body, ((ref, title),))
+    return _page(site, path, title, body, ((ref, title),))
 
 
 _GROUPS = (("paper", "全报"), ("section", "版面"), ("contributor", "作者"))
@@ -175,4 +184,4 @@ def index_page(site: Site, infos: Sequence[FeedInfo], issue: Sequence[Entry]) ->
                 f" <small>{info.entry_count} 篇</small></li>\n"
             )
         body.append("</ul>\n")
-    return _page(site, site.name, "".join(body), ((PAPER, site.name),))
+    return _page(site, "index.html", site.name, "".join(body), ((PAPER, site.name),))
