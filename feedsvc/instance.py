@@ -38,7 +38,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from feedsvc.config import DEFAULT_CONFIG, PathSettings, Settings, load_settings
+from feedsvc.config import DEFAULT_CONFIG, PathSettings, Settings
 from feedsvc.errors import ConfigError
 
 PAPER_KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
@@ -52,6 +52,7 @@ class Instance:
     config: Path
     papers: dict[str, Settings]
     several: bool  # the file lists papers in [papers.<key>] tables
+    root: Path  # what relative folders resolved against: the working folder, or [instance] root
 
     @property
     def first(self) -> Settings:
@@ -90,8 +91,8 @@ def load_instance(path: Path | None = None, *, cwd: Path | None = None) -> Insta
     if "root" in instance:
         base = (path.resolve().parent / str(instance["root"])).resolve()
     if "papers" not in raw:
-        settings = load_settings(path, cwd=base)
-        return Instance(config=path, papers={_single_key(settings): settings}, several=False)
+        settings = _validated(path, raw, "", base)
+        return Instance(config=path, papers={settings.paper.name: settings}, several=False, root=base)
     papers = raw.pop("papers")
     if not isinstance(papers, dict) or not papers:
         raise ConfigError(f"{path}: papers: give one [papers.<key>] table per paper")
@@ -105,7 +106,7 @@ def load_instance(path: Path | None = None, *, cwd: Path | None = None) -> Insta
             raise ConfigError(f"{path}: papers.{key}: must be a table")
         result[key] = _paper_settings(path, key, raw, table, base)
     _check_separate(path, result)
-    return Instance(config=path, papers=result, several=True)
+    return Instance(config=path, papers=result, several=True, root=base)
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -115,11 +116,6 @@ def _read(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: configuration file not found") from exc
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
-
-
-def _single_key(settings: Settings) -> str:
-    """A single-paper file's key: the last folder of its output path (`feeds` by default)."""
-    return settings.paths.output.name or "paper"
 
 
 def _paper_settings(
@@ -138,13 +134,20 @@ def _paper_settings(
     folders = raw.setdefault("paths", {})
     for field, default in PathSettings().model_dump().items():
         folders.setdefault(field, str(Path(key) / default))
+    return _validated(path, raw, f"papers.{key}.", base)
+
+
+def _validated(path: Path, raw: dict[str, Any], where: str, base: Path) -> Settings:
+    """`Settings` from a file's tables (`FEEDSVC_…` variables win), folders resolved against `base`;
+    a bad value is a ConfigError naming the file and the key (`where` + key)."""
     try:
         settings = Settings(**raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        where = where.removeprefix("paper.")
-        raise ConfigError(f"{path}: papers.{key}.{where}: {first['msg']}") from exc
+        key = ".".join(str(part) for part in first["loc"])
+        if where:
+            key = key.removeprefix("paper.")
+        raise ConfigError(f"{path}: {where}{key}: {first['msg']}") from exc
     resolved = {k: (v if v.is_absolute() else base / v) for k, v in settings.paths.model_dump().items()}
     return settings.model_copy(update={"paths": PathSettings(**resolved)})
 

@@ -26,7 +26,7 @@ from feedsvc.config import Settings
 from feedsvc.identity import archive_tag_uri, feed_tag_uri
 from feedsvc.records import Entry, EntryPerson, FeedRef
 
-RENDER_VERSION = "2"  # 2: relative autodiscovery links in the HTML pages
+RENDER_VERSION = "1"
 """Bump when the bytes of any feed document change for the same input: archive pages on disk
 carry a digest that includes this, so a bump makes the next regenerate render them again."""
 
