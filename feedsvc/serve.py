@@ -15,24 +15,22 @@ If-None-Match / If-Modified-Since, HEAD, ranges and the realpath containment che
   does, because its bytes differ from the identity body's;
 * every path segment starting with `.` is refused (404), symlinks leading out of the folder too.
 
-`render_nginx_site` fills `deploy/nginx/feedsvc.conf` from the same settings, so nginx sends the
-same headers when it serves the folder instead (`python -m feedsvc.serve nginx-site --help`).
+`feedsvc deploy nginx` (deploy.py) prints an nginx site sending the same headers, for serving
+the folder with nginx instead.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import signal
 import socket
-import sys
 import threading
 import time
 import types
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import uvicorn
 from starlette.applications import Starlette
@@ -45,8 +43,8 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import NotModifiedResponse, StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from feedsvc.config import Settings, load_settings
-from feedsvc.errors import ConfigError, FeedsvcError
+from feedsvc.config import Settings
+from feedsvc.errors import FeedsvcError
 
 log = logging.getLogger(__name__)
 
@@ -331,81 +329,3 @@ def serve(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-# ----------------------------------------------------------------------------------------------
-# nginx site from the same settings
-
-NGINX_TEMPLATE = Path(__file__).resolve().parent.parent / "deploy" / "nginx" / "feedsvc.conf"
-
-
-def _nginx_quote(value: str) -> str:
-    if not value or any(c in value for c in "\"'\\;{}$#\n\r"):
-        raise ConfigError(f"value not usable in an nginx config: {value!r}")
-    return value
-
-
-def render_nginx_site(
-    template: str,
-    *,
-    root: Path,
-    listen: str,
-    server_name: str,
-    base_url: str,
-    hubs: Sequence[str] = (),
-) -> str:
-    """Fill the placeholders of `deploy/nginx/feedsvc.conf`.
-
-    `@ROOT@` the output folder (absolute), `@LISTEN@` an nginx `listen` argument (`80`,
-    `127.0.0.1:8080`), `@SERVER_NAME@`, `@SELF_BASE@` the origin of `paper.base_url` (the site
-    serves the folder at `/`, so base_url must have no path), `@HUB_LINKS@` the `rel="hub"` links.
-    """
-    parts = urlsplit(base_url)
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ConfigError(f"paper.base_url: the nginx site serves at '/', got {base_url!r}")
-    if not root.is_absolute():
-        raise ConfigError(f"nginx root must be an absolute path, got {root}")
-    hub_links = "".join(f', <{_nginx_quote(hub)}>; rel=\\"hub\\"' for hub in hubs)
-    values = {
-        "@ROOT@": _nginx_quote(str(root)),
-        "@LISTEN@": _nginx_quote(listen),
-        "@SERVER_NAME@": _nginx_quote(server_name),
-        "@SELF_BASE@": _nginx_quote(f"{parts.scheme}://{parts.netloc}"),
-        "@HUB_LINKS@": hub_links,
-    }
-    text = template
-    for placeholder, value in values.items():
-        text = text.replace(placeholder, value)
-    return text
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m feedsvc.serve nginx-site …`: print the filled nginx site config."""
-    parser = argparse.ArgumentParser(prog="python -m feedsvc.serve")
-    sub = parser.add_subparsers(dest="command", required=True)
-    site = sub.add_parser("nginx-site", help="print deploy/nginx/feedsvc.conf filled from the settings")
-    site.add_argument("--config", type=Path, default=None, help="settings file (config/feedsvc.toml)")
-    site.add_argument("--template", type=Path, default=NGINX_TEMPLATE)
-    site.add_argument("--listen", default="80", help="nginx listen argument (default 80)")
-    site.add_argument("--server-name", default=None, help="default: the host of paper.base_url")
-    site.add_argument("--root", type=Path, default=None, help="default: paths.output")
-    args = parser.parse_args(argv)
-    try:
-        settings = load_settings(args.config)
-        text = render_nginx_site(
-            args.template.read_text(encoding="utf-8"),
-            root=(args.root or settings.paths.output).resolve(),
-            listen=args.listen,
-            server_name=args.server_name or urlsplit(settings.paper.base_url).hostname or "_",
-            base_url=settings.paper.base_url,
-            hubs=settings.feeds.hubs,
-        )
-    except (FeedsvcError, OSError) as exc:
-        print(f"feedsvc: {exc}", file=sys.stderr)
-        return 1
-    sys.stdout.write(text)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
