@@ -108,7 +108,7 @@ def cmd_run(args: argparse.Namespace, instance: Instance) -> int:
     papers = instance.select(args.paper)
     if args.serve:
         urls.warn_if_served_elsewhere(papers.values(), args.host, args.port)
-    if len(papers) == 1:
+    if not instance.several:
         from feedsvc.daemon import Daemon
 
         settings = next(iter(papers.values()))
@@ -129,7 +129,7 @@ def cmd_serve(args: argparse.Namespace, instance: Instance) -> int:
     urls.warn_if_served_elsewhere(papers.values(), args.host, args.port)
     for settings in papers.values():
         settings.paths.output.mkdir(parents=True, exist_ok=True)
-    if len(papers) == 1:
+    if not instance.several:  # served at `/`; several papers: each at its base URL's path or host
         settings = next(iter(papers.values()))
         serve(settings.paths.output, settings, args.host, args.port)
     else:
@@ -166,6 +166,7 @@ def cmd_deploy(args: argparse.Namespace, instance: Instance) -> int:
             user=args.user,
             executable=args.executable,
             serve=args.serve,
+            paper=args.paper,
         )
     sys.stdout.write(text)
     return 0

@@ -106,8 +106,10 @@ def systemd_unit(
     user: str = "feedsvc",
     executable: Path | None = None,
     serve: bool = False,
+    paper: str | None = None,
 ) -> str:
-    """A systemd unit running `feedsvc run` for the instance (every paper of `config`)."""
+    """A systemd unit running `feedsvc run` for the instance: every paper of `config`, or the
+    one `paper` names (`--paper`; save it as `feedsvc-KEY.service`)."""
     for key, settings in papers.items():
         require_public(settings, key)
     program = executable or _this_program()
@@ -126,7 +128,8 @@ def systemd_unit(
             "GROUP": _safe(user, "--user"),
             "WORKDIR": _safe(str(workdir.resolve()), "the instance folder"),
             "EXEC": _safe(str(program), "--executable"),
-            "SERVE": " --serve" if serve else "",
+            "RUN_OPTIONS": (f" --paper {_safe(paper, '--paper')}" if paper else "")
+            + (" --serve" if serve else ""),
             "WRITABLE": " ".join(_safe(f, "a folder") for f in under),
             "PROTECT_HOME": "read-only" if private else "true",
         },

@@ -157,3 +157,6 @@ def test_two_papers_on_one_nginx(prod_venv: Path, tmp_path: Path, nginx_with: ob
         assert ids["qiantang"] and not ids["qiantang"] & ids["xiaoshan"]
         assert http.get("/qiantang", follow_redirects=False).status_code == 301
     _verify_unit(_run(prod_venv, "--config", str(config), "deploy", "systemd", cwd=ROOT), tmp_path)
+    one = _run(prod_venv, "--config", str(config), "deploy", "systemd", "--paper", "xiaoshan", cwd=ROOT)
+    assert f"--config {config} run --paper xiaoshan\n" in one
+    _verify_unit(one, tmp_path)
