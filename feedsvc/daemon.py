@@ -19,6 +19,7 @@ from types import FrameType
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
+import feedsvc
 from feedsvc import pipeline
 from feedsvc.config import Settings
 from feedsvc.errors import FeedsvcError, LockError, ParseError, PublishError, StoreError
@@ -173,7 +174,10 @@ class Daemon:
         scheduler.add_job(
             self.pinger.flush, "interval", minutes=10, max_instances=1, coalesce=True, id=f"{prefix}pings"
         )
-        log.info("watching %s every %.1f s", self.settings.paths.inbox, interval)
+        log.info(
+            "watching %s every %.1f s (feedsvc code in %s)",
+            self.settings.paths.inbox, interval, Path(feedsvc.__file__).parent,
+        )  # fmt: skip
 
     def close(self) -> None:
         """Deliver or give up the pending pings (bounded); call once the scheduler has stopped."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import os
 import socket
 import threading
 import time
@@ -12,6 +13,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "tests" / "data" / "pages" / "qiantang-2023-06-26-p1.txt"
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment for a child feedsvc process: it imports the code of this checkout (the one
+    the suite runs from), whatever copy a shared venv has installed, whatever its working folder."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    inherited = os.environ.get("PYTHONPATH")
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + inherited if inherited else "")
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra)
+    return env
 
 
 def free_port() -> int:
@@ -141,7 +153,6 @@ class ServedInstance:
 
     def cli(self, *args: str, timeout: float = 60.0) -> str:
         """`feedsvc --config … ARGS` in the instance's folder; its stdout. Fails on a non-zero exit."""
-        import os
         import subprocess
         import sys
 
@@ -152,7 +163,7 @@ class ServedInstance:
             text=True,
             timeout=timeout,
             check=False,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            env=child_env(),
         )
         assert done.returncode == 0, f"feedsvc {' '.join(args)}: exit {done.returncode}\n{done.stderr}"
         return done.stdout

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import os
 import re
 import shutil
 import signal
@@ -25,7 +24,7 @@ from feedsvc.faults import CRASH_ENV, FAIL_ENV
 from feedsvc.pipeline import PENDING_MARKER
 from feedsvc.publish import TEMP_SUFFIX
 from feedsvc.store import Store
-from tests.e2e_helpers import ROOT, SAMPLE, wait_for, write_config
+from tests.e2e_helpers import ROOT, SAMPLE, child_env, wait_for, write_config
 from tests.render_helpers import check_atom, check_json_feed
 
 BAD = ROOT / "tests" / "data" / "bad"
@@ -82,8 +81,7 @@ class Instance:
         return Instance(folder)
 
     def env(self, now: str, crash: str | None = None, fail: str | None = None) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in (CRASH_ENV, FAIL_ENV)}
-        env.update({NOW_ENV: now, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)})
+        env = {k: v for k, v in child_env(**{NOW_ENV: now}).items() if k not in (CRASH_ENV, FAIL_ENV)}
         if crash:
             env[CRASH_ENV] = crash
         if fail:

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
+import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e_helpers import SAMPLE, HubStub, drop, free_port, wait_for, write_config
+from tests.e2e_helpers import ROOT, SAMPLE, HubStub, child_env, drop, free_port, wait_for, write_config
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +29,7 @@ class Instance:
             cwd=folder,
             stdout=self.log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env=child_env(),
         )
         self.http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5)
         wait_for("the server", self._up)
@@ -65,6 +64,20 @@ def instance(tmp_path: Path) -> Iterator[Instance]:
         inst.http.close()
 
 
+def _pings_for(inst: Instance, name: str) -> set[str]:
+    """Every WebSub ping of the publish of `name`: the daemon logs how many feeds it changed (one
+    topic each), so this waits for exactly that many pings instead of sleeping and hoping."""
+    pattern = re.compile(re.escape(name) + r": .*\((\d+) feeds\)")
+    wait_for(f"{name} published", lambda: pattern.search(inst.logs()) is not None)
+    match = pattern.search(inst.logs())
+    assert match is not None
+    count = int(match[1])
+    wait_for(f"{count} pings for {name}", lambda: len(inst.hub.topics) >= count)
+    topics = inst.hub.take()
+    assert len(topics) == count, topics
+    return set(topics)
+
+
 def _items(inst: Instance, path: str) -> list[dict[str, object]]:
     items = inst.feed(path).get("items", [])
     assert isinstance(items, list)
@@ -86,9 +99,8 @@ def test_drop_serve_duplicate_correction_garbage_and_sigterm(instance: Instance)
     )
     ids = {item["id"] for item in _items(inst, "/feed.json")}
     assert len(ids) == 6
-    wait_for("hub pings", lambda: len(inst.hub.topics) > 0)
-    time.sleep(0.5)
-    topics = set(inst.hub.take())
+    assert f"feedsvc code in {ROOT / 'feedsvc'}" in inst.logs()  # this checkout, not an installed copy
+    topics = _pings_for(inst, "qiantang-2023-06-26-p1.txt")
     base = f"http://127.0.0.1:{inst.port}/"
     assert {base + "feed.atom", base + "feed.json", base + "sections/yaowen.atom"} <= topics
     assert all(t.startswith(base) and t.endswith((".atom", ".json")) for t in topics)
@@ -112,9 +124,7 @@ def test_drop_serve_duplicate_correction_garbage_and_sigterm(instance: Instance)
     items = _items(inst, "/feed.json")
     assert {item["id"] for item in items} == ids
     assert len({item["date_modified"] for item in items}) == 2
-    wait_for("pings for the correction", lambda: len(inst.hub.topics) > 0)
-    time.sleep(0.5)
-    changed = set(inst.hub.take())
+    changed = _pings_for(inst, "qiantang-2023-06-26-p1-corrected.txt")  # none left from the duplicate
     assert base + "feed.atom" in changed and base + "contributors/chen-yijun.atom" not in changed
 
     # 4. garbage lands in failed/ with its reason; the daemon runs on

@@ -25,7 +25,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -337,6 +337,25 @@ def _can_mount() -> bool:
 CAN_MOUNT = _can_mount()
 
 
+def require_mount(can_mount: bool, env: Mapping[str, str]) -> None:
+    """Real full and read-only disks need a tmpfs mount. CI runs as root and must run them: there
+    (CI=true) a missing capability fails the test; elsewhere (a developer without root) it skips."""
+    if can_mount:
+        return
+    reason = "cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)"
+    if env.get("CI", "").lower() in ("true", "1"):
+        pytest.fail(f"{reason}: CI must run the full and read-only disk tests", pytrace=False)
+    pytest.skip(reason)
+
+
+def test_require_mount_fails_in_ci_and_skips_elsewhere() -> None:
+    require_mount(True, {"CI": "true"})  # capable: runs
+    with pytest.raises(pytest.fail.Exception, match="CI must run"):
+        require_mount(False, {"CI": "true"})
+    with pytest.raises(pytest.skip.Exception):
+        require_mount(False, {})
+
+
 def _mount(*args: str) -> None:
     subprocess.run(["mount", *args], check=True, capture_output=True, timeout=10)
 
@@ -401,8 +420,8 @@ class Disk:
 
 @pytest.fixture(params=["injected", "full", "read-only"])
 def disk(request: pytest.FixtureRequest, inst: Instance) -> Iterator[Disk]:
-    if request.param != "injected" and not CAN_MOUNT:
-        pytest.skip("cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)")
+    if request.param != "injected":
+        require_mount(CAN_MOUNT, os.environ)
     d = Disk(request.param, inst)
     try:
         yield d

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -56,9 +55,12 @@ def test_slug_examples() -> None:
 
 
 def test_slug_fallback_is_a_stable_hash() -> None:
-    assert slugify("■・★") == slugify("■・★")
-    assert slugify("■・★").startswith("x-") and slugify("") != slugify("■・★")
-    assert slugify("../..").startswith("x-")
+    """A name with nothing to spell gets x- and the first 8 hex digits of its UTF-8 SHA-256: pinned,
+    since a feed's URL must not change between releases (sha256(b"") starts e3b0c442)."""
+    assert slugify("") == "x-e3b0c442"
+    assert slugify("■・★") == slugify("■・★", person=True) == "x-4a8a0b63"
+    assert slugify("★") == "x-26c57b08"
+    assert slugify("../..") == "x-0cfd1c96"
 
 
 def test_unique_slug_suffixes() -> None:
@@ -134,14 +136,14 @@ def test_duplicate_items_pair_in_order() -> None:
     assert match_items([same, same], [same, same]).pairs == ((0, 0), (1, 1))
 
 
-def test_matching_a_rewritten_page_is_fast() -> None:
+def test_matching_a_rewritten_page_pairs_every_item() -> None:
+    """A page whose 30 items all got a new headline and an edit, in reverse order (its speed is
+    measured by the benchmarks, not here: a wall-clock bound fails on a busy machine)."""
     text = "".join((Path(__file__).parent / "data/pages/qiantang-2023-06-26-p1.txt").read_text().split())
     bodies = [text[n * 140 : n * 140 + 300] for n in range(30)]  # 30 overlapping, distinct items
     old = [art(f"标题{n}", body) for n, body in enumerate(bodies)]
     new = [art(f"标题{n}（更正）", body[:50] + "更正" + body[52:]) for n, body in enumerate(bodies)][::-1]
-    start = time.perf_counter()
     m = match_items(old, new)
-    assert time.perf_counter() - start < 0.5  # ~0.05 s: a few of 900 pairs reach the real ratio
     assert m.pairs == tuple((29 - j, j) for j in range(30))
 
 

@@ -10,6 +10,7 @@ Names padded with spaces or U+3000 to line up with three-character names (`李  
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from feedsvc.models import Contributor
@@ -17,8 +18,15 @@ from feedsvc.models import Contributor
 MARKERS = "■□●◆▲◎○★☆◇▌▍▎│|·•◥◤►▶"
 _MARKER_RE = re.compile(f"^[{re.escape(MARKERS)}\\s]+")
 
-# Roles as printed, longest first so 首席记者 wins over 记者. 本报 ("this paper's") is not a role.
-_ROLES = sorted(
+
+def longest_first(words: Iterable[str]) -> tuple[str, ...]:
+    """Words in the order a scan must try them: longest first, so that where one word begins
+    another (摄影/摄影记者, 摄影/摄影报道) the longer one wins; ties in a fixed order."""
+    return tuple(sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+# Roles as printed, tried longest first (longest_first). 本报 ("this paper's") is not a role.
+_ROLES = longest_first(
     {
         "首席记者",
         "全媒体记者",
@@ -45,14 +53,12 @@ _ROLES = sorted(
         "口述",
         "主持人",
         "策划",
-    },
-    key=len,
-    reverse=True,
+    }
 )
 _ROLE_PREFIXES = ("本报", "本刊", "本台", "新华社", "中新社")
 _PEN_ROLES = {"评论员", "特约评论员", "首席评论员"}  # a role that is its own name: □本报评论员
-_PREFIX_CREDITS = ("文/图", "图/文", "文图", "图文", "文/", "图/", "摄/")
-_SUFFIX_CREDITS = ("摄影报道", "摄影", "摄", "报道", "供图", "制图", "绘")
+_PREFIX_CREDITS = longest_first(("文/图", "图/文", "文图", "图文", "文/", "图/", "摄/"))
+_SUFFIX_CREDITS = longest_first(("摄影报道", "摄影", "摄", "报道", "供图", "制图", "绘"))
 # Common Chinese surnames: an unmarked line (no ■, no parentheses) is a byline only if its names
 # start with one, so that 记者节快乐 is not read as 记者 节快乐.
 _SURNAMES = frozenset(
