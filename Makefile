@@ -19,7 +19,7 @@ venv: $(STAMP)
 # The venv: uv (pinned) from PyPI, then the project and its dev tools at the lock's exact versions.
 # The lock is a constraint: a dependency added to pyproject.toml but not yet locked still installs.
 $(STAMP): pyproject.toml $(LOCK)
-	test -x $(BIN)/python || "$$(scripts/find-python.sh $(PY))" -m venv $(VENV)
+	test -x $(BIN)/python || "$$(UV_VERSION=$(UV_VERSION) scripts/find-python.sh $(PY))" -m venv $(VENV)
 	test -x $(UV) || $(BIN)/python -m pip install -q uv==$(UV_VERSION)
 	$(UV) pip install --quiet --python $(BIN)/python -c $(LOCK) -e '.[dev]'
 	touch $(STAMP)
