@@ -172,6 +172,23 @@ def cmd_deploy(args: argparse.Namespace, instance: Instance) -> int:
     return 0
 
 
+DESCRIPTION = """\
+Turn a newspaper's pages, dropped into an inbox as text exported from the page PDFs, into
+subscription feeds (Atom, JSON Feed) for the paper, each section and each contributor, and HTML
+pages, in a folder any web server can serve."""
+
+EPILOG = """\
+examples:
+  feedsvc init /srv/feedsvc --paper 钱塘新区报 --base-url https://feeds.example.com/
+  cd /srv/feedsvc && feedsvc run --serve        the daemon, serving on serve.host:serve.port
+  feedsvc parse page.txt                        how a page reads, before it is published
+  feedsvc ingest page.txt --paper qiantang      one paper of a config listing several
+  feedsvc deploy nginx > /etc/nginx/sites-available/feedsvc
+
+--config, --log-level and --paper go before or after the command.
+feedsvc COMMAND --help describes each command's arguments."""
+
+
 def _version() -> str:
     try:
         return metadata.version("feedsvc")
@@ -199,7 +216,10 @@ def _global_options(parser: argparse.ArgumentParser, *, after: bool) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="feedsvc", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="feedsvc",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     _global_options(parser, after=False)
