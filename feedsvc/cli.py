@@ -7,6 +7,7 @@ commands:
   regenerate                      rewrite every output from the store
   run                             the daemon: watch the inbox, publish, ping WebSub hubs
   serve                           serve the output folder over HTTP
+  review / correct / approve      for editors: doubtful items, corrections, held items
   deploy nginx|systemd            print an nginx site or a systemd unit for this instance
 
 `--config`, `--log-level` and `--paper` go before or after the command.
@@ -87,6 +88,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         print(report.summary())
         for written in report.changed_feeds:
             print(f"  {written}")
+        for note in report.notes:
+            print(f"feedsvc: {note}", file=sys.stderr)
     return status
 
 
@@ -99,6 +102,8 @@ def cmd_regenerate(args: argparse.Namespace, settings: Settings) -> int:
     if sys.stderr.isatty():
         print(file=sys.stderr)
     print(report.summary())
+    for note in report.notes:
+        print(f"feedsvc: {note}", file=sys.stderr)
     return 0
 
 
@@ -137,6 +142,25 @@ def cmd_serve(args: argparse.Namespace, instance: Instance) -> int:
 
         serve_papers(papers, args.host, args.port)
     return 0
+
+
+def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
+    from feedsvc import editors_cli as editors
+
+    print(editors.review_text(settings, day=args.date, everything=args.all, fmt=args.format))
+    return 0
+
+
+def cmd_correct(args: argparse.Namespace, settings: Settings) -> int:
+    from feedsvc import editors_cli as editors
+
+    return editors.print_report(editors.correct(settings, _now(settings), args.id, editors.edit_of(args)))
+
+
+def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
+    from feedsvc import editors_cli as editors
+
+    return editors.print_report(editors.approve(settings, _now(settings), entry_id=args.id, day=args.date))
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -284,6 +308,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--reparse", action="store_true", help="parse every stored original again first (ids kept)"
     )
     p.set_defaults(func=cmd_regenerate)
+
+    from feedsvc.editors_cli import add_arguments
+
+    add_arguments(sub, review=cmd_review, correct=cmd_correct, approve=cmd_approve)
+    for name in ("review", "correct", "approve"):  # made by editors_cli: the global options too
+        _global_options(sub.choices[name], after=True)
 
     for name, func, summary, description in (
         ("run", cmd_run, "the daemon: watch the inbox, publish, ping hubs",

@@ -11,7 +11,7 @@ import re
 import tomllib
 import zoneinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -67,6 +67,7 @@ class PathSettings(_Section):
     inbox: Path = Path("inbox")
     store: Path = Path("var")
     output: Path = Path("feeds")
+    corrections: Path = Path("corrections")
 
 
 class FeedSettings(_Section):
@@ -81,6 +82,11 @@ class DaemonSettings(_Section):
     max_submission_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     ping_timeout: float = Field(default=5.0, gt=0)
     ping_retries: int = Field(default=3, ge=0, le=20)
+
+
+class PublishSettings(_Section):
+    # "warnings": items the parser was unsure of stay out of the feeds until approved or corrected
+    hold: Literal["off", "warnings"] = "off"
 
 
 class ServeSettings(_Section):
@@ -100,6 +106,7 @@ class Settings(BaseSettings):
     feeds: FeedSettings = FeedSettings()
     daemon: DaemonSettings = DaemonSettings()
     serve: ServeSettings = ServeSettings()
+    publish: PublishSettings = PublishSettings()
 
     @field_validator("slugs")
     @classmethod

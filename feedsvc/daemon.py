@@ -20,7 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
 import feedsvc
-from feedsvc import pipeline
+from feedsvc import editing, pipeline
 from feedsvc.config import Settings
 from feedsvc.errors import FeedsvcError, LockError, ParseError, PublishError, StoreError
 from feedsvc.inbox import Inbox, display_name
@@ -52,6 +52,7 @@ class Daemon:
         self.pinger: Pinger | None = None
         self.retry_delays: tuple[float, ...] = RETRY_DELAYS
         self._retries: dict[str, tuple[int, float]] = {}  # file in .processing/ → (tries, next at)
+        self._corrections_seen: object = None  # the corrections folder as last applied
 
     # -- one file ------------------------------------------------------------------------------
     def process(self, taken: Path) -> None:
@@ -120,8 +121,26 @@ class Daemon:
                     continue  # taken away meanwhile
                 log.info("taken: %s", display_name(path.name))
                 self.process(taken)
+            self._corrections()
         except Exception:
             log.exception("inbox scan failed; the daemon goes on")
+
+    def _corrections(self) -> None:
+        """Apply the corrections files changed since the last scan (a listing decides; the store
+        is opened only when a file's name, size or mtime changed)."""
+        seen = editing.folder_state(self.settings)
+        if seen == self._corrections_seen or self.stopping.is_set():
+            return
+        try:
+            report = pipeline.edit(self.settings, self.clock(), editing.sync)
+        except (StoreError, LockError, PublishError) as exc:
+            log.error("corrections not applied, will retry: %s", exc)
+            return
+        self._corrections_seen = seen
+        if report.changes:
+            log.info("%s", report.summary())
+        if self.pinger is not None and report.changed_feeds:
+            self.pinger.notify(report.feed_urls(self.settings))
 
     def _republish(self) -> None:
         try:

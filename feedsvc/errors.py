@@ -5,6 +5,7 @@
     ├── ParseError                a submission that is not a newspaper page (names the file, the reason)
     ├── StoreError                the store cannot be opened or is inconsistent
     ├── PublishError              an output file could not be written (names the path); old files stay
+    ├── CorrectionError           an editor's corrections file that cannot be used (names file and key)
     └── LockError                 another feedsvc process holds the lock
 
 Every other exception is a bug.
@@ -30,6 +31,17 @@ class ParseError(FeedsvcError):
         self.line = line
         where = f"{source}:{line}" if line is not None else source
         super().__init__(f"{where}: {reason}")
+
+
+class CorrectionError(FeedsvcError):
+    """A corrections file that cannot be used as a whole: bad TOML, a wrong key or type, an unknown id."""
+
+    def __init__(self, file: str, key: str, reason: str) -> None:
+        self.file = file
+        self.key = key
+        self.reason = reason
+        self.detail = f"{key}: {reason}" if key else reason  # without the file's name
+        super().__init__(f"{file}: {self.detail}")
 
 
 class StoreError(FeedsvcError):

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedsvc import lock, publish
+from feedsvc import editing, lock, publish, review
 from feedsvc.config import Settings
 from feedsvc.errors import ParseError, PublishError, StoreError
 from feedsvc.faults import checkpoint
@@ -28,6 +28,7 @@ from feedsvc.store import Store
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int], None] | None  # called with the count of outputs built so far
+Edit = Callable[[Store, Settings, dt.datetime], editing.Applied]
 PENDING_MARKER = "publish-pending"
 
 
@@ -42,6 +43,7 @@ class Report:
     written: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     changed_feeds: tuple[str, ...] = field(default=())  # output paths of feed documents that changed
+    notes: tuple[str, ...] = ()  # the editors' corrections that did not fit, bad corrections files
 
     def summary(self) -> str:
         if self.duplicate:
@@ -49,8 +51,9 @@ class Report:
         added = sum(1 for c in self.changes if c.before is None)
         retracted = sum(1 for c in self.changes if c.after is None)
         edited = len(self.changes) - added - retracted
+        parsed = f"{self.items} items parsed; " if self.items else ""  # regenerate, an edit: none
         return (
-            f"{self.name}: {self.items} items parsed; {added} added, {edited} updated, "
+            f"{self.name}: {parsed}{added} added, {edited} updated, "
             f"{retracted} retracted; {len(self.written)} files written ({len(self.changed_feeds)} feeds), "
             f"{len(self.removed)} removed"
         )
@@ -106,9 +109,12 @@ def ingest_file(
             _clear_pending(settings)
             return Report(name=name, duplicate=True, items=len(issue.items))
         try:
-            changes = (
-                store.apply(issue, submission_id=submission.id, settings=settings, now=now) if fresh else ()
+            applied = (
+                editing.apply_issue(store, issue, submission_id=submission.id, settings=settings, now=now)
+                if fresh
+                else editing.Applied()
             )
+            changes = applied.changes
         except BaseException:
             if not behind:  # rolled back: the output is as current as before
                 _clear_pending(settings)
@@ -120,6 +126,7 @@ def ingest_file(
             else publish.build(store, publish.plan(changes), settings)
         )
         written, removed = _publish(settings, files, progress)
+        review.refresh(store, settings)
         return Report(
             name=name,
             items=len(issue.items),
@@ -127,6 +134,7 @@ def ingest_file(
             written=written,
             removed=removed,
             changed_feeds=_feeds_among(written),
+            notes=applied.notes,
         )
 
 
@@ -147,6 +155,7 @@ def regenerate(
             return Report(name="regenerate")
         _mark_pending(settings)
         changes: list[Change] = []
+        notes: list[str] = []
         if reparse:
             for submission, data in store.originals():
                 try:
@@ -155,11 +164,17 @@ def regenerate(
                     log.warning("re-parse skipped: %s", exc)
                     continue
                 if issue.date is not None:
-                    changes.extend(
-                        store.apply(issue, submission_id=submission.id, settings=settings, now=now)
+                    applied = editing.apply_issue(
+                        store, issue, submission_id=submission.id, settings=settings, now=now
                     )
+                    changes.extend(applied.changes)
+                    notes.extend(applied.notes)
                     checkpoint("pipeline.regenerate.reparsed")
+        synced = editing.sync(store, settings, now)  # corrections files changed since last seen
+        changes.extend(synced.changes)
+        notes.extend(synced.notes)
         written, removed = _publish(settings, publish.build_all(store, settings), progress)
+        review.refresh(store, settings)
         return Report(
             name="regenerate",
             items=0,
@@ -167,6 +182,39 @@ def regenerate(
             written=written,
             removed=removed,
             changed_feeds=_feeds_among(written),
+            notes=tuple(notes),
+        )
+
+
+def edit(settings: Settings, now: dt.datetime, change: Edit, *, name: str = "corrections") -> Report:
+    """Apply an editors' change to the store (`change(store, settings, now)`: corrections files
+    synced, an approval) and rewrite only the outputs it affects."""
+    with lock.writer(settings.paths.store), Store.open(settings.paths.store) as store:
+        behind = publish_pending(settings)
+        _mark_pending(settings)
+        try:
+            applied = change(store, settings, now)
+        except BaseException:
+            if not behind:
+                _clear_pending(settings)
+            raise
+        if not applied.changes and not behind:
+            _clear_pending(settings)
+            return Report(name=name, notes=applied.notes)
+        files = (
+            publish.build_all(store, settings)
+            if behind
+            else publish.build(store, publish.plan(applied.changes), settings)
+        )
+        written, removed = _publish(settings, files)
+        review.refresh(store, settings)
+        return Report(
+            name=name,
+            changes=applied.changes,
+            written=written,
+            removed=removed,
+            changed_feeds=_feeds_among(written),
+            notes=applied.notes,
         )
 
 

@@ -20,6 +20,7 @@ from feedsvc.parse.text import clean_chars, decode, split_blocks, split_pages
 __all__ = ["ParseHints", "decode", "derive_title", "from_name", "hints_from_settings", "parse", "parse_bytes"]
 
 TITLE_MAX = 30
+TITLE_DERIVED = "no printed headline: title derived from the lead"
 _HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
 _CLAUSE_END = re.compile(r"[，,；;：:]")
 _SENTENCE_END = re.compile(r"[。！？!?]")
@@ -74,6 +75,7 @@ def _item(draft: Draft) -> Item | None:
         subtitle=subtitle,
         title=title,
         title_derived=headline is None,
+        warnings=(TITLE_DERIVED,) if headline is None else (),
         contributors=tuple(draft.contributors),
         dateline=draft.dateline,
         paragraphs=tuple(draft.paragraphs),

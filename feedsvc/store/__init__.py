@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
@@ -210,7 +210,15 @@ class Store:
     # ----------------------------------------------------------------------------- writing
 
     def apply(
-        self, issue: Issue, *, submission_id: int, settings: Settings, now: dt.datetime
+        self,
+        issue: Issue,
+        *,
+        submission_id: int,
+        settings: Settings,
+        now: dt.datetime,
+        pins: Mapping[int, Mapping[int, str]] | None = None,
+        withheld: Mapping[int, Collection[int]] | None = None,
+        placed: dict[tuple[int, int], str] | None = None,
     ) -> tuple[Change, ...]:
         """Write the pages of a parsed issue; return one `Change` per added, edited or retracted entry.
 
@@ -224,6 +232,11 @@ class Store:
         re-apply writes nothing (but the submission's status, if it was not yet `applied`) and
         returns `()`. Raises `StoreError` for an issue without a date, a page number twice, a
         config slug override that is another name's slug; nothing is written then.
+
+        For the editors' corrections (`feedsvc.editorial`): `pins` {page: {position: entry id}}
+        keeps those ids at those positions before any matching; `withheld` {page: positions} are
+        stored but kept out of the feeds (as retracted); `placed`, if given, receives the entry
+        id written at each (page, position).
         """
         _aware(now, "now")
         submission = self.submission(submission_id)
@@ -235,7 +248,15 @@ class Store:
         writer = _Writer(self._db, settings, issue.date, submission_id, now)
         with self._transaction(f"store {submission.name}"):
             writer.issue(issue)
-            changes = [change for page in issue.pages for change in writer.page(page, self)]
+            changes = [
+                change
+                for page in issue.pages
+                for change in writer.page(
+                    page, self, (pins or {}).get(page.number), (withheld or {}).get(page.number, ())
+                )
+            ]
+            if placed is not None:
+                placed.update(writer.placed)
             if submission.status != "applied":
                 writer.db.execute("UPDATE submissions SET status = 'applied' WHERE id = ?", (submission_id,))
             checkpoint("store.apply.uncommitted")

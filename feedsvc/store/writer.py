@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from feedsvc import identity
@@ -56,6 +56,7 @@ class _Writer:
         self.updated_s = max(now, published).astimezone(tz).isoformat()
         self.named: dict[tuple[str, str], Named] = {}  # (table, name) -> (id, slug, feed id)
         self.roles: dict[int, tuple[str | None, str | None]] = {}  # contributor id -> (role, its date)
+        self.placed: dict[tuple[int, int], str] = {}  # (page, position) -> entry id written there
 
     def issue(self, issue: Issue) -> None:
         """Record the issue's number, page count and lunar date (known values are not forgotten)."""
@@ -129,8 +130,14 @@ class _Writer:
 
     # ----------------------------------------------------------------------------- pages
 
-    def page(self, page: Page, store: Store) -> list[Change]:
-        """Replace one stored page by its new version; the changes in reading order, then retractions."""
+    def page(
+        self, page: Page, store: Store, pins: Mapping[int, str] | None = None, withheld: Collection[int] = ()
+    ) -> list[Change]:
+        """Replace one stored page by its new version; the changes in reading order, then retractions.
+
+        `pins` ({position: entry id}) gives items the id they must keep (the editors' corrections
+        decide it); `withheld` positions are written (ids minted or kept) but kept out of the feeds,
+        as retracted. `self.placed` records the entry id written at each position."""
         before = store._page_entries(self.day, page.number)
         name = page.section or self.settings.section_for(page.number)
         sec = self._named("section", name) if name else None
@@ -150,16 +157,18 @@ class _Writer:
             )
 
         live = sorted(before, key=lambda k: (before[k].position, k))
-        target, retract = self._match(page, live, [before[k] for k in live])
+        target, retract = self._match(page, live, before, pins or {})
         touched: list[int] = []
+        written: dict[int, int] = {}  # position -> item row id
         for position, item in enumerate(page.items, start=1):
             credits = [self.contributor(c.name, c.role) for c in item.contributors]
             people = [EntryPerson(role=c.role, name=c.name, credit=c.credit, slug=slug)
                       for c, (_, slug, _) in zip(item.contributors, credits, strict=True)]  # fmt: skip
             iid = target.get(position)
             if iid is None:
-                iid = self._mint(page.number, position, item)
+                iid = written[position] = self._mint(page.number, position, item)
             else:
+                written[position] = iid
                 old = before.get(iid)  # None: a retracted item comes back
                 same = old is not None and _shape(
                     old, (old.section, old.section_slug), old.contributors
@@ -175,6 +184,13 @@ class _Writer:
             feeds = [PAPER_FEED_ID, *([sec[2]] if sec else []), *(feed for _, _, feed in credits)]
             self._link(iid, item, [cid for cid, _, _ in credits], feeds)
             touched.append(iid)
+        held = {written[p] for p in withheld if p in written}
+        touched = [iid for iid in touched if iid not in held]
+        retract = [*retract, *(iid for iid in held if iid in before)]
+        for iid in held - set(before):  # new or retracted before: nothing to tell
+            self.db.execute("UPDATE items SET retracted = 1 WHERE id = ?", (iid,))
+            self.db.execute("DELETE FROM feed_members WHERE item_id = ?", (iid,))
+        self._record_placed(page.number, written)
         for iid in retract:
             self.db.execute("UPDATE items SET retracted = 1 WHERE id = ?", (iid,))
             self.db.execute("DELETE FROM feed_members WHERE item_id = ?", (iid,))
@@ -192,20 +208,53 @@ class _Writer:
             Change(before=before[i], after=None) for i in retract
         ]
 
-    def _match(self, page: Page, live: list[int], olds: list[Entry]) -> tuple[dict[int, int], list[int]]:
-        """({new position: stored item id}, stored ids to retract): live items first, then retracted ones."""
-        as_item = [
-            Item(kind=e.kind, headline=e.headline, title=e.title, paragraphs=e.paragraphs) for e in olds
-        ]
-        matching = identity.match_items(as_item, page.items)
-        target = {j + 1: live[i] for i, j in matching.pairs}
-        fresh = list(matching.unmatched_new)
-        if fresh:
-            dead = self.db.execute(
-                "SELECT id, kind, headline, title, paragraphs FROM items WHERE issue_date = ? AND page = ?"
-                " AND retracted = 1 ORDER BY position, id",
-                (self.day_s, page.number),
+    def _record_placed(self, number: int, written: dict[int, int]) -> None:
+        ids = dict(
+            self.db.execute(
+                f"SELECT id, entry_id FROM items WHERE id IN ({','.join('?' * len(written))})",
+                list(written.values()),
             ).fetchall()
+        )
+        self.placed.update(((number, p), str(ids[iid])) for p, iid in written.items())
+
+    def _pinned(self, number: int, pins: Mapping[int, str]) -> dict[int, int]:
+        """{position: stored item id} for the pinned entry ids stored on this page."""
+        if not pins:
+            return {}
+        rows = self.db.execute(
+            f"SELECT entry_id, id FROM items WHERE issue_date = ? AND page = ?"
+            f" AND entry_id IN ({','.join('?' * len(pins))})",
+            (self.day_s, number, *pins.values()),
+        ).fetchall()
+        by_id = {str(e): int(i) for e, i in rows}
+        return {p: by_id[e] for p, e in pins.items() if e in by_id}
+
+    def _match(
+        self, page: Page, live_ids: list[int], before: dict[int, Entry], pins: Mapping[int, str]
+    ) -> tuple[dict[int, int], list[int]]:
+        """({new position: stored item id}, stored ids to retract): pinned ids first, then live items
+        matched, then retracted ones."""
+        target = self._pinned(page.number, pins)
+        taken = set(target.values())
+        live = [k for k in live_ids if k not in taken]
+        rest = [j for j in range(len(page.items)) if j + 1 not in target]
+        as_item = [
+            Item(kind=e.kind, headline=e.headline, title=e.title, paragraphs=e.paragraphs)
+            for e in (before[k] for k in live)
+        ]
+        matching = identity.match_items(as_item, [page.items[j] for j in rest])
+        target.update((rest[j] + 1, live[i]) for i, j in matching.pairs)
+        fresh = [rest[j] for j in matching.unmatched_new]
+        if fresh:
+            dead = [
+                row
+                for row in self.db.execute(
+                    "SELECT id, kind, headline, title, paragraphs FROM items WHERE issue_date = ?"
+                    " AND page = ? AND retracted = 1 ORDER BY position, id",
+                    (self.day_s, page.number),
+                ).fetchall()
+                if row[0] not in taken
+            ]
             items = [
                 Item(kind=k, headline=h, title=t, paragraphs=tuple(json.loads(p))) for _, k, h, t, p in dead
             ]
