@@ -51,7 +51,7 @@ def test_a_file_written_and_renamed_at_once_is_taken_at_once(tmp_path: Path) -> 
         part = inbox.folder / f"p{n}.txt.part"
         part.write_bytes(b"page text")
         part.rename(inbox.folder / f"p{n}.txt")
-    assert inbox.settle()  # the watcher (watchdog) has told every event so far
+    assert inbox.settle(timeout=15)  # the watcher (watchdog) has told every event so far
     ready, _ = inbox.scan()
     assert sorted(p.name for p in ready) == sorted(f"p{n}.txt" for n in range(20))
 
@@ -63,7 +63,7 @@ def test_a_file_written_after_its_rename_waits_for_stability(tmp_path: Path) -> 
     part.rename(inbox.folder / "p1.txt")
     with (inbox.folder / "p1.txt").open("ab") as fh:  # written again after the rename
         fh.write(b" more")
-    assert inbox.settle()
+    assert inbox.settle(timeout=15)
     assert inbox.scan() == ([], [])  # ctime and mtime agree, and the last event was a write
     ready, _ = inbox.scan()  # unchanged for one scan
     assert ready == [inbox.folder / "p1.txt"]

@@ -58,18 +58,31 @@ def _items(http: httpx.Client, path: str) -> list[dict[str, object]]:
     return items
 
 
-def test_two_papers_one_daemon_one_server(tmp_path: Path) -> None:
-    port = free_port()
-    config = tmp_path / "feedsvc.toml"
-    config.write_text(CONFIG.format(port=port), encoding="utf-8")
-    (tmp_path / "broken-store").write_text("not a folder", encoding="utf-8")
-    log = tmp_path / "daemon.log"
+def _start(tmp_path: Path) -> tuple[subprocess.Popen[bytes], int, Path]:
+    """The service on a free port; another port if that one was taken meanwhile."""
+    config, log = tmp_path / "feedsvc.toml", tmp_path / "daemon.log"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "FEEDSVC_NOW": "2023-06-27T10:00:00+08:00"}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "feedsvc.cli", "--config", str(config), "run", "--serve"],
-            cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+    for _ in range(5):
+        port = free_port()
+        config.write_text(CONFIG.format(port=port), encoding="utf-8")
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "feedsvc.cli", "--config", str(config), "run", "--serve"],
+                cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        wait_for(
+            "the service to listen or fail",
+            lambda proc=proc: proc.poll() is not None or "serving" in log.read_text(),
+        )
+        if proc.poll() is None:
+            return proc, port, log
+        assert "cannot listen" in log.read_text(), log.read_text()
+    raise AssertionError("no free port")
+
+
+def test_two_papers_one_daemon_one_server(tmp_path: Path) -> None:
+    (tmp_path / "broken-store").write_text("not a folder", encoding="utf-8")
+    proc, port, log = _start(tmp_path)
     try:
         drop(tmp_path / "xiaoshan" / "inbox", "empty.txt", b"")  # bad input first
         drop(tmp_path / "qiantang" / "inbox", SAMPLE.name, SAMPLE.read_bytes())
