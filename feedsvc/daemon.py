@@ -26,6 +26,7 @@ from feedsvc.errors import FeedsvcError, LockError, ParseError, PublishError, St
 from feedsvc.inbox import Inbox, display_name
 from feedsvc.lock import DaemonLock
 from feedsvc.serve import ServerHandle, start_in_thread
+from feedsvc.wake import Waker
 from feedsvc.websub import Pinger
 
 log = logging.getLogger(__name__)
@@ -179,10 +180,12 @@ class Daemon:
             self.process(leftover)
         interval = self.settings.daemon.scan_interval
         # the scheduler runs on the real clock; `clock` stamps submissions (tests fix it)
+        waker = Waker(scheduler, self.tick, job_id=f"{prefix}wake")  # a rename in: scan at once
         scheduler.add_job(
-            self.tick, "interval", seconds=interval, max_instances=1, coalesce=True,
+            waker.scan, "interval", seconds=interval, max_instances=1, coalesce=True,
             next_run_time=dt.datetime.now(self.settings.paper.tz), id=f"{prefix}scan",
         )  # fmt: skip
+        self.inbox.when_renamed(waker.wake)
         nightly = self.settings.daemon.nightly_regenerate
         if nightly is not None:
             scheduler.add_job(

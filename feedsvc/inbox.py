@@ -21,6 +21,7 @@ import os
 import threading
 import unicodedata
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +56,7 @@ class _Events(FileSystemEventHandler):
         self.lock = threading.Lock()
         self.done: dict[str, bool] = {}  # name → its last event was a rename into the folder
         self.barriers: dict[str, threading.Event] = {}
+        self.renamed: Callable[[], None] | None = None  # called after a rename into the folder
 
     def _name(self, path: str | bytes) -> str | None:
         """The name of `path` when it is directly in the folder."""
@@ -73,6 +75,8 @@ class _Events(FileSystemEventHandler):
                 name = self._name(event.dest_path)
                 if name is not None:
                     self.done[name] = True
+                    if self.renamed is not None and not Inbox.ignored(name):
+                        self.renamed()
             elif name is None:
                 return
             elif event.event_type == "deleted":
@@ -111,6 +115,9 @@ class _RenamedIn:
         self._observer = observer
         weakref.finalize(self, observer.stop)
 
+    def when_renamed(self, callback: Callable[[], None]) -> None:
+        self._events.renamed = callback
+
     def names(self) -> set[str]:
         """The names renamed in and not written since, as far as the watcher has told."""
         with self._events.lock:
@@ -146,6 +153,12 @@ class Inbox:
         for sub in (self.folder, self.processing, self.failed):
             sub.mkdir(parents=True, exist_ok=True)
         self._renames = _RenamedIn(self.folder)
+
+    def when_renamed(self, callback: Callable[[], None]) -> None:
+        """Call `callback` (from the watcher's thread) whenever a file is renamed into the folder,
+        so that the daemon can scan at once (`wake.Waker`)."""
+        if self._renames is not None:
+            self._renames.when_renamed(callback)
 
     def settle(self, timeout: float = 2.0) -> bool:
         """Wait until the folder's watcher has told every event so far, so that the next `scan`
