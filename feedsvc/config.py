@@ -33,6 +33,11 @@ class PaperSettings(_Section):
     base_url: str = "http://127.0.0.1:8000/"
     tag_authority: str = Field(min_length=3)
     edition_time: dt.time = dt.time(6, 0)
+    # One line about the paper: the feeds' subtitle / description ("" = a sentence made from the name).
+    description: str = ""
+    # ASCII , : ; ? ! and paired " left between Han characters by the PDF export become the
+    # full-width forms the paper printed (feedsvc/typography.py), when a page is parsed.
+    fullwidth_punctuation: bool = True
 
     @field_validator("timezone")
     @classmethod

@@ -24,6 +24,7 @@ from feedsvc.inbox import display_name
 from feedsvc.models import Issue
 from feedsvc.parse import hints_from_settings, parse_bytes
 from feedsvc.records import Change
+from feedsvc.render.common import FEED_TYPES
 from feedsvc.store import Store
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,8 @@ class Report:
 
 
 def _feeds_among(paths: Iterable[str]) -> tuple[str, ...]:
-    return tuple(p for p in paths if p.endswith((".atom", ".json")) and not p.startswith("archive/"))
+    suffixes = tuple(f".{kind.ext}" for kind in FEED_TYPES)
+    return tuple(p for p in paths if p.endswith(suffixes) and not p.startswith("archive/"))
 
 
 def read_submission(

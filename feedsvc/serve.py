@@ -50,11 +50,12 @@ log = logging.getLogger(__name__)
 
 MEDIA_TYPES: dict[str, str] = {
     ".atom": "application/atom+xml; charset=utf-8",
+    ".rss": "application/rss+xml; charset=utf-8",
     ".json": "application/feed+json; charset=utf-8",
     ".opml": "text/x-opml; charset=utf-8",
     ".html": "text/html; charset=utf-8",
 }
-FEED_SUFFIXES = frozenset({".atom", ".json"})
+FEED_SUFFIXES = frozenset({".atom", ".rss", ".json"})
 
 CACHE_FEED = "public, max-age=300"
 CACHE_ARCHIVE = "public, max-age=86400"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import io
 import json
 import re
 import shutil
@@ -18,6 +19,7 @@ from types import ModuleType
 
 from lxml import etree
 from lxml import html as lxml_html
+from PIL import Image
 
 from feedsvc.cli import NOW_ENV
 from feedsvc.faults import CRASH_ENV, FAIL_ENV
@@ -25,14 +27,14 @@ from feedsvc.pipeline import PENDING_MARKER
 from feedsvc.publish import TEMP_SUFFIX
 from feedsvc.store import Store
 from tests.e2e_helpers import ROOT, SAMPLE, child_env, wait_for, write_config
-from tests.render_helpers import check_atom, check_json_feed
+from tests.render_helpers import check_atom, check_json_feed, check_rss
 
 BAD = ROOT / "tests" / "data" / "bad"
 _ATOM = "{http://www.w3.org/2005/Atom}"
 T0 = "2023-06-26T08:00:00+08:00"  # when the first page was ingested
 T1 = "2023-06-27T10:00:00+08:00"  # when the correction and the next issue arrive
 SIGKILLED = -signal.SIGKILL
-OUTPUT_SUFFIXES = (".atom", ".json", ".html", ".opml")  # everything the publisher writes
+OUTPUT_SUFFIXES = (".atom", ".rss", ".json", ".html", ".opml", ".png", ".ico")  # all the publisher writes
 
 
 def corrected_sample() -> bytes:
@@ -235,8 +237,14 @@ def check_document(rel: str, data: bytes) -> None:
             root = _xml(data, rel)
             assert root.tag == "{http://www.w3.org/2005/Atom}feed", rel
             check_atom(data)
+        elif suffix == ".rss":
+            assert _xml(data, rel).tag == "rss", rel
+            check_rss(data)
         elif suffix == ".json":
             check_json_feed(data)
+        elif suffix in (".png", ".ico"):
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()
         elif suffix == ".opml":
             assert _xml(data, rel).tag == "opml", rel
         elif suffix == ".html":

@@ -201,12 +201,31 @@ def check_atom(data: bytes) -> Any:
     return parsed
 
 
+def check_rss(data: bytes) -> Any:
+    """Parse an RSS 2.0 document with feedparser: no complaints; per item a title, a guid that is
+    not a permalink, an RFC 822 pubDate with the paper's offset and an author."""
+    parsed = feedparser.parse(data)
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    assert parsed.version == "rss20"
+    assert parsed.feed.title and parsed.feed.link and parsed.feed.subtitle
+    assert any(link.rel == "self" for link in parsed.feed.links)
+    for e in parsed.entries:
+        assert e.id and e.title and e.get("author"), e
+        assert e.guidislink is False
+        assert e.published.endswith(" +0800"), e.published
+    ids = [e.id for e in parsed.entries]
+    assert len(ids) == len(set(ids))
+    return parsed
+
+
 def check_outputs(files: Iterable[tuple[str, bytes]]) -> dict[str, bytes]:
     """Check every feed among `files`; return them as a dict."""
     out = dict(files)
     for path, data in out.items():
         if path.endswith(".atom"):
             check_atom(data)
+        elif path.endswith(".rss"):
+            check_rss(data)
         elif path.endswith(".json"):
             check_json_feed(data)
     return out

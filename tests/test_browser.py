@@ -53,6 +53,7 @@ DESKTOP = (1280, 900)
 PHONE = (390, 844)
 ATOM = "application/atom+xml"
 JSONFEED = "application/feed+json"
+RSS = "application/rss+xml"
 
 
 class Browser:
@@ -317,9 +318,13 @@ def _fits(facts: dict[str, Any], what: str) -> None:
 
 
 def _check_alternates(http: httpx.Client, facts: dict[str, Any], base: str, stems: set[str]) -> None:
-    """Autodiscovery: Atom and JSON Feed for each of `stems`, absolute, served 200 with the type."""
+    """Autodiscovery: Atom, RSS and JSON Feed for each of `stems`, absolute, served 200 with the type."""
     found = {(kind, href) for kind, href, _ in facts["alternates"]}
-    expected = {(ATOM, f"{base}{s}.atom") for s in stems} | {(JSONFEED, f"{base}{s}.json") for s in stems}
+    expected = {
+        (kind, f"{base}{s}.{ext}")
+        for s in stems
+        for kind, ext in ((ATOM, "atom"), (RSS, "rss"), (JSONFEED, "json"))
+    }
     assert found == expected
     assert all(title for _, _, title in facts["alternates"])
     for kind, href in sorted(found):
@@ -328,6 +333,8 @@ def _check_alternates(http: httpx.Client, facts: dict[str, Any], base: str, stem
         assert response.headers["content-type"] == f"{kind}; charset=utf-8", href
         if kind == ATOM:
             assert ET.fromstring(response.content).tag == "{http://www.w3.org/2005/Atom}feed"
+        elif kind == RSS:
+            assert ET.fromstring(response.content).tag == "rss"
         else:
             assert json.loads(response.content)["version"] == "https://jsonfeed.org/version/1.1"
 
@@ -360,12 +367,17 @@ def test_index_and_article_pages_in_chromium(
         assert [heading for heading, _ in index["groups"]] == ["全报", "版面", "作者"]
         [paper] = groups["全报"]
         assert paper["text"].startswith("钱塘新区报") and paper["text"].endswith("6 篇")
-        assert [href for _, href in paper["links"]] == [base + "feed.atom", base + "feed.json"]
+        assert [href for _, href in paper["links"]] == [
+            base + "feed.atom",
+            base + "feed.rss",
+            base + "feed.json",
+        ]
         [yaowen] = groups["版面"]
         assert yaowen["text"].startswith("要闻") and yaowen["text"].endswith("6 篇")
         assert [href for _, href in yaowen["links"]] == [
             base + "sections/yaowen.html",
             base + "sections/yaowen.atom",
+            base + "sections/yaowen.rss",
             base + "sections/yaowen.json",
         ]
         people = {p["links"][0][0]: p for p in groups["作者"]}
@@ -375,6 +387,7 @@ def test_index_and_article_pages_in_chromium(
         assert [href for _, href in people["记者 董笑瑜"]["links"]] == [
             base + "contributors/dong-xiaoyu.html",
             base + "contributors/dong-xiaoyu.atom",
+            base + "contributors/dong-xiaoyu.rss",
             base + "contributors/dong-xiaoyu.json",
         ]
         assert len(index["latest"]) == 6

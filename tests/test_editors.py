@@ -26,14 +26,20 @@ TAG = "tag:qiantang.feedsvc.example,2023:2023-06-26/p1/"
 HEADLINE = "金承涛督导检查安全生产和防汛备汛工作"
 # every file that carries item 5 (its writer is 记者 董笑瑜, its section 要闻)
 CARRIERS = (
-    "feed.atom", "feed.json", "sections/yaowen.atom", "sections/yaowen.json", "sections/yaowen.html",
-    "contributors/dong-xiaoyu.atom", "contributors/dong-xiaoyu.json", "contributors/dong-xiaoyu.html",
+    "feed.atom", "feed.rss", "feed.json", "sections/yaowen.atom", "sections/yaowen.rss", "sections/yaowen.json",
+    "sections/yaowen.html", "contributors/dong-xiaoyu.atom", "contributors/dong-xiaoyu.rss",
+    "contributors/dong-xiaoyu.json", "contributors/dong-xiaoyu.html",
     "articles/2023/06/26/p1-05.html", "index.html",
 )  # fmt: skip
 
 
 def at(hours: float) -> dt.datetime:
     return T0 + dt.timedelta(hours=hours)
+
+
+def shown5(when: dt.datetime) -> str:
+    """An instant of item 5 (page 1, position 5) as the feeds show it: 4 s back (`common.shown`)."""
+    return (when - dt.timedelta(seconds=4)).isoformat()
 
 
 @pytest.fixture
@@ -93,7 +99,9 @@ def test_lost_headline_set_by_a_file_reaches_every_feed_and_page(settings: Setti
     assert after["date_published"] == before["date_published"]
     for path in CARRIERS:
         assert HEADLINE in (settings.paths.output / path).read_text(encoding="utf-8"), path
-    assert sorted(report.changed_feeds) == sorted(p for p in CARRIERS if p.endswith((".atom", ".json")))
+    assert sorted(report.changed_feeds) == sorted(
+        p for p in CARRIERS if p.endswith((".atom", ".rss", ".json"))
+    )
     assert HEADLINE in (settings.paths.output / "feed.atom").read_text(encoding="utf-8")
 
     pipeline.regenerate(settings, at(3), reparse=True)
@@ -121,8 +129,9 @@ def test_only_the_affected_feeds_are_rewritten_by_correct(
     assert status == 0
     out = capsys.readouterr().out
     assert out.splitlines()[1:] == [
-        "  feed.atom", "  feed.json", "  sections/yaowen.atom", "  sections/yaowen.json",
-        "  contributors/dong-xiaoyu.atom", "  contributors/dong-xiaoyu.json",
+        "  feed.atom", "  feed.rss", "  feed.json", "  sections/yaowen.atom", "  sections/yaowen.rss",
+        "  sections/yaowen.json", "  contributors/dong-xiaoyu.atom", "  contributors/dong-xiaoyu.rss",
+        "  contributors/dong-xiaoyu.json",
     ]  # fmt: skip
     changed = {
         str(p.relative_to(settings.paths.output)) for p, m in mtimes.items() if p.stat().st_mtime_ns != m
@@ -188,7 +197,7 @@ def test_hold_keeps_a_warned_item_out_until_approved(folder: Path) -> None:
     assert report.changes == () and TAG + "5" not in entries(settings)  # another day's approval
     assert cli.main(["approve", TAG + "5"]) == 0
     assert TAG + "5" in entries(settings)
-    assert item5(settings)["date_modified"] == at(5).isoformat()  # FEEDSVC_NOW
+    assert item5(settings)["date_modified"] == shown5(at(5))  # FEEDSVC_NOW
     pipeline.regenerate(settings, at(3), reparse=True)
     assert TAG + "5" in entries(settings)
 
@@ -268,7 +277,9 @@ def test_the_daemon_applies_changed_corrections_files_and_pings_their_feeds(fold
         write(settings, f'[[item]]\nitem = 5\nheadline = "{HEADLINE}"\n')
         daemon.tick()
         assert item5(settings)["title"] == HEADLINE
-        wanted = sorted(settings.paper.base_url + p for p in CARRIERS if p.endswith((".atom", ".json")))
+        wanted = sorted(
+            settings.paper.base_url + p for p in CARRIERS if p.endswith((".atom", ".rss", ".json"))
+        )
         topics: list[str] = []
         wait_for("the hub pings", lambda: sorted(topics.__iadd__(hub.take())) == wanted)
     finally:
@@ -340,4 +351,4 @@ def test_turning_hold_off_releases_held_items_at_the_next_reparse(folder: Path) 
     settings = settings_in(folder, hold="off")
     assert TAG + "5" not in entries(settings)
     pipeline.regenerate(settings, at(1), reparse=True)
-    assert entries(settings)[TAG + "5"]["date_modified"] == at(1).isoformat()
+    assert entries(settings)[TAG + "5"]["date_modified"] == shown5(at(1))

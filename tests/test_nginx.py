@@ -36,6 +36,11 @@ ATOM = (
     + "<entry><title>钱塘新区报 要闻</title></entry>" * 20
     + "</feed>\n"
 )
+RSS = (
+    '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+    + "<item/>" * 40
+    + "</channel></rss>\n"
+)
 JSON = '{"version": "https://jsonfeed.org/version/1.1", "title": "钱塘新区报", "items": []}\n' + " " * 300
 OPML = (
     '<?xml version="1.0" encoding="utf-8"?>\n<opml version="2.0"><body>'
@@ -82,6 +87,7 @@ def fill(root: Path, outside: Path) -> None:
     files = {
         "feed.atom": ATOM,
         "feed.json": JSON,
+        "feed.rss": RSS,
         "feeds.opml": OPML,
         "index.html": HTML,
         "sections/yaowen.atom": ATOM,
@@ -178,6 +184,7 @@ def client(nginx: Nginx) -> Iterator[httpx.Client]:
     [
         ("/feed.atom", "application/atom+xml; charset=utf-8", ATOM),
         ("/feed.json", "application/feed+json; charset=utf-8", JSON),
+        ("/feed.rss", "application/rss+xml; charset=utf-8", RSS),
         ("/feeds.opml", "text/x-opml; charset=utf-8", OPML),
         ("/index.html", "text/html; charset=utf-8", HTML),
         ("/", "text/html; charset=utf-8", HTML),
@@ -202,7 +209,7 @@ def test_gzip_when_asked(client: httpx.Client, path: str) -> None:
 
 
 def test_link_header_on_feeds(client: httpx.Client, nginx: Nginx) -> None:
-    for path in ("/feed.atom", "/feed.json", "/sections/yaowen.atom", "/archive/feed/1.atom"):
+    for path in ("/feed.atom", "/feed.json", "/feed.rss", "/sections/yaowen.atom", "/archive/feed/1.atom"):
         link = client.get(path).headers["link"]
         assert link == f'<{nginx.url}{path}>; rel="self", <{HUB}>; rel="hub"'
     for path in ("/", "/index.html", "/feeds.opml"):

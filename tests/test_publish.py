@@ -67,7 +67,7 @@ def test_archive_pages_chain(tmp_path: Path) -> None:
     out = dict(build_all(FakeSource(bulk_entries(120)), settings(tmp_path, page_size=50, max_entries=20)))
     check_outputs(out.items())
     pages = sorted(p for p in out if p.startswith(f"{ARCHIVE}/"))
-    assert pages == [f"{ARCHIVE}/{n}.{ext}" for n in (1, 2, 3) for ext in ("atom", "json")]
+    assert pages == [f"{ARCHIVE}/{n}.{ext}" for n in (1, 2, 3) for ext in ("atom", "json", "rss")]
     base = "https://paper.example/news/"
 
     sub = links(out["feed.atom"])
@@ -218,7 +218,7 @@ def test_retraction_removes_article_and_emptied_feeds(tmp_path: Path) -> None:
     assert (out / "sections/min-sheng.atom").exists()
     _, removed = ingest(source, out, [Change(before=photo, after=None)])
     assert sorted(removed) == sorted([photo.path, "sections/min-sheng.atom", "sections/min-sheng.json",
-                                      "sections/min-sheng.html"])  # fmt: skip
+                                      "sections/min-sheng.rss", "sections/min-sheng.html"])  # fmt: skip
     assert (out / "contributors/zhang-xiangrong.atom").exists()
     assert_same_as_regenerate(source, out, tmp_path)
 
@@ -236,7 +236,7 @@ def test_contributor_taken_off_their_only_entry(tmp_path: Path) -> None:
     ]
     _, removed = ingest(source, out, changes)
     assert {"contributors/zhang-xiangrong.atom", "contributors/zhang-xiangrong.json",
-            "contributors/zhang-xiangrong.html"} <= set(removed)  # fmt: skip
+            "contributors/zhang-xiangrong.rss", "contributors/zhang-xiangrong.html"} <= set(removed)  # fmt: skip
     assert b"zhang-xiangrong" not in (out / "feeds.opml").read_bytes()
     assert_same_as_regenerate(source, out, tmp_path)
 

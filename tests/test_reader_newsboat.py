@@ -25,11 +25,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e_helpers import SAMPLE, ServedInstance, need_program
+from tests.e2e_helpers import ROOT, SAMPLE, ServedInstance, need_program
 
 pytestmark = pytest.mark.e2e
 
 PAPER_FEED = "feed.atom"
+SECOND_PAGE = ROOT / "examples" / "qiantang-2023-06-27-p2.txt"
 DONG_FEED = "contributors/dong-xiaoyu.atom"
 DONG = "董笑瑜"
 
@@ -67,14 +68,8 @@ class Newsboat:
         self.error_log = folder / "error.log"
         (folder / "config").write_text(f'error-log "{self.error_log}"\n', encoding="utf-8")
 
-    def reload(self, *, refetch: bool = False) -> None:
-        """`newsboat -x reload`. With `refetch`, its stored ETag and Last-Modified are dropped first,
-        so it downloads and parses every feed again instead of getting 304 Not Modified."""
-        if refetch:
-            with closing(sqlite3.connect(self.cache)) as db, db:
-                db.execute("UPDATE rss_feed SET etag = '', lastmodified = 0")
-        self.error_log.write_text("", encoding="utf-8")
-        env = {
+    def _env(self) -> dict[str, str]:
+        return {
             **os.environ,
             "HOME": str(self.folder),
             "XDG_CONFIG_HOME": str(self.folder / ".config"),
@@ -83,6 +78,32 @@ class Newsboat:
             "NO_PROXY": "127.0.0.1,localhost",
             "no_proxy": "127.0.0.1,localhost",
         }
+
+    def import_opml(self, opml: Path) -> list[str]:
+        """`newsboat -i OPML`: subscribe to what the list holds; the subscribed URLs."""
+        args = ["-u", self.folder / "urls", "-c", self.cache, "-C", self.folder / "config", "-i", opml]
+        done = subprocess.run(
+            [self.program, *map(str, args)],
+            env=self._env(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert done.returncode == 0, f"newsboat -i: exit {done.returncode}\n{done.stdout}{done.stderr}"
+        lines = (self.folder / "urls").read_text(encoding="utf-8").splitlines()
+        self.urls = [line.split()[0] for line in lines if line.strip() and not line.startswith("#")]
+        return self.urls
+
+    def reload(self, *, refetch: bool = False) -> None:
+        """`newsboat -x reload`. With `refetch`, its stored ETag and Last-Modified are dropped first,
+        so it downloads and parses every feed again instead of getting 304 Not Modified."""
+        if refetch:
+            with closing(sqlite3.connect(self.cache)) as db, db:
+                db.execute("UPDATE rss_feed SET etag = '', lastmodified = 0")
+        self.error_log.write_text("", encoding="utf-8")
+        env = self._env()
         args = ["-u", self.folder / "urls", "-c", self.cache, "-C", self.folder / "config", "-x", "reload"]
         done = subprocess.run(
             [self.program, *map(str, args)],
@@ -216,3 +237,39 @@ def test_newsboat_sees_each_article_once_through_regenerate_and_correction(
     assert {g: i.title for g, i in after.items()} == {g: i.title for g, i in first.items()}
     dong_corrected = [i for i in dong.items() if "新样板" in i.content]
     assert [i.guid for i in dong_corrected] == corrected
+
+
+def test_newsboat_importing_an_opml_list_sees_every_feed_with_its_items(
+    instance: ServedInstance, tmp_path: Path
+) -> None:
+    """Each OPML list holds an article once: imported whole, every listed feed shows its items."""
+    program = need_program("newsboat", "newsboat")
+    inst = instance
+    inst.cli("ingest", str(SAMPLE), str(SECOND_PAGE))
+    paper = set(_published(inst, PAPER_FEED))
+
+    # feeds.opml: the sections (they hold the whole paper), each shown with all its items
+    reader = Newsboat(program, tmp_path / "nb-feeds", [])
+    urls = reader.import_opml(inst.output / "feeds.opml")
+    assert sorted(urls) == [inst.url + "sections/yaowen.atom", inst.url + "sections/zong-he.atom"]
+    reader.reload()
+    shown: dict[str, set[str]] = {}
+    for item in reader.items():
+        shown.setdefault(item.feedurl, set()).add(item.guid)
+    for url in urls:
+        assert shown.get(url) == set(_published(inst, url.removeprefix(inst.url))), url
+    assert sorted(i.guid for i in reader.items()) == sorted(paper)  # every article, once
+
+    # contributors.opml: every contributor's feed; an article by two people is shown once, under one
+    # of them, and every signed article is there
+    people = Newsboat(program, tmp_path / "nb-people", [])
+    urls = people.import_opml(inst.output / "contributors.opml")
+    ours = {url: set(_published(inst, url.removeprefix(inst.url))) for url in urls}
+    assert set(urls) == {inst.url + p.relative_to(inst.output).as_posix()
+                         for p in (inst.output / "contributors").glob("*.atom")}  # fmt: skip
+    people.reload()
+    items = people.items()
+    assert sorted(i.guid for i in items) == sorted(set().union(*ours.values()))
+    for item in items:
+        assert item.guid in ours[item.feedurl]
+        assert item.author.strip()

@@ -33,7 +33,9 @@ from tests.render_helpers import (
 
 GOLDEN = Path(__file__).parent / "golden"
 HUB = "https://hub.example/websub"
-GOLDEN_FILES = ["feed.atom", "feed.json", "contributors/dong-xiaoyu.atom", "contributors/dong-xiaoyu.json"]
+GOLDEN_FILES = [
+    f"{stem}.{ext}" for stem in ("feed", "contributors/dong-xiaoyu") for ext in ("atom", "rss", "json")
+]
 
 
 @pytest.fixture
@@ -52,12 +54,12 @@ def test_golden(outputs: dict[str, bytes], name: str) -> None:
 
 def test_every_feed_is_valid(outputs: dict[str, bytes]) -> None:
     check_outputs(outputs.items())
-    feeds = {p for p in outputs if p.endswith((".atom", ".json"))}
+    feeds = {p for p in outputs if p.endswith((".atom", ".rss", ".json"))}
     assert feeds == {
         f"{stem}.{ext}"
         for stem in ["feed", "sections/yaowen", "sections/zong-he", "sections/min-sheng",
                      "contributors/dong-xiaoyu", "contributors/yu-jiawei", "contributors/zhang-xiangrong"]
-        for ext in ("atom", "json")
+        for ext in ("atom", "rss", "json")
     }  # fmt: skip
 
 
@@ -76,16 +78,24 @@ def test_feed_metadata(outputs: dict[str, bytes]) -> None:
     assert ("self", BASE + "feed.atom") in links
     assert ("alternate", BASE + "index.html") in links
     assert ("hub", HUB) in links
-    # updated is the newest entry's updated (a correction on 6-27), never "now"
-    assert paper.feed.updated == "2023-06-27T09:30:00+08:00"
+    # updated is the newest entry's updated as shown (a correction on 6-27 at 09:30 of page 1's
+    # second item: one second back, see common.shown), never "now"
+    assert paper.feed.updated == "2023-06-27T09:29:59+08:00"
+    assert paper.feed.subtitle == "钱塘新区报每期各版的稿件"
+    assert paper.feed.icon == BASE + "icon.png"
+    assert paper.feed.logo == BASE + "logo.png"
 
     section = check_atom(outputs["sections/yaowen.atom"])
     assert section.feed.title == "钱塘新区报 · 要闻"
+    assert section.feed.subtitle == "钱塘新区报「要闻」版的稿件"
     assert section.feed.id == f"tag:{AUTHORITY}:section/yaowen"
     assert ("alternate", BASE + "sections/yaowen.html") in {(lk.rel, lk.href) for lk in section.feed.links}
 
     person = check_json_feed(outputs["contributors/dong-xiaoyu.json"])
     assert person["title"] == "钱塘新区报 · 记者 董笑瑜"
+    assert person["description"] == "钱塘新区报 记者 董笑瑜 署名的稿件"
+    assert person["icon"] == BASE + "icon.png"
+    assert person["favicon"] == BASE + "favicon.png"
     assert person["feed_url"] == BASE + "contributors/dong-xiaoyu.json"
     assert person["home_page_url"] == BASE + "contributors/dong-xiaoyu.html"
     assert person["language"] == "zh-CN"
@@ -105,6 +115,7 @@ def test_entries(outputs: dict[str, bytes]) -> None:
     assert first.link == BASE + "articles/2023/06/26/p1-01.html"
     assert first.published == "2023-06-26T06:00:00+08:00"
     assert [a.name for a in first.authors] == ["董笑瑜", "郁佳炜"]
+    assert "记者" not in first.content[0].value  # the byline is the authors, not a paragraph
     assert {t.term for t in first.tags} == {"要闻", "第1版"}
     assert any(t.scheme == BASE + "sections/" for t in first.tags)
     assert first.summary.startswith("本报讯")
@@ -115,11 +126,12 @@ def test_entries(outputs: dict[str, bytes]) -> None:
     photo = by_title["钱塘绿岛即将开放"]
     assert photo.author == "张祥荣"  # a picture with no writer: its photographer
     assert [c.name for c in photo.contributors] == ["张祥荣"]
-    assert "摄影：通讯员 张祥荣" in photo.content[0].value
+    assert "摄影" not in photo.content[0].value  # its photographer is its author
+    assert "摄影：通讯员 张祥荣" in by_title["综合新闻：社区活动丰富"].content[0].value  # not an author
     assert by_title["副刊：夏日随笔"].author == "钱塘新区报"  # no byline at all: the paper
     photo_item = {i["title"]: i for i in check_json_feed(outputs["feed.json"])["items"]}["钱塘绿岛即将开放"]
     assert photo_item["authors"] == [{"name": "张祥荣", "url": BASE + "contributors/zhang-xiangrong.html"}]
-    assert by_title["打造具有钱塘特色基层治理品牌"].updated == "2023-06-27T09:30:00+08:00"
+    assert by_title["打造具有钱塘特色基层治理品牌"].updated == "2023-06-27T09:29:59+08:00"
 
     items = {i["title"]: i for i in check_json_feed(outputs["feed.json"])["items"]}
     item = items["以考促干以考争先 为奋力推动钱塘高质量发展汇聚强大动能"]
@@ -156,7 +168,7 @@ def test_empty_paper_has_fixed_updated(tmp_path: Path) -> None:
     assert parsed.entries == []
     assert parsed.feed.updated == EMPTY_UPDATED.astimezone(CST).isoformat()
     assert check_json_feed(out["feed.json"])["items"] == []
-    assert set(out) == {"feed.atom", "feed.json", "index.html", "feeds.opml"}
+    assert {p for p in out if p.startswith("feed.")} == {"feed.atom", "feed.rss", "feed.json"}
 
 
 NASTY = "<script>alert('x')</script> ]]> & \x00\x01\x0b\x1f\x7f\x85\ud800\ufffe\uffff 完"
@@ -220,3 +232,25 @@ def test_feed_ids_are_tag_uris(outputs: dict[str, bytes]) -> None:
         site.feed_id(FeedRef(kind="contributor", slug="dong-xiaoyu"))
         == f"tag:{AUTHORITY}:contributor/dong-xiaoyu"
     )
+
+
+def test_writers_first_in_the_trades_credit_order(tmp_path: Path) -> None:
+    """`本报讯（通讯员 李四 实习生 王五 记者 张三）`: the reporter first, then intern, correspondent."""
+    people = (
+        DONG.model_copy(update={"role": "通讯员", "name": "李四", "slug": "li-si"}),
+        DONG.model_copy(update={"role": "实习生", "name": "王五", "slug": "wang-wu"}),
+        DONG.model_copy(update={"role": "首席记者", "name": "张三", "slug": "zhang-san"}),
+    )
+    e = entry(dt.date(2023, 6, 26), 1, 1, people=people)
+    out = dict(build_all(FakeSource([e]), settings(tmp_path)))
+    check_outputs(out.items())
+    assert [a.name for a in check_atom(out["feed.atom"]).entries[0].authors] == ["张三", "王五", "李四"]
+    assert [a["name"] for a in json.loads(out["feed.json"])["items"][0]["authors"]] == [
+        "张三",
+        "王五",
+        "李四",
+    ]
+    rss = etree.fromstring(out["feed.rss"])
+    creators = [c.text for c in rss.iter("{http://purl.org/dc/elements/1.1/}creator")]
+    assert creators == ["张三", "王五", "李四"]
+    assert "张三" not in json.loads(out["feed.json"])["items"][0]["content_html"]  # no byline paragraph

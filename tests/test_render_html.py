@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import posixpath
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 from feedsvc.publish import build_all
-from tests.render_helpers import BASE, FakeSource, fixture_entries, settings
+from tests.render_helpers import BASE, FakeSource, check_atom, fixture_entries, settings
 
 
 class Page(HTMLParser):
@@ -75,6 +76,7 @@ def test_index(outputs: dict[str, bytes]) -> None:
     page = Page(outputs["index.html"])
     assert {(a["type"], a["href"]) for a in page.alternates} == {
         ("application/atom+xml", "feed.atom"),  # relative: a preview on any address works
+        ("application/rss+xml", "feed.rss"),
         ("application/feed+json", "feed.json"),
     }
     text = page.body
@@ -86,7 +88,7 @@ def test_index(outputs: dict[str, bytes]) -> None:
         assert group in text
     assert "记者 董笑瑜" in text and "3 篇" in text  # 董笑瑜 has three entries
     for stem in ("feed", "sections/yaowen", "contributors/dong-xiaoyu"):
-        assert f"{stem}.atom" in page.hrefs and f"{stem}.json" in page.hrefs
+        assert all(f"{stem}.{ext}" in page.hrefs for ext in ("atom", "rss", "json"))
     assert "feeds.opml" in page.hrefs
     assert "阅读器" in text  # how to subscribe
 
@@ -113,6 +115,7 @@ def test_feed_pages(outputs: dict[str, bytes]) -> None:
     page = Page(outputs["contributors/dong-xiaoyu.html"])
     assert {(a["type"], a["href"]) for a in page.alternates} == {
         ("application/atom+xml", "../contributors/dong-xiaoyu.atom"),
+        ("application/rss+xml", "../contributors/dong-xiaoyu.rss"),
         ("application/feed+json", "../contributors/dong-xiaoyu.json"),
     }
     assert "钱塘新区报 · 记者 董笑瑜" in page.body and "共 3 篇" in page.body
@@ -124,25 +127,56 @@ def test_feed_pages(outputs: dict[str, bytes]) -> None:
     assert "钱塘新区报 · 要闻" in section.body
 
 
-def test_opml_lists_every_feed(outputs: dict[str, bytes]) -> None:
-    root = ET.fromstring(outputs["feeds.opml"])
+def _outlines(data: bytes) -> dict[str, str]:
+    root = ET.fromstring(data)
     assert root.tag == "opml" and root.get("version") == "2.0"
-    assert root.findtext("head/title") == "钱塘新区报"
-    feeds = {o.get("xmlUrl"): o.get("text") for o in root.iter("outline") if o.get("xmlUrl")}
-    expected = {p for p in outputs if p.endswith(".atom")}
-    assert set(feeds) == {BASE + p for p in expected}
-    assert feeds[BASE + "contributors/dong-xiaoyu.atom"] == "钱塘新区报 · 记者 董笑瑜"
     for o in root.iter("outline"):
         if o.get("xmlUrl"):
             assert o.get("type") == "rss" and o.get("htmlUrl", "").startswith(BASE)
-    body = root.find("body")
+    return {o.get("xmlUrl", ""): o.get("text", "") for o in root.iter("outline") if o.get("xmlUrl")}
+
+
+def _body(data: bytes) -> ET.Element:
+    body = ET.fromstring(data).find("body")  # an element's truth value is deprecated (3.12+)
     assert body is not None
-    groups = [o.get("text") for o in body]  # an element's truth value is deprecated (3.12+)
-    assert groups == ["钱塘新区报", "版面", "作者"]
+    return body
+
+
+def _ids(outputs: dict[str, bytes], urls: Iterable[str]) -> list[str]:
+    return [e.id for url in urls for e in check_atom(outputs[url.removeprefix(BASE)]).entries]
+
+
+def test_opml_lists_hold_each_article_once(outputs: dict[str, bytes]) -> None:
+    # the fixture's page 4 has no section: the sections do not hold the whole paper, so
+    # feeds.opml lists the paper's own feed
+    paper = _outlines(outputs["feeds.opml"])
+    assert paper == {BASE + "feed.atom": "钱塘新区报"}
+    assert ET.fromstring(outputs["feeds.opml"]).findtext("head/title") == "钱塘新区报"
+
+    people = _outlines(outputs["contributors.opml"])
+    assert set(people) == {BASE + p for p in outputs if p.startswith("contributors/") and p.endswith(".atom")}
+    assert people[BASE + "contributors/dong-xiaoyu.atom"] == "钱塘新区报 · 记者 董笑瑜"
+    groups = [o.get("text") for o in _body(outputs["contributors.opml"])]
+    assert groups == ["作者"]
+    # every article with a byline is in some contributor's feed
+    signed = {e.id for e in check_atom(outputs["feed.atom"]).entries if e.author != "钱塘新区报"}
+    assert set(_ids(outputs, people)) == signed
+
+
+def test_feeds_opml_lists_sections_when_they_hold_the_paper(tmp_path: Path) -> None:
+    entries = [e for e in fixture_entries() if e.section]
+    out = dict(build_all(FakeSource(entries), settings(tmp_path)))
+    listed = _outlines(out["feeds.opml"])
+    assert set(listed) == {BASE + p for p in out if p.startswith("sections/") and p.endswith(".atom")}
+    ids = _ids(out, listed)
+    assert sorted(ids) == sorted(e.id for e in entries)  # each article exactly once
+    groups = [o.get("text") for o in _body(out["feeds.opml"])]
+    assert groups == ["版面"]
 
 
 def test_empty_paper_pages(tmp_path: Path) -> None:
     out = dict(build_all(FakeSource([]), settings(tmp_path)))
     page = Page(out["index.html"])
     assert "最新一期" not in page.body and "feed.atom" in page.hrefs
-    assert ET.fromstring(out["feeds.opml"]).find("body/outline").get("xmlUrl") == BASE + "feed.atom"  # type: ignore[union-attr]
+    assert _outlines(out["feeds.opml"]) == {BASE + "feed.atom": "钱塘新区报"}
+    assert _outlines(out["contributors.opml"]) == {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from feedsvc import typography
 from feedsvc.errors import ParseError
 from feedsvc.models import Issue, Item, Page, PageNumberSource, SectionSource
 from feedsvc.parse.assemble import Draft, assemble
@@ -180,7 +181,10 @@ def _section(header: PageHeader | None, hints: ParseHints, number: int) -> tuple
 
 
 def parse_bytes(data: bytes, *, source: str, hints: ParseHints | None = None) -> Issue:
-    """Decode and parse a submission; file-name hints fill what the text does not print."""
+    """Decode and parse a submission; file-name hints fill what the text does not print; ASCII
+    punctuation the export left between Han characters becomes full-width (`typography`) unless
+    the hints say otherwise."""
     named = from_name(source)
     hints = (hints or ParseHints()).model_copy(update={k: v for k, v in named.items() if v is not None})
-    return parse(decode(data, source), source=source, hints=hints)
+    issue = parse(decode(data, source), source=source, hints=hints)
+    return typography.issue(issue) if hints.fullwidth_punctuation else issue

@@ -30,12 +30,18 @@ class ParseHints(BaseModel):
     date: dt.date | None = None
     page: int | None = None
     section: str | None = None
+    # ASCII punctuation between Han characters becomes full-width (`typography`, config
+    # `paper.fullwidth_punctuation`)
+    fullwidth_punctuation: bool = True
 
 
 def hints_from_settings(settings: Settings) -> ParseHints:
     """What the parser may use besides the text: the paper's names and its page → section map."""
     return ParseHints(
-        publication=settings.paper.name, name_en=settings.paper.name_en or None, sections=settings.sections
+        publication=settings.paper.name,
+        name_en=settings.paper.name_en or None,
+        sections=settings.sections,
+        fullwidth_punctuation=settings.paper.fullwidth_punctuation,
     )
 
 

@@ -17,10 +17,10 @@ from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree  # type: ignore[import-untyped]
 
-from feedsvc.render.common import EntryParts, FeedDoc, Site, html_path
+from feedsvc.render.common import ATOM, ICON, LOGO, EntryParts, FeedDoc, Site, html_path
 
-EXT = "atom"
-MEDIA_TYPE = "application/atom+xml"
+EXT = ATOM.ext
+MEDIA_TYPE = ATOM.media_type
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
 GENERATOR = "feedsvc"
 
@@ -51,24 +51,24 @@ def entry(site: Site, parts: EntryParts) -> bytes:
     texts = [parts.id, parts.title, parts.content_html, parts.summary, parts.url, parts.page_label]
     texts += [parts.section or "", site.url("sections/")]
     texts += [x for pair in authors + contributors for x in pair]
-    if not authors or not parts.title or _NOT_XML.search("".join(texts)):
+    if not authors or not parts.title or NOT_XML.search("".join(texts)):
         return _feedgen_entry(site, parts)
     out = [
-        f"  <entry>\n    <id>{_text(parts.id)}</id>\n    <title>{_text(parts.title)}</title>\n"
+        f"  <entry>\n    <id>{xml_text(parts.id)}</id>\n    <title>{xml_text(parts.title)}</title>\n"
         f"    <updated>{parts.updated.isoformat()}</updated>\n"
     ]
     out += [_person("author", name, url) for name, url in authors]
-    content = _text(parts.content_html)
+    content = xml_text(parts.content_html)
     out.append(
         f'    <content type="html">{content}</content>\n' if content else '    <content type="html"/>\n'
     )
-    out.append(f'    <link href="{_attr(parts.url)}" rel="alternate" type="text/html"/>\n')
+    out.append(f'    <link href="{xml_attr(parts.url)}" rel="alternate" type="text/html"/>\n')
     if parts.summary:
-        out.append(f"    <summary>{_text(parts.summary)}</summary>\n")
+        out.append(f"    <summary>{xml_text(parts.summary)}</summary>\n")
     if parts.section:
-        section, scheme = _attr(parts.section), _attr(site.url("sections/"))
+        section, scheme = xml_attr(parts.section), xml_attr(site.url("sections/"))
         out.append(f'    <category term="{section}" scheme="{scheme}" label="{section}"/>\n')
-    label = _attr(parts.page_label)
+    label = xml_attr(parts.page_label)
     out.append(f'    <category term="{label}" label="{label}"/>\n')
     out += [_person("contributor", name, url) for name, url in contributors]
     out.append(f"    <published>{parts.published.isoformat()}</published>\n  </entry>\n")
@@ -76,10 +76,10 @@ def entry(site: Site, parts: EntryParts) -> bytes:
 
 
 # What lxml refuses to serialize: C0 controls but tab, newline and return; surrogates; U+FFFE/F.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def _text(value: str) -> str:
+def xml_text(value: str) -> str:
     """Escaped as lxml escapes element text."""
     if "&" in value:
         value = value.replace("&", "&amp;")
@@ -92,9 +92,9 @@ def _text(value: str) -> str:
     return value
 
 
-def _attr(value: str) -> str:
+def xml_attr(value: str) -> str:
     """Escaped as lxml escapes attribute values."""
-    value = _text(value)
+    value = xml_text(value)
     for raw, escaped in (('"', "&quot;"), ("\t", "&#9;"), ("\n", "&#10;")):
         if raw in value:
             value = value.replace(raw, escaped)
@@ -102,8 +102,8 @@ def _attr(value: str) -> str:
 
 
 def _person(tag: str, name: str, url: str) -> str:
-    uri = f"      <uri>{_text(url)}</uri>\n" if url else ""
-    return f"    <{tag}>\n      <name>{_text(name)}</name>\n{uri}    </{tag}>\n"
+    uri = f"      <uri>{xml_text(url)}</uri>\n" if url else ""
+    return f"    <{tag}>\n      <name>{xml_text(name)}</name>\n{uri}    </{tag}>\n"
 
 
 def _feedgen_entry(site: Site, parts: EntryParts) -> bytes:
@@ -139,6 +139,10 @@ def document(site: Site, doc: FeedDoc, entries: Sequence[bytes], digest: str | N
     fg = FeedGenerator()
     fg.id(site.doc_id(doc))
     fg.title(doc.title)
+    if doc.subtitle:
+        fg.subtitle(doc.subtitle)
+    fg.icon(site.url(ICON))
+    fg.logo(site.url(LOGO))
     fg.updated(doc.updated)
     fg.language(site.language)
     fg.author({"name": site.name, "uri": site.base_url})
@@ -155,18 +159,23 @@ def document(site: Site, doc: FeedDoc, entries: Sequence[bytes], digest: str | N
         fg.link(href=site.url(doc.page_path(older, EXT)), rel="prev-archive", type=MEDIA_TYPE)
     if (newer := doc.newer) is not None:
         fg.link(href=site.url(doc.page_path(newer, EXT)), rel="next-archive", type=MEDIA_TYPE)
-    head: bytes = fg.atom_str(pretty=True)
+    return splice(fg.atom_str(pretty=True), _END, entries, digest)
+
+
+def splice(head: bytes, end: bytes, entries: Sequence[bytes], digest: str | None) -> bytes:
+    """feedgen's document `head` (an XML document ending in `end`) with the digest in a comment
+    after the XML declaration and the rendered `entries` before `end` (Atom and RSS)."""
     if digest is not None:
         declaration, _, rest = head.partition(b"\n")
         head = b"%s\n<!-- feedsvc digest %s -->\n%s" % (declaration, digest.encode(), rest)
     if not entries:
         return head
-    if not head.endswith(_END):  # pragma: no cover - feedgen always ends the document so
-        raise ValueError("unexpected end of feedgen's Atom document")
-    return b"".join([head[: -len(_END)], *entries, _END])
+    if not head.endswith(end):  # pragma: no cover - feedgen always ends the document so
+        raise ValueError(f"unexpected end of feedgen's document: {head[-40:]!r}")
+    return b"".join([head[: -len(end)], *entries, end])
 
 
 def read_digest(head: bytes) -> str | None:
-    """The digest in the first bytes of an Atom document made by `document`."""
+    """The digest in the first bytes of an Atom or RSS document made by `splice`."""
     found = _DIGEST.search(head)
     return found.group(1).decode() if found else None

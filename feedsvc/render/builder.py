@@ -22,7 +22,7 @@ from feedsvc.config import Settings
 from feedsvc.errors import StoreError
 from feedsvc.records import PAPER, FeedInfo, FeedRef
 from feedsvc.render import html, opml
-from feedsvc.render.common import Site, archive_pages, html_path
+from feedsvc.render.common import FAVICON, FAVICON_ICO, ICON, LOGO, Site, archive_pages, html_path
 from feedsvc.render.feeds import FORMATS, FeedRenderer, Outputs, Rendered
 from feedsvc.render.pool import Prerender, Result
 
@@ -30,9 +30,10 @@ if TYPE_CHECKING:
     from feedsvc.publish import EntrySource, Plan
 
 INDEX = "index.html"
-OPML = "feeds.opml"
+OPML = opml.FEEDS_OPML
 TEMP_SUFFIX = ".feedsvc-tmp"  # publish.write's temporary files: `.<name>.<random>.feedsvc-tmp`
-OUTPUT_SUFFIXES = frozenset({".atom", ".json", ".html", ".opml"})
+ICON_FILES = (ICON, FAVICON, FAVICON_ICO, LOGO)
+OUTPUT_SUFFIXES = frozenset({".atom", ".rss", ".json", ".html", ".opml"})
 _CHUNK = 500  # entries per store read while walking the whole paper
 _AHEAD = 2  # chunks rendered ahead by worker processes
 _POOL_MIN = 3000  # entries from which a regenerate starts worker processes
@@ -133,7 +134,22 @@ class Builder:
             out.files.append((INDEX, html.index_page(self.site, infos, issue)))
         if OPML in pages:
             out.files.append((OPML, opml.opml_document(self.site, infos)))
+            out.files.append((opml.CONTRIBUTORS_OPML, opml.contributors_document(self.site, infos)))
+        if INDEX in pages:
+            out.files.extend(self.icons(out.kept))
         return out
+
+    def icons(self, kept: list[str]) -> list[tuple[str, bytes]]:
+        """The icon files (`render.icons`) missing from the output folder: their bytes never change,
+        and one already there (a theme's own, say) is left alone."""
+        output_dir = self.renderer.output_dir
+        present = {p for p in ICON_FILES if output_dir is not None and (output_dir / p).is_file()}
+        kept.extend(sorted(present))
+        if len(present) == len(ICON_FILES):
+            return []
+        from feedsvc.render import icons  # Pillow is imported only when icons are drawn
+
+        return [(path, data) for path, data in icons.files() if path not in present]
 
     def planned(self, plan: Plan) -> Iterator[Outputs]:
         for entry in plan.articles:

@@ -10,6 +10,17 @@ counted from the oldest. The newest page is the *open* page and holds the remain
 entries; every other page is full, links to both neighbours and so never changes again unless an
 entry in it changes. A feed whose entries all fit into its subscription document
 (`feeds.max_entries`) has no archive pages.
+
+Order within an issue (`printed_rank`, `shown`): the store publishes every item of an
+edition at the same instant (the edition time, or the time its page came in if that was earlier),
+so readers that sort by date would show one edition's items in any order, and the W3C validator
+warns about entries with the same `updated`. The feeds therefore show each instant of an entry
+(`published`, `updated`) moved back by its printed rank in seconds: rank = (page - 1) · 100 +
+(position - 1). The lead story of page 1 keeps the edition time, the next item is one second older,
+page 2 starts 100 s before the edition time, and so on (page 20 starts 31 min 40 s before it). The
+rank comes from the entry alone, so the instants are the same at every regenerate, and the stored
+instants (what the store orders and plans by) are left as they are. Entries of one edition are
+distinct as long as a page holds at most 100 items; editions are a day apart.
 """
 
 from __future__ import annotations
@@ -26,7 +37,7 @@ from feedsvc.config import Settings
 from feedsvc.identity import archive_tag_uri, feed_tag_uri
 from feedsvc.records import Entry, EntryPerson, FeedRef
 
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"
 """Bump when the bytes of any feed document change for the same input: archive pages on disk
 carry a digest that includes this, so a bump makes the next regenerate render them again."""
 
@@ -36,6 +47,31 @@ EMPTY_UPDATED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 # Characters XML 1.0 forbids (C0 controls but tab, newline and return; lone surrogates; U+FFFE,
 # U+FFFF) and those it discourages that never belong in newspaper text (DEL and the C1 controls).
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+RANK_SPAN = 100
+"""Seconds between the first items of consecutive pages of one edition (see the module docstring)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedType:
+    """A feed format as pages for people link it: extension, media type, label."""
+
+    ext: str
+    media_type: str
+    label: str
+
+
+ATOM = FeedType("atom", "application/atom+xml", "Atom")
+RSS = FeedType("rss", "application/rss+xml", "RSS")
+JSON_FEED = FeedType("json", "application/feed+json", "JSON Feed")
+FEED_TYPES: tuple[FeedType, ...] = (ATOM, RSS, JSON_FEED)
+"""Every feed document exists in each of these formats (autodiscovery links list them in this order)."""
+
+ICON = "icon.png"  # square, 512 px: Atom icon, JSON Feed icon, RSS image
+FAVICON = "favicon.png"  # 64 px: JSON Feed favicon
+FAVICON_ICO = "favicon.ico"  # 16, 32 and 48 px, for browsers
+LOGO = "logo.png"  # twice as wide as tall: Atom logo
 
 
 def clean(text: str) -> str:
@@ -77,6 +113,7 @@ class Site:
     max_entries: int
     page_size: int
     fingerprint: str  # digest of everything here that archive pages depend on
+    description: str = ""  # the paper's line for feed subtitles ("" = made from the name)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Site:
@@ -95,6 +132,7 @@ class Site:
             max_entries=settings.feeds.max_entries,
             page_size=settings.feeds.archive_page_size,
             fingerprint=fingerprint,
+            description=clean(paper.description).strip(),
         )
 
     def url(self, path: str) -> str:
@@ -114,6 +152,15 @@ class Site:
         """A feed's title: the paper's name, then the feed's name (`钱塘新区报 · 记者 董笑瑜`)."""
         name = clean(name).strip()
         return f"{self.name} · {name}" if name else self.name
+
+    def subtitle(self, ref: FeedRef, name: str) -> str:
+        """A feed's one-line description (Atom subtitle, RSS and JSON Feed description)."""
+        name = clean(name).strip()
+        if ref.kind == "section" and name:
+            return f"{self.name}「{name}」版的稿件"
+        if ref.kind == "contributor" and name:
+            return f"{self.name} {name} 署名的稿件"
+        return self.description or f"{self.name}每期各版的稿件"
 
     def stamp(self, when: dt.datetime) -> str:
         """RFC 3339 in the paper's time zone, whole seconds: `2023-06-26T06:00:00+08:00`."""
@@ -162,9 +209,35 @@ def page_label(page: int) -> str:
     return f"第{page}版"
 
 
+def credit_rank(person: EntryPerson) -> int:
+    """Where the trade credits a person among an item's writers: reporters (记者 of every kind,
+    评论员, or no role printed) first, then interns (实习生), then correspondents (通讯员)."""
+    role = person.role or ""
+    if "通讯员" in role:
+        return 2
+    if "实习" in role:
+        return 1
+    return 0
+
+
+def credited(people: Iterable[EntryPerson]) -> tuple[EntryPerson, ...]:
+    """`people` in the trade's credit order (`credit_rank`), printed order within a rank."""
+    return tuple(sorted(people, key=credit_rank))
+
+
 def people_line(people: Iterable[EntryPerson]) -> str:
     """`记者 董笑瑜　通讯员 张祥荣` (cleaned, not escaped)."""
     return "\u3000".join(clean(p.label) for p in people if clean(p.name).strip())
+
+
+def printed_rank(page: int, position: int) -> int:
+    """An item's rank in its edition's printed order, in seconds (module docstring)."""
+    return (page - 1) * RANK_SPAN + (position - 1)
+
+
+def shown(entry: Entry, when: dt.datetime) -> dt.datetime:
+    """One of `entry`'s stored instants as the feeds show it: moved back by its printed rank."""
+    return when - dt.timedelta(seconds=printed_rank(entry.page, entry.position))
 
 
 def entry_title(entry: Entry) -> str:
@@ -178,18 +251,18 @@ def body_html(paragraphs: Iterable[str]) -> str:
     return "<p>" + text.replace("\n", "</p>\n<p>") + "</p>" if text else ""
 
 
-def content_html(entry: Entry, body: str) -> str:
-    """The body as HTML: kicker and subtitle above the body, the byline, paragraphs, photo credit."""
+def content_html(entry: Entry, body: str, *, credited_photographers: bool) -> str:
+    """The body as HTML: kicker and subtitle above the paragraphs (the dateline is their start),
+    then the photo credit unless the entry's authors are its photographers. No byline paragraph:
+    the writers are the entry's authors in every format."""
     out: list[str] = []
     if entry.kicker:
         out.append(f"<p><em>{esc(entry.kicker)}</em></p>")
     if entry.subtitle:
         out.append(f"<p><strong>{esc(entry.subtitle)}</strong></p>")
-    if writers := people_line(entry.writers):
-        out.append(f"<p>{html.escape(writers)}</p>")
     if body:
         out.append(body)
-    if photographers := people_line(entry.photographers):
+    if not credited_photographers and (photographers := people_line(entry.photographers)):
         out.append(f"<p>摄影：{html.escape(photographers)}</p>")
     return "\n".join(out)
 
@@ -200,10 +273,13 @@ def entry_parts(site: Site, entry: Entry) -> EntryParts:
             Person(name=name, url=site.person_url(p)) for p in persons if (name := clean(p.name).strip())
         )
 
-    # A picture's author is its photographer; an item with no byline at all carries the paper.
+    # The writers in credit order; a picture's author is its photographer; an item with no byline
+    # at all carries the paper.
+    writers = people(credited(entry.writers))
+    by_photographers = not writers and entry.kind == "photo" and bool(people(entry.photographers))
     authors = (
-        people(entry.writers)
-        or (people(entry.photographers) if entry.kind == "photo" else ())
+        writers
+        or (people(entry.photographers) if by_photographers else ())
         or (Person(name=site.name, url=site.base_url),)
     )
     section = clean(entry.section).strip() if entry.section else None
@@ -214,10 +290,10 @@ def entry_parts(site: Site, entry: Entry) -> EntryParts:
         title=entry_title(entry),
         url=site.url(entry.path),
         body_html=body,
-        content_html=content_html(entry, body),
+        content_html=content_html(entry, body, credited_photographers=by_photographers),
         summary=clean(entry.summary),
-        published=site.local(entry.published),
-        updated=site.local(entry.updated),
+        published=site.local(shown(entry, entry.published)),
+        updated=site.local(shown(entry, entry.updated)),
         authors=authors,
         photographers=people(entry.photographers),
         section=section or None,
@@ -238,6 +314,7 @@ class FeedDoc:
     updated: dt.datetime
     number: int | None = None
     last: int = 0  # the open (newest) archive page's number; 0 when the feed has no archive
+    subtitle: str = ""  # `Site.subtitle`
 
     def path(self, ext: str) -> str:
         if self.number is None:
@@ -268,12 +345,14 @@ def archive_path(ref: FeedRef, number: int, ext: str) -> str:
 
 
 def entry_key(entry: Entry) -> bytes:
-    """What a digest takes from an entry: id, `updated`, path, section and contributors (which the
-    store may rename without a correction). The store gives an entry a new `updated` whenever its
-    text changes; otherwise documents holding it are not rendered again."""
+    """What a digest takes from an entry: id, `updated`, path, position (the dates shown depend on
+    it, `shown`; the store moves an item on its page without a new `updated`), section and
+    contributors (which the store may rename without a correction). The store gives an entry a new
+    `updated` whenever its text changes; otherwise documents holding it are not rendered again."""
     people = "\t".join(f"{p.role}|{p.name}|{p.credit}|{p.slug}" for p in entry.contributors)
     section = f"{entry.section}|{entry.section_slug}"
-    key = f"{entry.id}\t{entry.updated.isoformat()}\t{entry.path}\t{section}\t{people}\n"
+    where = f"{entry.path}\t{entry.position}"
+    key = f"{entry.id}\t{entry.updated.isoformat()}\t{where}\t{section}\t{people}\n"
     return key.encode("utf-8", "surrogatepass")
 
 
@@ -290,6 +369,7 @@ def doc_digest(site: Site, doc: FeedDoc, keys: Iterable[bytes]) -> str:
         doc.ref.kind,
         doc.ref.slug,
         doc.title,
+        doc.subtitle,
         doc.updated.isoformat(),
         doc.number,
         doc.older,

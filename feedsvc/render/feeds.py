@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from feedsvc.records import Entry, FeedRef
-from feedsvc.render import atom, html, jsonfeed
+from feedsvc.render import atom, html, jsonfeed, rss
 from feedsvc.render.common import (
     EMPTY_UPDATED,
     EntryParts,
@@ -27,6 +27,7 @@ from feedsvc.render.common import (
     entry_digest,
     entry_key,
     entry_parts,
+    shown,
 )
 
 _HEAD_BYTES = 256  # documents made here carry their digest within their first bytes
@@ -44,8 +45,10 @@ class Format:
 
 FORMATS: tuple[Format, ...] = (
     Format(atom.EXT, atom.entry, atom.document, atom.read_digest),
+    Format(rss.EXT, rss.entry, rss.document, rss.read_digest),
     Format(jsonfeed.EXT, jsonfeed.item, jsonfeed.document, jsonfeed.read_digest),
 )
+"""Every feed document is made in each format (`common.FEED_TYPES`), through the same path."""
 
 
 class Rendered:
@@ -122,7 +125,7 @@ class FeedRenderer:
     def rendered(self, entry: Entry) -> Rendered:
         """The entry's `Rendered`, shared with earlier documents of this run (LRU, `cache_size`)."""
         found = self._cache.get(entry.id)
-        if found is None or found.entry.updated != entry.updated:
+        if found is None or (found.entry.updated, found.entry.position) != (entry.updated, entry.position):
             found = self._cache[entry.id] = Rendered(entry)
             if len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
@@ -139,7 +142,13 @@ class FeedRenderer:
 
     def subscription(self, ref: FeedRef, name: str, recent: Sequence[Rendered], last: int) -> Outputs:
         """The subscription documents: `recent` newest first, `last` the open archive page (0: none)."""
-        doc = FeedDoc(ref=ref, title=self.site.title(name), updated=self.newest(recent), last=last)
+        doc = FeedDoc(
+            ref=ref,
+            title=self.site.title(name),
+            subtitle=self.site.subtitle(ref, name),
+            updated=self.newest(recent),
+            last=last,
+        )
         return self._documents(doc, recent)
 
     def archive(
@@ -155,7 +164,14 @@ class FeedRenderer:
         """Archive page `number` of `last`, `page` oldest first. An empty (open) page takes its
         `updated` from `recent`, the subscription document's entries."""
         updated = self.newest(page or recent)
-        doc = FeedDoc(ref=ref, title=self.site.title(name), updated=updated, number=number, last=last)
+        doc = FeedDoc(
+            ref=ref,
+            title=self.site.title(name),
+            subtitle=self.site.subtitle(ref, name),
+            updated=updated,
+            number=number,
+            last=last,
+        )
         return self._documents(doc, page)
 
     def article_current(self, rendered: Rendered) -> bool:
@@ -176,8 +192,10 @@ class FeedRenderer:
         return Outputs(files=[(entry.path, page)])
 
     def newest(self, entries: Sequence[Rendered]) -> dt.datetime:
-        """A document's `updated`: its newest entry's, or `EMPTY_UPDATED` when it has none."""
-        return self.site.local(max((r.entry.updated for r in entries), default=EMPTY_UPDATED))
+        """A document's `updated`: its newest entry's as shown (`common.shown`), or `EMPTY_UPDATED`
+        when it has none."""
+        newest = max((shown(r.entry, r.entry.updated) for r in entries), default=EMPTY_UPDATED)
+        return self.site.local(newest)
 
     def _documents(self, doc: FeedDoc, entries: Sequence[Rendered]) -> Outputs:
         site = self.site

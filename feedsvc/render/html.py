@@ -14,7 +14,16 @@ import re
 from collections.abc import Sequence
 
 from feedsvc.records import PAPER, Entry, EntryPerson, FeedInfo, FeedRef
-from feedsvc.render.common import EntryParts, Site, entry_title, esc, html_path, page_label, relative_root
+from feedsvc.render.common import (
+    FEED_TYPES,
+    EntryParts,
+    Site,
+    entry_title,
+    esc,
+    html_path,
+    page_label,
+    relative_root,
+)
 
 _CSS = """\
 body{font:17px/1.75 system-ui,-apple-system,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;\
@@ -29,7 +38,7 @@ footer{margin-top:2.5rem;border-top:1px solid #ddd}
 nav,.meta,.kicker,.subtitle,.byline,.credit,footer,small{color:#aaa}}"""
 
 _DIGEST = re.compile(rb"<!-- feedsvc article ([0-9a-f]{64}) -->")
-_FEED_TYPES = (("atom", "application/atom+xml", "Atom"), ("json", "application/feed+json", "JSON Feed"))
+_FEED_TYPES = tuple((kind.ext, kind.media_type, kind.label) for kind in FEED_TYPES)
 
 
 @functools.cache

@@ -19,10 +19,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from feedsvc.render.common import EntryParts, FeedDoc, Site, html_path
+from feedsvc.render.common import FAVICON, ICON, JSON_FEED, EntryParts, FeedDoc, Site, html_path
 
-EXT = "json"
-MEDIA_TYPE = "application/feed+json"
+EXT = JSON_FEED.ext
+MEDIA_TYPE = JSON_FEED.media_type
 VERSION: Literal["https://jsonfeed.org/version/1.1"] = "https://jsonfeed.org/version/1.1"
 
 _DIGEST = re.compile(rb'"_feedsvc":\{"digest":"([0-9a-f]{64})"\}')
@@ -74,7 +74,10 @@ class Feed(_Model):
     title: str
     home_page_url: str
     feed_url: str
+    description: str | None = None
     next_url: str | None = None
+    icon: str | None = None
+    favicon: str | None = None
     authors: list[Author]
     language: str
     hubs: list[Hub] | None = None
@@ -115,7 +118,10 @@ def document(site: Site, doc: FeedDoc, items: Sequence[bytes], digest: str | Non
             title=doc.title,
             home_page_url=site.url(html_path(doc.ref)),
             feed_url=site.url(f"{doc.ref.stem}.{EXT}"),
+            description=doc.subtitle or None,
             next_url=site.url(doc.page_path(older, EXT)) if older is not None else None,
+            icon=site.url(ICON),
+            favicon=site.url(FAVICON),
             authors=[Author(name=site.name, url=site.base_url)],
             language=site.language,
             hubs=[Hub(type="WebSub", url=hub) for hub in site.hubs]
