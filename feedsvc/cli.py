@@ -26,6 +26,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from feedsvc import logs
 from feedsvc.config import DEFAULT_CONFIG, Settings
 from feedsvc.errors import ConfigError, FeedsvcError, ParseError
 from feedsvc.instance import Instance, load_instance
@@ -74,20 +75,33 @@ def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _say(text: str) -> None:
+    """Print a line of a command's report; when the reader has gone (`… | head -1`), say nothing
+    more, and go on with the work: a closed pipe never skips a file."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # later prints, and the flush at exit, go nowhere
+        os.close(devnull)
+
+
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from feedsvc import pipeline
 
     status = 0
     for path in args.files:
         try:
-            report = pipeline.ingest_file(settings, path, _now(settings), progress=_progress(path.name))
+            report = pipeline.ingest_file(
+                settings, path, _now(settings), progress=_progress(path.name), new_store=args.new_store
+            )
         except ParseError as exc:
             print(f"feedsvc: {exc}", file=sys.stderr)
             status = 2
             continue
-        print(report.summary())
+        _say(report.summary())
         for written in report.changed_feeds:
-            print(f"  {written}")
+            _say(f"  {written}")
         for note in report.notes:
             print(f"feedsvc: {note}", file=sys.stderr)
     return status
@@ -97,7 +111,11 @@ def cmd_regenerate(args: argparse.Namespace, settings: Settings) -> int:
     from feedsvc import pipeline
 
     report = pipeline.regenerate(
-        settings, _now(settings), reparse=args.reparse, progress=_progress("regenerate")
+        settings,
+        _now(settings),
+        reparse=args.reparse,
+        progress=_progress("regenerate"),
+        new_store=args.new_store,
     )
     if sys.stderr.isatty():
         print(file=sys.stderr)
@@ -118,12 +136,20 @@ def cmd_run(args: argparse.Namespace, instance: Instance) -> int:
 
         settings = next(iter(papers.values()))
         daemon = Daemon(
-            settings, clock=lambda: _now(settings), serve=args.serve, host=args.host, port=args.port
+            settings,
+            clock=lambda: _now(settings),
+            serve=args.serve,
+            host=args.host,
+            port=args.port,
+            new_store=args.new_store,
         )
         return daemon.run()
     from feedsvc.service import Service
 
-    return Service(papers, clock=_now, serve=args.serve, host=args.host, port=args.port).run()
+    service = Service(
+        papers, clock=_now, serve=args.serve, host=args.host, port=args.port, new_store=args.new_store
+    )
+    return service.run()
 
 
 def cmd_serve(args: argparse.Namespace, instance: Instance) -> int:
@@ -161,6 +187,15 @@ def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
     from feedsvc import editors_cli as editors
 
     return editors.print_report(editors.approve(settings, _now(settings), entry_id=args.id, day=args.date))
+
+
+def _new_store_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--new-store",
+        action="store_true",
+        help="publish from this store even though the output folder was published from another one"
+        " (or the store is missing): its output replaces the old",
+    )
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -297,6 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
         "with a file dropped into the inbox. Prints what changed. Exit status 2 if a file was bad.",
     )  # fmt: skip
     p.add_argument("files", type=Path, nargs="+", metavar="FILE", help="page exports (*.txt)")
+    _new_store_option(p)
     p.set_defaults(func=cmd_ingest)
 
     p = command(
@@ -307,6 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--reparse", action="store_true", help="parse every stored original again first (ids kept)"
     )
+    _new_store_option(p)
     p.set_defaults(func=cmd_regenerate)
 
     from feedsvc.editors_cli import add_arguments
@@ -327,6 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = command(name, summary, description)
         if name == "run":
             p.add_argument("--serve", action="store_true", help="also serve the output folder over HTTP")
+            _new_store_option(p)
         p.add_argument(
             "--host", default=None, help="address to listen on (default: serve.host in the config)"
         )
@@ -371,7 +409,11 @@ def _run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    before = list(logging.getLogger().handlers)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # an error repeating at every event (a flood, a full disk) is logged once a minute; only on the
+    # handler made here (a host that configured logging itself, e.g. pytest, keeps its own)
+    logs.install([h for h in logging.getLogger().handlers if h not in before])
     # One line per event: the scheduler's own "running job" lines every scan are not events.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLevelName(args.log_level)))
     try:

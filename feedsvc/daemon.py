@@ -23,14 +23,17 @@ import feedsvc
 from feedsvc import editing, pipeline
 from feedsvc.config import Settings
 from feedsvc.errors import FeedsvcError, LockError, ParseError, PublishError, StoreError
+from feedsvc.httpguard import raise_file_limit
 from feedsvc.inbox import Inbox, display_name
 from feedsvc.lock import DaemonLock
+from feedsvc.logs import RateLimited
 from feedsvc.serve import ServerHandle, start_in_thread
 from feedsvc.wake import Waker
 from feedsvc.websub import Pinger
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
+PageKey = tuple[dt.date, int]
 RETRY_DELAYS = (2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 120.0, 300.0)  # seconds before each retry: ~9 min in all
 
 
@@ -43,88 +46,140 @@ class Daemon:
         serve: bool = False,
         host: str | None = None,
         port: int | None = None,
+        new_store: bool = False,
     ) -> None:
         self.settings = settings
         self.clock = clock
         self.serve = serve
         self.host, self.port = host, port
+        self.new_store = new_store
         self.stopping = threading.Event()
         self.inbox = Inbox(settings.paths.inbox, settings.daemon.max_submission_bytes)
         self.pinger: Pinger | None = None
         self.retry_delays: tuple[float, ...] = RETRY_DELAYS
         self._retries: dict[str, tuple[int, float]] = {}  # file in .processing/ → (tries, next at)
+        self._pages: dict[str, frozenset[PageKey]] = {}  # file in .processing/ → the pages it writes
+        self.errors = RateLimited(log)  # an error repeating every scan is logged once a minute
         self._corrections_seen: object = None  # the corrections folder as last applied
 
     # -- one file ------------------------------------------------------------------------------
-    def process(self, taken: Path) -> None:
+    def process(self, taken: Path, blocked: frozenset[PageKey] = frozenset()) -> frozenset[PageKey]:
         """Ingest one file from `.processing/`: on success its bytes live in the store. A file
         that cannot be read as a page goes to `failed/`; one the store could not take (a full
         disk, a store another process holds too long) stays in `.processing/` and is tried again
-        at later scans (`retry_delays`), and goes to `failed/` only when every retry failed."""
-        tried, _ = self._retries.pop(taken.name, (0, 0.0))
+        at later scans (`retry_delays`), and goes to `failed/` only when every retry failed. A file
+        writing a page in `blocked` (an earlier submission of it still waits) waits behind it.
+        Returns the pages of a file left waiting in `.processing/` (empty when it is done)."""
+        name = taken.name
+        tried, _ = self._retries.pop(name, (0, 0.0))
         try:
-            report = pipeline.ingest_file(self.settings, taken, self.clock(), name=taken.name)
+            data, issue = pipeline.read_submission(self.settings, taken, name=name, now=self.clock())
         except ParseError as exc:
-            self.inbox.fail(taken, exc.reason if exc.line is None else f"line {exc.line}: {exc.reason}")
-            return
+            self._fail(taken, exc.reason if exc.line is None else f"line {exc.line}: {exc.reason}")
+            return frozenset()
+        keys = pipeline.page_keys(issue)
+        self._pages[name] = keys
+        if keys & blocked:
+            self._retries[name] = (tried, 0.0)  # taken as soon as the earlier one is done
+            log.warning(
+                "waiting: %s writes a page an earlier submission still waiting to be stored writes too;"
+                " it is applied after that one", display_name(name),
+            )  # fmt: skip
+            return keys
+        try:
+            report = pipeline.ingest_parsed(self.settings, display_name(name), data, issue, self.clock())
         except PublishError as exc:
             # The store has it; the output will be rewritten once the disk takes it again.
             log.error("publish failed, will retry: %s", exc)
-            self.inbox.done(taken)
-            return
+            self._done(taken)
+            return frozenset()
         except (StoreError, LockError) as exc:
-            self._later(taken, str(exc), tried)
-            return
+            return keys if self._later(taken, str(exc), tried) else frozenset()
         except FeedsvcError as exc:
-            self.inbox.fail(taken, str(exc))
-            return
-        self.inbox.done(taken)
+            self._fail(taken, str(exc))
+            return frozenset()
+        self._done(taken)
         log.info("%s", report.summary())
         if self.pinger is not None and report.changed_feeds:
             self.pinger.notify(report.feed_urls(self.settings))
+        return frozenset()
 
-    def _later(self, taken: Path, reason: str, tried: int) -> None:
-        """Leave `taken` in `.processing/` for a retry after its next delay, or, when `tried`
-        every one, set it aside in `failed/`."""
+    def _done(self, taken: Path) -> None:
+        self._pages.pop(taken.name, None)
+        self.inbox.done(taken)
+
+    def _fail(self, taken: Path, reason: str) -> None:
+        self._pages.pop(taken.name, None)
+        self.inbox.fail(taken, reason)
+
+    def _later(self, taken: Path, reason: str, tried: int) -> bool:
+        """Leave `taken` in `.processing/` for a retry after its next delay (True), or, when
+        `tried` every one, set it aside in `failed/` (False)."""
         if tried >= len(self.retry_delays):
-            self.inbox.fail(taken, f"{reason} (tried {tried + 1} times)")
-            return
+            self._fail(taken, f"{reason} (tried {tried + 1} times)")
+            return False
         delay = self.retry_delays[tried]
         self._retries[taken.name] = (tried + 1, time.monotonic() + delay)
         log.error("not stored, will retry in %g s: %s: %s", delay, display_name(taken.name), reason)
+        return True
 
-    def _retry_due(self) -> None:
-        """Take again the files in `.processing/` whose next try has come."""
+    def _work(self) -> None:
+        """Ingest the files in `.processing/` in the order they arrived, each whose turn has come.
+
+        A file waiting for a retry holds back every later file that writes one of its pages (by
+        issue date and page number), so a retry never overtakes a newer submission of a page."""
         now = time.monotonic()
+        blocked: set[PageKey] = set()
         for leftover in self.inbox.leftovers():
             if self.stopping.is_set():
                 return
-            _, due = self._retries.get(leftover.name, (0, 0.0))
-            if due <= now:
-                log.info("retrying: %s", display_name(leftover.name))
-                self.process(leftover)
+            name = leftover.name
+            _, due = self._retries.get(name, (0, 0.0))
+            known = self._pages.get(name, frozenset())
+            if due > now or known & blocked:
+                blocked |= known
+                continue
+            if name in self._retries:
+                log.info("retrying: %s", display_name(name))
+            try:
+                blocked |= self.process(leftover, frozenset(blocked))
+            except Exception:
+                self.errors.exception("cannot process %s; going on with the next file", display_name(name))
 
     def tick(self) -> None:
-        """One scan of the inbox: set aside what cannot be taken, ingest what is complete."""
+        """One scan of the inbox: set aside what cannot be taken, take what is complete (in the
+        order it became complete), then ingest what `.processing/` holds, in arrival order."""
         try:
             if pipeline.publish_pending(self.settings):
                 self._republish()
-            self._retry_due()
             ready, rejected = self.inbox.scan()
-            for item in rejected:
+        except Exception:
+            self.errors.exception("inbox scan failed; the daemon goes on")
+            ready, rejected = [], []
+        for item in rejected:
+            try:
                 self.inbox.fail(item.path, item.reason)
-            for path in ready:
-                if self.stopping.is_set():
-                    return
-                try:
-                    taken = self.inbox.take(path)
-                except FileNotFoundError:
-                    continue  # taken away meanwhile
-                log.info("taken: %s", display_name(path.name))
-                self.process(taken)
+            except Exception:
+                self.errors.exception("cannot set %s aside; going on", display_name(item.path.name))
+        for path in ready:
+            if self.stopping.is_set():
+                return
+            try:
+                self.inbox.take(path)
+            except FileNotFoundError:
+                continue  # taken away meanwhile
+            except Exception:
+                self.errors.exception("cannot take %s; going on", display_name(path.name))
+                continue
+            log.info("taken: %s", display_name(path.name))
+        try:
+            self._work()
+        except Exception:
+            self.errors.exception("processing failed; the daemon goes on")
+        try:
             self._corrections()
         except Exception:
-            log.exception("inbox scan failed; the daemon goes on")
+            self.errors.exception("applying corrections failed; the daemon goes on")
 
     def _corrections(self) -> None:
         """Apply the corrections files changed since the last scan (a listing decides; the store
@@ -170,14 +225,25 @@ class Daemon:
         log.info("received %s: finishing the current file, then stopping", signal.Signals(signum).name)
         self.stopping.set()
 
+    def _check_store(self) -> None:
+        """Refuse to start on a store that is not the one the output was published from (a
+        StoreError: exit 2); with `new_store`, publish it there now, so the run goes on from it."""
+        if self.new_store:
+            report = pipeline.regenerate(self.settings, self.clock(), new_store=True)
+            log.warning("--new-store: the output folder now shows this store: %s", report.summary())
+            self.new_store = False
+        else:
+            pipeline.check_store(self.settings)
+
     def start(self, scheduler: BaseScheduler, *, prefix: str = "") -> None:
         """Take again what an interrupted run left in `.processing/`, then add this paper's jobs
         (inbox scan, nightly regenerate, ping retries) to `scheduler`, their ids after `prefix`.
         `run` does this for one paper; `service.Service` for each of several on one scheduler."""
         self.pinger = Pinger.from_settings(self.settings)
+        self._check_store()
         for leftover in self.inbox.leftovers():
             log.info("taken again after an interrupted run: %s", display_name(leftover.name))
-            self.process(leftover)
+        self._work()
         interval = self.settings.daemon.scan_interval
         # the scheduler runs on the real clock; `clock` stamps submissions (tests fix it)
         waker = Waker(scheduler, self.tick, job_id=f"{prefix}wake")  # a rename in: scan at once
@@ -211,6 +277,7 @@ class Daemon:
         server: ServerHandle | None = None
         scheduler = BackgroundScheduler(timezone=self.settings.paper.timezone)
         try:
+            raise_file_limit()  # the server's connections and the inbox's files share the budget
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, self._on_signal)
             self.start(scheduler)

@@ -4,6 +4,7 @@
     ├── ConfigError               a bad configuration value (names the key)
     ├── ParseError                a submission that is not a newspaper page (names the file, the reason)
     ├── StoreError                the store cannot be opened or is inconsistent
+    │   └── MissingStore          the store file is missing or empty where one was expected
     ├── PublishError              an output file could not be written (names the path); old files stay
     ├── CorrectionError           an editor's corrections file that cannot be used (names file and key)
     └── LockError                 another feedsvc process holds the lock
@@ -46,6 +47,14 @@ class CorrectionError(FeedsvcError):
 
 class StoreError(FeedsvcError):
     """The store could not be used."""
+
+
+class MissingStore(StoreError):
+    """The store file is missing or empty where one was expected (`Store.open(create=False)`)."""
+
+    def __init__(self, path: object) -> None:
+        self.path = path
+        super().__init__(f"{path}: the store is missing or empty")
 
 
 class PublishError(FeedsvcError):

@@ -9,16 +9,21 @@ A file is complete when it keeps its size and mtime for one scan, or at once whe
 into place after its last write. A rename shows as a ctime later than the mtime, unless both fall
 into the same tick of the kernel's coarse clock (a few ms: nearly always when a file is written
 and renamed at once), so the inbox also watches its folder (watchdog: inotify, FSEvents, kqueue):
-a file whose name's last event was a rename into the folder is complete. The scan stays the
-fallback where no watcher runs. Partial names (`.part`, `.tmp`,
-`.crdownload`) and dotfiles are never taken. Nothing here deletes a submission.
+a file whose name's last event was a rename into the folder is complete, and the daemon scans at
+once (`wake.py`); the periodic scan stays the fallback where no watcher runs. Partial names
+(`.part`, `.tmp`, `.crdownload`) and dotfiles are never taken. Nothing here deletes a submission.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
+import hashlib
 import logging
 import os
 import threading
+import time
 import unicodedata
 import weakref
 from collections.abc import Callable
@@ -35,6 +40,10 @@ log = logging.getLogger(__name__)
 
 PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".swp", "~")
 ACCEPTED_SUFFIXES = (".txt",)
+_LEFTOVER_SUFFIXES = ("~", ".swp")  # an editor's backup or swap file: never completed, never taken
+SETTLE_AFTER_GROWTH = 30.0  # seconds: a writer that pauses mid-file is not taken part-written
+NAME_MAX = 255  # bytes in one file name (Linux, most file systems)
+_NOTE_SUFFIX = ".error.txt"
 PROCESSING = ".processing"
 FAILED = "failed"
 _UNSHOWN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})  # controls, format (bidi), surrogates, line breaks
@@ -89,6 +98,7 @@ class _Events(FileSystemEventHandler):
 
 
 _TOLD = frozenset({"moved", "created", "modified", "deleted"})
+_F_SETLEASE = getattr(fcntl, "F_SETLEASE", 1024)
 _BARRIER = ".feedsvc-barrier-"
 
 
@@ -142,12 +152,25 @@ class _RenamedIn:
                 self._events.done.pop(marker.name, None)
 
 
+@dataclass(slots=True)
+class _Watch:
+    """What the last scans saw of a name: its (size, mtime), since when, and whether it grew."""
+
+    stamp: tuple[int, int]
+    since: float
+    grew: bool
+
+
 @dataclass(slots=True, weakref_slot=True)
 class Inbox:
     folder: Path
     max_bytes: int
-    _seen: dict[str, tuple[int, int]] = field(default_factory=dict)
+    settle: float = SETTLE_AFTER_GROWTH  # seconds a file that grew between scans must stay unchanged
+    clock: Callable[[], float] = time.monotonic
+    _seen: dict[str, _Watch] = field(default_factory=dict)
     _renames: _RenamedIn | None = None
+    _last_arrival: int = 0
+    _noted: set[str] = field(default_factory=set)  # names never taken, already logged
 
     def __post_init__(self) -> None:
         for sub in (self.folder, self.processing, self.failed):
@@ -160,7 +183,7 @@ class Inbox:
         if self._renames is not None:
             self._renames.when_renamed(callback)
 
-    def settle(self, timeout: float = 2.0) -> bool:
+    def wait_for_watcher(self, timeout: float = 2.0) -> bool:
         """Wait until the folder's watcher has told every event so far, so that the next `scan`
         knows every rename up to now (tests use it); False where no watcher runs."""
         return self._renames is not None and self._renames.settle(timeout)
@@ -178,24 +201,35 @@ class Inbox:
         return name.startswith(".") or name.endswith(PARTIAL_SUFFIXES) or name.endswith(".error.txt")
 
     def scan(self) -> tuple[list[Path], list[Rejected]]:
-        """Files ready to take (oldest first) and files to set aside. Call once per tick."""
+        """Files ready to take (oldest first) and files to set aside. Call once per tick.
+
+        A file is ready when no process holds it open for writing (where the platform tells) and
+        either it was renamed into the inbox after its last write, or it kept its size and mtime
+        since the last scan, or, if it grew between two scans, for `settle` seconds."""
         ready: list[tuple[int, str, Path]] = []
         rejected: list[Rejected] = []
-        present: dict[str, tuple[int, int]] = {}
+        present: dict[str, _Watch] = {}
+        unseen: set[str] = set()
         try:
             entries = list(os.scandir(self.folder))
         except FileNotFoundError:
             self.folder.mkdir(parents=True, exist_ok=True)
             return [], []
         renamed = self._renames.names() if self._renames is not None else set()
+        now = self.clock()
         for entry in entries:
-            if self.ignored(entry.name) or entry.name == FAILED:
+            if entry.name in (FAILED, PROCESSING):
                 continue
             path = Path(entry.path)
+            if self.ignored(entry.name):
+                if entry.name.endswith(_LEFTOVER_SUFFIXES):
+                    unseen.add(self._note(entry.name, "a backup or swap file's name"))
+                continue
             if entry.is_symlink():
                 rejected.append(Rejected(path, "a symbolic link: submit the file itself, not a link"))
                 continue
             if entry.is_dir(follow_symlinks=False):
+                unseen.add(self._note(entry.name, "a folder: submissions are files in the inbox itself"))
                 continue
             if not entry.is_file(follow_symlinks=False):
                 rejected.append(Rejected(path, "not a regular file"))
@@ -203,40 +237,77 @@ class Inbox:
             if not entry.name.lower().endswith(ACCEPTED_SUFFIXES):
                 rejected.append(Rejected(path, "not a page export: submissions are text files named *.txt"))
                 continue
-            st = entry.stat(follow_symlinks=False)
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue
             if st.st_size > self.max_bytes:
                 rejected.append(
                     Rejected(path, f"too large: {st.st_size} bytes (the limit is {self.max_bytes})")
                 )
                 continue
             stamp = (st.st_size, st.st_mtime_ns)
-            present[entry.name] = stamp
+            before = self._seen.get(entry.name)
+            if before is None:
+                watch = _Watch(stamp, now, grew=False)
+            elif before.stamp != stamp:
+                watch = _Watch(stamp, now, grew=True)  # written since the last scan
+            else:
+                watch = before
+            present[entry.name] = watch
             renamed_in = st.st_ctime_ns > st.st_mtime_ns or entry.name in renamed
-            if self._seen.get(entry.name) == stamp or renamed_in:
+            settled = (
+                before is not None
+                and before.stamp == stamp
+                and (not watch.grew or now - watch.since >= self.settle)
+            )
+            if (renamed_in or settled) and not open_for_writing(path):
                 ready.append((st.st_mtime_ns, entry.name, path))
-        self._seen = {k: v for k, v in present.items() if k not in {p.name for _, _, p in ready}}
+                del present[entry.name]
+        self._seen = present
+        self._noted &= unseen  # a name that comes back is noted again
         return [p for _, _, p in sorted(ready)], rejected
 
+    def _note(self, name: str, what: str) -> str:
+        """Log once that `name` stays in the inbox and is never taken."""
+        if name not in self._noted:
+            self._noted.add(name)
+            log.warning("not taken: %s: %s; it stays in the inbox", display_name(name), what)
+        return name
+
     def take(self, path: Path) -> Path:
-        """Move a ready file into `.processing/` (atomic rename on the same file system)."""
+        """Move a ready file into `.processing/` (atomic rename on the same file system) and stamp
+        its mtime with the time it was taken, later than any file taken before: `leftovers` lists
+        files in the order they arrived, also after a restart."""
         target = _free_name(self.processing, path.name)
         os.rename(path, target)
         checkpoint("inbox.take.renamed")
+        if not self._last_arrival:  # after a restart: later than anything taken before it
+            self._last_arrival = _newest_mtime(self.processing)
+        arrived = max(time.time_ns(), self._last_arrival + 1)
+        self._last_arrival = arrived
+        with contextlib.suppress(OSError):  # only the order of later retries depends on it
+            os.utime(target, ns=(arrived, arrived))
         return target
 
     def leftovers(self) -> list[Path]:
-        """Files a previous run took but did not finish: they are taken again."""
-        return sorted(
-            (p for p in self.processing.iterdir() if p.is_file() and not p.name.startswith(".")),
-            key=lambda p: (p.stat().st_mtime_ns, p.name),
-        )
+        """Files taken and not finished yet (by this run or one before), in the order they arrived."""
+        found = []
+        for entry in os.scandir(self.processing):
+            if entry.name.startswith(".") or not entry.is_file(follow_symlinks=False):
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                found.append((entry.stat(follow_symlinks=False).st_mtime_ns, entry.name, Path(entry.path)))
+        return [path for _, _, path in sorted(found)]
 
     def fail(self, path: Path, reason: str) -> Path:
-        """Set a file aside in `failed/` with `<name>.error.txt` saying why. Returns its new path."""
-        target = _free_name(self.failed, path.name)
-        note = target.with_name(target.name + ".error.txt")
+        """Set a file aside in `failed/` with `<name>.error.txt` saying why. Returns its new path.
+        A name too long to take `.error.txt` is shortened there; the note gives it in full."""
+        target = _free_name(self.failed, path.name, NAME_MAX - len(_NOTE_SUFFIX) - len(".tmp") - 1)
+        note = target.with_name(target.name + _NOTE_SUFFIX)
         tmp = note.with_name(f".{note.name}.tmp")
-        tmp.write_text(f"{display_name(path.name)}: {reason}\n", encoding="utf-8")
+        was = "" if target.name.startswith(path.name) else f" (set aside as {display_name(target.name)})"
+        tmp.write_text(f"{display_name(path.name)}: {reason}{was}\n", encoding="utf-8")
         os.replace(tmp, note)  # the reason first: a crash before the move leaves the file to retry
         checkpoint("inbox.fail.noted")
         os.rename(path, target)
@@ -262,12 +333,61 @@ def display_name(name: str) -> str:
     )
 
 
-def _free_name(folder: Path, name: str) -> Path:
-    """`folder/name`, or `name.1`, `name.2`… if taken: a new file never replaces an old one."""
+def open_for_writing(path: Path) -> bool:
+    """Does any process hold `path` open for writing? Linux tells by refusing a read lease
+    (fcntl F_SETLEASE, for the file's owner or root); elsewhere, or when it will not say, False:
+    the size-and-mtime settle time decides alone."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        fcntl.fcntl(fd, _F_SETLEASE, fcntl.F_RDLCK)
+    except OSError as exc:
+        return exc.errno in (errno.EAGAIN, errno.EBUSY)
+    else:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fd, _F_SETLEASE, fcntl.F_UNLCK)
+        return False
+    finally:
+        os.close(fd)
+
+
+def _newest_mtime(folder: Path) -> int:
+    """The newest mtime in `folder` (ns), 0 if it is empty: what was taken before a restart."""
+    newest = 0
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            with contextlib.suppress(OSError):
+                newest = max(newest, entry.stat(follow_symlinks=False).st_mtime_ns)
+    return newest
+
+
+def _free_name(folder: Path, name: str, room: int = NAME_MAX) -> Path:
+    """`folder/name`, or `name.1`, `name.2`… if taken: a new file never replaces an old one. A name
+    longer than `room` bytes (with its `.n`) is shortened (`_shortened`)."""
     name = name.replace("/", "_") or "unnamed"
-    target = folder / name
     n = 0
-    while target.exists() or target.is_symlink():
+    while True:
+        tail = f".{n}" if n else ""
+        target = folder / (_shortened(name, room - len(tail)) + tail)
+        if not (target.exists() or target.is_symlink()):
+            return target
         n += 1
-        target = folder / f"{name}.{n}"
-    return target
+
+
+def _shortened(name: str, room: int) -> str:
+    """`name` if it fits in `room` bytes, else its start, a short digest of the whole name and its
+    extension (`<start>-1a2b3c4d.txt`): the same long name always shortens the same way."""
+    raw = os.fsencode(name)
+    if len(raw) <= room:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    suffix = os.fsencode(dot + ext) if stem and len(os.fsencode(ext)) <= 16 else b""
+    digest = "-" + hashlib.sha256(raw).hexdigest()[:8]
+    head = raw[: max(1, room - len(digest) - len(suffix))]
+    while head and (head[-1] & 0xC0) == 0x80:  # not in the middle of a UTF-8 character
+        head = head[:-1]
+    if head and head[-1] >= 0xC0:
+        head = head[:-1]
+    return os.fsdecode(head) + digest + os.fsdecode(suffix)

@@ -31,14 +31,11 @@ working directory, as they always have.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from feedsvc.config import DEFAULT_CONFIG, PathSettings, Settings
+from feedsvc.config import DEFAULT_CONFIG, PathSettings, Settings, read_toml, settings_from
 from feedsvc.errors import ConfigError
 
 PAPER_KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
@@ -83,7 +80,7 @@ class Instance:
 def load_instance(path: Path | None = None, *, cwd: Path | None = None) -> Instance:
     """Read a configuration file with one paper or several (see the module docstring)."""
     path = path or DEFAULT_CONFIG
-    raw = _read(path)
+    raw = read_toml(path)
     instance = raw.pop("instance", {})
     if not isinstance(instance, dict) or set(instance) - {"root"}:
         raise ConfigError(f"{path}: instance: the only key is root")
@@ -109,15 +106,6 @@ def load_instance(path: Path | None = None, *, cwd: Path | None = None) -> Insta
     return Instance(config=path, papers=result, several=True, root=base)
 
 
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: configuration file not found") from exc
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
-
-
 def _paper_settings(
     path: Path, key: str, shared: dict[str, Any], table: dict[str, Any], base: Path
 ) -> Settings:
@@ -140,16 +128,7 @@ def _paper_settings(
 def _validated(path: Path, raw: dict[str, Any], where: str, base: Path) -> Settings:
     """`Settings` from a file's tables (`FEEDSVC_…` variables win), folders resolved against `base`;
     a bad value is a ConfigError naming the file and the key (`where` + key)."""
-    try:
-        settings = Settings(**raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        key = ".".join(str(part) for part in first["loc"])
-        if where:
-            key = key.removeprefix("paper.")
-        raise ConfigError(f"{path}: {where}{key}: {first['msg']}") from exc
-    resolved = {k: (v if v.is_absolute() else base / v) for k, v in settings.paths.model_dump().items()}
-    return settings.model_copy(update={"paths": PathSettings(**resolved)})
+    return settings_from(raw, path, cwd=base, where=where)
 
 
 def _check_separate(path: Path, papers: dict[str, Settings]) -> None:

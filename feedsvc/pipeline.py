@@ -12,20 +12,21 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedsvc import editing, lock, publish, review
+from feedsvc import editing, lock, manifest, publish, resubmit, review
 from feedsvc.config import Settings
-from feedsvc.errors import ParseError, PublishError, StoreError
+from feedsvc.errors import MissingStore, ParseError, PublishError, StoreError
 from feedsvc.faults import checkpoint
 from feedsvc.inbox import display_name
 from feedsvc.models import Issue
 from feedsvc.parse import hints_from_settings, parse_bytes
 from feedsvc.records import Change
 from feedsvc.render.common import FEED_TYPES
-from feedsvc.store import Store
+from feedsvc.store import Store, Submission
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int], None] | None  # called with the count of outputs built so far
@@ -83,6 +84,14 @@ def read_submission(
             f"too large: {len(data)} bytes (the limit is {settings.daemon.max_submission_bytes})", name
         )
     issue = parse_bytes(data, source=name, hints=hints_from_settings(settings))
+    check_issue(settings, issue, name, now=now)
+    return data, issue
+
+
+def check_issue(settings: Settings, issue: Issue, name: str, *, now: dt.datetime | None = None) -> None:
+    """Refuse (ParseError naming the file) a parse the store must not take: no issue date, a date
+    in the future, the same page number twice. Checked before anything is stored, and again for
+    each stored original by `regenerate --reparse`, which skips what fails."""
     if issue.date is not None and now is not None and issue.date > now.date() + dt.timedelta(days=1):
         raise ParseError(f"the issue date {issue.date} is in the future (today is {now.date()})", name)
     if issue.date is None:
@@ -91,20 +100,60 @@ def read_submission(
             "(name it like paper-2023-06-26-p2.txt)",
             name,
         )
-    return data, issue
+    if issue.date < settings.paper.earliest_date:
+        raise ParseError(
+            f"the issue date {issue.date} is before the paper's first issue "
+            f"(paper.earliest_date = {settings.paper.earliest_date}): a misread date?",
+            name,
+        )
+    counts = Counter(page.number for page in issue.pages)
+    twice = sorted(n for n, count in counts.items() if count > 1)
+    if twice:
+        pages = ", ".join(str(n) for n in twice)
+        raise ParseError(f"page {pages} appears twice in one submission: send each page once", name)
+
+
+def page_keys(issue: Issue) -> frozenset[tuple[dt.date, int]]:
+    """The (issue date, page number) pairs a parse writes: submissions sharing one must apply in
+    the order they arrived."""
+    if issue.date is None:
+        return frozenset()
+    return frozenset((issue.date, page.number) for page in issue.pages)
 
 
 def ingest_file(
-    settings: Settings, path: Path, now: dt.datetime, *, name: str | None = None, progress: Progress = None
+    settings: Settings,
+    path: Path,
+    now: dt.datetime,
+    *,
+    name: str | None = None,
+    progress: Progress = None,
+    new_store: bool = False,
 ) -> Report:
     """Parse, store and publish one submission; only the affected outputs are rewritten."""
     name = display_name(name or path.name)  # a name is text: no raw newline or undecodable bytes
     data, issue = read_submission(settings, path, name=name, now=now)
+    return ingest_parsed(settings, name, data, issue, now, progress=progress, new_store=new_store)
+
+
+def ingest_parsed(
+    settings: Settings,
+    name: str,
+    data: bytes,
+    issue: Issue,
+    now: dt.datetime,
+    *,
+    progress: Progress = None,
+    new_store: bool = False,
+) -> Report:
+    """Store and publish a submission `read_submission` read and parsed. `new_store`: see `open_store`."""
     checkpoint("pipeline.ingest.parsed")
-    with lock.writer(settings.paths.store), Store.open(settings.paths.store) as store:
+    assert issue.date is not None  # check_issue
+    with lock.writer(settings.paths.store), open_store(settings, new_store=new_store) as store:
         behind = publish_pending(settings)  # an earlier publish failed or was cut short: rewrite all
         _mark_pending(settings)
-        submission = store.add_submission(name, data, now)
+        sources = store.page_sources(issue.date, (page.number for page in issue.pages))
+        submission = store.add_submission(name, data, now, key=resubmit.submission_key(data, issue))
         checkpoint("pipeline.ingest.added")
         fresh = not submission.duplicate or submission.status == "received"  # "received": cut short
         if not fresh and not behind:
@@ -117,17 +166,24 @@ def ingest_file(
                 else editing.Applied()
             )
             changes = applied.changes
+            if fresh:
+                changes += _supersede(store, submission, data, issue)
         except BaseException:
             if not behind:  # rolled back: the output is as current as before
                 _clear_pending(settings)
             raise
         checkpoint("pipeline.ingest.applied")
+        for line in resubmit.shorter_copy_warnings(
+            name, len(data), sources, changes, now=now, submission_id=submission.id,
+            data_start_of=lambda sid: (store.original(sid) or b"").startswith(data),
+        ):  # fmt: skip
+            log.warning("%s", line)
         files = (
             publish.build_all(store, settings)
             if behind
             else publish.build(store, publish.plan(changes), settings)
         )
-        written, removed = _publish(settings, files, progress)
+        written, removed = _publish(settings, files, store.store_id(), progress, full=behind)
         review.refresh(store, settings)
         return Report(
             name=name,
@@ -140,6 +196,21 @@ def ingest_file(
         )
 
 
+def _supersede(store: Store, submission: Submission, data: bytes, issue: Issue) -> tuple[Change, ...]:
+    """The same bytes stored before under a name that gave another date or page: this resend
+    corrects the name, so the pages that one wrote (and this one does not) are withdrawn."""
+    changes: tuple[Change, ...] = ()
+    for earlier in store.same_bytes(data):
+        if earlier.id != submission.id and earlier.sha256 != submission.sha256:
+            withdrawn = store.supersede(earlier.id, submission.id, page_keys(issue))
+            log.warning(
+                "%s: the same bytes as %s, under a corrected name: %d items of its pages withdrawn",
+                submission.name, earlier.name, len(withdrawn),
+            )  # fmt: skip
+            changes += withdrawn
+    return changes
+
+
 def regenerate(
     settings: Settings,
     now: dt.datetime,
@@ -147,35 +218,40 @@ def regenerate(
     reparse: bool = False,
     progress: Progress = None,
     only_if_pending: bool = False,
+    new_store: bool = False,
 ) -> Report:
     """Rewrite every output from the store (only files whose bytes change are touched); with
     `reparse`, first parse every stored original again (ids are kept by matching). With
     `only_if_pending` (the daemon's retry), nothing is done unless the publish-pending marker is
     still set once the writer lock is held: an ingest running meanwhile sets and clears it."""
-    with lock.writer(settings.paths.store), Store.open(settings.paths.store) as store:
+    with lock.writer(settings.paths.store), open_store(settings, new_store=new_store) as store:
         if only_if_pending and not publish_pending(settings):
             return Report(name="regenerate")
         _mark_pending(settings)
         changes: list[Change] = []
         notes: list[str] = []
         if reparse:
+            superseded = store.superseded()
             for submission, data in store.originals():
+                if submission.id in superseded:
+                    continue
                 try:
                     issue = parse_bytes(data, source=submission.name, hints=hints_from_settings(settings))
+                    check_issue(settings, issue, submission.name)
                 except ParseError as exc:
                     log.warning("re-parse skipped: %s", exc)
                     continue
-                if issue.date is not None:
-                    applied = editing.apply_issue(
-                        store, issue, submission_id=submission.id, settings=settings, now=now
-                    )
-                    changes.extend(applied.changes)
-                    notes.extend(applied.notes)
-                    checkpoint("pipeline.regenerate.reparsed")
+                applied = editing.apply_issue(
+                    store, issue, submission_id=submission.id, settings=settings, now=now
+                )
+                changes.extend(applied.changes)
+                notes.extend(applied.notes)
+                checkpoint("pipeline.regenerate.reparsed")
         synced = editing.sync(store, settings, now)  # corrections files changed since last seen
         changes.extend(synced.changes)
         notes.extend(synced.notes)
-        written, removed = _publish(settings, publish.build_all(store, settings), progress)
+        build = publish.build_all(store, settings)
+        written, removed = _publish(settings, build, store.store_id(), progress, full=True)
         review.refresh(store, settings)
         return Report(
             name="regenerate",
@@ -191,7 +267,7 @@ def regenerate(
 def edit(settings: Settings, now: dt.datetime, change: Edit, *, name: str = "corrections") -> Report:
     """Apply an editors' change to the store (`change(store, settings, now)`: corrections files
     synced, an approval) and rewrite only the outputs it affects."""
-    with lock.writer(settings.paths.store), Store.open(settings.paths.store) as store:
+    with lock.writer(settings.paths.store), open_store(settings) as store:
         behind = publish_pending(settings)
         _mark_pending(settings)
         try:
@@ -208,7 +284,7 @@ def edit(settings: Settings, now: dt.datetime, change: Edit, *, name: str = "cor
             if behind
             else publish.build(store, publish.plan(applied.changes), settings)
         )
-        written, removed = _publish(settings, files)
+        written, removed = _publish(settings, files, store.store_id(), full=behind)
         review.refresh(store, settings)
         return Report(
             name=name,
@@ -227,16 +303,67 @@ def _counted(files: Iterable[tuple[str, bytes]], progress: Progress) -> Iterator
         yield item
 
 
-def _publish(
-    settings: Settings, build: publish.Build, progress: Progress = None
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Write a build's outputs, then delete what it made obsolete: (written, removed)."""
-    marker = settings.paths.store / PENDING_MARKER
+def open_store(settings: Settings, *, new_store: bool = False) -> Store:
+    """Open the store, refusing (StoreError) one that is not the store the output folder was
+    published from, as its manifest says: a store file deleted, truncated or on a volume not
+    mounted would otherwise be made anew, empty, and the next publish would delete every older
+    article page. `new_store` (the operator's `--new-store`) opens or makes it all the same."""
     try:
-        written = tuple(publish.write(settings.paths.output, _counted(build, progress)))
+        known = manifest.store_id(settings.paths.output)
+    except PublishError as exc:  # nothing is stored yet: the submission is not lost
+        raise StoreError(str(exc)) from exc
+    folder, output = settings.paths.store, settings.paths.output
+    try:
+        store = Store.open(folder, create=new_store or known is None)
+    except MissingStore as exc:
+        raise StoreError(
+            f"{exc.path}: the store is missing or empty, but the output folder {output} was published "
+            f"from store {known}: is its volume mounted? (--new-store starts a new store there)"
+        ) from exc
+    found = store.store_id()
+    if known is not None and found != known and not new_store:
+        store.close()
+        raise StoreError(
+            f"{folder}: this store ({found}) is not the one the output folder {output} was published "
+            f"from ({known}); --new-store publishes it there, replacing that output"
+        )
+    return store
+
+
+def check_store(settings: Settings) -> None:
+    """`open_store`'s refusal, under the writer lock, without changing anything else."""
+    with lock.writer(settings.paths.store), open_store(settings):
+        pass
+
+
+def _publish(
+    settings: Settings, build: publish.Build, store_id: str, progress: Progress = None, *, full: bool
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Write a build's outputs, then delete what it made obsolete and feedsvc wrote (the output
+    manifest lists those): (written, removed). `full`: a build of every output (`build_all`)."""
+    marker = settings.paths.store / PENDING_MARKER
+    output = settings.paths.output
+    try:
+        before = manifest.read(output) or manifest.Manifest()
+        written = tuple(publish.write(output, _counted(build, progress)))
         checkpoint("pipeline.publish.written")
-        removed = tuple(publish.remove(settings.paths.output, build.obsolete))
+        listed = manifest.updated(before, store_id, build.produced | build.kept | set(written), ())
+        if listed != before:
+            manifest.write(output, listed)
+        obsolete = [rel for rel in build.obsolete if listed.ours(rel)]
+        if len(obsolete) < len(build.obsolete):
+            log.warning(
+                "left alone: %d files in %s that feedsvc did not write (not in %s)",
+                len(build.obsolete) - len(obsolete), output, manifest.NAME,
+            )  # fmt: skip
+        removed = tuple(publish.remove(output, obsolete))
         checkpoint("pipeline.publish.removed")
+        final = manifest.updated(listed, store_id, (), obsolete)
+        if full:  # forget listed files that are gone (deleted by a run killed before it said so)
+            current = build.produced | build.kept
+            final.files = {rel for rel in final.files if rel in current or (output / rel).exists()}
+        if final != listed:
+            manifest.write(output, final)
     except PublishError:
         marker.touch()
         raise

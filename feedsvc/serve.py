@@ -25,26 +25,31 @@ import logging
 import os
 import signal
 import socket
+import stat
 import threading
 import time
 import types
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
+import anyio
 import uvicorn
 from starlette.applications import Starlette
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import NotModifiedResponse, StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from feedsvc.config import Settings
 from feedsvc.errors import FeedsvcError
+from feedsvc.httpguard import guarded_protocol, raise_file_limit
 
 log = logging.getLogger(__name__)
 
@@ -133,16 +138,91 @@ class FeedFiles(StaticFiles):
         headers = {"Cache-Control": cache_control_for(rel)}
         if rel.suffix in FEED_SUFFIXES:
             headers["Link"] = link_header(self.base_url, rel, self.hubs)
-        response = FileResponse(
+        # Serve the file opened now, with its own size and date: the publisher may have replaced
+        # it since `lookup_path` looked (a shorter new file under the old length was a short read).
+        try:
+            fd = os.open(full_path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+        except OSError:
+            raise HTTPException(status_code=404) from None
+        file = os.fdopen(fd, "rb")
+        opened = os.fstat(fd)
+        if not stat.S_ISREG(opened.st_mode):
+            file.close()
+            raise HTTPException(status_code=404)
+        response = OpenFileResponse(
+            file,
             full_path,
             status_code=status_code,
             headers=headers,
             media_type=MEDIA_TYPES.get(rel.suffix),
-            stat_result=stat_result,
+            stat_result=opened,
         )
         if status_code == 200 and self.is_not_modified(response.headers, Headers(scope=scope)):
+            file.close()
             return NotModifiedResponse(response.headers)
         return response
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if isinstance(response, RedirectResponse):
+            # a folder without its slash: never echo the request's Host header into Location
+            target = quote(scope.get("root_path", "") + scope["path"] + "/", safe="/")
+            response.headers["location"] = target
+        return response
+
+
+class OpenFileResponse(FileResponse):
+    """A `FileResponse` sending an already open file (its `stat_result` from `os.fstat`)."""
+
+    def __init__(self, file: BinaryIO, path: str | os.PathLike[str], **kwargs: Any) -> None:
+        super().__init__(path, **kwargs)
+        self._file = file
+
+    @asynccontextmanager
+    async def _open_file(self) -> AsyncIterator[anyio.AsyncFile[bytes]]:
+        wrapped = anyio.wrap_file(self._file)
+        try:
+            yield wrapped
+        finally:
+            with anyio.CancelScope(shield=True):
+                await wrapped.aclose()
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Does an Accept-Encoding value name gzip with a weight above 0 (RFC 9110 12.5.3: `gzip;q=0`
+    refuses it)? Like nginx, gzip is sent only when named, not for `*`."""
+    named: float | None = None
+    for part in accept_encoding.lower().split(","):
+        coding, _, params = part.strip().partition(";")
+        weight = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key.strip() == "q":
+                try:
+                    weight = float(value.strip())
+                except ValueError:
+                    weight = 0.0
+        coding = coding.strip()
+        if coding in ("gzip", "x-gzip"):
+            named = weight if named is None else max(named, weight)
+    return named is not None and named > 0
+
+
+class GzipOnlyIfAccepted:
+    """Show `GZipMiddleware` an Accept-Encoding of `gzip` only when the client accepts gzip by
+    RFC 9110 (it looks for the substring `gzip`, so `gzip;q=0` got gzip)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            raw = [(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"]
+            value = Headers(scope=scope).get("accept-encoding", "")
+            if accepts_gzip(value):
+                raw.append((b"accept-encoding", b"gzip"))
+            scope = {**scope, "headers": raw}
+        await self.app(scope, receive, send)
 
 
 class WeakETagWhenEncoded:
@@ -194,6 +274,7 @@ def app_for(routes: Sequence[BaseRoute]) -> Starlette:
         routes=list(routes),
         middleware=[
             Middleware(WeakETagWhenEncoded),
+            Middleware(GzipOnlyIfAccepted),
             Middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_SIZE),
         ],
     )
@@ -207,13 +288,17 @@ def _bind(host: str, port: int) -> socket.socket:
         raise FeedsvcError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 
 
-def _server(app: ASGIApp) -> uvicorn.Server:
+def _server(app: ASGIApp, settings: Settings) -> uvicorn.Server:
+    limits = settings.serve
     config = uvicorn.Config(
         app,
         log_config=None,  # the CLI / daemon configures logging
         lifespan="off",
         server_header=False,
         timeout_graceful_shutdown=5,
+        http=guarded_protocol(limits.max_connections, limits.header_timeout),
+        timeout_keep_alive=limits.keepalive_timeout,
+        h11_max_incomplete_event_size=16 * 1024,  # a request head larger than this is refused
     )
     return uvicorn.Server(config)
 
@@ -281,8 +366,9 @@ def start_in_thread(
     """
     host = settings.serve.host if host is None else host
     port = settings.serve.port if port is None else port
+    raise_file_limit()
     sock = _bind(host, port)
-    server = _server(app or make_app(root, settings))
+    server = _server(app or make_app(root, settings), settings)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="feedsvc-http", daemon=True)
     thread.start()
     deadline = time.monotonic() + startup_timeout

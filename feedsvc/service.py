@@ -21,6 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from feedsvc.config import Settings
 from feedsvc.daemon import Daemon
 from feedsvc.errors import FeedsvcError
+from feedsvc.httpguard import raise_file_limit
 from feedsvc.lock import DaemonLock
 from feedsvc.router import make_papers_app
 from feedsvc.serve import ServerHandle, start_in_thread
@@ -37,8 +38,10 @@ class Service:
         serve: bool = False,
         host: str | None = None,
         port: int | None = None,
+        new_store: bool = False,
     ) -> None:
         self.papers = dict(papers)
+        self.new_store = new_store
         self.clock = clock
         self.serve, self.host, self.port = serve, host, port
         self.stopping = threading.Event()
@@ -52,7 +55,7 @@ class Service:
     ) -> tuple[Daemon, DaemonLock]:
         lock = DaemonLock(settings.paths.store)
         try:
-            daemon = Daemon(settings, clock=functools.partial(self.clock, settings))
+            daemon = Daemon(settings, clock=functools.partial(self.clock, settings), new_store=self.new_store)
             daemon.stopping = self.stopping
             daemon.start(scheduler, prefix=f"{key}:")
         except BaseException:
@@ -65,6 +68,7 @@ class Service:
         started: dict[str, tuple[Daemon, DaemonLock]] = {}
         server: ServerHandle | None = None
         try:
+            raise_file_limit()  # the servers' connections and the inboxes' files share the budget
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, self._on_signal)
             for key, settings in self.papers.items():

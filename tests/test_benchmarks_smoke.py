@@ -164,3 +164,17 @@ def test_synthetic_pages_parse_to_their_date_page_and_section() -> None:
         assert [p.number for p in issue.pages] == [page.number]
         assert issue.pages[0].section == page.section
         assert abs(len(issue.items) - len(page.items)) <= 2
+
+
+def test_the_growth_benchmark_runs() -> None:
+    """benchmarks/growth.py (issue 9, item 8) prints its three tables."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "growth.py"), "--quick", "--runs", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("| min s | median s | max s |") == 3
+    assert "x for 2.00x the size" in done.stdout

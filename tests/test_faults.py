@@ -38,6 +38,7 @@ from feedsvc.daemon import Daemon
 from feedsvc.errors import PublishError
 from tests.e2e_helpers import SAMPLE, drop
 from tests.fault_helpers import (
+    MANIFEST,
     T0,
     T1,
     Instance,
@@ -203,7 +204,9 @@ def test_obsolete_files_that_cannot_be_deleted(inst: Instance, prepared: Prepare
     assert "cannot delete: Read-only file system" in str(raised.value)
     obsolete = sorted(set(inst.tree()) - set(prepared.one))
     assert obsolete and str(raised.value).partition(":")[0] == obsolete[0]
-    assert {k: v for k, v in inst.tree().items() if k in prepared.one} == prepared.one
+    # (the manifest still lists the files it could not delete)
+    unchanged = {k: v for k, v in prepared.one.items() if k != MANIFEST}
+    assert {k: v for k, v in inst.tree().items() if k in unchanged} == unchanged
     assert inst.pending
     pipeline.regenerate(settings, NOW1)
     assert inst.tree() == prepared.one
@@ -453,7 +456,9 @@ def test_cli_and_daemon_through_a_bad_disk(disk: Disk, inst: Instance, prepared:
     try:
         drop(inst.inbox, NEXT, prepared.next.read_bytes())
         daemon.wait_for("the page to be stored", lambda: not any(inst.inbox_files()), timeout=30)
-        daemon.wait_for("retries", lambda: daemon.logs().count("publish still failing") >= 2, timeout=30)
+        # the same error at every retry is logged once a minute (feedsvc.logs.RepeatFilter, issue 9):
+        # that it goes on retrying shows below, when the output catches up once the disk is repaired
+        daemon.wait_for("a retry", lambda: daemon.logs().count("publish still failing") >= 1, timeout=30)
         assert f"cannot write: {disk.reason}" in daemon.logs()
         assert _served(inst.tree()) == before
         assert inst.pending
@@ -463,7 +468,7 @@ def test_cli_and_daemon_through_a_bad_disk(disk: Disk, inst: Instance, prepared:
         disk.repair()
         daemon.wait_for("the output to catch up", lambda: not inst.pending, timeout=30)
         tree = inst.tree()
-        assert _served(tree) == prepared.both, diff(_served(tree), prepared.both)
+        assert _served(tree) == _served(prepared.both), diff(_served(tree), _served(prepared.both))
         check_output(tree, temp_allowed=False)
     finally:
         daemon.stop()

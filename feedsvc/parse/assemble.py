@@ -8,8 +8,10 @@ neighbouring column) in between. Photo credit lines go to the photo they credit,
 
 from __future__ import annotations
 
+import bisect
 import re
 import statistics
+from collections import deque
 from dataclasses import dataclass, field
 
 from feedsvc.models import Contributor, ItemKind
@@ -18,6 +20,7 @@ from feedsvc.parse.blocks import Block
 from feedsvc.parse.text import ends_complete, join_wrapped, starts_continuation
 
 _LOOKBACK = 3
+_TAIL = 8  # characters of a paragraph being glued that `Draft.dangling` looks at
 _CLAUSE_MARK = re.compile(
     r"[，,、；;]"
 )  # how many items back a continuation may reach across interleaved blocks
@@ -36,10 +39,37 @@ class Draft:
     closed: bool = False  # continued on another page (下转第N版)
     sealed: bool = False  # a complete photo caption: takes no further body
     credited: bool = False
+    # Text glued onto the last paragraph and not yet joined to it, and that paragraph's last
+    # characters: joining each block to an ever longer paragraph would cost quadratic time.
+    glued: list[str] = field(default_factory=list)
+    tail: str = ""
 
     @property
     def dangling(self) -> bool:
-        return bool(self.paragraphs) and not self.closed and not ends_complete(self.paragraphs[-1])
+        last = self.tail if self.glued else (self.paragraphs[-1] if self.paragraphs else "")
+        return bool(self.paragraphs) and not self.closed and not ends_complete(last)
+
+    def _glue(self, text: str) -> None:
+        """`paragraphs[-1] = join_wrapped(paragraphs[-1] + " " + text)`, in time linear in `text`:
+        join_wrapped's result is its input's but where the two meet, so only the last character
+        of the (already joined) paragraph takes part."""
+        if not self.glued:
+            self.paragraphs[-1] = join_wrapped(self.paragraphs[-1])
+            self.tail = self.paragraphs[-1][-_TAIL:]
+            if not self.tail:
+                self.paragraphs[-1] = join_wrapped(" " + text)
+                self.tail = self.paragraphs[-1][-_TAIL:]
+                return
+        piece = join_wrapped(self.tail[-1] + " " + text)[1:]
+        if piece:
+            self.glued.append(piece)
+            self.tail = (self.tail + piece)[-_TAIL:]
+
+    def flush(self) -> None:
+        """Join the glued text to the last paragraph."""
+        if self.glued:
+            self.paragraphs[-1] = "".join([self.paragraphs[-1], *self.glued])
+            self.glued.clear()
 
     @property
     def width(self) -> float | None:
@@ -65,7 +95,9 @@ class Draft:
         paragraphs[-1] = last
         self.add_people(people)
         if self.dangling or (self.paragraphs and starts_continuation(paragraphs[0])):
-            self.paragraphs[-1] = join_wrapped(self.paragraphs[-1] + " " + paragraphs.pop(0))
+            self._glue(paragraphs.pop(0))
+        if any(paragraphs):
+            self.flush()
         self.paragraphs.extend(p for p in paragraphs if p)
         self.closed = self.closed or closed
 
@@ -166,6 +198,8 @@ class _Assembler:
         i = 0
         while i < len(self.blocks):
             i = self._step(i)
+        for draft in self.out.drafts:
+            draft.flush()
         self._assign_credits()
         return self.out
 
@@ -304,22 +338,69 @@ class _Assembler:
         return nxt is not None and nxt.kind == "credit"
 
     def _assign_credits(self) -> None:
+        drafts = self.out.drafts  # in reading order, their starts never decrease
+        starts = [d.start for d in drafts]
+        photos = _Uncredited([d for d in drafts if d.kind == "photo" and not d.credited])
         for index, block in self.credits:
-            photos = [d for d in self.out.drafts if d.kind == "photo" and not d.credited]
-            if photos:
-                target = min(photos, key=lambda d: (abs(d.start - index), d.start > index))
+            nearest = photos.take_nearest(index)
+            if nearest is not None:
+                target = nearest
             else:
-                before = [d for d in self.out.drafts if d.start < index]
+                before = bisect.bisect_left(starts, index)  # the drafts starting before the credit
                 if not before:
                     self.out.warnings.append(f"page {self.page}: photo credit with no item: {block.text}")
                     continue
-                target = before[-1]
+                target = drafts[before - 1]
                 text_len = sum(len(p) for p in target.paragraphs)
                 writers = [p for p in target.contributors if p.credit is None]
                 if not writers and target.dateline is None and text_len <= 300:
                     target.kind = "photo"
             target.add_people(block.people)
             target.credited = True
+
+
+class _Uncredited:
+    """The photos without a credit yet, grouped by start, for finding the nearest to a credit line
+    in near-constant time (a pairwise search made credit assignment quadratic)."""
+
+    def __init__(self, photos: list[Draft]) -> None:
+        self.groups: dict[int, deque[Draft]] = {}
+        for photo in photos:
+            self.groups.setdefault(photo.start, deque()).append(photo)
+        self.starts = sorted(self.groups)
+        # union-find over `starts`: the nearest index with photos left, to the left and the right
+        self.left = list(range(len(self.starts)))
+        self.right = list(range(len(self.starts) + 1))
+
+    @staticmethod
+    def _find(parent: list[int], i: int) -> int:
+        root = i
+        while parent[root] != root:
+            root = parent[root]
+        while parent[i] != root:
+            parent[i], i = root, parent[i]
+        return root
+
+    def take_nearest(self, index: int) -> Draft | None:
+        """The nearest photo to `index` (a tie goes to the one before it; among photos starting
+        at one place, the first), taken out of the pool; None when none is left."""
+        at = bisect.bisect_right(self.starts, index)  # starts[:at] are <= index
+        before = self._find(self.left, at - 1) if at > 0 else -1
+        before = before if before >= 0 and self.groups[self.starts[before]] else -1
+        after = self._find(self.right, at)
+        after = after if after < len(self.starts) else -1
+        if before < 0 and after < 0:
+            return None
+        if after < 0 or (before >= 0 and index - self.starts[before] <= self.starts[after] - index):
+            chosen = before
+        else:
+            chosen = after
+        group = self.groups[self.starts[chosen]]
+        photo = group.popleft()
+        if not group:
+            self.left[chosen] = chosen - 1 if chosen > 0 else chosen
+            self.right[chosen] = chosen + 1
+        return photo
 
 
 def assemble(blocks: list[Block], page: int) -> Assembly:

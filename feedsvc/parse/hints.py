@@ -1,7 +1,7 @@
-"""What a submission's file name (or a sidecar) says about it, for pages that print no header.
+"""What a submission's file name says about it, for pages that print no header.
 
 Convention: `<anything>-YYYY-MM-DD-p<N>.txt` (also `_`, `.` separators, `YYYYMMDD`, and `第N版`).
-A sidecar `<file>.json` beside the submission may give {"date": "YYYY-MM-DD", "page": N, "section": "…"}.
+The name is the only source besides the text and the configuration (no sidecar file is read).
 """
 
 from __future__ import annotations

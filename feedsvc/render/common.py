@@ -119,7 +119,10 @@ class Site:
     def from_settings(cls, settings: Settings) -> Site:
         paper = settings.paper
         fingerprint = hashlib.sha256(
-            f"{RENDER_VERSION}\n{paper.model_dump_json()}".encode("utf-8", "surrogatepass")
+            # earliest_date only decides what is accepted, not how anything renders
+            f"{RENDER_VERSION}\n{paper.model_dump_json(exclude={'earliest_date'})}".encode(
+                "utf-8", "surrogatepass"
+            )
         ).hexdigest()
         return cls(
             name=clean(paper.name),
@@ -167,7 +170,11 @@ class Site:
         return self.local(when).isoformat()
 
     def local(self, when: dt.datetime) -> dt.datetime:
-        return when.astimezone(self.tz).replace(microsecond=0)
+        local = when.astimezone(self.tz).replace(microsecond=0)
+        offset = local.utcoffset()
+        if offset is not None and offset.seconds % 60:  # local mean time (before ~1901): not RFC 3339
+            return when.astimezone(dt.UTC).replace(microsecond=0)
+        return local
 
     def person_url(self, person: EntryPerson) -> str:
         return f"{self.base_url}contributors/{person.slug}.html"

@@ -23,7 +23,7 @@ from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from feedsvc.config import Settings
-from feedsvc.errors import StoreError
+from feedsvc.errors import MissingStore, StoreError
 from feedsvc.faults import checkpoint
 from feedsvc.models import Issue
 from feedsvc.records import Change, Entry, EntryPerson, FeedInfo, FeedRef
@@ -48,7 +48,7 @@ from feedsvc.store.schema import (
 )
 from feedsvc.store.writer import _Writer
 
-__all__ = ["DB_NAME", "SCHEMA_VERSION", "Store", "Submission", "SubmissionStatus"]
+__all__ = ["DB_NAME", "SCHEMA_VERSION", "MissingStore", "Store", "Submission", "SubmissionStatus"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -82,6 +82,15 @@ def _streams(
     return stream
 
 
+def _has_data(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot open the store: {exc.strerror}") from exc
+
+
 class Store:
     """One open store. Not for concurrent use from several threads; other processes may read."""
 
@@ -92,9 +101,12 @@ class Store:
     # ----------------------------------------------------------------------------- lifecycle
 
     @classmethod
-    def open(cls, folder: Path) -> Store:
-        """Open (creating folder and schema if needed) `folder/feedsvc.sqlite3`."""
+    def open(cls, folder: Path, *, create: bool = True) -> Store:
+        """Open (creating folder and schema if needed) `folder/feedsvc.sqlite3`. With
+        `create=False`, a store file that is missing or empty is a `StoreError` (`MissingStore`)."""
         path = folder / DB_NAME
+        if not create and not _has_data(path):
+            raise MissingStore(path)
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -157,10 +169,15 @@ class Store:
 
     # ----------------------------------------------------------------------------- submissions
 
-    def add_submission(self, name: str, data: bytes, received: dt.datetime) -> Submission:
-        """Keep a submission's original bytes for good; the same bytes twice are stored once."""
+    def add_submission(
+        self, name: str, data: bytes, received: dt.datetime, *, key: str | None = None
+    ) -> Submission:
+        """Keep a submission's original bytes for good; the same identity twice is stored once.
+        Its identity `key` (kept as `sha256`) is the sha256 of its bytes unless the caller says
+        otherwise (`resubmit.submission_key`: what the file name contributed to the parse too)."""
         _aware(received, "received")
-        digest = hashlib.sha256(data).hexdigest()
+        plain = hashlib.sha256(data).hexdigest()
+        digest = key or plain
         with self._transaction("store a submission") as db:
             row = db.execute("SELECT id FROM submissions WHERE sha256 = ?", (digest,)).fetchone()
             if row is not None:
@@ -171,8 +188,51 @@ class Store:
             ).lastrowid
             assert sid is not None
             db.execute("INSERT INTO originals (submission_id, data) VALUES (?, ?)", (sid, data))
+            if digest != plain:
+                db.execute("INSERT INTO submission_bytes VALUES (?, ?)", (sid, plain))
             checkpoint("store.add_submission.uncommitted")
         return self.submission(sid)
+
+    @_reads
+    def store_id(self) -> str:
+        """The random id this store was given when it was made."""
+        return str(self._db.execute("SELECT value FROM store_info WHERE key = 'id'").fetchone()[0])
+
+    @_reads
+    def same_bytes(self, data: bytes) -> list[Submission]:
+        """The stored submissions whose bytes are `data` (under any identity), oldest first."""
+        plain = hashlib.sha256(data).hexdigest()
+        rows = self._db.execute(
+            "SELECT id FROM submissions WHERE sha256 = ?"
+            " UNION SELECT submission_id FROM submission_bytes WHERE sha256 = ? ORDER BY 1",
+            (plain, plain),
+        )
+        return [self.submission(row[0]) for row in rows.fetchall()]
+
+    @_reads
+    def superseded(self) -> set[int]:
+        """Ids of submissions a resend under a corrected name replaced."""
+        return {int(row[0]) for row in self._db.execute("SELECT submission_id FROM superseded")}
+
+    def supersede(self, old_id: int, by_id: int, keep: Iterable[tuple[dt.date, int]]) -> tuple[Change, ...]:
+        """`by_id` resent `old_id`'s bytes under a corrected name: the pages last written from
+        `old_id`, but for those in `keep`, are withdrawn (their live items retracted), and
+        `old_id` is marked superseded. Returns the retractions."""
+        kept = set(keep)
+        changes: list[Change] = []
+        with self._transaction("withdraw a superseded submission's pages") as db:
+            db.execute("INSERT OR IGNORE INTO superseded VALUES (?, ?)", (old_id, by_id))
+            pages = db.execute(
+                "SELECT issue_date, number FROM pages WHERE submission_id = ? ORDER BY 1, 2", (old_id,)
+            ).fetchall()
+            for day, number in pages:
+                if (_day(day), number) in kept:
+                    continue
+                for iid, entry in self._page_entries(_day(day), number).items():
+                    db.execute("UPDATE items SET retracted = 1 WHERE id = ?", (iid,))
+                    db.execute("DELETE FROM feed_members WHERE item_id = ?", (iid,))
+                    changes.append(Change(before=entry, after=None))
+        return tuple(changes)
 
     @_reads
     def submission(self, submission_id: int) -> Submission:
@@ -206,6 +266,26 @@ class Store:
             row = self._db.execute("SELECT data FROM originals WHERE submission_id = ?", (sid,)).fetchone()
             if row is not None:
                 yield self.submission(sid), bytes(row[0])
+
+    @_reads
+    def original(self, submission_id: int) -> bytes | None:
+        """A stored submission's bytes."""
+        row = self._db.execute("SELECT data FROM originals WHERE submission_id = ?", (submission_id,))
+        found = row.fetchone()
+        return bytes(found[0]) if found is not None else None
+
+    @_reads
+    def page_sources(self, date: dt.date, numbers: Iterable[int]) -> dict[int, Submission]:
+        """The submission each of these stored pages of `date` was last written from."""
+        found: dict[int, Submission] = {}
+        for number in numbers:
+            row = self._db.execute(
+                "SELECT submission_id FROM pages WHERE issue_date = ? AND number = ?",
+                (date.isoformat(), number),
+            ).fetchone()
+            if row is not None:
+                found[number] = self.submission(row[0])
+        return found
 
     # ----------------------------------------------------------------------------- writing
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 import sqlite3
 from collections.abc import Sequence
 from functools import lru_cache
@@ -80,6 +81,24 @@ CREATE TRIGGER feed_members_count_in AFTER INSERT ON feed_members BEGIN
     UPDATE feeds SET entry_count = entry_count + 1 WHERE id = NEW.feed_id; END;
 CREATE TRIGGER feed_members_count_out AFTER DELETE ON feed_members BEGIN
     UPDATE feeds SET entry_count = entry_count - 1 WHERE id = OLD.feed_id; END;
+"""
+
+# Tables added after schema version 1, created in older stores when they are opened:
+# store_info: 'id', a random id given when the store is made (the output manifest names it, so a
+#   store that went missing and was made anew is not published over the old one's output);
+# submission_bytes: the sha256 of a submission's bytes where `submissions.sha256` is not it (its
+#   file name gave the parse a date or page number: see `resubmit.submission_key`);
+# superseded: submissions whose pages a resend of the same bytes under a corrected name replaced
+#   (`regenerate --reparse` skips them).
+_ADDED_TABLES = frozenset({"store_info", "submission_bytes", "superseded"})
+_ADDED_SCHEMA = """
+CREATE TABLE IF NOT EXISTS store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS submission_bytes (
+    submission_id INTEGER PRIMARY KEY REFERENCES submissions (id), sha256 TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS submission_bytes_by_digest ON submission_bytes (sha256);
+CREATE TABLE IF NOT EXISTS superseded (
+    submission_id INTEGER PRIMARY KEY REFERENCES submissions (id),
+    by_id INTEGER NOT NULL REFERENCES submissions (id));
 """
 
 _ENTRY_COLUMNS = """
@@ -172,10 +191,15 @@ def _prepare_schema(db: sqlite3.Connection, path: Path) -> None:
         db.executescript(
             f"BEGIN IMMEDIATE; {_SCHEMA} INSERT INTO schema_version VALUES ({SCHEMA_VERSION}); COMMIT;"
         )
-        return
+        tables = {"schema_version"}
     if "schema_version" not in tables:
         raise StoreError(f"{path}: not a feedsvc store (no schema_version table)")
     row = db.execute("SELECT version FROM schema_version").fetchone()
     if row is None or row[0] != SCHEMA_VERSION:
         found = row[0] if row else "none"
         raise StoreError(f"{path}: store schema version {found}, this feedsvc reads {SCHEMA_VERSION}")
+    if not tables >= _ADDED_TABLES:  # a store made before these tables: added, nothing else changes
+        db.executescript(
+            f"BEGIN IMMEDIATE; {_ADDED_SCHEMA} INSERT OR IGNORE INTO store_info VALUES"
+            f" ('id', '{secrets.token_hex(16)}'); COMMIT;"
+        )
