@@ -49,15 +49,18 @@ _CHUNK_DAYS = 20  # issues per worker task
 
 
 def child_env(**extra: str) -> dict[str, str]:
-    """The environment for a `feedsvc` child process: this checkout's package comes first."""
-    env = {**os.environ, **extra}
+    """The environment for a `feedsvc` child process: this checkout's package comes first. The
+    search index is off unless the caller turns it on: the figures are publishing's, and a search
+    build of ten years takes far longer than the rest (benchmarks/search.py measures it)."""
+    env = {"FEEDSVC_SITE__SEARCH": "false", **os.environ, **extra}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     return env
 
 
 def instance_settings(folder: Path) -> Settings:
     """The repository's settings for an instance in `folder` (relative paths resolve there)."""
-    return load_settings(CONFIG, cwd=folder)
+    settings = load_settings(CONFIG, cwd=folder)
+    return settings.model_copy(update={"site": settings.site.model_copy(update={"search": False})})
 
 
 def issue_file(pages: list[GeneratedPage], paper: str = "qiantang") -> tuple[str, bytes]:

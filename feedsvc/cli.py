@@ -102,6 +102,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         _say(report.summary())
         for written in report.changed_feeds:
             _say(f"  {written}")
+        for warning in report.warnings:
+            print(f"feedsvc: {report.name}: warning: {warning}", file=sys.stderr)
         for note in report.notes:
             print(f"feedsvc: {note}", file=sys.stderr)
     return status

@@ -181,6 +181,23 @@ class ServeSettings(_Section):
     keepalive_timeout: int = Field(default=5, ge=1, le=600)  # seconds idle after a response
 
 
+class SiteSettings(_Section):
+    """The HTML site: its look (a theme folder overriding any template or static file), the
+    language of its interface, the nameplate and search."""
+
+    theme: Path | None = None  # a folder: `<name>.html` overrides a template, `static/<file>` a static file
+    ui_language: Literal["zh", "en"] = "zh"
+    logo: str | None = None  # a file in the theme's `static/` folder shown as the nameplate
+    search: bool = False  # build the Pagefind search index after publishing (config/feedsvc.toml: on)
+
+    @field_validator("logo")
+    @classmethod
+    def _logo_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", value):
+            raise ValueError(f"logo must be a file name in the theme's static folder, got {value!r}")
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True
@@ -193,6 +210,7 @@ class Settings(BaseSettings):
     feeds: FeedSettings = FeedSettings()
     daemon: DaemonSettings = DaemonSettings()
     serve: ServeSettings = ServeSettings()
+    site: SiteSettings = SiteSettings()
     publish: PublishSettings = PublishSettings()
 
     @field_validator("slugs")
@@ -281,4 +299,8 @@ def settings_from(raw: dict[str, Any], path: Path, *, cwd: Path | None = None, w
     if (problem := _overlap(paths)) is not None:
         source = _override(("paths", "output")) or str(path)
         raise ConfigError(f"{source}: {where}{problem}: give each its own folder")
-    return settings.model_copy(update={"paths": paths})
+    update: dict[str, Any] = {"paths": paths}
+    theme = settings.site.theme
+    if theme is not None and not theme.is_absolute():
+        update["site"] = settings.site.model_copy(update={"theme": base / theme})
+    return settings.model_copy(update=update)

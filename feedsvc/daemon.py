@@ -34,6 +34,7 @@ from feedsvc.websub import Pinger
 log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 PageKey = tuple[dt.date, int]
+SEARCH_GRACE = 20.0  # seconds a stopping daemon waits for the search index being built
 RETRY_DELAYS = (2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 120.0, 300.0)  # seconds before each retry: ~9 min in all
 
 
@@ -60,6 +61,7 @@ class Daemon:
         self._retries: dict[str, tuple[int, float]] = {}  # file in .processing/ → (tries, next at)
         self._pages: dict[str, frozenset[PageKey]] = {}  # file in .processing/ → the pages it writes
         self.errors = RateLimited(log)  # an error repeating every scan is logged once a minute
+        self._searching: threading.Thread | None = None
         self._corrections_seen: object = None  # the corrections folder as last applied
 
     # -- one file ------------------------------------------------------------------------------
@@ -87,7 +89,9 @@ class Daemon:
             )  # fmt: skip
             return keys
         try:
-            report = pipeline.ingest_parsed(self.settings, display_name(name), data, issue, self.clock())
+            report = pipeline.ingest_parsed(
+                self.settings, display_name(name), data, issue, self.clock(), search_now=False
+            )
         except PublishError as exc:
             # The store has it; the output will be rewritten once the disk takes it again.
             log.error("publish failed, will retry: %s", exc)
@@ -100,6 +104,8 @@ class Daemon:
             return frozenset()
         self._done(taken)
         log.info("%s", report.summary())
+        for warning in report.warnings:
+            log.warning("%s: %s", report.name, warning)
         if self.pinger is not None and report.changed_feeds:
             self.pinger.notify(report.feed_urls(self.settings))
         return frozenset()
@@ -180,6 +186,23 @@ class Daemon:
             self._corrections()
         except Exception:
             self.errors.exception("applying corrections failed; the daemon goes on")
+        if not ready and not self.stopping.is_set() and pipeline.search_pending(self.settings):
+            self._search()  # the inbox is quiet: the search index follows, beside the scans
+
+    def _search(self) -> None:
+        """Build the search index in a thread of its own, one at a time: indexing a month takes
+        seconds, and the scans (and ingests) go on meanwhile."""
+        if self._searching is not None and self._searching.is_alive():
+            return
+
+        def run() -> None:
+            try:
+                pipeline.update_search(self.settings)
+            except Exception:
+                self.errors.exception("building the search index failed; the daemon goes on")
+
+        self._searching = threading.Thread(target=run, name="feedsvc-search", daemon=True)
+        self._searching.start()
 
     def _corrections(self) -> None:
         """Apply the corrections files changed since the last scan (a listing decides; the store
@@ -268,7 +291,12 @@ class Daemon:
         )  # fmt: skip
 
     def close(self) -> None:
-        """Deliver or give up the pending pings (bounded); call once the scheduler has stopped."""
+        """Let a search index being built finish (bounded), deliver or give up the pending pings
+        (bounded); call once the scheduler has stopped."""
+        if self._searching is not None:  # a search index being built: a while to finish it
+            self._searching.join(timeout=SEARCH_GRACE)
+            if self._searching.is_alive():
+                log.warning("stopping while the search index is built; the next run builds it")
         if self.pinger is not None:
             self.pinger.close(timeout=10)
 

@@ -2,7 +2,8 @@
 
 Byte 0 is the writer lock: whoever ingests or regenerates holds it, so two processes never write
 the store or the output at once (a one-shot command waits for the daemon's current file). Byte 1
-is held by a running daemon for its whole life, so a second daemon refuses to start.
+is held by a running daemon for its whole life, so a second daemon refuses to start. Byte 2 is
+held by whoever builds the search index, which the daemon does beside ingesting.
 
 These are POSIX record locks (`fcntl.lockf`): the kernel releases them when the process dies, even
 by SIGKILL. They belong to the process, and closing *any* descriptor of the file drops them all,
@@ -23,7 +24,7 @@ from pathlib import Path
 from feedsvc.errors import LockError
 
 LOCK_NAME = "feedsvc.lock"
-_WRITER, _DAEMON = 0, 1
+_WRITER, _DAEMON, _SEARCH = 0, 1, 2
 
 
 class _LockFile:
@@ -32,6 +33,7 @@ class _LockFile:
         self.path = path
         self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         self.threads = threading.Lock()
+        self.search_threads = threading.Lock()
 
     def try_lock(self, offset: int) -> bool:
         try:
@@ -79,6 +81,26 @@ def writer(
             lock.unlock(_WRITER)
     finally:
         lock.threads.release()
+
+
+@contextmanager
+def searcher(folder: Path) -> Iterator[bool]:
+    """Hold the search-index lock (byte 2) if no other thread or process does: True; else False at
+    once. Whoever holds it is the only one writing the search index (`feedsvc/search.py`)."""
+    lock = _lock_file(folder)
+    if not lock.search_threads.acquire(blocking=False):
+        yield False
+        return
+    try:
+        if not lock.try_lock(_SEARCH):
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            lock.unlock(_SEARCH)
+    finally:
+        lock.search_threads.release()
 
 
 class DaemonLock:

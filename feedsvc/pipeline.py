@@ -17,13 +17,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedsvc import editing, lock, manifest, publish, resubmit, review
+from feedsvc import editing, lock, manifest, publish, resubmit, review, search
 from feedsvc.config import Settings
 from feedsvc.errors import MissingStore, ParseError, PublishError, StoreError
 from feedsvc.faults import checkpoint
 from feedsvc.inbox import display_name
 from feedsvc.models import Issue
-from feedsvc.parse import hints_from_settings, parse_bytes
+from feedsvc.parse import NO_DATE, hints_from_settings, parse_bytes, warnings_of
 from feedsvc.records import Change
 from feedsvc.render.common import FEED_TYPES
 from feedsvc.store import Store, Submission
@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int], None] | None  # called with the count of outputs built so far
 Edit = Callable[[Store, Settings, dt.datetime], editing.Applied]
 PENDING_MARKER = "publish-pending"
+SEARCH_PENDING = "search-pending"
+SEARCH_TAKING = "search-pending.taking"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,7 @@ class Report:
     written: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     changed_feeds: tuple[str, ...] = field(default=())  # output paths of feed documents that changed
+    warnings: tuple[str, ...] = ()  # the parser's doubts about the submission (see parse.warnings_of)
     notes: tuple[str, ...] = ()  # the editors' corrections that did not fit, bad corrections files
 
     def summary(self) -> str:
@@ -95,11 +98,7 @@ def check_issue(settings: Settings, issue: Issue, name: str, *, now: dt.datetime
     if issue.date is not None and now is not None and issue.date > now.date() + dt.timedelta(days=1):
         raise ParseError(f"the issue date {issue.date} is in the future (today is {now.date()})", name)
     if issue.date is None:
-        raise ParseError(
-            "no issue date: the page prints none and the file name gives none "
-            "(name it like paper-2023-06-26-p2.txt)",
-            name,
-        )
+        raise ParseError(NO_DATE, name)
     if issue.date < settings.paper.earliest_date:
         raise ParseError(
             f"the issue date {issue.date} is before the paper's first issue "
@@ -129,11 +128,15 @@ def ingest_file(
     name: str | None = None,
     progress: Progress = None,
     new_store: bool = False,
+    search_now: bool = True,
 ) -> Report:
-    """Parse, store and publish one submission; only the affected outputs are rewritten."""
+    """Parse, store and publish one submission; only the affected outputs are rewritten. The
+    search index follows at once, or with `search_now` off (the daemon) when `update_search` runs."""
     name = display_name(name or path.name)  # a name is text: no raw newline or undecodable bytes
     data, issue = read_submission(settings, path, name=name, now=now)
-    return ingest_parsed(settings, name, data, issue, now, progress=progress, new_store=new_store)
+    return ingest_parsed(
+        settings, name, data, issue, now, progress=progress, new_store=new_store, search_now=search_now
+    )
 
 
 def ingest_parsed(
@@ -145,8 +148,10 @@ def ingest_parsed(
     *,
     progress: Progress = None,
     new_store: bool = False,
+    search_now: bool = True,
 ) -> Report:
-    """Store and publish a submission `read_submission` read and parsed. `new_store`: see `open_store`."""
+    """Store and publish a submission `read_submission` read and parsed. `new_store`: see `open_store`.
+    The search index follows at once, or with `search_now` off (the daemon) in `update_search`."""
     checkpoint("pipeline.ingest.parsed")
     assert issue.date is not None  # check_issue
     with lock.writer(settings.paths.store), open_store(settings, new_store=new_store) as store:
@@ -158,7 +163,9 @@ def ingest_parsed(
         fresh = not submission.duplicate or submission.status == "received"  # "received": cut short
         if not fresh and not behind:
             _clear_pending(settings)
-            return Report(name=name, duplicate=True, items=len(issue.items))
+            return Report(
+                name=name, duplicate=True, items=len(issue.items), warnings=tuple(warnings_of(issue))
+            )
         try:
             applied = (
                 editing.apply_issue(store, issue, submission_id=submission.id, settings=settings, now=now)
@@ -185,9 +192,13 @@ def ingest_parsed(
         )
         written, removed = _publish(settings, files, store.store_id(), progress, full=behind)
         review.refresh(store, settings)
+        _search_later(settings, None if behind else _changed_days(changes))
+        if search_now:
+            _search(settings, store)
         return Report(
             name=name,
             items=len(issue.items),
+            warnings=tuple(warnings_of(issue)),
             changes=changes,
             written=written,
             removed=removed,
@@ -253,6 +264,8 @@ def regenerate(
         build = publish.build_all(store, settings)
         written, removed = _publish(settings, build, store.store_id(), progress, full=True)
         review.refresh(store, settings)
+        _search_later(settings, None)
+        _search(settings, store)
         return Report(
             name="regenerate",
             items=0,
@@ -286,6 +299,7 @@ def edit(settings: Settings, now: dt.datetime, change: Edit, *, name: str = "cor
         )
         written, removed = _publish(settings, files, store.store_id(), full=behind)
         review.refresh(store, settings)
+        _search_later(settings, None if behind else _changed_days(applied.changes))  # indexed later
         return Report(
             name=name,
             changes=applied.changes,
@@ -370,6 +384,91 @@ def _publish(
     marker.unlink(missing_ok=True)
     checkpoint("pipeline.publish.done")
     return written, removed
+
+
+def _changed_days(changes: Iterable[Change]) -> set[dt.date]:
+    return {e.issue_date for c in changes for e in (c.before, c.after) if e is not None}
+
+
+def _search_later(settings: Settings, days: set[dt.date] | None) -> None:
+    """Note the issue dates whose search bundles must be made again (None: check them all) in
+    `search-pending` in the store folder (the caller holds the writer lock), until `_index_search`
+    has done it. Best effort: without the note the nightly regenerate brings the index up to date."""
+    if not settings.site.search or days == set():
+        return
+    lines = ["all"] if days is None else sorted(d.isoformat() for d in days)
+    try:
+        with open(settings.paths.store / SEARCH_PENDING, "a", encoding="utf-8") as f:
+            f.write("".join(f"{line}\n" for line in lines))
+    except OSError as exc:
+        log.warning("%s: cannot note the search index's changes: %s", SEARCH_PENDING, exc.strerror)
+
+
+def search_pending(settings: Settings) -> bool:
+    """Are there changes the search index has not taken yet?"""
+    store = settings.paths.store
+    return (store / SEARCH_PENDING).exists() or (store / SEARCH_TAKING).exists()
+
+
+def _take_note(settings: Settings) -> set[dt.date] | None:
+    """The noted dates (None: all), moved to `search-pending.taking` (with what an earlier run
+    that failed left there) until the index is built. The caller holds the writer lock."""
+    note, taking = settings.paths.store / SEARCH_PENDING, settings.paths.store / SEARCH_TAKING
+    lines: list[str] = []
+    for path in (taking, note):
+        try:
+            lines += path.read_text(encoding="utf-8").split()
+        except FileNotFoundError:
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            log.warning("%s: unreadable, indexing every changed bundle: %s", path, exc)
+            lines.append("all")
+    try:
+        taking.write_text("".join(f"{line}\n" for line in sorted(set(lines))), encoding="utf-8")
+        note.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("%s: %s", taking, exc.strerror)
+    try:
+        return None if "all" in lines else {dt.date.fromisoformat(line) for line in lines}
+    except ValueError:
+        return None
+
+
+def _index_search(settings: Settings, store: Store, days: set[dt.date] | None) -> None:
+    """Build the search bundles `days` touch. A failure is logged, not raised: the feeds and pages
+    are published, and the note stays for the next try (the daemon's next quiet scan, the next
+    ingest, a regenerate). The caller holds the search lock."""
+    try:
+        changed = search.update(store, settings, days)
+    except PublishError as exc:
+        log.warning("search index not updated: %s", exc)
+        return
+    (settings.paths.store / SEARCH_TAKING).unlink(missing_ok=True)
+    if changed:
+        log.info("search index: %d files written or removed", len(changed))
+
+
+def _search(settings: Settings, store: Store) -> None:
+    """The search index brought up to date with the noted changes, after the outputs are written
+    (the caller holds the writer lock). Should the daemon be building it meanwhile, it takes the
+    note when it is done."""
+    if not search_pending(settings):
+        return
+    with lock.searcher(settings.paths.store) as held:
+        if held:
+            _index_search(settings, store, _take_note(settings))
+
+
+def update_search(settings: Settings) -> None:
+    """The daemon's: the search index brought up to date beside ingesting (only taking the note
+    holds the writer lock; the store is read while others write)."""
+    with lock.searcher(settings.paths.store) as held:
+        if not held:
+            return
+        with lock.writer(settings.paths.store):
+            days = _take_note(settings)
+        with open_store(settings) as store:
+            _index_search(settings, store, days)
 
 
 def publish_pending(settings: Settings) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from feedsvc.models import Issue
+from feedsvc.parse import TITLE_DERIVED
 
 
 def as_json(issue: Issue) -> str:
@@ -40,6 +41,8 @@ def as_text(issue: Issue) -> str:
             head.append(
                 f"    text:      {lead[:60]}{'…' if len(lead) > 60 else ''} ({len(item.paragraphs)} ¶)"
             )
+            doubts = [w for w in item.warnings if w != TITLE_DERIVED]  # flagged above
+            head.extend(f"    doubt:     {w}" for w in doubts)
     if issue.dropped:
         head.append("\ndropped: " + " | ".join(issue.dropped))
     if issue.warnings:

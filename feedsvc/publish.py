@@ -31,7 +31,7 @@ from feedsvc.config import Settings
 from feedsvc.errors import PublishError
 from feedsvc.faults import checkpoint
 from feedsvc.records import Change, Entry, FeedInfo, FeedRef
-from feedsvc.render.builder import INDEX, OPML, TEMP_SUFFIX, Build, Builder, stale_files
+from feedsvc.render.builder import INDEX, ISSUES_INDEX, OPML, SEARCH, TEMP_SUFFIX, Build, Builder, stale_files
 from feedsvc.render.common import html_path
 
 __all__ = ["Build", "EntrySource", "Plan", "build", "build_all", "plan", "remove", "sync_path", "write"]
@@ -70,6 +70,10 @@ class EntrySource(Protocol):
         """The issue date of the newest live entry."""
         ...
 
+    def issue_dates(self) -> list[dt.date]:
+        """The dates of every issue with a live entry, oldest first."""
+        ...
+
 
 # ------------------------------------------------------------------------------------------ plan
 
@@ -83,6 +87,7 @@ class Plan:
     deleted_articles: frozenset[str] = frozenset()  # article pages no entry has any more
     pages: frozenset[str] = frozenset()  # pages for people: index.html, feeds.opml, <stem>.html
     since: dt.datetime | None = None  # oldest `published` of any changed entry, before or after
+    issues: frozenset[dt.date] = frozenset()  # issues whose page (and articles' neighbours) change
 
     def __bool__(self) -> bool:
         return bool(self.feeds or self.articles or self.deleted_articles or self.pages)
@@ -99,11 +104,14 @@ def plan(changes: Iterable[Change]) -> Plan:
     write: dict[str, Entry] = {}
     delete: set[str] = set()
     since: dt.datetime | None = None
+    days: set[dt.date] = set()
     for change in changes:
         feeds |= change.feeds
         for entry in (change.before, change.after):
-            if entry is not None and (since is None or entry.published < since):
-                since = entry.published
+            if entry is not None:
+                days.add(entry.issue_date)
+                if since is None or entry.published < since:
+                    since = entry.published
         before, after = change.before, change.after
         if before is not None and (after is None or after.path != before.path):
             if before.path in write and write[before.path].id == before.id:
@@ -114,13 +122,14 @@ def plan(changes: Iterable[Change]) -> Plan:
             delete.discard(after.path)
     if since is None:
         return Plan()
-    pages = {INDEX, OPML} | {html_path(ref) for ref in feeds if ref.kind != "paper"}
+    pages = {INDEX, OPML, ISSUES_INDEX, SEARCH} | {html_path(ref) for ref in feeds if ref.kind != "paper"}
     return Plan(
         feeds=frozenset(feeds),
         articles=tuple(write[path] for path in sorted(write)),
         deleted_articles=frozenset(delete - write.keys()),
         pages=frozenset(pages),
         since=since,
+        issues=frozenset(days),
     )
 
 

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from feedsvc.models import ItemKind
+from feedsvc.models import ImageRef, ItemKind
 
 FeedKind = Literal["paper", "section", "contributor"]
 
@@ -85,6 +85,7 @@ class Entry(_Frozen):
     published: dt.datetime
     updated: dt.datetime
     path: str  # the article page below the output folder, e.g. "articles/2023/06/26/p1-03.html"
+    images: tuple[ImageRef, ...] = ()  # photos printed with it (PDF route), published below the output folder
 
     @field_validator("published", "updated")
     @classmethod

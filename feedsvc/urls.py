@@ -1,8 +1,5 @@
-"""Where the output is served from, and links between its files.
+"""Where the output is served from (links between pages: `render.common.relative_url`).
 
-* `relative_href(from_path, to_path)`: the link from one output file to another, relative, so the
-  folder reads the same from any host, any port, a path prefix or the disk. Pages for people
-  link this way (render/html.py; templates call it too).
 * `is_loopback(url)`: a base URL nobody else can reach (127.0.0.0/8, ::1, localhost), refused
   for deployment output (`feedsvc deploy`), where feeds must carry their public address.
 * `warn_if_served_elsewhere(…)`: `serve` / `run --serve` on an address other than `base_url`
@@ -14,7 +11,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import posixpath
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -24,14 +20,6 @@ from feedsvc.errors import ConfigError
 log = logging.getLogger(__name__)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _ANY = frozenset({"", "0.0.0.0", "::"})
-
-
-def relative_href(from_path: str, to_path: str) -> str:
-    """The relative link from the output file `from_path` to `to_path` (both relative to the
-    output folder, `/`-separated): `relative_href("articles/2023/06/26/p1-1.html",
-    "sections/yaowen.html")` → `../../../../sections/yaowen.html`."""
-    start = posixpath.dirname(from_path) or "."
-    return posixpath.relpath(to_path, start)
 
 
 def is_loopback(url: str) -> bool:

@@ -32,13 +32,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def write_config(folder: Path, *, port: int, hubs: list[str] = (), scan_interval: float = 0.3) -> Path:  # type: ignore[assignment]
-    """A config for an instance living in `folder` (relative paths resolve against the cwd)."""
+def write_config(
+    folder: Path,
+    *,
+    port: int,
+    hubs: list[str] = (),  # type: ignore[assignment]
+    scan_interval: float = 0.3,
+    search: bool = False,
+) -> Path:
+    """A config for an instance living in `folder` (relative paths resolve against the cwd). The
+    search index is off unless `search` (indexing costs seconds per ingest on a busy machine)."""
     base = (ROOT / "config" / "feedsvc.toml").read_text(encoding="utf-8")
     base = base.replace('base_url = "http://127.0.0.1:8000/"', f'base_url = "http://127.0.0.1:{port}/"')
     base = base.replace("port = 8000", f"port = {port}")
     base = base.replace("scan_interval = 2.0", f"scan_interval = {scan_interval}")
     base = base.replace("hubs = []", "hubs = [" + ", ".join(f'"{h}"' for h in hubs) + "]")
+    base = base.replace("search = true", f"search = {'true' if search else 'false'}")
     path = folder / "config" / "feedsvc.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(base, encoding="utf-8")
@@ -129,7 +138,7 @@ class ServedInstance:
     Commands run as the real CLI in a subprocess (`cli`). Stop with `stop()`.
     """
 
-    def __init__(self, folder: Path, *, attempts: int = 5) -> None:
+    def __init__(self, folder: Path, *, attempts: int = 5, search: bool = False) -> None:
         from feedsvc.config import load_settings
         from feedsvc.errors import FeedsvcError
         from feedsvc.serve import start_in_thread
@@ -137,7 +146,7 @@ class ServedInstance:
         self.folder = folder
         for attempt in range(attempts):
             port = free_port()
-            self.config = write_config(folder, port=port)
+            self.config = write_config(folder, port=port, search=search)
             self.settings = load_settings(self.config, cwd=folder)
             try:
                 self.server = start_in_thread(self.settings.paths.output, self.settings, "127.0.0.1", port)

@@ -170,6 +170,9 @@ class FakeSource:
     def latest_issue_date(self) -> dt.date | None:
         return self._all[0].issue_date if self._all else None
 
+    def issue_dates(self) -> list[dt.date]:
+        return sorted({e.issue_date for e in self._all})
+
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:

@@ -260,7 +260,7 @@ return {
   meta: text(".meta"),
   paragraphs: text("article > p:not([class])"),
   groups: groups,
-  latest: [...document.querySelectorAll("h2 + ul > li > a")].map((a) => [a.textContent.trim(), a.href]),
+  latest: [...document.querySelectorAll(".card h3 > a")].map((a) => [a.textContent.trim(), a.href]),
   links: [...document.querySelectorAll("a[href]")].map((a) => a.href),
   alternates: [...document.querySelectorAll("link[rel=alternate]")].map((l) => [l.type, l.href, l.title]),
   scrollWidth: document.documentElement.scrollWidth,

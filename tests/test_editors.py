@@ -31,6 +31,9 @@ CARRIERS = (
     "contributors/dong-xiaoyu.json", "contributors/dong-xiaoyu.html",
     "articles/2023/06/26/p1-05.html", "index.html",
 )  # fmt: skip
+# pages that show item 5's headline too: its issue's page, the items before and after it (their
+# previous/next links)
+NEIGHBOURS = ("issues/2023/06/26.html", "articles/2023/06/26/p1-04.html", "articles/2023/06/26/p1-06.html")
 
 
 def at(hours: float) -> dt.datetime:
@@ -136,7 +139,7 @@ def test_only_the_affected_feeds_are_rewritten_by_correct(
     changed = {
         str(p.relative_to(settings.paths.output)) for p, m in mtimes.items() if p.stat().st_mtime_ns != m
     }
-    assert changed == set(CARRIERS)
+    assert changed == set(CARRIERS) | set(NEIGHBOURS)
     text = (settings.paths.corrections / "2023-06-26-p1.toml").read_text(encoding="utf-8")
     assert (
         f'item = "{TAG}5"\nheadline = "{HEADLINE}"\ncontributors = [{{ role = "记者", name = "董笑瑜" }}]'
@@ -187,7 +190,8 @@ def test_hold_keeps_a_warned_item_out_until_approved(folder: Path) -> None:
     ingest(settings, at(0))
     assert TAG + "5" not in entries(settings)
     assert not (settings.paths.output / "articles/2023/06/26/p1-05.html").exists()
-    assert sorted(entries(settings)) == [TAG + n for n in "12346"]
+    # item 4 too: its caption was moved out of the text it interrupted
+    assert sorted(entries(settings)) == [TAG + n for n in "1236"]
     pipeline.regenerate(settings, at(1), reparse=True)
     assert TAG + "5" not in entries(settings)
 
@@ -249,10 +253,12 @@ def test_review_lists_doubts_and_writes_a_page_beside_the_store(
     assert cli.main(["review", "--format", "json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [(i["id"], i["page"], i["position"], i["state"]) for i in listed["items"]] == [
-        (TAG + "5", 1, 5, "published")
+        (TAG + "4", 1, 4, "published"),
+        (TAG + "5", 1, 5, "published"),
     ]
-    assert listed["items"][0]["warnings"] == ["no printed headline: title derived from the lead"]
-    assert listed["items"][0]["excerpt"].startswith("本报讯 6月23日下午")
+    assert listed["items"][0]["warnings"] == ["caption moved out of the text it interrupted"]
+    assert listed["items"][1]["warnings"] == ["no printed headline: title derived from the lead"]
+    assert listed["items"][1]["excerpt"].startswith("本报讯 6月23日下午")
     page = (settings.paths.store / "review.html").read_text(encoding="utf-8")
     assert TAG + "5" in page and "title derived" in page
     assert not list(settings.paths.output.rglob("review*"))
@@ -303,13 +309,14 @@ def test_a_held_item_merged_away_leaves_the_review(folder: Path, capsys: pytest.
     ingest(settings, at(0))
     assert cli.main(["review", "--format", "json"]) == 0
     assert [(i["id"], i["state"]) for i in json.loads(capsys.readouterr().out)["items"]] == [
-        (TAG + "5", "held")
+        (TAG + "4", "held"),  # a caption moved out of the text it interrupted
+        (TAG + "5", "held"),
     ]
     write(settings, "[[merge]]\nitem = 5\ninto = 3\n")
     pipeline.regenerate(settings, at(1))
     assert cli.main(["review", "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)["items"] == []
-    assert sorted(entries(settings)) == [TAG + n for n in "12346"]
+    assert [i["id"] for i in json.loads(capsys.readouterr().out)["items"]] == [TAG + "4"]
+    assert sorted(entries(settings)) == [TAG + n for n in "1236"]
     assert "金承涛开展安全生产和防汛备汛工作督导检查" in str(entries(settings)[TAG + "3"]["content_html"])
 
 

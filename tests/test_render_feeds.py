@@ -169,6 +169,8 @@ def test_empty_paper_has_fixed_updated(tmp_path: Path) -> None:
     assert parsed.feed.updated == EMPTY_UPDATED.astimezone(CST).isoformat()
     assert check_json_feed(out["feed.json"])["items"] == []
     assert {p for p in out if p.startswith("feed.")} == {"feed.atom", "feed.rss", "feed.json"}
+    pages = {"index.html", "feeds.opml", "issues/index.html"}
+    assert pages <= set(out)
 
 
 NASTY = "<script>alert('x')</script> ]]> & \x00\x01\x0b\x1f\x7f\x85\ud800\ufffe\uffff 完"

@@ -11,6 +11,7 @@ import re
 from feedsvc import typography
 from feedsvc.errors import ParseError
 from feedsvc.models import Issue, Item, Page, PageNumberSource, SectionSource
+from feedsvc.parse import context
 from feedsvc.parse.assemble import Draft, assemble
 from feedsvc.parse.blocks import Block, classify, refine
 from feedsvc.parse.bylines import DATELINE_RE
@@ -18,7 +19,22 @@ from feedsvc.parse.furniture import Masthead, PageHeader
 from feedsvc.parse.hints import ParseHints, from_name, hints_from_settings
 from feedsvc.parse.text import clean_chars, decode, split_blocks, split_pages
 
-__all__ = ["ParseHints", "decode", "derive_title", "from_name", "hints_from_settings", "parse", "parse_bytes"]
+__all__ = [
+    "NO_DATE",
+    "TITLE_DERIVED",
+    "ParseHints",
+    "decode",
+    "derive_title",
+    "from_name",
+    "hints_from_settings",
+    "parse",
+    "parse_bytes",
+    "warnings_of",
+]
+
+NO_DATE = (
+    "no issue date: the page prints none and the file name gives none (name it like paper-2023-06-26-p2.txt)"
+)
 
 TITLE_MAX = 30
 TITLE_DERIVED = "no printed headline: title derived from the lead"
@@ -67,8 +83,9 @@ def _titles(titles: list[str]) -> tuple[str | None, str | None, str | None]:
 def _item(draft: Draft) -> Item | None:
     if not draft.paragraphs:
         return None
-    kicker, headline, subtitle = _titles(draft.titles)
+    kicker, headline, subtitle = draft.decks or _titles(draft.titles)
     title = headline or derive_title(draft.paragraphs[0])
+    warnings = (TITLE_DERIVED, *draft.warnings) if headline is None else tuple(draft.warnings)
     return Item(
         kind=draft.kind,
         kicker=kicker,
@@ -76,10 +93,10 @@ def _item(draft: Draft) -> Item | None:
         subtitle=subtitle,
         title=title,
         title_derived=headline is None,
-        warnings=(TITLE_DERIVED,) if headline is None else (),
         contributors=tuple(draft.contributors),
         dateline=draft.dateline,
         paragraphs=tuple(draft.paragraphs),
+        warnings=warnings,
     )
 
 
@@ -98,6 +115,7 @@ def parse(text: str, *, source: str = "<text>", hints: ParseHints | None = None)
             for raw in split_blocks(page_text, first_line)
             for piece in refine(raw, publication=hints.publication, name_en=hints.name_en)
         ]
+        context.settle(blocks, publication=hints.publication)
         header = next((b.header for b in blocks if b.header is not None), None)
         page_meta = [b.meta for b in blocks if b.meta is not None]
         masthead = next((m for m in page_meta if m.is_masthead), None)
@@ -139,6 +157,8 @@ def parse(text: str, *, source: str = "<text>", hints: ParseHints | None = None)
         raise ParseError("no article found in the text", source)
     if meta.date is None and hints.date is not None:
         date_from = "hint"
+    if meta.date is None and hints.date is None:
+        warnings.append(NO_DATE)
     return Issue(
         publication=hints.publication,
         date=meta.date or hints.date,
@@ -150,6 +170,19 @@ def parse(text: str, *, source: str = "<text>", hints: ParseHints | None = None)
         dropped=tuple(dropped),
         warnings=tuple(warnings),
     )
+
+
+def warnings_of(issue: Issue) -> list[str]:
+    """Every doubt of a parse, one line each: the issue's, then each item's own (naming its page,
+    position and title), for `ingest` and the daemon's log."""
+    found = list(issue.warnings)
+    for page in issue.pages:
+        for position, item in enumerate(page.items, start=1):
+            for warning in item.warnings:
+                if item.title_derived and warning == TITLE_DERIVED:
+                    continue  # the issue's warnings say so already
+                found.append(f"page {page.number}: item {position} ({item.title}): {warning}")
+    return found
 
 
 def _dropped_meta(blocks: list[Block]) -> list[str]:

@@ -17,14 +17,26 @@ from dataclasses import dataclass, field
 from feedsvc.models import Contributor, ItemKind
 from feedsvc.parse import bylines, furniture
 from feedsvc.parse.blocks import Block
+from feedsvc.parse.cues import CAPTION_MAX, LATER_DATELINE, fragment_start, is_subhead, opens_caption
+from feedsvc.parse.headings import Decks, datelines_ahead, decks, heading_groups
 from feedsvc.parse.text import ends_complete, join_wrapped, starts_continuation
 
 _LOOKBACK = 3
 _TAIL = 8  # characters of a paragraph being glued that `Draft.dangling` looks at
+_ENDING = 72  # characters of a text's end where a closing credit in parentheses is looked for
 _CLAUSE_MARK = re.compile(
     r"[，,、；;]"
 )  # how many items back a continuation may reach across interleaved blocks
 _SKIP = ("drop", "meta", "header")
+_LOOKAHEAD = 8  # blocks a cut text may look ahead for its continuation
+
+
+def _join(text: str) -> str:
+    """`join_wrapped`, or `bylines.join_text` (a credit in parentheses keeps its spaces) for a text
+    holding a parenthesis."""
+    if "(" in text or "（" in text or ")" in text or "）" in text:
+        return bylines.join_text(text)
+    return join_wrapped(text)
 
 
 @dataclass(slots=True)
@@ -39,6 +51,11 @@ class Draft:
     closed: bool = False  # continued on another page (下转第N版)
     sealed: bool = False  # a complete photo caption: takes no further body
     credited: bool = False
+    end: int = -1  # index of the last block that gave it text
+    decks: Decks | None = None  # (kicker, headline, subtitle) read from its heading blocks
+    wants_dateline: bool = False  # one of several headings printed before their dateline-led bodies
+    held: bool = False  # its last paragraph is a subhead: complete although it ends in no stop
+    warnings: list[str] = field(default_factory=list)  # what the parser guessed about this item
     # Text glued onto the last paragraph and not yet joined to it, and that paragraph's last
     # characters: joining each block to an ever longer paragraph would cost quadratic time.
     glued: list[str] = field(default_factory=list)
@@ -46,21 +63,37 @@ class Draft:
 
     @property
     def dangling(self) -> bool:
-        last = self.tail if self.glued else (self.paragraphs[-1] if self.paragraphs else "")
-        return bool(self.paragraphs) and not self.closed and not ends_complete(last)
+        if not self.paragraphs or self.closed or self.held:
+            return False
+        return not ends_complete(self.tail if self.glued else self.paragraphs[-1])
+
+    def ending(self, size: int = _ENDING) -> str:
+        """The last `size` characters of the last paragraph, glued text included (bounded work)."""
+        if not self.paragraphs:
+            return ""
+        pieces: list[str] = []
+        length = 0
+        for piece in reversed(self.glued):
+            pieces.append(piece)
+            length += len(piece)
+            if length >= size:
+                break
+        else:
+            pieces.append(self.paragraphs[-1][-size:])
+        return "".join(reversed(pieces))[-size:]
 
     def _glue(self, text: str) -> None:
-        """`paragraphs[-1] = join_wrapped(paragraphs[-1] + " " + text)`, in time linear in `text`:
+        """`paragraphs[-1] = _join(paragraphs[-1] + " " + text)`, in time linear in `text`:
         join_wrapped's result is its input's but where the two meet, so only the last character
         of the (already joined) paragraph takes part."""
         if not self.glued:
-            self.paragraphs[-1] = join_wrapped(self.paragraphs[-1])
+            self.paragraphs[-1] = _join(self.paragraphs[-1])
             self.tail = self.paragraphs[-1][-_TAIL:]
             if not self.tail:
-                self.paragraphs[-1] = join_wrapped(" " + text)
+                self.paragraphs[-1] = _join(" " + text)
                 self.tail = self.paragraphs[-1][-_TAIL:]
                 return
-        piece = join_wrapped(self.tail[-1] + " " + text)[1:]
+        piece = _join(self.tail[-1] + " " + text)[1:]
         if piece:
             self.glued.append(piece)
             self.tail = (self.tail + piece)[-_TAIL:]
@@ -90,16 +123,22 @@ class Draft:
             return
         if block.width is not None:
             self.widths.append(block.width)
-        last, closed = furniture.strip_jump(paragraphs[-1])
-        last, people = bylines.split_trailing_byline(last)
-        paragraphs[-1] = last
-        self.add_people(people)
+        paragraphs[-1], closed = furniture.strip_jump(paragraphs[-1])
         if self.dangling or (self.paragraphs and starts_continuation(paragraphs[0])):
             self._glue(paragraphs.pop(0))
         if any(paragraphs):
             self.flush()
         self.paragraphs.extend(p for p in paragraphs if p)
-        self.closed = self.closed or closed
+        self.closed, self.held = self.closed or closed, False
+        joined = block.text if text is None else text
+        if "\n" in joined and LATER_DATELINE.search(joined):
+            for paragraph in paragraphs:  # a later section's dateline (`本报讯（记者 张三）…`) credits too
+                line = bylines.parse_dateline(paragraph)
+                if line is not None:
+                    self.add_people(line.contributors)
+        last = (self.tail if self.glued else self.paragraphs[-1] if self.paragraphs else "")[-1:]
+        if last and last in "）)":  # a closing credit (also one the export split over two blocks)
+            self.add_people(bylines.closing_credit(self.ending()))
 
 
 def _fits(column: float | None, width: float) -> bool:
@@ -120,7 +159,9 @@ class _Assembler:
         self.out = Assembly()
         self.current: Draft | None = None
         self.credits: list[tuple[int, Block]] = []
-        self.photo_label = False
+        self.photo_label: str | None = None  # a 图片报道 rubric waiting for its photo
+        self.pending: list[Draft] = []  # headings printed together, waiting for their datelines
+        self._index: dict[int, int] | None = None  # block → its position, built when first needed
 
     # -- helpers -------------------------------------------------------------------------------
     def _next(self, i: int) -> Block | None:
@@ -129,18 +170,38 @@ class _Assembler:
                 return block
         return None
 
+    def _previous(self, i: int) -> int:
+        """The index of the last block before i that is not furniture (-1 if none)."""
+        j = min(i, len(self.blocks)) - 1
+        while j >= 0 and self.blocks[j].kind in _SKIP:
+            j -= 1
+        return j
+
     def _new(self, start: int, titles: list[str] | None = None) -> Draft:
         draft = Draft(start=start, titles=list(titles or []))
         if self.photo_label:
-            draft.kind, self.photo_label = "photo", False
+            draft.kind, draft.titles = "photo", self._label_titles(draft.titles)
         self.out.drafts.append(draft)
         self.current = draft
         return draft
 
+    def _label_titles(self, titles: list[str]) -> list[str]:
+        """A photo's titles: a 图片报道 rubric is its headline when nothing else is printed."""
+        label, self.photo_label = self.photo_label, None
+        if label is None or titles:
+            if label is not None:
+                self.out.dropped.append(label)
+            return titles
+        return [label]
+
     def _awaiting(self) -> Draft | None:
         """The earliest recent item that has its headings but no text yet (side-by-side articles
         whose headings the exporter emitted before their bodies)."""
-        waiting = [d for d in self.out.drafts[-_LOOKBACK:] if not d.paragraphs and not d.sealed]
+        waiting = [
+            d
+            for d in self.out.drafts[-_LOOKBACK:]
+            if not d.paragraphs and not d.sealed and not d.wants_dateline
+        ]
         return waiting[0] if waiting else None
 
     def _continuation_target(self, block: Block) -> Draft | None:
@@ -155,6 +216,8 @@ class _Assembler:
             pool = fits or dangling
             return min(pool, key=lambda d: abs((d.last_width or width) - width) if block.width else 0.0)
         if dangling:
+            if current is not None and current is not dangling[0] and self._completed_later(block):
+                return current  # a fresh paragraph of the current item; the cut word ends further on
             return dangling[0]
         awaiting = self._awaiting()
         if awaiting is not None:
@@ -180,6 +243,21 @@ class _Assembler:
         if current is not None:
             return current
         return next((d for d in reversed(self.out.drafts) if not d.sealed), None)
+
+    def _completed_later(self, block: Block) -> bool:
+        """Does this block open a paragraph, while a block a little further on reads as the rest of
+        a cut word or sentence (`工。届时…`)? Then the text cut mid-word waits for that one."""
+        if not self.current or self.current.dangling or fragment_start(block.text):
+            return False
+        if self._index is None:
+            self._index = {id(b): n for n, b in enumerate(self.blocks)}
+        index = self._index.get(id(block), -1)
+        for later in self.blocks[index + 1 : index + 1 + _LOOKAHEAD] if index >= 0 else ():
+            if later.kind in _SKIP:
+                continue
+            if later.kind == "body" and fragment_start(later.text):
+                return True
+        return False
 
     def _width_matches(self, block: Block, draft: Draft | None) -> bool:
         """A title-like block whose lines are as long as the lines of this item's column (the first
@@ -221,13 +299,14 @@ class _Assembler:
             self._byline(i, block)
             return i + 1
         if kind == "dateline":
-            draft = self._awaiting() or self.current
+            draft = self.pending.pop(0) if self.pending else (self._awaiting() or self.current)
             if draft is None or draft.paragraphs or draft.sealed:
                 draft = self._new(i)
                 self.out.warnings.append(f"page {self.page}: headline lost before line {block.line}")
-            draft.dateline = draft.dateline or block.dateline
+            draft.dateline, draft.wants_dateline = draft.dateline or block.dateline, False
             draft.add_people(block.people)
             draft.add_body(block)
+            draft.end, self.current = i, draft
             return i + 1
         self._body(i, block)
         return i + 1
@@ -238,8 +317,9 @@ class _Assembler:
         while j < len(self.blocks) and self.blocks[j].kind in ("title", "label", *_SKIP):
             block = self.blocks[j]
             if block.kind == "label":
-                self.photo_label = True
-                self.out.dropped.append(block.text)
+                if self.photo_label:
+                    self.out.dropped.append(self.photo_label)
+                self.photo_label = block.text
             elif block.kind == "title":
                 run.append(block)
             else:
@@ -269,12 +349,46 @@ class _Assembler:
                 and not starts_continuation(nxt.text)
             )
         )
+        if self._subheads(run, nxt):
+            return j
+        if nxt.kind == "dateline" and len(run) >= 2 and self._pair_headings(i, j, run):
+            return j
         if anchored or (nxt.kind == "body" and fresh):
-            self._new(i, texts)
+            self._new(i, texts).decks = decks(run)
             return j
         for block in run:  # a line of body text that happens to look like a title
             self._body(i, block)
         return j
+
+    def _subheads(self, run: list[Block], nxt: Block) -> bool:
+        """Short lines between two paragraphs of an article that lead into the next part (`…——`, a
+        quoted phrase, `一、…`) are its subheads: they stay in its text as paragraphs."""
+        draft = self.current
+        if nxt.kind != "body" or draft is None or not draft.paragraphs or draft.sealed:
+            return False
+        if draft.kind != "article" or starts_continuation(nxt.text):
+            return False
+        if draft.dangling and not draft.ending(2).endswith(("：", ":")):
+            return False
+        if not all(is_subhead(b.text) for b in run):
+            return False
+        draft.flush()
+        draft.paragraphs.extend(b.text for b in run)
+        draft.held = True
+        return True
+
+    def _pair_headings(self, i: int, j: int, run: list[Block]) -> bool:
+        """Headings of several items printed together before their bodies, then as many
+        dateline-led bodies: one item per heading, paired in order."""
+        groups = heading_groups(run)
+        if len(groups) < 2 or datelines_ahead(self.blocks, j, len(groups)) != len(groups):
+            return False
+        for group in groups:
+            draft = self._new(i, [b.text for b in group])
+            draft.decks, draft.wants_dateline = decks(group), True
+            draft.warnings.append("headline paired with its text by order (headings printed together)")
+            self.pending.append(draft)
+        return True
 
     def _byline(self, i: int, block: Block) -> None:
         draft = self.current
@@ -295,53 +409,135 @@ class _Assembler:
 
     def _body(self, i: int, block: Block) -> None:
         target = self._continuation_target(block)
-        caption, credit = bylines.split_credit_tail(block.text)
-        if credit and not (target is not None and target.dangling and not self.photo_label):
+        # only a short single paragraph can be a caption (most blocks are neither)
+        short = len(block.text) <= CAPTION_MAX and "\n" not in block.text
+        # (cheap tests first: the caption checks below run for few blocks)
+        short = short and (opens_caption(block.text) or self._credit_next(i))
+        maybe_photo = short or block.credit or block.caption_title or self.photo_label
+        dangling = bool(maybe_photo) and target is not None and target.dangling
+        if block.credit and not (dangling and not (short and self._caption_cue(block))):
             # A caption that ends in its own credit (`…玉米。 本报记者 李舸摄`) is a photo item.
-            title = [block.caption_title] if block.caption_title else []
-            photo = Draft(start=i, kind="photo", titles=title, sealed=True, credited=True)
-            if block.caption_title:
-                caption = caption[len(block.caption_title) :].strip()
-            photo.paragraphs = [p for p in caption.split("\n") if p]
-            photo.add_people(credit)
-            self.photo_label = False
-            self.out.drafts.append(photo)
-            self.current = photo
+            photo = self._photo(i, block, block.text)
+            photo.add_people(block.credit)
+            photo.credited = True
             return
-        if block.caption_title and (target is None or target.dangling or self._credit_follows(i)):
-            photo = Draft(start=i, kind="photo", titles=[block.caption_title], sealed=True)
-            caption = block.text[len(block.caption_title) :].strip() if block.caption_title else block.text
-            caption, people = bylines.split_credit_tail(caption)
-            photo.paragraphs = [p for p in caption.split("\n") if p]
-            if people:
-                photo.add_people(people)
-                photo.credited = True
-            self.out.drafts.append(photo)
-            if target is not None and target.dangling:
+        if block.caption_title and (target is None or dangling or self._credit_follows(i)):
+            photo = self._photo(i, block, block.text, keep_current=dangling)
+            if dangling:
                 self.out.warnings.append(
                     f"page {self.page}: photo caption {block.caption_title!r} moved out of the text it "
                     f"interrupted (line {block.line})"
                 )
-            else:
-                self.current = photo
+                photo.warnings.append("caption moved out of the text it interrupted")
             return
-        if self.photo_label and not (target is not None and target.dangling):
+        caption = short and (
+            self._caption_before_credit(i, block, target) or self._spliced_caption(block, target)
+        )
+        if caption:
+            photo = self._photo(i, block, block.text, keep_current=dangling)
+            if dangling:
+                photo.warnings.append("caption moved out of the text it interrupted")
+            return
+        if self.photo_label and not (dangling and not opens_caption(block.text)):
             target = self._new(i)  # the caption under a 图片报道 rubric
-        elif target is None or (target.sealed and not target.dangling):
+            target.add_body(block)
+            target.sealed = not target.dangling  # it takes no more of the host's paragraphs
+            self.current = target
+            return
+        if target is None or (target.sealed and not target.dangling):
             target = self._new(i)
             self.out.warnings.append(f"page {self.page}: headline lost before line {block.line}")
+        first = not target.paragraphs
         target.add_body(block)
+        target.end = i
+        if first and target.titles and self._credit_follows(i) and not target.contributors:
+            target.kind, target.sealed = "photo", not target.dangling  # a titled caption, then its credit
         self.current = target
+
+    def _photo(self, i: int, block: Block, caption: str, *, keep_current: bool = False) -> Draft:
+        """A photo item from a caption block (its title printed in the block, above it, or a rubric)."""
+        awaiting = self.current
+        if awaiting is not None and (awaiting.paragraphs or awaiting.sealed or awaiting.contributors):
+            awaiting = None
+        titles = [block.caption_title] if block.caption_title else []
+        if block.caption_title:
+            caption = caption[len(block.caption_title) :].strip()
+        if awaiting is not None and not titles:
+            photo = awaiting  # `湖畔晨练` printed as a block of its own above the caption
+            photo.kind, photo.sealed = "photo", True
+            if self.photo_label:
+                photo.titles = self._label_titles(photo.titles)
+        else:
+            photo = Draft(start=i, kind="photo", titles=self._label_titles(titles), sealed=True)
+            self.out.drafts.append(photo)
+        photo.paragraphs.extend(p for p in caption.split("\n") if p)
+        photo.end = i
+        if block.credit:
+            photo.add_people(block.credit)
+            photo.credited = True
+        if not keep_current:
+            self.current = photo
+        return photo
+
+    def _caption_cue(self, block: Block) -> bool:
+        """Something says this block is a caption: a rubric above it, a caption's opening or title."""
+        return bool(self.photo_label) or block.caption_title is not None or opens_caption(block.text)
+
+    def _caption_before_credit(self, i: int, block: Block, target: Draft | None) -> bool:
+        """A short complete block followed by a photo credit is that photo's caption when something
+        says so: a caption's opening (图为, a date), a column of another width, or a text it cuts."""
+        text = block.text
+        if starts_continuation(text) or not ends_complete(text):
+            return False
+        if not self._credit_next(i):
+            return False
+        if target is None or self._caption_cue(block):
+            return True
+        if target.dangling:
+            return False  # the block completes it
+        width = block.width or max(block.segment_lengths, default=0.0)
+        return target.width is not None and not _fits(target.width, width)
+
+    def _spliced_caption(self, block: Block, target: Draft | None) -> bool:
+        """A complete caption (`图为…`, or a dated one set in a column of another width) printed
+        inside a text the export left mid-sentence."""
+        if target is None or not target.dangling or not opens_caption(block.text):
+            return False
+        if not ends_complete(block.text):
+            return False
+        if block.text.startswith("图"):
+            return True
+        width = block.width or max(block.segment_lengths, default=0.0)
+        return target.width is not None and not _fits(target.width, width)
+
+    def _credit_next(self, i: int) -> bool:
+        """Is the next block that is not furniture a photo credit? (Looks a few blocks ahead.)"""
+        blocks = self.blocks
+        for j in range(i + 1, min(len(blocks), i + 1 + _LOOKAHEAD)):
+            kind = blocks[j].kind
+            if kind not in _SKIP:
+                return kind == "credit"
+        return False
 
     def _credit_follows(self, i: int) -> bool:
         nxt = self._next(i + 1)
         return nxt is not None and nxt.kind == "credit"
 
     def _assign_credits(self) -> None:
+        # A credit printed right under a caption is that photo's; the others go to the nearest.
+        left: list[tuple[int, Block]] = []
+        by_end = {d.end: d for d in self.out.drafts if d.end >= 0}
+        for index, block in self.credits:
+            owner = by_end.get(self._previous(index))
+            if owner is not None and owner.kind == "photo" and not owner.credited:
+                owner.add_people(block.people)
+                owner.credited = True
+            else:
+                left.append((index, block))
         drafts = self.out.drafts  # in reading order, their starts never decrease
         starts = [d.start for d in drafts]
         photos = _Uncredited([d for d in drafts if d.kind == "photo" and not d.credited])
-        for index, block in self.credits:
+        for index, block in left:
             nearest = photos.take_nearest(index)
             if nearest is not None:
                 target = nearest
@@ -355,6 +551,10 @@ class _Assembler:
                 writers = [p for p in target.contributors if p.credit is None]
                 if not writers and target.dateline is None and text_len <= 300:
                     target.kind = "photo"
+                else:
+                    target.warnings.append(
+                        f"photo credit {block.text!r} given to this item: no caption found"
+                    )
             target.add_people(block.people)
             target.credited = True
 

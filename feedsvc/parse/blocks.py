@@ -24,7 +24,11 @@ PHOTO_LABELS = re.compile(
     r"^[\[【〖]?(?:图片新闻|图片报道|新闻图片|图片说明|组图|图说|读图|看图|影像|镜头)[\]】〗]?$"
 )
 # A paragraph starts after sentence-final punctuation (and a closing quote) followed by a space.
-_PARAGRAPH_BREAK = re.compile(r"([。！？!?][”’」』\"]?)[ \u3000]+(?=[\u4e00-\u9fff“「（(【《\"])")
+# (It opens with the space, so the engine skips from space to space, and looks behind it, so the
+# replacement is a plain "\n" that `sub` applies without a Python call per match.)
+_PARAGRAPH_BREAK = re.compile(
+    r"[ \u3000](?:(?<=[。！？!?].)|(?<=[。！？!?][”’」』\"].))[ \u3000]*(?=[\u4e00-\u9fff“「（(【《\"])"
+)
 _TITLE_FORBIDDEN_END = tuple("，,、；;：:")
 _CAPTION_TITLE_PUNCT = re.compile(r"[，,、。；;：:！？!?（()）]")
 
@@ -40,6 +44,7 @@ class Block:
     dateline: str | None = None
     reason: str | None = None
     caption_title: str | None = None  # set when the block is "标题 说明文字……" (a photo caption)
+    credit: tuple[Contributor, ...] = ()  # the photo credit the block ends in (`…。 记者 李 舸 摄`)
     meta: furniture.Masthead | None = None
     header: furniture.PageHeader | None = None
 
@@ -66,7 +71,10 @@ def _paragraphs(raw: RawBlock) -> list[str]:
     out: list[str] = []
     for piece in pieces:
         if " " in piece or "\u3000" in piece:
-            out.extend(join_wrapped(p) for p in _PARAGRAPH_BREAK.sub("\\1\n", piece).split("\n") if p.strip())
+            broken = _PARAGRAPH_BREAK.sub("\n", piece).split("\n")
+            credit = "(" in piece or "（" in piece or ")" in piece or "）" in piece  # one may keep spaces
+            join = bylines.join_text if credit else join_wrapped
+            out.extend(join(p) for p in broken if p.strip())
         elif piece:
             out.append(piece)
     return out
@@ -93,6 +101,7 @@ def is_title_like(text: str) -> bool:
         and not c.endswith(_TITLE_FORBIDDEN_END)
         and not starts_continuation(c)
         and c.count("，") + c.count(",") <= 2
+        and c.count("（") + c.count("(") == c.count("）") + c.count(")")  # not half a credit
         and any("\u4e00" <= ch <= "\u9fff" for ch in c)
     )
 
@@ -102,10 +111,22 @@ def caption_split(block: Block, raw_segments: list[str]) -> tuple[str, str] | No
     if len(raw_segments) < 2:
         return None
     title = raw_segments[0]
-    rest = compact("".join(raw_segments[1:]))
     if not (2 <= len(title) <= 20) or _CAPTION_TITLE_PUNCT.search(title):
         return None
-    if len(rest) < max(20, 1.5 * len(title)) or not ends_complete(block.text):
+    caption, credit = block.text, block.credit
+    if credit:  # the caption ends in its credit: measure the caption without it
+        extra = len(compact(" ".join(raw_segments))) - len(compact(caption))
+        segments = list(raw_segments)
+        while extra > 0 and len(segments) > 1:
+            size = len(compact(segments[-1]))
+            if size > extra:  # the credit began inside this line
+                segments[-1] = segments[-1][:-extra]
+                break
+            extra -= size
+            segments.pop()
+        raw_segments = segments
+    rest = compact("".join(raw_segments[1:]))
+    if len(rest) < (8 if credit else max(20, 1.5 * len(title))) or not ends_complete(caption):
         return None
     widths = sorted(visual_len(s) for s in raw_segments[1:-1])
     if len(widths) >= 2 and visual_len(title) > 0.75 * widths[len(widths) // 2]:
@@ -138,6 +159,11 @@ def _stands_alone(line: str, publication: str | None, name_en: str | None) -> bo
     )
 
 
+def _heading_lines(lines: list[str]) -> bool:
+    """Lines that can only be headings: short, and none holds a sentence."""
+    return all(len(line) <= 32 and is_title_like(line) for line in lines)
+
+
 def refine(raw: RawBlock, *, publication: str | None, name_en: str | None) -> list[RawBlock]:
     """Split the lines of a multi-line block that stand alone (a byline under a headline, a date
     under a nameplate, a subtitle under its headline) into blocks of their own."""
@@ -154,6 +180,11 @@ def refine(raw: RawBlock, *, publication: str | None, name_en: str | None) -> li
             out.append(RawBlock((line,), raw.line_number + offset, (indent,)))
             lines, indents, start = [], [], raw.line_number + offset + 1
             continue
+        headings = 0 < len(lines) <= 4 and line[:1] in "本据新中" and _heading_lines(lines)
+        if headings and bylines.parse_dateline(line):
+            # the headings printed right above a dateline-led text, without a blank line
+            out.append(RawBlock(tuple(lines), start, tuple(indents)))
+            lines, indents, start = [], [], raw.line_number + offset
         lines.append(line)
         indents.append(indent)
     if lines:
@@ -184,10 +215,26 @@ def classify(raw: RawBlock, *, publication: str | None, name_en: str | None) -> 
     if line is not None:
         block.kind, block.dateline, block.people = "dateline", line.text, line.contributors
         return block
+    if "摄" in whole[-24:]:
+        _take_credit(block, whole)
     split = caption_split(block, segments)
     if split is not None:
         block.caption_title = split[0]
     return block
+
+
+def _take_credit(block: Block, whole: str) -> None:
+    """A caption's closing credit, read from the text as printed (its spaces part the names)."""
+    caption, credit = bylines.split_credit_tail(whole)
+    if not credit:
+        return
+    extra = len(compact(whole)) - len(compact(caption))
+    text = block.text
+    end = len(text)
+    while extra > 0 and end > 0:
+        end -= 1
+        extra -= not text[end].isspace()
+    block.text, block.credit = text[:end].rstrip(), credit
 
 
 def _classify_short(

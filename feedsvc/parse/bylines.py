@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from feedsvc.models import Contributor
+from feedsvc.parse.text import join_wrapped
 
 MARKERS = "■□●◆▲◎○★☆◇▌▍▎│|·•◥◤►▶"
 _MARKER_RE = re.compile(f"^[{re.escape(MARKERS)}\\s]+")
@@ -44,6 +45,7 @@ _ROLES = longest_first(
         "评论员",
         "特约评论员",
         "首席评论员",
+        "参与记者",
         "特约撰稿人",
         "撰稿",
         "撰文",
@@ -57,6 +59,16 @@ _ROLES = longest_first(
 )
 _ROLE_PREFIXES = ("本报", "本刊", "本台", "新华社", "中新社")
 _PEN_ROLES = {"评论员", "特约评论员", "首席评论员"}  # a role that is its own name: □本报评论员
+# A paper's or agency's 评论员 signs as a pen name: 本报评论员, 新华社评论员, 人民日报评论员.
+_PEN_NAME = re.compile(
+    r"(?P<org>本报|本刊|本台|新华社|中新社|[\u4e00-\u9fff]{1,8}(?:报|社|台|网|刊))?(?P<role>(?:特约|首席)?评论员)"
+)
+# Where a photo came from, printed after the credit: 张三摄（新华社发）, 张三 摄/视觉中国.
+_PHOTO_SOURCE = re.compile(
+    r"摄(?:\s*[（(][^（()）]{1,16}[）)]|\s*[/／]\s*[^\s/／（()）]{2,12}|\s+[\u4e00-\u9fff]{2,10}发)\s*$"
+)
+# A picture number before the photographer: `②3 许 文 摄`, `图① 张三 摄`.
+_PICTURE_NUMBER = re.compile(r"^(?:图\s*)?[①-⑳\d][①-⑳\d、,，\s]*(?=[\u4e00-\u9fff])")
 _PREFIX_CREDITS = longest_first(("文/图", "图/文", "文图", "图文", "文/", "图/", "摄/"))
 _SUFFIX_CREDITS = longest_first(("摄影报道", "摄影", "摄", "报道", "供图", "制图", "绘"))
 # Common Chinese surnames: an unmarked line (no ■, no parentheses) is a byline only if its names
@@ -168,6 +180,16 @@ def parse_byline(text: str) -> tuple[Contributor, ...] | None:
     if s[:1] in "（(" and s[-1:] in "）)":
         s = s[1:-1].strip()
         marked = True
+    if "摄" in s[-24:]:
+        s = _PHOTO_SOURCE.sub("摄", s)
+    if "(" in s or ")" in s or "（" in s or "）" in s:
+        return None  # half a credit cut by the export, or more than a credit
+    if s[:1] in "①②③④⑤⑥⑦⑧⑨⑩图0123456789":
+        s = _PICTURE_NUMBER.sub("", s)
+    if s.endswith("评论员") and len(s) <= 16:
+        pen = _PEN_NAME.fullmatch(s)
+        if pen:
+            return (Contributor(role=pen["role"], name=s if pen["org"] else "本报" + s),)
     s = s.replace("／", "/").replace("：", " ").replace(":", " ")
     if not s or len(s) > 80 or "，" in s or "。" in s or "," in s or not _ANY_MARK.search(s):
         return None
@@ -221,7 +243,7 @@ def parse_byline(text: str) -> tuple[Contributor, ...] | None:
             tokens.append(("name", word))
         i = j
     people = _assemble(tokens)
-    if people and not marked and not all(has_surname(p.name) or p.role in _PEN_ROLES for p in people):
+    if people and not marked and not all(has_surname(p.name) or p.name.endswith("评论员") for p in people):
         return None
     return people
 
@@ -247,6 +269,7 @@ def _assemble(tokens: list[tuple[str, str]]) -> tuple[Contributor, ...] | None:
     prefix_credit: str | None = None
     people: list[list[str | None]] = []  # [role, name, credit]
     group_start = 0
+    credit_start = 0  # one 摄 at the end credits everyone named since the previous credit
     saw_marker = False
     for kind, value in merged:
         if kind == "sep":
@@ -258,8 +281,10 @@ def _assemble(tokens: list[tuple[str, str]]) -> tuple[Contributor, ...] | None:
         elif kind == "credit":
             prefix_credit, saw_marker = value, True
         elif kind == "credit_after":
-            for person in people[group_start:] or people[-1:]:
-                person[2] = value
+            for person in people[min(group_start, credit_start) :] or people[-1:]:
+                if person[2] is None or person is people[-1]:
+                    person[2] = value
+            credit_start = len(people)
             saw_marker = True
         else:
             if not _name_ok(value):
@@ -300,10 +325,84 @@ def split_trailing_byline(text: str) -> tuple[str, tuple[Contributor, ...]]:
     m = _TRAILING_PAREN.search(text, max(0, len(text) - 64))
     if not m:
         return text, ()
-    people = parse_byline(m.group("byline"))
+    people = paren_byline(m.group("byline"))
     if not people:
         return text, ()
     return text[: m.start()].rstrip(), people
+
+
+def closing_credit(text: str) -> tuple[Contributor, ...]:
+    """The people of a closing credit in parentheses at a text's end (`…。（记者 张三）`,
+    `（新华社杭州3月2日电 记者王立、陈明）`, `（…电 参与记者：刘一、张二）`); the text keeps it."""
+    return split_trailing_byline(text)[1]
+
+
+# A credit in parentheses, also one the export cut at a block's start or end.
+_PAREN = re.compile(r"(?:[（(]|^)(?P<inner>[^（()）]{2,80})(?:[）)]|$)")
+
+
+def paren_byline(inner: str) -> tuple[Contributor, ...]:
+    """The people credited inside parentheses, also after a dateline formula."""
+    if not _ANY_MARK.search(inner):
+        return ()
+    people = parse_byline(inner)
+    if people:
+        return people
+    m = DATELINE_RE.match(inner)
+    if m and m.end() < len(inner):
+        return parse_byline(inner[m.end() :]) or ()
+    return ()
+
+
+_CREDIT_WORD = re.compile("记者|通讯员|实习生|评论员|摄|撰稿|编译|整理")  # what a credit names
+_KEEP = "\ue000"  # stands for a space that must survive the wrap repair (a private-use character)
+
+
+def _tidy_credit(match: re.Match[str]) -> str:
+    whole, inner = match.group(0), match["inner"]
+    opened, closed = whole[0] in "（(", whole[-1] in "）)"
+    if (" " not in inner and "\u3000" not in inner) or not (opened or closed):
+        return whole
+    people = paren_byline(inner)
+    if not people:
+        return whole
+    for person in people:  # names padded to line up (王 立) are one name
+        if len(person.name) >= 2 and person.name not in inner:
+            inner = _unpad(inner, person.name)
+    inner = _KEEP.join(inner.split()).replace("：" + _KEEP, "：").replace(":" + _KEEP, ":")
+    return ("", whole[0])[opened] + inner + ("", whole[-1])[closed]
+
+
+def _unpad(text: str, name: str) -> str:
+    """`text` with the first occurrence of `name` padded with spaces (`王 立`) written whole."""
+    start = text.find(name[0])
+    while start != -1:
+        j, k = start + 1, 1
+        while k < len(name) and j < len(text):
+            if text[j] in " \u3000":
+                j += 1
+            elif text[j] == name[k]:
+                j, k = j + 1, k + 1
+            else:
+                break
+        if k == len(name):
+            return text[:start] + name + text[j:]
+        start = text.find(name[0], start + 1)
+    return text
+
+
+def join_text(text: str) -> str:
+    """`join_wrapped`, except that a credit in parentheses keeps one space between its parts:
+    `本报讯(记者 张 三 通讯员 李四)` → `本报讯(记者 张三 通讯员 李四)`, never `(记者张三通讯员李四)`."""
+    if (
+        ("(" in text or "（" in text or ")" in text or "）" in text)
+        and _CREDIT_WORD.search(text)
+        and _KEEP not in text
+    ):
+        text = _PAREN.sub(_tidy_credit, text)
+        if _KEEP in text:
+            return join_wrapped(text).replace(_KEEP, " ")
+    return join_wrapped(text)
 
 
 _CREDIT_TAIL = re.compile(
@@ -313,9 +412,19 @@ _CREDIT_TAIL = re.compile(
 
 
 def split_credit_tail(text: str) -> tuple[str, tuple[Contributor, ...]]:
-    """A photo caption ending in its credit (`… 记者 李舸 摄`): caption text and the photographers."""
-    if "摄" not in text[-8:]:
+    """A photo caption ending in its credit (`… 记者 李舸 摄`, `…。②3 许 文 摄`,
+    `…。张三 摄（新华社发）`): caption text and the photographers."""
+    if "摄" not in text[-24:]:
         return text, ()
+    # After the caption's last sentence: the credit, perhaps with picture numbers and a source.
+    start = max(0, len(text) - 48)
+    cut = max(text.rfind(mark, start) for mark in "。！？!?”")
+    if cut >= 0 and 2 <= len(text) - cut - 1 <= 40:
+        tail = text[cut + 1 :].strip()
+        # as printed (spaces part the names), else without the spaces of a wrap inside a role
+        people = parse_byline(tail) or parse_byline(join_wrapped(tail))
+        if people and is_credit_line(people):
+            return text[: cut + 1].rstrip(), people
     m = _CREDIT_TAIL.search(text, max(0, len(text) - 48))
     if not m:
         return text, ()

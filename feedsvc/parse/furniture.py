@@ -143,10 +143,25 @@ def read_page_header(text: str) -> PageHeader | None:
     section = m["section"]
     if section and section.startswith(("星期", "周")):
         section = None
+    before = _HAN.findall(_DATE_LINE_REST.sub("", NAMEPLATE_RE.sub("", _DATE_RE.sub("", text[: m.start()]))))
+    if len(before) > 4 or (before and section):
+        return None  # a teaser's pointer to another page (`城东新区建设提速 3版 城建`), not this page's
+    if before and not section:
+        section = "".join(before)  # `要闻 2版`
     return PageHeader(number=number, label=label.lstrip("0") or label, section=section)
 
 
 _PHONE_ONLY = re.compile(r"[\d\s\-—()（）+]{7,}")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+# A teaser's pointer to the page that carries the story: `…… 3版 城建`, `详见第4版`, `▶见A5版`.
+# (Set apart from the teaser's title by a space, or led by 详见/见/转; `第2版稿件` in a headline is not.)
+_POINTER_RE = re.compile(
+    r"(?:(?P<lead>详见|参见|请看|见|转)|\s)\s*第?\s*[A-Z]?\d{1,3}\s*版(?:\s+[\u4e00-\u9fff]{2,6}|[:：]\s*[\u4e00-\u9fff]{2,6})?\s*$"
+)
+_LEFTOVER_WORD = re.compile("星期|礼拜|周|代号|导读|看点|提要")
+_WEEKDAY_ONLY = re.compile(r"(?:星期|礼拜|周)[一二三四五六日天]")
+_POSTAL_CODE = re.compile(r"(?:邮发)?代号\s*[:：]?\s*\d{1,3}\s*[-－—]\s*\d{1,4}")
+_TEASER_RUBRIC = re.compile(r"[▶►【\[]?(?:今日|明日|本期|本版|要闻)?(?:导读|看点|提要)[】\]]?")
 
 
 def furniture_reason(text: str, *, publication: str | None = None, name_en: str | None = None) -> str | None:
@@ -177,6 +192,21 @@ def furniture_reason(text: str, *, publication: str | None = None, name_en: str 
             return "countdown"
     if _JUMP_RE.fullmatch(text.strip()):
         return "jump"
+    if (
+        len(compact) <= 12
+        and _LEFTOVER_WORD.search(compact)
+        and (
+            _WEEKDAY_ONLY.fullmatch(compact)
+            or _POSTAL_CODE.fullmatch(compact)
+            or _TEASER_RUBRIC.fullmatch(compact)
+        )
+    ):
+        return "masthead"  # what a masthead leaves behind: a weekday alone, the postal code, 导读
+    if "版" in compact[-9:] and len(compact) <= 60 and "。" not in compact:
+        line = text.strip()
+        pointer = _POINTER_RE.search(line)
+        if pointer and (pointer["lead"] or len(_HAN.findall(line[: pointer.start()])) > 4):
+            return "pointer"
     return None
 
 

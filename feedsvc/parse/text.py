@@ -138,7 +138,10 @@ _WIDE = (
 _PUNCT = "!-/:-@\\[-`{-~\u00a1-\u00bf\u2010-\u2027\u2030-\u205e"
 # A space is a column wrap when it stands between two CJK characters, or between CJK and punctuation.
 # (The literal space comes first so that the regex engine skips quickly from space to space.)
-_WRAP_SPACE = re.compile(f" (?:(?<=[{_WIDE}] )(?=[{_WIDE}{_PUNCT}])|(?<=[{_PUNCT}] )(?=[{_WIDE}]))")
+# (A number and its date unit are never set apart: `3 月11日` is a wrap.)
+_WRAP_SPACE = re.compile(
+    f" (?:(?<=[{_WIDE}] )(?=[{_WIDE}{_PUNCT}])|(?<=[{_PUNCT}] )(?=[{_WIDE}])|(?<=[0-9] )(?=[年月日]))"
+)
 _ODD_SPACE = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")  # or "  "
 
 

@@ -9,6 +9,7 @@ feed it is in (see `Builder.everything`). Both yield `Outputs`; `Build` turns th
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import os
 from collections import deque
@@ -20,10 +21,12 @@ from typing import TYPE_CHECKING
 
 from feedsvc.config import Settings
 from feedsvc.errors import StoreError
-from feedsvc.records import PAPER, FeedInfo, FeedRef
+from feedsvc.records import PAPER, Entry, FeedInfo, FeedRef
 from feedsvc.render import html, opml
+from feedsvc.render.bundles import SEARCH_DIR, bundles
 from feedsvc.render.common import FAVICON, FAVICON_ICO, ICON, LOGO, Site, archive_pages, html_path
 from feedsvc.render.feeds import FORMATS, FeedRenderer, Outputs, Rendered
+from feedsvc.render.issues import ISSUES_INDEX, by_month, issue_digest, issue_path, neighbours, printed
 from feedsvc.render.pool import Prerender, Result
 
 if TYPE_CHECKING:
@@ -31,6 +34,8 @@ if TYPE_CHECKING:
 
 INDEX = "index.html"
 OPML = opml.FEEDS_OPML
+SEARCH = html.SEARCH
+__all__ = ["INDEX", "ISSUES_INDEX", "OPML", "SEARCH", "SEARCH_DIR", "TEMP_SUFFIX", "Build", "Builder"]
 TEMP_SUFFIX = ".feedsvc-tmp"  # publish.write's temporary files: `.<name>.<random>.feedsvc-tmp`
 ICON_FILES = (ICON, FAVICON, FAVICON_ICO, LOGO)
 OUTPUT_SUFFIXES = frozenset({".atom", ".rss", ".json", ".html", ".opml"})
@@ -128,13 +133,22 @@ class Builder:
 
     def shared(self, infos: list[FeedInfo], pages: Iterable[str]) -> Outputs:
         out = Outputs()
+        site = self.site
         if INDEX in pages:
             latest = self.source.latest_issue_date()
             issue = self.source.issue_entries(latest) if latest is not None else []
-            out.files.append((INDEX, html.index_page(self.site, infos, issue)))
+            out.files.append((INDEX, html.index_page(site, infos, issue)))
+            out.files.extend(html.static_outputs(site))
+        if ISSUES_INDEX in pages or SEARCH in pages:
+            days = self.source.issue_dates()
+            if ISSUES_INDEX in pages:
+                out.files.append((ISSUES_INDEX, html.issues_index(site, by_month(days))))
+            if SEARCH in pages and site.search:
+                names = [f"{SEARCH_DIR}/{name}/" for name in bundles(days)]
+                out.files.append((SEARCH, html.search_page(site, names)))
         if OPML in pages:
-            out.files.append((OPML, opml.opml_document(self.site, infos)))
-            out.files.append((opml.CONTRIBUTORS_OPML, opml.contributors_document(self.site, infos)))
+            out.files.append((OPML, opml.opml_document(site, infos)))
+            out.files.append((opml.CONTRIBUTORS_OPML, opml.contributors_document(site, infos)))
         if INDEX in pages:
             out.files.extend(self.icons(out.kept))
         return out
@@ -151,9 +165,51 @@ class Builder:
 
         return [(path, data) for path, data in icons.files() if path not in present]
 
+    def issue(
+        self, day: dt.date, entries: list[Entry], previous: dt.date | None, following: dt.date | None
+    ) -> Outputs:
+        """An issue's page (`entries` in any order), unless the copy on disk is current."""
+        path = issue_path(day)
+        digest = issue_digest(self.site, day, entries, previous, following)
+        if self.renderer.digest_on_disk(path) == digest:
+            return Outputs(kept=[path])
+        page = html.issue_page(self.site, day, entries, previous, following, digest=digest)
+        return Outputs(files=[(path, page)])
+
+    def issues(self, plan: Plan) -> Iterator[Outputs]:
+        """The pages of the issues `plan` touches and of their neighbours (whose links to them may
+        change), and the article pages of the touched issues (whose neighbours may change)."""
+        days = self.source.issue_dates()
+        live = set(days)
+        wanted = set(plan.issues)
+        for day in plan.issues:
+            at = bisect.bisect_left(days, day)
+            if at > 0:
+                wanted.add(days[at - 1])
+            after = at + 1 if day in live else at
+            if after < len(days):
+                wanted.add(days[after])
+        done: set[str] = set()
+        for day in sorted(wanted):
+            if day not in live:
+                yield Outputs(obsolete=[issue_path(day)])
+                continue
+            entries = self.source.issue_entries(day)
+            if day in plan.issues:
+                around = neighbours(entries)
+                for entry in printed(entries):
+                    done.add(entry.path)
+                    yield self.renderer.article(Rendered(entry, around[entry.id]))
+            at = bisect.bisect_left(days, day)
+            previous = days[at - 1] if at > 0 else None
+            following = days[at + 1] if at + 1 < len(days) else None
+            yield self.issue(day, entries, previous, following)
+        for entry in plan.articles:  # every one is in a touched issue; this is a safety net
+            if entry.path not in done:
+                yield self.renderer.article(Rendered(entry))
+
     def planned(self, plan: Plan) -> Iterator[Outputs]:
-        for entry in plan.articles:
-            yield self.renderer.article(Rendered(entry))
+        yield from self.issues(plan)
         yield Outputs(obsolete=sorted(plan.deleted_articles))
         if not (plan.feeds or plan.pages):
             return
@@ -215,10 +271,12 @@ class Builder:
             walks[info.ref.kind, info.ref.slug] = _Walk(
                 info=info, last=last, recent=deque(maxlen=site.max_entries)
             )
+        days = _IssueWalk(self)
         for rendered in self.prepared():
             entry = rendered.entry
             yield renderer.article(rendered)
             rendered.slim()
+            yield from days.add(rendered.entry)
             for ref in renderer.feeds(entry):
                 walk = walks.get((ref.kind, ref.slug))
                 if walk is None:
@@ -249,7 +307,8 @@ class Builder:
                 )
             if ref.kind != "paper":
                 yield self.feed_page(walk.info, recent)
-        yield self.shared(infos, (INDEX, OPML))
+        yield from days.finish()
+        yield self.shared(infos, (INDEX, OPML, ISSUES_INDEX, SEARCH))
 
     def prepared(self) -> Iterator[Rendered]:
         """The paper's entries from the oldest, read in chunks from the newest-first store.
@@ -262,11 +321,15 @@ class Builder:
         workers = self.workers if self.workers is not None else _auto_workers(count)
         pool = Prerender(self.site, workers) if workers > 1 else None
         ahead: deque[tuple[list[Rendered], list[Rendered], list[Future[list[Result]]]]] = deque()
+        carry: list[Rendered] = []  # the last issue read, which may go on in the next chunk
         try:
             for end in range(count, 0, -_CHUNK):
                 start = max(0, end - _CHUNK)
                 batch = self.source.entries(PAPER, limit=end - start, offset=start)
-                chunk = [Rendered(e) for e in reversed(batch)]
+                chunk = carry + [Rendered(e) for e in reversed(batch)]
+                chunk, carry = _whole_issues(chunk, last=start == 0)
+                if not chunk:
+                    continue
                 stale = [r for r in chunk if not self.renderer.article_current(r)]
                 ahead.append((chunk, stale, pool.submit(stale) if pool else []))
                 while len(ahead) > (_AHEAD if pool else 0):
@@ -290,6 +353,73 @@ class Builder:
         return chunk
 
 
+def _whole_issues(chunk: list[Rendered], *, last: bool) -> tuple[list[Rendered], list[Rendered]]:
+    """`chunk` (paper order, oldest first) split before its last issue unless it is the `last`
+    chunk, each entry given its neighbours in its issue: (entries ready, entries carried over).
+    The store lists an issue's entries together (they are published on its date)."""
+    cut = len(chunk)
+    if not last:
+        day = chunk[-1].entry.issue_date
+        while cut > 0 and chunk[cut - 1].entry.issue_date == day:
+            cut -= 1
+    ready, carry = chunk[:cut], chunk[cut:]
+    start = 0
+    for end in range(1, len(ready) + 1):
+        if end == len(ready) or ready[end].entry.issue_date != ready[start].entry.issue_date:
+            group = ready[start:end]
+            around = neighbours([r.entry for r in group])
+            for r in group:
+                r.around = around[r.entry.id]
+            start = end
+    return ready, carry
+
+
+class _IssueWalk:
+    """Issue pages while `Builder.everything` walks the paper from its oldest entry: an issue's
+    page is made once the issue after it has begun (it links to it)."""
+
+    def __init__(self, builder: Builder) -> None:
+        self.builder = builder
+        self.before: dt.date | None = None  # the issue before `pending`
+        self.pending: tuple[dt.date, list[Entry]] | None = None  # complete, waiting for its next
+        self.day: dt.date | None = None
+        self.current: list[Entry] = []
+        self.seen: set[dt.date] = set()
+        self.split: set[dt.date] = set()  # issues not listed together (against the store's order)
+
+    def add(self, entry: Entry) -> Iterator[Outputs]:
+        if entry.issue_date != self.day:
+            if self.day is not None:
+                yield from self._close(entry.issue_date)
+            if entry.issue_date in self.seen:
+                self.split.add(entry.issue_date)
+            self.seen.add(entry.issue_date)
+            self.day, self.current = entry.issue_date, []
+        self.current.append(entry)
+
+    def _close(self, following: dt.date | None) -> Iterator[Outputs]:
+        if self.pending is not None:
+            day, entries = self.pending
+            yield self.builder.issue(day, entries, self.before, self.day)
+            self.before = day
+        assert self.day is not None
+        self.pending = (self.day, self.current)
+
+    def finish(self) -> Iterator[Outputs]:
+        if self.day is not None:
+            yield from self._close(None)
+            assert self.pending is not None
+            day, entries = self.pending
+            yield self.builder.issue(day, entries, self.before, None)
+        if self.split:  # made again from the store, whole
+            days = sorted(self.seen)
+            for day in sorted(self.split):
+                at = days.index(day)
+                previous = days[at - 1] if at > 0 else None
+                following = days[at + 1] if at + 1 < len(days) else None
+                yield self.builder.issue(day, self.builder.source.issue_entries(day), previous, following)
+
+
 def _auto_workers(count: int) -> int:
     """Worker processes for a regenerate of `count` entries: one per CPU, none for small papers."""
     if count < _POOL_MIN:
@@ -301,9 +431,9 @@ def stale_files(folder: Path, keep: set[str]) -> list[str]:
     """Output files (and leftover temporary files) in `folder` that are not in `keep`."""
     found = []
     for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         prefix = os.path.relpath(dirpath, folder).replace(os.sep, "/") + "/"
         prefix = "" if prefix == "./" else prefix
+        dirnames[:] = [d for d in dirnames if not d.startswith(".") and not (not prefix and d == SEARCH_DIR)]
         for name in filenames:
             rel = prefix + name
             if name.endswith(TEMP_SUFFIX) or (

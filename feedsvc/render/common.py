@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html
+import posixpath
 import re
 import zoneinfo
 from collections.abc import Iterable
@@ -36,6 +37,7 @@ from dataclasses import dataclass
 from feedsvc.config import Settings
 from feedsvc.identity import archive_tag_uri, feed_tag_uri
 from feedsvc.records import Entry, EntryPerson, FeedRef
+from feedsvc.render.theme import fingerprint as theme_fingerprint
 
 RENDER_VERSION = "2"
 """Bump when the bytes of any feed document change for the same input: archive pages on disk
@@ -99,6 +101,17 @@ def relative_root(path: str) -> str:
     return "../" * path.count("/")
 
 
+def relative_url(page: str, target: str) -> str:
+    """A link from the page at `page` to `target`, both relative to the output folder, that works
+    from any host, port or sub-folder and from disk: `sections/a.html` → `feed.atom` is `../feed.atom`.
+    A `#fragment` or `?query` on `target` is kept."""
+    cut = min((i for i in (target.find("#"), target.find("?")) if i >= 0), default=len(target))
+    path, rest = target[:cut], target[cut:]
+    if not path:
+        return rest or posixpath.basename(page)
+    return posixpath.relpath(path, posixpath.dirname(page) or ".") + rest
+
+
 @dataclass(frozen=True, slots=True)
 class Site:
     """The paper as the settings describe it, with its URLs and tag URIs."""
@@ -114,6 +127,11 @@ class Site:
     page_size: int
     fingerprint: str  # digest of everything here that archive pages depend on
     description: str = ""  # the paper's line for feed subtitles ("" = made from the name)
+    theme: str | None = None  # the theme folder (see render/theme.py)
+    ui: str = "zh"  # the pages' interface language
+    logo: str | None = None  # a static file shown as the nameplate
+    search: bool = False  # pages carry a search box (the Pagefind index is built)
+    look: str = ""  # digest of the settings pages for people depend on (templates: see theme.fingerprint)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Site:
@@ -124,7 +142,17 @@ class Site:
                 "utf-8", "surrogatepass"
             )
         ).hexdigest()
+        look = settings.site
+        theme = str(look.theme) if look.theme is not None else None
+        look_digest = hashlib.sha256(
+            f"{fingerprint}\n{look.model_dump_json(exclude={'theme'})}".encode("utf-8", "surrogatepass")
+        ).hexdigest()
         return cls(
+            theme=theme,
+            ui=look.ui_language,
+            logo=look.logo,
+            search=look.search,
+            look=look_digest,
             name=clean(paper.name),
             name_en=clean(paper.name_en),
             base_url=paper.base_url,
@@ -364,8 +392,12 @@ def entry_key(entry: Entry) -> bytes:
 
 
 def entry_digest(site: Site, key: bytes) -> str:
-    """What an article page's bytes depend on: the renderer, the paper's settings, the entry."""
-    return hashlib.sha256(f"{site.fingerprint}\narticle\n".encode() + key).hexdigest()
+    """What an article page's bytes depend on: the renderer, the paper's settings, the site's look,
+    the entry (and, in `key`, whatever else the page shows: its neighbours in the issue)."""
+    templates = theme_fingerprint(site.theme, "article.html")
+    return hashlib.sha256(
+        f"{site.fingerprint}\n{site.look}\n{templates}\narticle\n".encode() + key
+    ).hexdigest()
 
 
 def doc_digest(site: Site, doc: FeedDoc, keys: Iterable[bytes]) -> str:

@@ -29,6 +29,7 @@ from feedsvc.render.common import (
     entry_parts,
     shown,
 )
+from feedsvc.render.issues import Around
 
 _HEAD_BYTES = 256  # documents made here carry their digest within their first bytes
 
@@ -54,10 +55,11 @@ FORMATS: tuple[Format, ...] = (
 class Rendered:
     """An entry with its digest key, pieces and per-format bytes, each made on first use."""
 
-    __slots__ = ("_bytes", "_key", "_parts", "article", "article_current", "entry")
+    __slots__ = ("_bytes", "_key", "_parts", "around", "article", "article_current", "entry")
 
-    def __init__(self, entry: Entry) -> None:
+    def __init__(self, entry: Entry, around: Around | None = None) -> None:
         self.entry = entry
+        self.around = around  # its neighbours in the issue, shown on its article page
         self._key: bytes | None = None
         self._parts: EntryParts | None = None
         self._bytes: list[bytes | None] = [None] * len(FORMATS)
@@ -73,16 +75,23 @@ class Rendered:
         """Render the entry in every format and its article page now."""
         for i in range(len(FORMATS)):
             self.data(site, i)
-        self.article = html.article_page(site, self.entry, self.parts(site), entry_digest(site, self.key))
+        self.article = html.article_page(
+            site, self.entry, self.parts(site), self.article_digest(site), self.around
+        )
+
+    def article_digest(self, site: Site) -> str:
+        """What the article page depends on: the entry and its neighbours in the issue."""
+        around = self.around.key() if self.around is not None else b""
+        return entry_digest(site, self.key + around)
 
     def slim(self) -> None:
         """Once the entry is rendered in every format, keep only the bytes and what pages listing
-        the entry use (not its paragraphs, pieces or article page)."""
+        the entry use (not its pieces, article page or paragraphs but the lead)."""
         self.article = None
         if all(data is not None for data in self._bytes):
             _ = self.key
             self._parts = None
-            self.entry = self.entry.model_copy(update={"paragraphs": ()})
+            self.entry = self.entry.model_copy(update={"paragraphs": self.entry.paragraphs[:1]})
 
     @property
     def key(self) -> bytes:
@@ -177,7 +186,7 @@ class FeedRenderer:
     def article_current(self, rendered: Rendered) -> bool:
         """Is the entry's article page in the output folder current?"""
         if rendered.article_current is None:
-            digest = entry_digest(self.site, rendered.key)
+            digest = rendered.article_digest(self.site)
             rendered.article_current = self._digest_on_disk(rendered.entry.path, html.read_digest) == digest
         return rendered.article_current
 
@@ -187,7 +196,7 @@ class FeedRenderer:
         if self.article_current(rendered):
             return Outputs(kept=[entry.path])
         page = rendered.article or html.article_page(
-            self.site, entry, rendered.parts(self.site), entry_digest(self.site, rendered.key)
+            self.site, entry, rendered.parts(self.site), rendered.article_digest(self.site), rendered.around
         )
         return Outputs(files=[(entry.path, page)])
 
@@ -210,6 +219,10 @@ class FeedRenderer:
             for i, (path, fmt) in enumerate(zip(paths, FORMATS, strict=True))
         ]
         return Outputs(files=files)
+
+    def digest_on_disk(self, path: str) -> str | None:
+        """The digest at the top of a page for people in the output folder (article, issue)."""
+        return self._digest_on_disk(path, html.read_digest)
 
     def _digest_on_disk(self, path: str, read: Callable[[bytes], str | None]) -> str | None:
         if self.output_dir is None:

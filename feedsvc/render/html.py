@@ -1,9 +1,11 @@
-"""Pages for people: `index.html`, one page per article, one per section and contributor feed.
+"""Pages for people, from the Jinja2 templates of `render/templates/` (or a theme's, see
+`render/theme.py`): `index.html`, one page per article, per issue, per section and contributor
+feed, the past issues by month, and the search page.
 
-Plain string templates; every piece of text goes through `esc` (cleaned and HTML-escaped). Links
-between pages are relative, feed autodiscovery links (`<link rel="alternate">`) too (browsers and
-readers resolve them against the page's address), so the folder reads the same from any host, any
-port, a path prefix, or the disk: a preview on another port than base_url's works.
+Every link between pages is relative (`common.relative_url`), so the folder reads the same from
+any host, port or sub-folder, or from disk; Open Graph URLs and feed autodiscovery links
+(`<link rel="alternate">`) are absolute, as readers expect. Article and issue pages carry a digest
+of what their bytes depend on in an HTML comment at the top (`read_digest`).
 """
 
 from __future__ import annotations
@@ -12,129 +14,175 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
+from feedsvc.models import ImageRef
 from feedsvc.records import PAPER, Entry, EntryPerson, FeedInfo, FeedRef
-from feedsvc.render.common import (
-    FEED_TYPES,
-    EntryParts,
-    Site,
-    entry_title,
-    esc,
-    html_path,
-    page_label,
-    relative_root,
-)
+from feedsvc.render import theme
+from feedsvc.render.common import FEED_TYPES, EntryParts, Site, clean, entry_title, html_path, relative_url
+from feedsvc.render.common import ICON as PNG_ICON
+from feedsvc.render.issues import ISSUES_INDEX, Around, issue_path, printed
+from feedsvc.render.ui import Words
 
-_CSS = """\
-body{font:17px/1.75 system-ui,-apple-system,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;\
-max-width:42rem;margin:0 auto;padding:1rem 1.1rem 3rem;color:#222;background:#fff;overflow-wrap:anywhere}
-a{color:#0b57d0}h1{font-size:1.55rem;line-height:1.4;margin:.4rem 0}h2{font-size:1.2rem;margin-top:2rem}
-h3{font-size:1.05rem;margin:1.2rem 0 .3rem}ul{padding-left:1.2rem}li{margin:.35rem 0}
-nav,.meta,.kicker,.subtitle,.byline,.credit,footer,small{color:#555}nav,footer,small{font-size:.88rem}
-.kicker{margin:0}.subtitle{font-weight:600;margin:.2rem 0 .8rem}
-footer{margin-top:2.5rem;border-top:1px solid #ddd}
-.feeds a{white-space:nowrap}
-@media (prefers-color-scheme:dark){body{background:#15171a;color:#ddd}a{color:#8ab4f8}
-nav,.meta,.kicker,.subtitle,.byline,.credit,footer,small{color:#aaa}}"""
-
-_DIGEST = re.compile(rb"<!-- feedsvc article ([0-9a-f]{64}) -->")
+SEARCH = "search.html"
+ICON = PNG_ICON  # icon.png (render/icons.py): Open Graph's image when a page has no photo
+_DIGEST = re.compile(rb"<!-- feedsvc (?:article|issue) ([0-9a-f]{64}) -->")
 _FEED_TYPES = tuple((kind.ext, kind.media_type, kind.label) for kind in FEED_TYPES)
+_LEAD = 90  # characters of a lead shown in lists
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """One item as a list shows it."""
+
+    path: str
+    title: str
+    kicker: str | None
+    lead: str
+    where: str
+    date: str
+    datetime: str
+    image: ImageRef | None
+
+
+@dataclass(frozen=True, slots=True)
+class PageView:
+    number: int
+    label: str
+    section: str | None
+    cards: tuple[Card, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IssueView:
+    day: dt.date
+    path: str
+    pages: tuple[PageView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedLine:
+    name: str
+    page: str | None
+    links: tuple[tuple[str, str], ...]
+    count: int
 
 
 @functools.cache
-def _discovery(site: Site, root: str, feeds: tuple[tuple[FeedRef, str], ...]) -> str:
-    """Autodiscovery links for `feeds` (ref, title), relative: `root` leads up to the output folder."""
-    return "".join(
-        f'<link rel="alternate" type="{media}" title="{esc(name)} ({label})"'
-        f' href="{root}{esc(f"{ref.stem}.{ext}")}">\n'
+def _words(language: str) -> Words:
+    return Words(language)
+
+
+def _render(site: Site, template: str, path: str, **context: Any) -> bytes:
+    """The template rendered for the page at `path` (relative to the output folder)."""
+    env = theme.environment(site.theme)
+    words = _words(site.ui)
+
+    def link(target: str) -> str:
+        return relative_url(path, target)
+
+    context.setdefault("comment", "")
+    context.setdefault("description", site.subtitle(PAPER, ""))
+    context.setdefault("og_type", "website")
+    context.setdefault("og_title", context.get("title", site.name))
+    context.setdefault("og_image", ICON)
+    context.setdefault("alternates", _alternates(site, ((PAPER, site.name),)))
+    text = env.get_template(template).render(
+        site=site, t=words, link=link, path=path, feed_types=_FEED_TYPES, **context
+    )
+    return text.encode("utf-8")
+
+
+@functools.cache
+def _alternates(site: Site, feeds: tuple[tuple[FeedRef, str], ...]) -> tuple[tuple[str, str, str], ...]:
+    """Absolute autodiscovery links (media type, title, URL) for `feeds` (ref, title)."""
+    return tuple(
+        (media, f"{clean(name)} ({label})", site.url(f"{ref.stem}.{ext}"))
         for ref, name in feeds
         for ext, media, label in _FEED_TYPES
     )
 
 
-def _page(
-    site: Site,
-    path: str,
-    title: str,
-    body: str,
-    feeds: tuple[tuple[FeedRef, str], ...],
-    *,
-    comment: str = "",
-) -> bytes:
-    """A whole page; `feeds` (ref, title) become autodiscovery links, `comment` an HTML comment on top."""
-    discovery = _discovery(site, relative_root(path), feeds)
-    return (
-        f'<!doctype html>\n{comment}<html lang="{esc(site.language)}">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{esc(title)}</title>\n{discovery}<style>\n{_CSS}\n</style>\n</head>\n"
-        f"<body>\n{body}</body>\n</html>\n"
-    ).encode()
-
-
-def _date(site: Site, when: dt.datetime) -> str:
-    local = site.local(when)
-    return f'<time datetime="{local.isoformat()}">{local.year}年{local.month}月{local.day}日</time>'
-
-
-def _feed_links(root: str, ref: FeedRef) -> str:
-    return " · ".join(f'<a href="{root}{ref.stem}.{ext}">{label}</a>' for ext, _, label in _FEED_TYPES)
-
-
-def _person(root: str, person: EntryPerson) -> str:
-    return f'<a href="{root}contributors/{esc(person.slug)}.html">{esc(person.label)}</a>'
-
-
-def _where(entry: Entry) -> str:
+def where(site: Site, entry: Entry) -> str:
     """`第1版 · 要闻`"""
-    return page_label(entry.page) + (f" · {esc(entry.section)}" if entry.section else "")
+    label = _words(site.ui).f("page", n=entry.page)
+    return label + (f" · {clean(entry.section)}" if entry.section else "")
 
 
-def _entry_item(site: Site, root: str, entry: Entry, *, date: bool = True) -> str:
-    when = f"{_date(site, entry.published)} " if date else ""
-    return (
-        f'<li>{when}<a href="{root}{esc(entry.path)}">{esc(entry_title(entry))}</a>'
-        f" <small>{_where(entry)}</small></li>\n"
+def lead(entry: Entry, limit: int = _LEAD) -> str:
+    text = clean(entry.summary).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def card(site: Site, entry: Entry) -> Card:
+    local = site.local(entry.published)
+    return Card(
+        path=entry.path,
+        title=entry_title(entry),
+        kicker=clean(entry.kicker) if entry.kicker else None,
+        lead=lead(entry),
+        where=where(site, entry),
+        date=_words(site.ui).date(local),
+        datetime=local.isoformat(),
+        image=entry.images[0] if entry.images else None,
     )
 
 
-def article_page(site: Site, entry: Entry, parts: EntryParts, digest: str | None = None) -> bytes:
-    """An article's page at `entry.path`: kicker, headline, subtitle, byline, body, photo credit.
-    `digest` (see `common.entry_digest`) goes into a comment at the top, for `read_digest`."""
-    root = relative_root(entry.path)
-    crumbs = [f'<a href="{root}index.html">{esc(site.name)}</a>']
-    if entry.section and entry.section_slug:
-        crumbs.append(f'<a href="{root}sections/{esc(entry.section_slug)}.html">{esc(entry.section)}</a>')
-    out = [f"<nav>{' › '.join(crumbs)}</nav>\n<article>\n"]
-    if parts.kicker:
-        out.append(f'<p class="kicker">{esc(parts.kicker)}</p>\n')
-    out.append(f"<h1>{esc(parts.title)}</h1>\n")
-    if parts.subtitle:
-        out.append(f'<p class="subtitle">{esc(parts.subtitle)}</p>\n')
-    writers, photographers = entry.writers, entry.photographers
-    if writers:
-        out.append(f'<p class="byline">{"　".join(_person(root, p) for p in writers)}</p>\n')
-    meta = f"{_date(site, parts.published)} · {_where(entry)}"
-    if parts.updated != parts.published:
-        meta += f" · 更新于 {_date(site, parts.updated)}"
-    out.append(f'<p class="meta">{meta}</p>\n{parts.body_html}\n')
-    if photographers:
-        out.append(f'<p class="credit">摄影：{"　".join(_person(root, p) for p in photographers)}</p>\n')
-    feeds = [f"全报 {_feed_links(root, PAPER)}"]
-    if entry.section and entry.section_slug:
-        feeds.append(f'<a href="{root}sections/{esc(entry.section_slug)}.html">{esc(entry.section)}</a>')
-    people: dict[str, EntryPerson] = {}
-    for person in entry.contributors:
-        people.setdefault(person.slug, person)
-    feeds.extend(_person(root, p) for p in people.values())
-    out.append(f"</article>\n<footer>\n<p>订阅：{'；'.join(feeds)}</p>\n")
-    out.append(f'<p><a href="{root}index.html">返回首页</a></p>\n</footer>\n')
-    comment = f"<!-- feedsvc article {digest} -->\n" if digest else ""
-    title = f"{parts.title} - {site.name}"
-    return _page(site, entry.path, title, "".join(out), ((PAPER, site.name),), comment=comment)
+def issue_view(site: Site, day: dt.date, entries: Sequence[Entry]) -> IssueView:
+    pages: list[PageView] = []
+    for entry in printed(entries):
+        if not pages or pages[-1].number != entry.page:
+            section = clean(entry.section) if entry.section else None
+            label = _words(site.ui).f("page", n=entry.page)
+            pages.append(PageView(number=entry.page, label=label, section=section, cards=()))
+        last = pages[-1]
+        pages[-1] = PageView(last.number, last.label, last.section, (*last.cards, card(site, entry)))
+    return IssueView(day=day, path=issue_path(day), pages=tuple(pages))
+
+
+def _unique(people: Sequence[EntryPerson]) -> list[EntryPerson]:
+    seen: dict[str, EntryPerson] = {}
+    for person in people:
+        seen.setdefault(person.slug, person)
+    return list(seen.values())
+
+
+def article_page(
+    site: Site, entry: Entry, parts: EntryParts, digest: str | None = None, around: Around | None = None
+) -> bytes:
+    """An article's page at `entry.path`: kicker, headline, subtitle, byline, photo and caption,
+    body, photo credit, the items before and after it in its issue. `digest` (see
+    `common.entry_digest`) goes into a comment at the top, for `read_digest`."""
+    paragraphs = [clean(p) for p in entry.paragraphs]
+    caption = ""
+    if entry.kind == "photo" and entry.images and paragraphs:
+        caption = paragraphs.pop(0)  # a photo item's text is its caption
+    return _render(
+        site,
+        "article.html",
+        entry.path,
+        comment=f"feedsvc article {digest}" if digest else "",
+        title=f"{parts.title} - {site.name}",
+        og_title=parts.title,
+        og_type="article",
+        og_image=entry.images[0].path if entry.images else ICON,
+        description=lead(entry, 160) or site.subtitle(PAPER, ""),
+        entry=entry,
+        parts=parts,
+        writers=entry.writers,
+        photographers=entry.photographers,
+        people=_unique(entry.contributors),
+        paragraphs=paragraphs,
+        caption=caption,
+        where=where(site, entry),
+        around=around or Around(),
+        issue_path=issue_path(entry.issue_date),
+    )
 
 
 def read_digest(head: bytes) -> str | None:
-    """The digest in the first bytes of an article page made by `article_page`."""
+    """The digest in the first bytes of an article or issue page."""
     found = _DIGEST.search(head)
     return found.group(1).decode() if found else None
 
@@ -142,55 +190,103 @@ def read_digest(head: bytes) -> str | None:
 def feed_page(site: Site, info: FeedInfo, recent: Sequence[Entry]) -> bytes:
     """A section's or contributor's page at `<stem>.html`: its feeds and its recent entries."""
     ref = info.ref
-    path = html_path(ref)
-    root = relative_root(path)
     title = site.title(info.name)
-    items = "".join(_entry_item(site, root, entry) for entry in recent)
-    body = (
-        f'<nav><a href="{root}index.html">{esc(site.name)}</a></nav>\n<h1>{esc(title)}</h1>\n'
-        f'<p class="feeds">订阅：{_feed_links(root, ref)} · 共 {info.entry_count} 篇</p>\n'
-        f"<h2>最近的稿件</h2>\n<ul>\n{items}</ul>\n"
-        f'<footer>\n<p><a href="{root}index.html">返回首页</a>，'
-        "查看全报和其他版面、作者的订阅。</p>\n</footer>\n"
+    return _render(
+        site,
+        "feed.html",
+        html_path(ref),
+        title=title,
+        heading=title,
+        alternates=_alternates(site, ((ref, title),)),
+        stem=ref.stem,
+        count=info.entry_count,
+        cards=[card(site, e) for e in recent],
     )
-    return _page(site, path, title, body, ((ref, title),))
 
 
-_GROUPS = (("paper", "全报"), ("section", "版面"), ("contributor", "作者"))
-
-_HOW_TO = (
-    "<p>复制下面任意一个 Atom 或 JSON Feed 链接，粘贴到阅读器（如 NetNewsWire、Inoreader、Feedly、"
-    "newsboat）的“添加订阅”里即可；支持自动发现的阅读器也可以直接添加本页地址。"
-    '想一次订阅全部，把 <a href="feeds.opml">feeds.opml</a> 导入阅读器。'
-    "每个订阅带最近 {n} 篇；更早的稿件在归档页里，支持 RFC 5005 归档的阅读器可以继续往前翻。</p>\n"
-)
-
-
-def index_page(site: Site, infos: Sequence[FeedInfo], issue: Sequence[Entry]) -> bytes:
-    """`index.html`: the latest issue's items, every feed grouped, how to subscribe."""
-    body = [f"<header>\n<h1>{esc(site.name)}</h1>\n"]
-    if site.name_en:
-        body.append(f"<p><small>{esc(site.name_en)}</small></p>\n")
-    body.append("</header>\n")
-    if issue:
-        body.append(f"<h2>最新一期 · {_date(site, issue[0].published)}</h2>\n<ul>\n")
-        body.extend(_entry_item(site, "", entry, date=False) for entry in issue)
-        body.append("</ul>\n")
-    body.append(f"<h2>订阅</h2>\n{_HOW_TO.format(n=site.max_entries)}")
+def _feed_lines(site: Site, infos: Sequence[FeedInfo]) -> list[tuple[str, list[FeedLine]]]:
+    words = _words(site.ui)
     listed = list(infos)
     if not any(i.ref == PAPER for i in listed):  # the paper's feed exists even before its first issue
         listed.insert(0, FeedInfo(ref=PAPER, name="", entry_count=0))
-    for kind, heading in _GROUPS:
-        group = [i for i in listed if i.ref.kind == kind]
-        if not group:
-            continue
-        body.append(f"<h3>{heading}</h3>\n<ul>\n")
-        for info in group:
-            name = site.title(info.name) if kind == "paper" else info.name
-            link = f'<a href="{html_path(info.ref)}">{esc(name)}</a>' if kind != "paper" else esc(name)
-            body.append(
-                f'<li>{link} <span class="feeds">{_feed_links("", info.ref)}</span>'
-                f" <small>{info.entry_count} 篇</small></li>\n"
+    groups = []
+    kinds = (("paper", words.paper), ("section", words.pages), ("contributor", words.contributors))
+    for kind, heading in kinds:
+        lines = [
+            FeedLine(
+                name=site.title(i.name) if kind == "paper" else clean(i.name),
+                page=html_path(i.ref) if kind != "paper" else None,
+                links=tuple((label, f"{i.ref.stem}.{ext}") for ext, _, label in _FEED_TYPES),
+                count=i.entry_count,
             )
-        body.append("</ul>\n")
-    return _page(site, "index.html", site.name, "".join(body), ((PAPER, site.name),))
+            for i in listed
+            if i.ref.kind == kind
+        ]
+        if lines:
+            groups.append((heading, lines))
+    return groups
+
+
+def index_page(site: Site, infos: Sequence[FeedInfo], issue: Sequence[Entry]) -> bytes:
+    """`index.html`: the nameplate, the latest issue page by page, every feed grouped."""
+    view = issue_view(site, issue[0].issue_date, issue) if issue else None
+    return _render(
+        site, "index.html", "index.html", title=site.name, issue=view, groups=_feed_lines(site, infos)
+    )
+
+
+def issue_page(
+    site: Site,
+    day: dt.date,
+    entries: Sequence[Entry],
+    previous: dt.date | None,
+    following: dt.date | None,
+    *,
+    digest: str | None = None,
+) -> bytes:
+    """One issue's page at `issues/YYYY/MM/DD.html`: its pages and their items in printed order,
+    links to the issues before and after it."""
+    words = _words(site.ui)
+
+    def near(other: dt.date | None) -> dict[str, str] | None:
+        return {"path": issue_path(other), "title": words.date(other)} if other else None
+
+    date = words.date(day)
+    return _render(
+        site,
+        "issue.html",
+        issue_path(day),
+        comment=f"feedsvc issue {digest}" if digest else "",
+        title=f"{date} - {site.name}",
+        issue=issue_view(site, day, entries),
+        previous=near(previous),
+        following=near(following),
+    )
+
+
+def issues_index(site: Site, years: Sequence[tuple[int, Sequence[tuple[int, Sequence[dt.date]]]]]) -> bytes:
+    """`issues/index.html`: every issue, by year and month (see `issues.by_month`)."""
+    words = _words(site.ui)
+    return _render(
+        site,
+        "issues.html",
+        ISSUES_INDEX,
+        title=f"{words.past_issues} - {site.name}",
+        years=years,
+        issue_path=issue_path,
+    )
+
+
+def search_page(site: Site, bundles: Sequence[str]) -> bytes:
+    """`search.html`: Pagefind's UI over the search bundles (folders ending in `/`, newest first)."""
+    words = _words(site.ui)
+    return _render(site, "search.html", SEARCH, title=f"{words.search} - {site.name}", bundles=list(bundles))
+
+
+def static_outputs(site: Site) -> list[tuple[str, bytes]]:
+    """The static files (`static/<name>`): the theme's or the package's, and the default icon."""
+    out = [(f"static/{name}", path.read_bytes()) for name, path in theme.static_files(site.theme).items()]
+    env = theme.environment(site.theme)
+    for name in theme.rendered_static(site.theme):
+        out.append((f"static/{name}", env.get_template(name).render(site=site).encode("utf-8")))
+    return sorted(out)

@@ -16,8 +16,9 @@ from typing import Any
 
 from feedsvc.records import Entry, EntryPerson
 from feedsvc.render import html
-from feedsvc.render.common import Site, entry_digest
+from feedsvc.render.common import Site
 from feedsvc.render.feeds import FORMATS, Rendered
+from feedsvc.render.issues import Around
 
 _ENTRY_FIELDS = tuple(Entry.model_fields)
 _PERSON_FIELDS = tuple(EntryPerson.model_fields)
@@ -50,15 +51,15 @@ def _start(site: Site) -> None:
     _site = site
 
 
-def render_chunk(chunk: Sequence[Packed]) -> list[Result]:
+def render_chunk(chunk: Sequence[tuple[Packed, Around | None]]) -> list[Result]:
     """In a worker: every entry's feed bytes and article page."""
     site = _site
     assert site is not None, "worker not started with a Site"
     out: list[Result] = []
-    for values in chunk:
-        r = Rendered(unpack(values))
+    for values, around in chunk:
+        r = Rendered(unpack(values), around)
         data = tuple(r.data(site, i) for i in range(len(FORMATS)))
-        out.append((data, html.article_page(site, r.entry, r.parts(site), entry_digest(site, r.key))))
+        out.append((data, html.article_page(site, r.entry, r.parts(site), r.article_digest(site), around)))
     return out
 
 
@@ -82,7 +83,9 @@ class Prerender:
             return []
         try:
             return [
-                self._pool.submit(render_chunk, [pack(r.entry) for r in chunk[start : start + _PART]])
+                self._pool.submit(
+                    render_chunk, [(pack(r.entry), r.around) for r in chunk[start : start + _PART]]
+                )
                 for start in range(0, len(chunk), _PART)
             ]
         except BrokenProcessPool:

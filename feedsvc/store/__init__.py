@@ -420,6 +420,14 @@ class Store:
         ).fetchone()
         return _day(row[0]) if row else None
 
+    @_reads
+    def issue_dates(self) -> list[dt.date]:
+        """The dates of every issue with a live entry, oldest first."""
+        rows = self._db.execute(
+            "SELECT DISTINCT issue_date FROM items WHERE retracted = 0 ORDER BY issue_date"
+        ).fetchall()
+        return [_day(row[0]) for row in rows]
+
     def _feed_id(self, ref: FeedRef) -> int | None:
         if ref.kind == "paper":
             return PAPER_FEED_ID

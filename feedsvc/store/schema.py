@@ -177,7 +177,7 @@ def _entry(row: Sequence[Any], people: tuple[EntryPerson, ...]) -> Entry:
         "headline": headline, "subtitle": subtitle, "title": title, "title_derived": bool(derived),
         "contributors": people, "dateline": dateline, "paragraphs": tuple(_json(paragraphs)[0]),
         "published": _when(published), "updated": _when(updated),
-        "path": _article_path(issue_date, page, minted),
+        "path": _article_path(issue_date, page, minted), "images": (),
     })  # fmt: skip
     _set(entry, "__pydantic_fields_set__", set(_ENTRY_FIELDS))
     _set(entry, "__pydantic_extra__", None)

@@ -1,0 +1,85 @@
+"""Issues (期) as the site shows them: their pages, the printed order, neighbours. Pure.
+
+An issue page lists its pages (版面) and their items in printed order (page, then position on the
+page); an article page links to the items before and after it in that order; an issue page links
+to the issues before and after it. `issues/index.html` lists every issue by month.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from feedsvc.records import Entry
+from feedsvc.render import theme
+from feedsvc.render.common import Site, entry_key, entry_title
+
+ISSUES_INDEX = "issues/index.html"
+
+
+def issue_path(day: dt.date) -> str:
+    """`issues/2023/06/26.html`"""
+    return f"issues/{day:%Y/%m/%d}.html"
+
+
+def printed(entries: Iterable[Entry]) -> list[Entry]:
+    """An issue's entries in printed order: page, then position on the page."""
+    return sorted(entries, key=lambda e: (e.page, e.position, e.id))
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    path: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Around:
+    """An article's neighbours in its issue's printed order."""
+
+    previous: Link | None = None
+    next: Link | None = None
+
+    def key(self) -> bytes:
+        """What the article page takes from its neighbours, for its digest."""
+        parts = [f"{x.path}|{x.title}" if x else "" for x in (self.previous, self.next)]
+        return ("around\t" + "\t".join(parts) + "\n").encode("utf-8", "surrogatepass")
+
+
+def neighbours(entries: Sequence[Entry]) -> dict[str, Around]:
+    """Every entry's `Around` by id; `entries` are one issue's, in any order."""
+    ordered = printed(entries)
+    links = [Link(e.path, entry_title(e)) for e in ordered]
+    out = {}
+    for i, e in enumerate(ordered):
+        out[e.id] = Around(
+            previous=links[i - 1] if i > 0 else None, next=links[i + 1] if i + 1 < len(links) else None
+        )
+    return out
+
+
+def issue_digest(
+    site: Site, day: dt.date, entries: Iterable[Entry], previous: dt.date | None, following: dt.date | None
+) -> str:
+    """What an issue page's bytes depend on: the site, its date and neighbours, its entries."""
+    templates = theme.fingerprint(site.theme, "issue.html")
+    h = hashlib.sha256(
+        f"{site.fingerprint}\n{site.look}\n{templates}\nissue\n{day}\n{previous}\n{following}\n".encode()
+    )
+    for e in printed(entries):
+        h.update(entry_key(e))
+        h.update(repr(e.images).encode())
+    return h.hexdigest()
+
+
+def by_month(days: Iterable[dt.date]) -> list[tuple[int, list[tuple[int, list[dt.date]]]]]:
+    """Issue dates grouped by year then month, newest first; days within a month oldest first."""
+    years: dict[int, dict[int, list[dt.date]]] = {}
+    for day in sorted(set(days)):
+        years.setdefault(day.year, {}).setdefault(day.month, []).append(day)
+    return [
+        (year, [(month, months[month]) for month in sorted(months, reverse=True)])
+        for year, months in sorted(years.items(), reverse=True)
+    ]

@@ -1,0 +1,99 @@
+"""The site's look: Jinja2 templates and static files, from the package or a theme folder.
+
+The package ships its templates in `render/templates/` and its static files in
+`render/templates/static/`. A theme folder (`[site] theme`) overrides any of them by name:
+`<theme>/article.html` replaces the article template, `<theme>/static/site.css` the style sheet,
+and other files in `<theme>/static/` are published too (a logo, say). Templates named `*.svg` in
+the package (the default icon) are rendered like pages and published under `static/`.
+
+`fingerprint` digests a template with those it uses, so pages carrying a digest (article and
+issue pages) are rendered again when their templates change, and only then. Reading the files is the only I/O
+here; environments are cached per (theme, language), also in worker processes.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from pathlib import Path
+
+import jinja2
+from jinja2 import meta
+
+from feedsvc.errors import ConfigError
+
+PACKAGE = Path(__file__).parent / "templates"
+STATIC = "static"
+_RENDERED_STATIC = (".svg",)  # package templates published under static/ after rendering
+
+
+def _files(folder: Path) -> dict[str, Path]:
+    """Regular, non-hidden files directly in `folder`, by name."""
+    try:
+        names = sorted(os.listdir(folder))
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"site.theme: cannot read {folder}: {exc.strerror}") from exc
+    return {n: folder / n for n in names if not n.startswith(".") and (folder / n).is_file()}
+
+
+@functools.cache
+def environment(theme: str | None) -> jinja2.Environment:
+    """Templates from `theme` first, then the package's; autoescaped, undefined names are errors."""
+    folders = [str(PACKAGE)] if theme is None else [theme, str(PACKAGE)]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folders, encoding="utf-8", followlinks=False),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    return env
+
+
+def check_theme(theme: str | None) -> None:
+    """A configured theme folder must exist: a clear error naming the setting otherwise."""
+    if theme is not None and not Path(theme).is_dir():
+        raise ConfigError(f"site.theme: {theme} is not a folder")
+
+
+@functools.cache
+def static_files(theme: str | None) -> dict[str, Path]:
+    """Static files to publish under `static/`, by name: the package's, overridden by the theme's."""
+    found = _files(PACKAGE / STATIC)
+    if theme is not None:
+        found.update(_files(Path(theme) / STATIC))
+    return dict(sorted(found.items()))
+
+
+def rendered_static(theme: str | None) -> list[str]:
+    """Static files made from templates (the default icon), unless the theme ships the file itself."""
+    plain = static_files(theme)
+    return [n for n in sorted(_files(PACKAGE)) if n.endswith(_RENDERED_STATIC) and n not in plain]
+
+
+@functools.cache
+def fingerprint(theme: str | None, template: str) -> str:
+    """A digest of `template` and every template it extends, includes or imports (as the theme
+    or the package has them): what a page made with it depends on besides its data, so a theme
+    overriding one template changes the digests of that template's pages only."""
+    check_theme(theme)
+    env = environment(theme)
+    h = hashlib.sha256()
+    todo, seen = [template], set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        except jinja2.TemplateNotFound as exc:
+            raise ConfigError(f"site.theme: template {name} not found") from exc
+        h.update(f"{name}\n{source}\n".encode("utf-8", "surrogatepass"))
+        todo.extend(n for n in meta.find_referenced_templates(env.parse(source)) if n is not None)
+    return h.hexdigest()

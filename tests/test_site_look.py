@@ -1,0 +1,107 @@
+"""The site's look: a theme folder overrides one template (that page only) or a static file, the
+interface speaks English by config, pages are byte-identical from run to run, links stay relative."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from feedsvc.config import SiteSettings
+from feedsvc.errors import ConfigError
+from feedsvc.publish import build_all
+from feedsvc.render import ui
+from feedsvc.render.common import relative_url
+from tests.render_helpers import FakeSource, fixture_entries, settings
+
+
+def _site(tmp_path: Path, **site: object) -> dict[str, bytes]:
+    s = settings(tmp_path / "out").model_copy(update={"site": SiteSettings.model_validate(site)})
+    return dict(build_all(FakeSource(fixture_entries()), s))
+
+
+def test_theme_overrides_one_template_and_that_page_only(tmp_path: Path) -> None:
+    plain = _site(tmp_path)
+    theme = tmp_path / "theme"
+    (theme / "static").mkdir(parents=True)
+    (theme / "issues.html").write_text(
+        '{% extends "base.html" %}{% block main %}<h1>THEMED {{ years | length }}</h1>{% endblock %}\n',
+        encoding="utf-8",
+    )
+    (theme / "static" / "site.css").write_text("body{color:red}\n", encoding="utf-8")
+    (theme / "static" / "logo.png").write_bytes(b"\x89PNG fake")
+    themed = _site(tmp_path, theme=theme)
+    assert b"THEMED 1" in themed["issues/index.html"]
+    assert b"THEMED" not in plain["issues/index.html"]
+    changed = {p for p in plain if plain[p] != themed.get(p)} - {"static/site.css"}
+    assert changed == {"issues/index.html"}
+    assert themed["static/site.css"] == b"body{color:red}\n"
+    assert themed["static/logo.png"] == b"\x89PNG fake"  # a theme's extra static file is published
+
+
+def test_logo_nameplate_and_missing_theme(tmp_path: Path) -> None:
+    theme = tmp_path / "theme"
+    (theme / "static").mkdir(parents=True)
+    (theme / "static" / "logo.png").write_bytes(b"x")
+    out = _site(tmp_path, theme=theme, logo="logo.png")
+    assert (
+        b'<img src="../../../../static/logo.png" alt="\xe9\x92\xb1' in out["articles/2023/06/26/p1-01.html"]
+    )
+    with pytest.raises(ConfigError, match=r"site\.theme: .* is not a folder"):
+        _site(tmp_path, theme=tmp_path / "nowhere")
+
+
+def test_english_interface(tmp_path: Path) -> None:
+    out = _site(tmp_path, ui_language="en")
+    index = out["index.html"].decode()
+    assert "Latest issue · <time" in index and ">26 June 2023<" in index and "Past issues" in index
+    assert "最新一期" not in index
+    assert "Page 1 · 要闻" in out["issues/2023/06/26.html"].decode()
+    assert set(ui.STRINGS["zh"]) == set(ui.STRINGS["en"])
+
+
+def test_pages_are_byte_identical_across_runs(tmp_path: Path) -> None:
+    first, second = _site(tmp_path / "a"), _site(tmp_path / "b")
+    assert first == second
+    assert "static/icon.svg" in first and "钱".encode() in first["static/icon.svg"]
+
+
+def test_open_graph_and_description(tmp_path: Path) -> None:
+    page = _site(tmp_path)["articles/2023/06/26/p1-02.html"].decode()
+    assert '<meta property="og:type" content="article">' in page
+    assert '<meta property="og:title" content="打造具有钱塘特色基层治理品牌">' in page
+    assert '<meta name="description" content="本报讯 6月23日上午，专题调研网格议事日工作。">' in page
+    assert 'content="https://paper.example/news/icon.png"' in page
+
+
+def test_autoescape(tmp_path: Path) -> None:
+    page = _site(tmp_path)["articles/2023/06/26/p1-02.html"]
+    assert b"<b>" not in page and b"&lt;b&gt;" in page
+
+
+@pytest.mark.parametrize(
+    ("page", "target", "expected"),
+    [
+        ("index.html", "feed.atom", "feed.atom"),
+        ("sections/a.html", "feed.atom", "../feed.atom"),
+        ("articles/2023/06/26/p1-01.html", "articles/2023/06/26/p1-02.html", "p1-02.html"),
+        ("articles/2023/06/26/p1-01.html", "index.html#subscribe", "../../../../index.html#subscribe"),
+        ("issues/2023/06/26.html", "#p1", "#p1"),
+        ("issues/index.html", "issues/2023/06/26.html", "2023/06/26.html"),
+    ],
+)
+def test_relative_url(page: str, target: str, expected: str) -> None:
+    assert relative_url(page, target) == expected
+
+
+def test_search_box_and_page_only_with_search_on(tmp_path: Path) -> None:
+    off, on = _site(tmp_path / "off"), _site(tmp_path / "on", search=True)
+    assert "search.html" not in off and b'role="search"' not in off["index.html"]
+    assert (
+        b'<form class="search" role="search" action="../../../../search.html"'
+        in on["articles/2023/06/26/p1-01.html"]
+    )
+    assert (
+        b'data-bundles="pagefind/recent/ pagefind/2023/"' not in on["search.html"]
+    )  # one month: recent only
+    assert b'data-bundles="pagefind/recent/"' in on["search.html"]
