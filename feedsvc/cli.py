@@ -63,14 +63,15 @@ def _progress(label: str) -> Callable[[int], None] | None:
 
 def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
     from feedsvc import preview
-    from feedsvc.parse import hints_from_settings, parse_bytes
+    from feedsvc.parse import hints_from_settings
+    from feedsvc.parse.submission import parse_submission
 
     path: Path = args.file
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ParseError(f"cannot read: {exc.strerror}", str(path)) from exc
-    issue = parse_bytes(data, source=path.name, hints=hints_from_settings(settings))
+    issue = parse_submission(data, source=path.name, hints=hints_from_settings(settings)).issue
     print(preview.as_json(issue) if args.format == "json" else preview.as_text(issue))
     return 0
 

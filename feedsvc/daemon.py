@@ -75,10 +75,11 @@ class Daemon:
         name = taken.name
         tried, _ = self._retries.pop(name, (0, 0.0))
         try:
-            data, issue = pipeline.read_submission(self.settings, taken, name=name, now=self.clock())
+            data, parsed = pipeline.read_parsed(self.settings, taken, name=name, now=self.clock())
         except ParseError as exc:
             self._fail(taken, exc.reason if exc.line is None else f"line {exc.line}: {exc.reason}")
             return frozenset()
+        issue = parsed.issue
         keys = pipeline.page_keys(issue)
         self._pages[name] = keys
         if keys & blocked:
@@ -90,7 +91,13 @@ class Daemon:
             return keys
         try:
             report = pipeline.ingest_parsed(
-                self.settings, display_name(name), data, issue, self.clock(), search_now=False
+                self.settings,
+                display_name(name),
+                data,
+                issue,
+                self.clock(),
+                images=parsed.images,
+                search_now=False,
             )
         except PublishError as exc:
             # The store has it; the output will be rewritten once the disk takes it again.

@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +36,8 @@ from feedsvc.corrections.load import load_text
 from feedsvc.corrections.write import appended
 from feedsvc.errors import CorrectionError, ParseError, StoreError
 from feedsvc.models import Issue, Page
-from feedsvc.parse import hints_from_settings, parse_bytes
+from feedsvc.parse import hints_from_settings
+from feedsvc.parse.submission import parse_submission
 from feedsvc.records import Change
 from feedsvc.store import Store
 from feedsvc.store.editorial import Editorial, FileStatus
@@ -114,9 +115,16 @@ def _prepare(ed: Editorial, settings: Settings, day: dt.date, page: Page) -> _Pa
 
 
 def apply_issue(
-    store: Store, issue: Issue, *, submission_id: int, settings: Settings, now: dt.datetime
+    store: Store,
+    issue: Issue,
+    *,
+    submission_id: int,
+    settings: Settings,
+    now: dt.datetime,
+    images: Mapping[str, bytes] | None = None,
 ) -> Applied:
-    """Store a parsed issue with its pages' corrections applied, held and hidden items kept out."""
+    """Store a parsed issue with its pages' corrections applied, held and hidden items kept out
+    (`images`: its photos' JPEG bytes by path, for a PDF submission)."""
     assert issue.date is not None
     ed = Editorial(store)
     ready = [_prepare(ed, settings, issue.date, page) for page in issue.pages]
@@ -130,6 +138,7 @@ def apply_issue(
         submission_id=submission_id,
         settings=settings,
         now=now,
+        images=images,
         pins={d.number: {n: p.id for n, p in enumerate(d.outcome.pieces, start=1) if p.id} for d in ready},
         withheld={d.number: d.withheld for d in ready},
         placed=placed,
@@ -182,14 +191,17 @@ def reapply(
         if data is None:
             raise StoreError(f"{store.path}: the original of {submission.name} is missing")
         try:
-            issue = parse_bytes(data, source=submission.name, hints=hints_from_settings(settings))
+            parsed = parse_submission(data, source=submission.name, hints=hints_from_settings(settings))
         except ParseError as exc:  # a parser change made it unreadable: leave the stored page alone
             result += Applied(notes=(f"{submission.name}: cannot parse again: {exc.reason}",))
             continue
+        issue = parsed.issue
         pages = tuple(p for p in issue.pages if (issue.date, p.number) in wanted)
         if pages:
             part = issue.model_copy(update={"pages": pages})
-            result += apply_issue(store, part, submission_id=sid, settings=settings, now=now)
+            result += apply_issue(
+                store, part, submission_id=sid, settings=settings, now=now, images=parsed.images
+            )
     return result
 
 

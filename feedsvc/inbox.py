@@ -4,7 +4,8 @@
     inbox/.processing/     taken files, until the store holds their bytes (retaken after a crash)
     inbox/failed/          files that could not be ingested, each beside `<name>.error.txt`
 
-Only `*.txt` files are submissions; anything else is set aside in `failed/` with the reason.
+Only `*.txt` (exported page text) and `*.pdf` (the page PDF) files are submissions; anything else
+is set aside in `failed/` with the reason.
 A file is complete when it keeps its size and mtime for one scan, or at once when it was renamed
 into place after its last write. A rename shows as a ctime later than the mtime, unless both fall
 into the same tick of the kernel's coarse clock (a few ms: nearly always when a file is written
@@ -39,7 +40,7 @@ from feedsvc.faults import checkpoint
 log = logging.getLogger(__name__)
 
 PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".swp", "~")
-ACCEPTED_SUFFIXES = (".txt",)
+ACCEPTED_SUFFIXES = (".txt", ".pdf")
 _LEFTOVER_SUFFIXES = ("~", ".swp")  # an editor's backup or swap file: never completed, never taken
 SETTLE_AFTER_GROWTH = 30.0  # seconds: a writer that pauses mid-file is not taken part-written
 NAME_MAX = 255  # bytes in one file name (Linux, most file systems)
@@ -235,7 +236,8 @@ class Inbox:
                 rejected.append(Rejected(path, "not a regular file"))
                 continue
             if not entry.name.lower().endswith(ACCEPTED_SUFFIXES):
-                rejected.append(Rejected(path, "not a page export: submissions are text files named *.txt"))
+                reason = "not a page: submissions are page texts (*.txt) or page PDFs (*.pdf)"
+                rejected.append(Rejected(path, reason))
                 continue
             try:
                 st = entry.stat(follow_symlinks=False)

@@ -11,9 +11,10 @@ submission stored but not applied when the process died is applied when it comes
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +24,8 @@ from feedsvc.errors import MissingStore, ParseError, PublishError, StoreError
 from feedsvc.faults import checkpoint
 from feedsvc.inbox import display_name
 from feedsvc.models import Issue
-from feedsvc.parse import NO_DATE, hints_from_settings, parse_bytes, warnings_of
+from feedsvc.parse import NO_DATE, hints_from_settings, warnings_of
+from feedsvc.parse.submission import PdfParse, parse_submission
 from feedsvc.records import Change
 from feedsvc.render.common import FEED_TYPES
 from feedsvc.store import Store, Submission
@@ -77,6 +79,15 @@ def read_submission(
     settings: Settings, path: Path, *, name: str | None = None, now: dt.datetime | None = None
 ) -> tuple[bytes, Issue]:
     """A submission's bytes and its parse; ParseError names the file."""
+    data, parsed = read_parsed(settings, path, name=name, now=now)
+    return data, parsed.issue
+
+
+def read_parsed(
+    settings: Settings, path: Path, *, name: str | None = None, now: dt.datetime | None = None
+) -> tuple[bytes, PdfParse]:
+    """A submission's bytes, its parse and its photos' JPEG bytes (a page PDF); ParseError names
+    the file."""
     name = display_name(name or path.name)
     try:
         data = path.read_bytes()
@@ -86,9 +97,9 @@ def read_submission(
         raise ParseError(
             f"too large: {len(data)} bytes (the limit is {settings.daemon.max_submission_bytes})", name
         )
-    issue = parse_bytes(data, source=name, hints=hints_from_settings(settings))
-    check_issue(settings, issue, name, now=now)
-    return data, issue
+    parsed = parse_submission(data, source=name, hints=hints_from_settings(settings))
+    check_issue(settings, parsed.issue, name, now=now)
+    return data, parsed
 
 
 def check_issue(settings: Settings, issue: Issue, name: str, *, now: dt.datetime | None = None) -> None:
@@ -133,9 +144,17 @@ def ingest_file(
     """Parse, store and publish one submission; only the affected outputs are rewritten. The
     search index follows at once, or with `search_now` off (the daemon) when `update_search` runs."""
     name = display_name(name or path.name)  # a name is text: no raw newline or undecodable bytes
-    data, issue = read_submission(settings, path, name=name, now=now)
+    data, parsed = read_parsed(settings, path, name=name, now=now)
     return ingest_parsed(
-        settings, name, data, issue, now, progress=progress, new_store=new_store, search_now=search_now
+        settings,
+        name,
+        data,
+        parsed.issue,
+        now,
+        progress=progress,
+        new_store=new_store,
+        images=parsed.images,
+        search_now=search_now,
     )
 
 
@@ -148,10 +167,12 @@ def ingest_parsed(
     *,
     progress: Progress = None,
     new_store: bool = False,
+    images: Mapping[str, bytes] | None = None,
     search_now: bool = True,
 ) -> Report:
     """Store and publish a submission `read_submission` read and parsed. `new_store`: see `open_store`.
-    The search index follows at once, or with `search_now` off (the daemon) in `update_search`."""
+    `images`: its photos' JPEG bytes by published path (a page PDF: `read_parsed`). The search
+    index follows at once, or with `search_now` off (the daemon) in `update_search`."""
     checkpoint("pipeline.ingest.parsed")
     assert issue.date is not None  # check_issue
     with lock.writer(settings.paths.store), open_store(settings, new_store=new_store) as store:
@@ -168,7 +189,9 @@ def ingest_parsed(
             )
         try:
             applied = (
-                editing.apply_issue(store, issue, submission_id=submission.id, settings=settings, now=now)
+                editing.apply_issue(
+                    store, issue, submission_id=submission.id, settings=settings, now=now, images=images
+                )
                 if fresh
                 else editing.Applied()
             )
@@ -190,7 +213,8 @@ def ingest_parsed(
             if behind
             else publish.build(store, publish.plan(changes), settings)
         )
-        written, removed = _publish(settings, files, store.store_id(), progress, full=behind)
+        photos = store.image_files(None if behind else (images or {}))
+        written, removed = _publish(settings, files, store.store_id(), progress, full=behind, photos=photos)
         review.refresh(store, settings)
         _search_later(settings, None if behind else _changed_days(changes))
         if search_now:
@@ -247,13 +271,20 @@ def regenerate(
                 if submission.id in superseded:
                     continue
                 try:
-                    issue = parse_bytes(data, source=submission.name, hints=hints_from_settings(settings))
-                    check_issue(settings, issue, submission.name)
+                    parsed = parse_submission(
+                        data, source=submission.name, hints=hints_from_settings(settings)
+                    )
+                    check_issue(settings, parsed.issue, submission.name)
                 except ParseError as exc:
                     log.warning("re-parse skipped: %s", exc)
                     continue
                 applied = editing.apply_issue(
-                    store, issue, submission_id=submission.id, settings=settings, now=now
+                    store,
+                    parsed.issue,
+                    submission_id=submission.id,
+                    settings=settings,
+                    now=now,
+                    images=parsed.images,
                 )
                 changes.extend(applied.changes)
                 notes.extend(applied.notes)
@@ -262,7 +293,9 @@ def regenerate(
         changes.extend(synced.changes)
         notes.extend(synced.notes)
         build = publish.build_all(store, settings)
-        written, removed = _publish(settings, build, store.store_id(), progress, full=True)
+        written, removed = _publish(
+            settings, build, store.store_id(), progress, full=True, photos=store.image_files()
+        )
         review.refresh(store, settings)
         _search_later(settings, None)
         _search(settings, store)
@@ -351,15 +384,22 @@ def check_store(settings: Settings) -> None:
 
 
 def _publish(
-    settings: Settings, build: publish.Build, store_id: str, progress: Progress = None, *, full: bool
+    settings: Settings,
+    build: publish.Build,
+    store_id: str,
+    progress: Progress = None,
+    *,
+    full: bool,
+    photos: Iterable[tuple[str, bytes]] = (),
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Write a build's outputs, then delete what it made obsolete and feedsvc wrote (the output
-    manifest lists those): (written, removed). `full`: a build of every output (`build_all`)."""
+    """Write a build's outputs and the photos its entries carry (their JPEG bytes from the store),
+    then delete what the build made obsolete and feedsvc wrote (the output manifest lists those):
+    (written, removed). `full`: a build of every output (`build_all`)."""
     marker = settings.paths.store / PENDING_MARKER
     output = settings.paths.output
     try:
         before = manifest.read(output) or manifest.Manifest()
-        written = tuple(publish.write(output, _counted(build, progress)))
+        written = tuple(publish.write(output, itertools.chain(_counted(build, progress), photos)))
         checkpoint("pipeline.publish.written")
         listed = manifest.updated(before, store_id, build.produced | build.kept | set(written), ())
         if listed != before:

@@ -64,6 +64,13 @@ class EntryPerson(_Frozen):
         return self.credit is not None and ("摄" in self.credit or "图" in self.credit)
 
 
+class EntryImage(ImageRef):
+    """A photo an entry carries, as stored: its place and size, and its JPEG's size in bytes (None
+    when the store holds no bytes for it), for enclosures."""
+
+    length: int | None = None
+
+
 class Entry(_Frozen):
     """An item as published. `id` is a tag URI that never changes once minted."""
 
@@ -85,7 +92,7 @@ class Entry(_Frozen):
     published: dt.datetime
     updated: dt.datetime
     path: str  # the article page below the output folder, e.g. "articles/2023/06/26/p1-03.html"
-    images: tuple[ImageRef, ...] = ()  # photos printed with it (PDF route), published below the output folder
+    images: tuple[EntryImage, ...] = ()  # photos printed with it (PDF submissions), published at their path
 
     @field_validator("published", "updated")
     @classmethod

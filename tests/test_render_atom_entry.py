@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feedsvc.render import atom
-from feedsvc.render.common import EntryParts, Person, Site
+from feedsvc.render.common import EntryParts, ImagePart, Person, Site
 from tests.render_helpers import settings as site_settings
 
 SITE = Site.from_settings(site_settings(Path("feeds")))
@@ -55,7 +55,17 @@ def parts(draw: st.DrawFn) -> EntryParts:
         kicker=None,
         subtitle=None,
         page=1,
+        images=tuple(draw(st.lists(IMAGES, max_size=2))),
     )
+
+
+IMAGES = st.builds(
+    ImagePart,
+    url=st.sampled_from(["http://127.0.0.1:8000/images/2023/06/26/p1-1.jpg", 'http://x/i.jpg?a=1&b="2"']),
+    width=st.integers(1, 1600),
+    height=st.integers(1, 1600),
+    length=st.none() | st.integers(1, 10**7),
+)
 
 
 @settings(max_examples=400, deadline=None)

@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from feedsvc.models import ImageRef
 from feedsvc.publish import build_all, write
+from feedsvc.records import EntryImage
 from tests.e2e_helpers import ROOT, SAMPLE, ServedInstance, need_program
 from tests.render_helpers import ZHANG_PHOTO, FakeSource, entry, fixture_entries
 from tests.test_browser import DESKTOP, PHONE, Browser, assert_real_screenshot, keep
@@ -166,7 +166,7 @@ def _png(width: int, height: int) -> bytes:
 
 def test_photos_in_lists_and_on_the_article_page(instance: ServedInstance, browser: Browser) -> None:
     day = dt.date(2023, 6, 27)
-    image = ImageRef(path="images/2023/06/27/p3-01.png", width=300, height=200, bbox=(10, 10, 310, 210))
+    image = EntryImage(path="images/2023/06/27/p3-01.png", width=300, height=200, bbox=(10, 10, 310, 210))
     photo = entry(day, 3, 1, title="钱塘绿岛即将开放", people=(ZHANG_PHOTO,), kind="photo",
                   paragraphs=("位于河庄街道江东村的钱塘绿岛项目，总面积约为7万平方米。",)).model_copy(update={"images": (image,)})  # fmt: skip
     source = FakeSource([*fixture_entries(), photo])

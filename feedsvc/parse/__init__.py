@@ -7,6 +7,7 @@ Pure: takes a string (and hints from configuration and the file name), returns a
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 
 from feedsvc import typography
 from feedsvc.errors import ParseError
@@ -28,6 +29,7 @@ __all__ = [
     "from_name",
     "hints_from_settings",
     "parse",
+    "parse_blocks",
     "parse_bytes",
     "warnings_of",
 ]
@@ -80,10 +82,22 @@ def _titles(titles: list[str]) -> tuple[str | None, str | None, str | None]:
     return rest[-2], rest[-1], subtitle
 
 
+def _decked(draft: Draft) -> tuple[str | None, str | None, str | None]:
+    """(kicker, headline, subtitle) where the page's geometry gave each title its role."""
+    parts: dict[str, list[str]] = {"kicker": [], "headline": [], "subtitle": []}
+    for text, role in zip(draft.titles, draft.roles, strict=True):
+        parts[role or "headline"].append(text)
+    kicker, headline, subtitle = (" ".join(parts[k]) or None for k in ("kicker", "headline", "subtitle"))
+    return kicker, headline, subtitle
+
+
 def _item(draft: Draft) -> Item | None:
     if not draft.paragraphs:
         return None
-    kicker, headline, subtitle = draft.decks or _titles(draft.titles)
+    if draft.roles and len(draft.roles) == len(draft.titles):
+        kicker, headline, subtitle = _decked(draft)
+    else:
+        kicker, headline, subtitle = draft.decks or _titles(draft.titles)
     title = headline or derive_title(draft.paragraphs[0])
     warnings = (TITLE_DERIVED, *draft.warnings) if headline is None else tuple(draft.warnings)
     return Item(
@@ -96,6 +110,7 @@ def _item(draft: Draft) -> Item | None:
         contributors=tuple(draft.contributors),
         dateline=draft.dateline,
         paragraphs=tuple(draft.paragraphs),
+        images=tuple(draft.images),
         warnings=warnings,
     )
 
@@ -103,12 +118,10 @@ def _item(draft: Draft) -> Item | None:
 def parse(text: str, *, source: str = "<text>", hints: ParseHints | None = None) -> Issue:
     """Read a page (or pages split by `\\f`) into an Issue. Raises ParseError if no article is found."""
     hints = hints or ParseHints()
-    meta = Masthead()
-    date_from: str | None = None
-    pages: list[Page] = []
-    dropped: list[str] = []
-    warnings: list[str] = []
-    previous: int | None = None
+    return parse_blocks(_text_pages(text, hints), source=source, hints=hints, has_han=bool(_HAN.search(text)))
+
+
+def _text_pages(text: str, hints: ParseHints) -> Iterator[list[Block]]:
     for first_line, page_text in split_pages(clean_chars(text)):
         blocks = [
             classify(piece, publication=hints.publication, name_en=hints.name_en)
@@ -116,6 +129,21 @@ def parse(text: str, *, source: str = "<text>", hints: ParseHints | None = None)
             for piece in refine(raw, publication=hints.publication, name_en=hints.name_en)
         ]
         context.settle(blocks, publication=hints.publication)
+        yield blocks
+
+
+def parse_blocks(
+    page_blocks: Iterable[list[Block]], *, source: str, hints: ParseHints, has_han: bool
+) -> Issue:
+    """The parser core: each page's classified blocks, in reading order, read into an Issue by the
+    trade's conventions. Both front ends (exported text, the page PDF) end here."""
+    meta = Masthead()
+    date_from: str | None = None
+    pages: list[Page] = []
+    dropped: list[str] = []
+    warnings: list[str] = []
+    previous: int | None = None
+    for blocks in page_blocks:
         header = next((b.header for b in blocks if b.header is not None), None)
         page_meta = [b.meta for b in blocks if b.meta is not None]
         masthead = next((m for m in page_meta if m.is_masthead), None)
@@ -151,7 +179,7 @@ def parse(text: str, *, source: str = "<text>", hints: ParseHints | None = None)
                 items=items,
             )
         )
-    if not _HAN.search(text):
+    if not has_han:
         raise ParseError("no article found: no Chinese text at all (a wrong encoding, or not a page)", source)
     if not any(page.items for page in pages):
         raise ParseError("no article found in the text", source)

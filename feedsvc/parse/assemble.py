@@ -14,9 +14,9 @@ import statistics
 from collections import deque
 from dataclasses import dataclass, field
 
-from feedsvc.models import Contributor, ItemKind
+from feedsvc.models import Contributor, ImageRef, ItemKind
 from feedsvc.parse import bylines, furniture
-from feedsvc.parse.blocks import Block
+from feedsvc.parse.blocks import Block, Deck
 from feedsvc.parse.cues import CAPTION_MAX, LATER_DATELINE, fragment_start, is_subhead, opens_caption
 from feedsvc.parse.headings import Decks, datelines_ahead, decks, heading_groups
 from feedsvc.parse.text import ends_complete, join_wrapped, starts_continuation
@@ -51,6 +51,9 @@ class Draft:
     closed: bool = False  # continued on another page (下转第N版)
     sealed: bool = False  # a complete photo caption: takes no further body
     credited: bool = False
+    region: int | None = None  # the PDF region it was laid out in (PDF route only)
+    roles: list[Deck | None] = field(default_factory=list)  # each title's role, when geometry knows it
+    images: list[ImageRef] = field(default_factory=list)
     end: int = -1  # index of the last block that gave it text
     decks: Decks | None = None  # (kicker, headline, subtitle) read from its heading blocks
     wants_dateline: bool = False  # one of several headings printed before their dateline-led bodies
@@ -60,6 +63,9 @@ class Draft:
     # characters: joining each block to an ever longer paragraph would cost quadratic time.
     glued: list[str] = field(default_factory=list)
     tail: str = ""
+
+    def add_images(self, images: tuple[ImageRef, ...]) -> None:
+        self.images.extend(image for image in images if image not in self.images)
 
     @property
     def dangling(self) -> bool:
@@ -177,10 +183,14 @@ class _Assembler:
             j -= 1
         return j
 
-    def _new(self, start: int, titles: list[str] | None = None) -> Draft:
+    def _new(self, start: int, titles: list[str] | None = None, opener: Block | None = None) -> Draft:
         draft = Draft(start=start, titles=list(titles or []))
         if self.photo_label:
             draft.kind, draft.titles = "photo", self._label_titles(draft.titles)
+        if opener is not None and opener.region is not None:
+            draft.region = opener.region
+            if opener.photo:
+                draft.kind = "photo"
         self.out.drafts.append(draft)
         self.current = draft
         return draft
@@ -204,9 +214,15 @@ class _Assembler:
         ]
         return waiting[0] if waiting else None
 
+    def _in_region(self, region: int) -> Draft | None:
+        """The latest item opened in a PDF region (the geometry settled which blocks are whose)."""
+        return next((d for d in reversed(self.out.drafts) if d.region == region), None)
+
     def _continuation_target(self, block: Block) -> Draft | None:
         """The item a body block continues. A block follows the item left mid-sentence; when the
         exporter interleaved two columns, the column width tells which of the open items it is."""
+        if block.region is not None:
+            return self._in_region(block.region)
         recent = [d for d in reversed(self.out.drafts[-_LOOKBACK:]) if not d.sealed]
         current = self.current if self.current is not None and not self.current.sealed else None
         dangling = [d for d in recent if d.dangling]
@@ -293,19 +309,28 @@ class _Assembler:
         if kind in ("title", "label"):
             return self._titles(i)
         if kind == "credit":
-            self.credits.append((i, block))
+            photo = self._in_region(block.region) if block.photo and block.region is not None else None
+            if photo is not None:
+                photo.add_people(block.people)
+                photo.credited = True
+            else:
+                self.credits.append((i, block))
             return i + 1
         if kind == "byline":
             self._byline(i, block)
             return i + 1
         if kind == "dateline":
-            draft = self.pending.pop(0) if self.pending else (self._awaiting() or self.current)
+            if block.region is not None:
+                draft = self._in_region(block.region)
+            else:
+                draft = self.pending.pop(0) if self.pending else (self._awaiting() or self.current)
             if draft is None or draft.paragraphs or draft.sealed:
-                draft = self._new(i)
+                draft = self._new(i, opener=block)
                 self.out.warnings.append(f"page {self.page}: headline lost before line {block.line}")
             draft.dateline, draft.wants_dateline = draft.dateline or block.dateline, False
             draft.add_people(block.people)
             draft.add_body(block)
+            draft.add_images(block.images)
             draft.end, self.current = i, draft
             return i + 1
         self._body(i, block)
@@ -316,6 +341,8 @@ class _Assembler:
         j = i
         while j < len(self.blocks) and self.blocks[j].kind in ("title", "label", *_SKIP):
             block = self.blocks[j]
+            if run and block.region != run[0].region:
+                break  # the next PDF region's deck: another item
             if block.kind == "label":
                 if self.photo_label:
                     self.out.dropped.append(self.photo_label)
@@ -329,6 +356,8 @@ class _Assembler:
         texts = [b.text for b in run]
         if not run:
             return j
+        if run[0].region is not None and nxt is not None and nxt.region != run[0].region:
+            nxt = None  # a heading deck whose region holds no text
         if nxt is None or nxt.kind in ("title", "label"):
             if self.current is not None and self.current.dangling:
                 for block in run:
@@ -336,6 +365,12 @@ class _Assembler:
             else:
                 self.out.warnings.append(f"page {self.page}: title without a body dropped: {texts[-1]}")
                 self.out.dropped.extend(texts)
+            return j
+        if run[0].deck is not None:  # a heading deck read from the page's geometry
+            draft = self._new(i, texts, opener=run[0])
+            draft.roles = [b.deck for b in run]
+            for block in run:
+                draft.add_images(block.images)
             return j
         anchored = nxt.kind in ("dateline", "credit") or (nxt.kind == "byline" and not nxt.trailing)
         fresh = (
@@ -391,23 +426,44 @@ class _Assembler:
         return True
 
     def _byline(self, i: int, block: Block) -> None:
-        draft = self.current
+        draft = self.current if block.region is None else self._in_region(block.region)
         if draft is not None and not draft.paragraphs and not draft.sealed:
             draft.add_people(block.people)  # titles (or another byline) then this byline
             return
         nxt = self._next(i + 1)
-        leads = nxt is not None and nxt.kind in ("body", "dateline")
+        leads = nxt is not None and nxt.kind in ("body", "dateline") and nxt.region == block.region
         if draft is not None and (block.trailing or not leads) and not draft.contributors:
             draft.add_people(block.people)  # a byline printed under the text it signs
             return
         if draft is not None and block.trailing:
             draft.add_people(block.people)
             return
-        new = self._new(i)
+        new = self._new(i, opener=block)
         new.add_people(block.people)
         self.out.warnings.append(f"page {self.page}: headline lost before line {block.line}")
 
+    def _region_body(self, i: int, block: Block) -> None:
+        """A body block laid out in a PDF region: it belongs to the region's item."""
+        target = self._continuation_target(block)
+        if target is None:
+            target = self._new(i, opener=block)
+            if not block.photo:
+                self.out.warnings.append(f"page {self.page}: headline lost before line {block.line}")
+        text = None
+        if block.photo:
+            text, people = bylines.split_credit_tail(block.text)
+            people = (*block.credit, *people)  # a credit the block's reading already split off
+            if people:
+                target.add_people(people)
+                target.credited = True
+        target.add_body(block, text)
+        target.add_images(block.images)
+        target.end, self.current = i, target
+
     def _body(self, i: int, block: Block) -> None:
+        if block.region is not None:
+            self._region_body(i, block)
+            return
         target = self._continuation_target(block)
         # only a short single paragraph can be a caption (most blocks are neither)
         short = len(block.text) <= CAPTION_MAX and "\n" not in block.text

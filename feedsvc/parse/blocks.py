@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from feedsvc.models import Contributor
+from feedsvc.models import Contributor, ImageRef
 from feedsvc.parse import bylines, furniture
 from feedsvc.parse.text import (
     RawBlock,
@@ -18,6 +18,7 @@ from feedsvc.parse.text import (
 )
 
 BlockKind = Literal["drop", "meta", "header", "byline", "credit", "dateline", "label", "title", "body"]
+Deck = Literal["kicker", "headline", "subtitle"]
 
 # Rubrics that mark a photo item rather than being its title.
 PHOTO_LABELS = re.compile(
@@ -53,6 +54,13 @@ class Block:
         return [p for p in self.text.split("\n") if p]
 
     width: float | None = None  # the printed width of a full line: its column (see _column_width)
+    # Geometry hints from the PDF front end (the text route leaves them unset): the article region
+    # the block was laid out in (its blocks belong to one item unless a byline or dateline opens
+    # another), its role in a heading deck, whether it captions a photo, and the photos it carries.
+    region: int | None = None
+    deck: Deck | None = None
+    photo: bool = False
+    images: tuple[ImageRef, ...] = ()
 
 
 def _column_width(lengths: tuple[float, ...]) -> float | None:
@@ -280,3 +288,6 @@ def _classify_short(
         block.text = _title_text(raw)
         return True
     return False
+
+
+stands_alone = _stands_alone  # for the PDF front end: a line that is its own block

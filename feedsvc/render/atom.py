@@ -51,6 +51,7 @@ def entry(site: Site, parts: EntryParts) -> bytes:
     texts = [parts.id, parts.title, parts.content_html, parts.summary, parts.url, parts.page_label]
     texts += [parts.section or "", site.url("sections/")]
     texts += [x for pair in authors + contributors for x in pair]
+    texts += [image.url for image in parts.images]
     if not authors or not parts.title or NOT_XML.search("".join(texts)):
         return _feedgen_entry(site, parts)
     out = [
@@ -62,7 +63,7 @@ def entry(site: Site, parts: EntryParts) -> bytes:
     out.append(
         f'    <content type="html">{content}</content>\n' if content else '    <content type="html"/>\n'
     )
-    out.append(f'    <link href="{xml_attr(parts.url)}" rel="alternate" type="text/html"/>\n')
+    out += [f"    <link {attributes}/>\n" for attributes in _link_attributes(parts)]
     if parts.summary:
         out.append(f"    <summary>{xml_text(parts.summary)}</summary>\n")
     if parts.section:
@@ -101,6 +102,21 @@ def xml_attr(value: str) -> str:
     return value
 
 
+def _links(parts: EntryParts) -> list[dict[str, str]]:
+    """The entry's links, attributes in order: the article page, then an enclosure per photo."""
+    links = [{"href": parts.url, "rel": "alternate", "type": "text/html"}]
+    for image in parts.images:
+        link = {"href": image.url, "rel": "enclosure", "type": image.MEDIA_TYPE}
+        if image.length is not None:
+            link["length"] = str(image.length)
+        links.append(link)
+    return links
+
+
+def _link_attributes(parts: EntryParts) -> list[str]:
+    return [" ".join(f'{key}="{xml_attr(value)}"' for key, value in link.items()) for link in _links(parts)]
+
+
 def _person(tag: str, name: str, url: str) -> str:
     uri = f"      <uri>{xml_text(url)}</uri>\n" if url else ""
     return f"    <{tag}>\n      <name>{xml_text(name)}</name>\n{uri}    </{tag}>\n"
@@ -119,16 +135,18 @@ def _feedgen_entry(site: Site, parts: EntryParts) -> bytes:
     fe.content(parts.content_html, type="html")
     if parts.summary:
         fe.summary(parts.summary)
-    fe.link(href=parts.url, rel="alternate", type="text/html")
+    links = _links(parts)
+    for link in links:
+        fe.link(**link)
     categories: list[dict[str, str]] = []
     if parts.section:
         categories.append({"term": parts.section, "scheme": site.url("sections/"), "label": parts.section})
     categories.append({"term": parts.page_label, "label": parts.page_label})
     fe.category(categories)
     element = fe.atom_entry()
-    for link in element.iter("link"):  # feedgen 1.0 drops an entry link's rel and type
-        link.set("rel", "alternate")
-        link.set("type", "text/html")
+    for element_link, link in zip(element.iter("link"), links, strict=True):
+        for key, value in link.items():  # feedgen 1.0 drops an entry link's rel, type and length
+            element_link.set(key, value)
     etree.indent(element, space="  ", level=1)
     data: bytes = etree.tostring(element, encoding="UTF-8", xml_declaration=False)
     return b"  " + data + b"\n"

@@ -215,6 +215,18 @@ class Person:
 
 
 @dataclass(frozen=True, slots=True)
+class ImagePart:
+    """A photo an entry carries, as feeds give it: its absolute URL, pixel size and byte size."""
+
+    url: str
+    width: int
+    height: int
+    length: int | None
+
+    MEDIA_TYPE = "image/jpeg"
+
+
+@dataclass(frozen=True, slots=True)
 class EntryParts:
     """One entry cut into the cleaned strings the feed formats use, made once per entry."""
 
@@ -234,6 +246,7 @@ class EntryParts:
     kicker: str | None
     subtitle: str | None
     page: int
+    images: tuple[ImagePart, ...] = ()
 
     @property
     def tags(self) -> list[str]:
@@ -286,15 +299,22 @@ def body_html(paragraphs: Iterable[str]) -> str:
     return "<p>" + text.replace("\n", "</p>\n<p>") + "</p>" if text else ""
 
 
-def content_html(entry: Entry, body: str, *, credited_photographers: bool) -> str:
+def content_html(
+    entry: Entry, body: str, *, credited_photographers: bool, images: Iterable[ImagePart] = ()
+) -> str:
     """The body as HTML: kicker and subtitle above the paragraphs (the dateline is their start),
-    then the photo credit unless the entry's authors are its photographers. No byline paragraph:
-    the writers are the entry's authors in every format."""
+    the photos the entry carries, then the photo credit unless the entry's authors are its
+    photographers. No byline paragraph: the writers are the entry's authors in every format."""
     out: list[str] = []
     if entry.kicker:
         out.append(f"<p><em>{esc(entry.kicker)}</em></p>")
     if entry.subtitle:
         out.append(f"<p><strong>{esc(entry.subtitle)}</strong></p>")
+    alt = esc(entry_title(entry))
+    out += [
+        f'<p><img src="{esc(image.url)}" width="{image.width}" height="{image.height}" alt="{alt}"/></p>'
+        for image in images
+    ]
     if body:
         out.append(body)
     if not credited_photographers and (photographers := people_line(entry.photographers)):
@@ -320,12 +340,16 @@ def entry_parts(site: Site, entry: Entry) -> EntryParts:
     section = clean(entry.section).strip() if entry.section else None
     section_url = site.url(f"sections/{entry.section_slug}.html") if section and entry.section_slug else None
     body = body_html(entry.paragraphs)
+    images = tuple(
+        ImagePart(url=site.url(image.path), width=image.width, height=image.height, length=image.length)
+        for image in entry.images
+    )
     return EntryParts(
         id=entry.id,
         title=entry_title(entry),
         url=site.url(entry.path),
         body_html=body,
-        content_html=content_html(entry, body, credited_photographers=by_photographers),
+        content_html=content_html(entry, body, credited_photographers=by_photographers, images=images),
         summary=clean(entry.summary),
         published=site.local(shown(entry, entry.published)),
         updated=site.local(shown(entry, entry.updated)),
@@ -337,6 +361,7 @@ def entry_parts(site: Site, entry: Entry) -> EntryParts:
         kicker=clean(entry.kicker) if entry.kicker else None,
         subtitle=clean(entry.subtitle) if entry.subtitle else None,
         page=entry.page,
+        images=images,
     )
 
 
@@ -382,9 +407,13 @@ def archive_path(ref: FeedRef, number: int, ext: str) -> str:
 def entry_key(entry: Entry) -> bytes:
     """What a digest takes from an entry: id, `updated`, path, position (the dates shown depend on
     it, `shown`; the store moves an item on its page without a new `updated`), section and
-    contributors (which the store may rename without a correction). The store gives an entry a new
-    `updated` whenever its text changes; otherwise documents holding it are not rendered again."""
+    contributors (which the store may rename without a correction), and its photos' sizes (the
+    store may learn a photo's bytes later). The store gives an entry a new `updated` whenever its
+    text changes; otherwise documents holding it are not rendered again. (An entry without photos
+    keys as before they were.)"""
     people = "\t".join(f"{p.role}|{p.name}|{p.credit}|{p.slug}" for p in entry.contributors)
+    if entry.images:
+        people += "\t" + "\t".join(f"{i.path}|{i.width}|{i.height}|{i.length}" for i in entry.images)
     section = f"{entry.section}|{entry.section_slug}"
     where = f"{entry.path}\t{entry.position}"
     key = f"{entry.id}\t{entry.updated.isoformat()}\t{where}\t{section}\t{people}\n"

@@ -50,17 +50,25 @@ class ItemExtension(_Model):
     section: str | None = None
 
 
+class Attachment(_Model):
+    url: str
+    mime_type: str
+    size_in_bytes: int | None = None
+
+
 class Item(_Model):
     id: str
     url: str
     title: str
     content_html: str
     summary: str | None = None
+    image: str | None = None
     date_published: dt.datetime
     date_modified: dt.datetime
     authors: list[Author]
     tags: list[str]
     language: str
+    attachments: list[Attachment] | None = None
     feedsvc: ItemExtension = Field(alias="_feedsvc")
 
 
@@ -97,11 +105,17 @@ def item(site: Site, parts: EntryParts) -> bytes:
             title=parts.title,
             content_html=parts.content_html,
             summary=parts.summary or None,
+            image=parts.images[0].url if parts.images else None,
             date_published=parts.published,
             date_modified=parts.updated,
             authors=[Author.model_construct(name=p.name, url=p.url) for p in parts.authors],
             tags=parts.tags,
             language=site.language,
+            attachments=[
+                Attachment.model_construct(url=i.url, mime_type=i.MEDIA_TYPE, size_in_bytes=i.length)
+                for i in parts.images
+            ]
+            or None,
             feedsvc=ItemExtension.model_construct(
                 kicker=parts.kicker, subtitle=parts.subtitle, page=parts.page, section=parts.section
             ),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import sqlite3
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -26,7 +27,7 @@ from feedsvc.config import Settings
 from feedsvc.errors import MissingStore, StoreError
 from feedsvc.faults import checkpoint
 from feedsvc.models import Issue
-from feedsvc.records import Change, Entry, EntryPerson, FeedInfo, FeedRef
+from feedsvc.records import Change, Entry, EntryImage, EntryPerson, FeedInfo, FeedRef
 from feedsvc.store.schema import (
     _BATCH,
     _ENTRY_COLUMNS,
@@ -296,6 +297,7 @@ class Store:
         submission_id: int,
         settings: Settings,
         now: dt.datetime,
+        images: Mapping[str, bytes] | None = None,
         pins: Mapping[int, Mapping[int, str]] | None = None,
         withheld: Mapping[int, Collection[int]] | None = None,
         placed: dict[tuple[int, int], str] | None = None,
@@ -311,7 +313,8 @@ class Store:
         change but keeps `updated`. Pages not in `issue` are left alone. An identical
         re-apply writes nothing (but the submission's status, if it was not yet `applied`) and
         returns `()`. Raises `StoreError` for an issue without a date, a page number twice, a
-        config slug override that is another name's slug; nothing is written then.
+        config slug override that is another name's slug; nothing is written then. `images`: the
+        JPEG bytes of the photos the items carry (PDF submissions), by path, stored with them.
 
         For the editors' corrections (`feedsvc.editorial`): `pins` {page: {position: entry id}}
         keeps those ids at those positions before any matching; `withheld` {page: positions} are
@@ -328,6 +331,7 @@ class Store:
         writer = _Writer(self._db, settings, issue.date, submission_id, now)
         with self._transaction(f"store {submission.name}"):
             writer.issue(issue)
+            writer.images(issue, images or {})
             changes = [
                 change
                 for page in issue.pages
@@ -343,6 +347,22 @@ class Store:
         return tuple(changes)
 
     # ----------------------------------------------------------------------------- reading
+
+    @_streams
+    def image_files(self, paths: Iterable[str] | None = None) -> Iterator[tuple[str, bytes]]:
+        """(path, JPEG bytes) of stored photos that live items carry: these `paths`, or all."""
+        query = (
+            "SELECT DISTINCT im.path FROM images im JOIN item_images ii ON ii.path = im.path"
+            " JOIN items i ON i.id = ii.item_id WHERE i.retracted = 0 ORDER BY im.path"
+        )
+        wanted = [row[0] for row in self._db.execute(query)]
+        if paths is not None:
+            asked = set(paths)
+            wanted = [path for path in wanted if path in asked]
+        for path in wanted:
+            row = self._db.execute("SELECT data FROM images WHERE path = ?", (path,)).fetchone()
+            if row is not None:
+                yield path, bytes(row[0])
 
     @_reads
     def feed_infos(self) -> list[FeedInfo]:
@@ -436,10 +456,20 @@ class Store:
         return int(row[0]) if row else None
 
     def _entries(self, rows: Sequence[sqlite3.Row | tuple[Any, ...]]) -> list[Entry]:
-        """Entries from `_ENTRY_COLUMNS` rows, with their contributors (one query per batch)."""
+        """Entries from `_ENTRY_COLUMNS` rows, with their contributors and photos (a query each per batch)."""
         people: dict[int, list[EntryPerson]] = {}
+        images: dict[int, list[EntryImage]] = {}
         for start in range(0, len(rows), _BATCH):
             chunk = [row[0] for row in rows[start : start + _BATCH]]
+            for item_id, path, width, height, bbox, length in self._db.execute(
+                "SELECT ii.item_id, ii.path, ii.width, ii.height, ii.bbox, length(im.data)"
+                " FROM item_images ii LEFT JOIN images im ON im.path = ii.path"
+                f" WHERE ii.item_id IN ({','.join('?' * len(chunk))}) ORDER BY ii.item_id, ii.seq",
+                chunk,
+            ):
+                box = tuple(json.loads(bbox))
+                ref = EntryImage(path=path, width=width, height=height, bbox=box, length=length)
+                images.setdefault(item_id, []).append(ref)
             for item_id, role, name, credit, slug in self._db.execute(
                 "SELECT ic.item_id, ic.role, c.name, ic.credit, c.slug FROM item_contributors ic"
                 " JOIN contributors c ON c.id = ic.contributor_id"
@@ -447,7 +477,7 @@ class Store:
                 chunk,
             ):
                 people.setdefault(item_id, []).append(_person(role, name, credit, slug))
-        return [_entry(row, tuple(people.get(row[0], ()))) for row in rows]
+        return [_entry(row, tuple(people.get(row[0], ())), tuple(images.get(row[0], ()))) for row in rows]
 
     def _page_entries(self, day: dt.date, number: int) -> dict[int, Entry]:
         rows = self._db.execute(

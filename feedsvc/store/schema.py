@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from feedsvc.errors import StoreError
-from feedsvc.records import Entry, EntryPerson
+from feedsvc.records import Entry, EntryImage, EntryPerson
 
 DB_NAME = "feedsvc.sqlite3"
 SCHEMA_VERSION = 1
@@ -89,8 +89,10 @@ CREATE TRIGGER feed_members_count_out AFTER DELETE ON feed_members BEGIN
 # submission_bytes: the sha256 of a submission's bytes where `submissions.sha256` is not it (its
 #   file name gave the parse a date or page number: see `resubmit.submission_key`);
 # superseded: submissions whose pages a resend of the same bytes under a corrected name replaced
-#   (`regenerate --reparse` skips them).
-_ADDED_TABLES = frozenset({"store_info", "submission_bytes", "superseded"})
+#   (`regenerate --reparse` skips them);
+# images: photos cut from page PDFs (JPEG bytes, published under the output folder at `path`);
+# item_images: which items carry them, with their pixel size and box on the page.
+_ADDED_TABLES = frozenset({"store_info", "submission_bytes", "superseded", "images", "item_images"})
 _ADDED_SCHEMA = """
 CREATE TABLE IF NOT EXISTS store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS submission_bytes (
@@ -99,6 +101,11 @@ CREATE INDEX IF NOT EXISTS submission_bytes_by_digest ON submission_bytes (sha25
 CREATE TABLE IF NOT EXISTS superseded (
     submission_id INTEGER PRIMARY KEY REFERENCES submissions (id),
     by_id INTEGER NOT NULL REFERENCES submissions (id));
+CREATE TABLE IF NOT EXISTS images (
+    path TEXT PRIMARY KEY, issue_date TEXT NOT NULL, page INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS item_images (
+    item_id INTEGER NOT NULL REFERENCES items (id), seq INTEGER NOT NULL, path TEXT NOT NULL,
+    width INTEGER NOT NULL, height INTEGER NOT NULL, bbox TEXT NOT NULL, PRIMARY KEY (item_id, seq));
 """
 
 _ENTRY_COLUMNS = """
@@ -161,7 +168,7 @@ _set = object.__setattr__
 _json = json.JSONDecoder().raw_decode  # `json.loads` without its checks: the store wrote these
 
 
-def _entry(row: Sequence[Any], people: tuple[EntryPerson, ...]) -> Entry:
+def _entry(row: Sequence[Any], people: tuple[EntryPerson, ...], images: tuple[EntryImage, ...] = ()) -> Entry:
     """An `Entry` from a row, not validated again: every value was validated on its way in (the
     parser's models, aware datetimes stored with their offset), and reading a whole archive
     spends its time here. Builds what `Entry.model_construct` builds, without its per-field work
@@ -177,7 +184,7 @@ def _entry(row: Sequence[Any], people: tuple[EntryPerson, ...]) -> Entry:
         "headline": headline, "subtitle": subtitle, "title": title, "title_derived": bool(derived),
         "contributors": people, "dateline": dateline, "paragraphs": tuple(_json(paragraphs)[0]),
         "published": _when(published), "updated": _when(updated),
-        "path": _article_path(issue_date, page, minted), "images": (),
+        "path": _article_path(issue_date, page, minted), "images": images,
     })  # fmt: skip
     _set(entry, "__pydantic_fields_set__", set(_ENTRY_FIELDS))
     _set(entry, "__pydantic_extra__", None)

@@ -31,8 +31,9 @@ def _fields(item: Item) -> tuple[Any, ...]:
 
 def _shape(item: Item | Entry, section: tuple[str | None, str | None], people: Sequence[EntryPerson]) -> Any:
     """What readers see of an item besides its position, to tell whether a stored one changed."""
+    images = tuple((ref.path, ref.width, ref.height, tuple(ref.bbox)) for ref in item.images)
     return (item.kind, item.kicker, item.headline, item.subtitle, item.title, item.title_derived,
-            item.dateline, tuple(item.paragraphs), section, tuple(people))  # fmt: skip
+            item.dateline, tuple(item.paragraphs), section, tuple(people), images)  # fmt: skip
 
 
 class _Writer:
@@ -56,6 +57,7 @@ class _Writer:
         self.updated_s = max(now, published).astimezone(tz).isoformat()
         self.named: dict[tuple[str, str], Named] = {}  # (table, name) -> (id, slug, feed id)
         self.roles: dict[int, tuple[str | None, str | None]] = {}  # contributor id -> (role, its date)
+        self.recut: set[str] = set()  # photos whose bytes this apply replaced by others
         self.placed: dict[tuple[int, int], str] = {}  # (page, position) -> entry id written there
 
     def issue(self, issue: Issue) -> None:
@@ -72,6 +74,30 @@ class _Writer:
                 "UPDATE issues SET issue_number = ?, page_count = ?, lunar = ? WHERE date = ?",
                 (*merged, self.day_s),
             )
+
+    def images(self, issue: Issue, data: Mapping[str, bytes]) -> None:
+        """Store the bytes of the photos the issue's items carry (a path's bytes are replaced; the
+        paths whose bytes changed are noted, and the items carrying them count as changed)."""
+        for path, new in data.items():
+            row = self.db.execute("SELECT data FROM images WHERE path = ?", (path,)).fetchone()
+            if row is not None and bytes(row[0]) != new:
+                self.recut.add(path)
+        rows = [
+            (ref.path, self.day_s, page.number, data[ref.path])
+            for page in issue.pages
+            for item in page.items
+            for ref in item.images
+            if ref.path in data
+        ]
+        self.db.executemany("INSERT OR REPLACE INTO images VALUES (?, ?, ?, ?)", dict.fromkeys(rows))
+
+    def _item_images(self, iid: int, item: Item) -> None:
+        self.db.execute("DELETE FROM item_images WHERE item_id = ?", (iid,))
+        self.db.executemany(
+            "INSERT INTO item_images VALUES (?, ?, ?, ?, ?, ?)",
+            [(iid, seq, ref.path, ref.width, ref.height, json.dumps(list(ref.bbox)))
+             for seq, ref in enumerate(item.images)],
+        )  # fmt: skip
 
     # ----------------------------------------------------------------------------- names and slugs
 
@@ -173,6 +199,7 @@ class _Writer:
                 same = old is not None and _shape(
                     old, (old.section, old.section_slug), old.contributors
                 ) == _shape(item, section, people)
+                same = same and not any(ref.path in self.recut for ref in item.images)
                 if same and old is not None and old.position == position:
                     continue
                 updated = old.updated.isoformat() if same and old else self.updated_s  # moved only: kept
@@ -292,6 +319,7 @@ class _Writer:
 
     def _link(self, iid: int, item: Item, contributor_ids: list[int], feeds: list[int]) -> None:
         """Rewrite an item's contributors and feed memberships (the feed order keys come from its row)."""
+        self._item_images(iid, item)
         self.db.execute("DELETE FROM item_contributors WHERE item_id = ?", (iid,))
         self.db.executemany(
             "INSERT INTO item_contributors VALUES (?, ?, ?, ?, ?)",
