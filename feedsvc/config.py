@@ -260,17 +260,28 @@ def load_settings(path: Path | None = None, *, cwd: Path | None = None) -> Setti
     """Read the TOML file, apply `FEEDSVC_…` overrides, resolve folders against `cwd`. A bad value
     is a one-line ConfigError naming the environment variable that set it, else the file and key."""
     path = path or DEFAULT_CONFIG
+    return settings_from(read_toml(path), path, cwd=cwd)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A configuration file's tables; ConfigError naming the file when it cannot be read."""
     try:
-        raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: configuration file not found") from exc
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
+
+
+def settings_from(raw: dict[str, Any], path: Path, *, cwd: Path | None = None, where: str = "") -> Settings:
+    """`Settings` from a file's tables (see `load_settings`). `where` prefixes the keys named in
+    errors: `papers.KEY.` for one paper of a file listing several (instance.py)."""
     try:
         settings = Settings(**raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         key = ".".join(str(part) for part in first["loc"])
+        key = where + (key.removeprefix("paper.") if where else key)
         msg = _one_line(first["msg"])
         if (var := _override(tuple(first["loc"]))) is not None:
             raise ConfigError(f"{var}: {key}: {msg} (environment override)") from exc
@@ -286,8 +297,8 @@ def load_settings(path: Path | None = None, *, cwd: Path | None = None) -> Setti
     base = (cwd or Path.cwd()).resolve()
     paths = _resolve(settings.paths, base)
     if (problem := _overlap(paths)) is not None:
-        where = _override(("paths", "output")) or str(path)
-        raise ConfigError(f"{where}: {problem}: give each its own folder")
+        source = _override(("paths", "output")) or str(path)
+        raise ConfigError(f"{source}: {where}{problem}: give each its own folder")
     update: dict[str, Any] = {"paths": paths}
     theme = settings.site.theme
     if theme is not None and not theme.is_absolute():

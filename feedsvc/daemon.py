@@ -17,6 +17,7 @@ from pathlib import Path
 from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 
 import feedsvc
 from feedsvc import editing, pipeline
@@ -27,6 +28,7 @@ from feedsvc.inbox import Inbox, display_name
 from feedsvc.lock import DaemonLock
 from feedsvc.logs import RateLimited
 from feedsvc.serve import ServerHandle, start_in_thread
+from feedsvc.wake import Waker
 from feedsvc.websub import Pinger
 
 log = logging.getLogger(__name__)
@@ -263,55 +265,69 @@ class Daemon:
         else:
             pipeline.check_store(self.settings)
 
+    def start(self, scheduler: BaseScheduler, *, prefix: str = "") -> None:
+        """Take again what an interrupted run left in `.processing/`, then add this paper's jobs
+        (inbox scan, nightly regenerate, ping retries) to `scheduler`, their ids after `prefix`.
+        `run` does this for one paper; `service.Service` for each of several on one scheduler."""
+        self.pinger = Pinger.from_settings(self.settings)
+        self._check_store()
+        for leftover in self.inbox.leftovers():
+            log.info("taken again after an interrupted run: %s", display_name(leftover.name))
+        self._work()
+        interval = self.settings.daemon.scan_interval
+        # the scheduler runs on the real clock; `clock` stamps submissions (tests fix it)
+        waker = Waker(scheduler, self.tick, job_id=f"{prefix}wake")  # a rename in: scan at once
+        scheduler.add_job(
+            waker.scan, "interval", seconds=interval, max_instances=1, coalesce=True,
+            next_run_time=dt.datetime.now(self.settings.paper.tz), id=f"{prefix}scan",
+        )  # fmt: skip
+        self.inbox.when_renamed(waker.wake)
+        nightly = self.settings.daemon.nightly_regenerate
+        if nightly is not None:
+            scheduler.add_job(
+                self.nightly, "cron", hour=nightly.hour, minute=nightly.minute,
+                max_instances=1, coalesce=True, id=f"{prefix}nightly",
+                timezone=self.settings.paper.timezone,
+            )  # fmt: skip
+        scheduler.add_job(
+            self.pinger.flush, "interval", minutes=10, max_instances=1, coalesce=True, id=f"{prefix}pings"
+        )
+        log.info(
+            "watching %s every %.1f s (feedsvc code in %s)",
+            self.settings.paths.inbox, interval, Path(feedsvc.__file__).parent,
+        )  # fmt: skip
+
+    def close(self) -> None:
+        """Let a search index being built finish (bounded), deliver or give up the pending pings
+        (bounded); call once the scheduler has stopped."""
+        if self._searching is not None:  # a search index being built: a while to finish it
+            self._searching.join(timeout=SEARCH_GRACE)
+            if self._searching.is_alive():
+                log.warning("stopping while the search index is built; the next run builds it")
+        if self.pinger is not None:
+            self.pinger.close(timeout=10)
+
     def run(self) -> int:
         lock = DaemonLock(self.settings.paths.store)
         server: ServerHandle | None = None
         scheduler = BackgroundScheduler(timezone=self.settings.paper.timezone)
         try:
-            self.pinger = Pinger.from_settings(self.settings)
             raise_file_limit()  # the server's connections and the inbox's files share the budget
-            self._check_store()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, self._on_signal)
-            for leftover in self.inbox.leftovers():
-                log.info("taken again after an interrupted run: %s", display_name(leftover.name))
-            self._work()
+            self.start(scheduler)
             if self.serve:
                 root = self.settings.paths.output
                 root.mkdir(parents=True, exist_ok=True)
                 server = start_in_thread(root, self.settings, self.host, self.port)
                 log.info("serving %s at http://%s:%d/", root, server.host, server.port)
-            interval = self.settings.daemon.scan_interval
-            # the scheduler runs on the real clock; `clock` stamps submissions (tests fix it)
-            scheduler.add_job(
-                self.tick, "interval", seconds=interval, max_instances=1, coalesce=True,
-                next_run_time=dt.datetime.now(self.settings.paper.tz), id="scan",
-            )  # fmt: skip
-            nightly = self.settings.daemon.nightly_regenerate
-            if nightly is not None:
-                scheduler.add_job(
-                    self.nightly, "cron", hour=nightly.hour, minute=nightly.minute,
-                    max_instances=1, coalesce=True, id="nightly",
-                )  # fmt: skip
-            scheduler.add_job(
-                self.pinger.flush, "interval", minutes=10, max_instances=1, coalesce=True, id="pings"
-            )
             scheduler.start()
-            log.info(
-                "watching %s every %.1f s (feedsvc code in %s)",
-                self.settings.paths.inbox, interval, Path(feedsvc.__file__).parent,
-            )  # fmt: skip
             self.stopping.wait()
             return 0
         finally:
             if scheduler.running:
                 scheduler.shutdown(wait=True)  # the current file finishes
-            if self._searching is not None:  # a search index being built: a while to finish it
-                self._searching.join(timeout=SEARCH_GRACE)
-                if self._searching.is_alive():
-                    log.warning("stopping while the search index is built; the next run builds it")
-            if self.pinger is not None:
-                self.pinger.close(timeout=10)
+            self.close()
             if server is not None:
                 server.stop()
             lock.release()

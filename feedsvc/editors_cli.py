@@ -36,17 +36,25 @@ def _person(text: str) -> dict[str, str]:
 
 
 def add_arguments(sub: Any, *, review: Command, correct: Command, approve: Command) -> None:
-    p = sub.add_parser("review", help="list the items the parser was unsure of (and those held)")
+    p = sub.add_parser(
+        "review", help="list the items the parser was unsure of (and those held)",
+        description="List the items of the latest week's issues the parser had doubts about, and the"
+        " items held for review, with their ids, warnings and state; review.html beside the store too.",
+    )  # fmt: skip
     p.add_argument("--date", type=_date, default=None, help="one issue date (default: the latest week)")
     p.add_argument("--all", action="store_true", help="every issue in the store")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or JSON")
     p.set_defaults(func=review)
 
-    p = sub.add_parser("correct", help="correct an item: writes its page's corrections file and applies it")
+    p = sub.add_parser(
+        "correct", help="correct an item: writes its page's corrections file and applies it",
+        description="Correct one item (headline, kicker, subtitle, kind, contributors, or hide it): the"
+        " change goes into its page's corrections file and the affected feeds are rewritten.",
+    )  # fmt: skip
     p.add_argument("id", help="the entry id (tag:…), as `feedsvc review` lists it")
     for field in ("kicker", "headline", "subtitle"):
         p.add_argument(f"--{field}", default=None, metavar="TEXT", help=f'set the {field} ("" removes it)')
-    p.add_argument("--kind", choices=("article", "photo"), default=None)
+    p.add_argument("--kind", choices=("article", "photo"), default=None, help="set the item's kind")
     p.add_argument(
         "--contributor", type=_person, action="append", default=None, metavar="'ROLE NAME [CREDIT]'",
         help="the item's contributors, replacing the parsed ones (repeat for several)",
@@ -55,7 +63,11 @@ def add_arguments(sub: Any, *, review: Command, correct: Command, approve: Comma
     p.add_argument("--hide", action="store_true", help="keep the item out of every feed and page")
     p.set_defaults(func=correct)
 
-    p = sub.add_parser("approve", help="publish items held for review ([publish] hold)")
+    p = sub.add_parser(
+        "approve", help="publish items held for review ([publish] hold)",
+        description="Publish items held for review ([publish] hold = \"warnings\"): one by id, or"
+        " every item of one issue date.",
+    )  # fmt: skip
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("id", nargs="?", default=None, help="one entry id")
     which.add_argument("--date", type=_date, default=None, help="every item of one issue date")

@@ -9,27 +9,31 @@ is set aside in `failed/` with the reason.
 A file is complete when it keeps its size and mtime for one scan, or at once when it was renamed
 into place after its last write. A rename shows as a ctime later than the mtime, unless both fall
 into the same tick of the kernel's coarse clock (a few ms: nearly always when a file is written
-and renamed at once), so on Linux the inbox also watches its folder with inotify: a file whose
-name's last event was a rename into the folder is complete. Partial names (`.part`, `.tmp`,
-`.crdownload`) and dotfiles are never taken. Nothing here deletes a submission.
+and renamed at once), so the inbox also watches its folder (watchdog: inotify, FSEvents, kqueue):
+a file whose name's last event was a rename into the folder is complete, and the daemon scans at
+once (`wake.py`); the periodic scan stays the fallback where no watcher runs. Partial names
+(`.part`, `.tmp`, `.crdownload`) and dotfiles are never taken. Nothing here deletes a submission.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import fcntl
 import hashlib
 import logging
 import os
-import struct
+import threading
 import time
 import unicodedata
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
 
 from feedsvc.faults import checkpoint
 
@@ -54,58 +58,99 @@ class Rejected:
     reason: str
 
 
-# inotify(7): what happened to a name in the watched folder
-_IN_MODIFY, _IN_MOVED_FROM, _IN_MOVED_TO, _IN_CREATE, _IN_DELETE = 0x2, 0x40, 0x80, 0x100, 0x200
-_IN_Q_OVERFLOW, _IN_IGNORED, _IN_ONLYDIR = 0x4000, 0x8000, 0x1000000
-_WATCHED = _IN_MODIFY | _IN_MOVED_FROM | _IN_MOVED_TO | _IN_CREATE | _IN_DELETE
+class _Events(FileSystemEventHandler):
+    """What the watcher has told about each name in the folder (runs in watchdog's thread)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = os.fsdecode(folder)
+        self.lock = threading.Lock()
+        self.done: dict[str, bool] = {}  # name → its last event was a rename into the folder
+        self.barriers: dict[str, threading.Event] = {}
+        self.renamed: Callable[[], None] | None = None  # called after a rename into the folder
+
+    def _name(self, path: str | bytes) -> str | None:
+        """The name of `path` when it is directly in the folder."""
+        text = os.fsdecode(path)
+        folder, name = os.path.split(text)
+        return name if folder == self.folder else None
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.is_directory or event.event_type not in _TOLD:
+            return
+        with self.lock:
+            name = self._name(event.src_path)
+            if event.event_type == "moved":
+                if name is not None:
+                    self.done.pop(name, None)
+                name = self._name(event.dest_path)
+                if name is not None:
+                    self.done[name] = True
+                    if self.renamed is not None and not Inbox.ignored(name):
+                        self.renamed()
+            elif name is None:
+                return
+            elif event.event_type == "deleted":
+                self.done.pop(name, None)
+            else:  # created or written
+                self.done[name] = False
+                barrier = self.barriers.get(name)
+                if barrier is not None:
+                    barrier.set()
+
+
+_TOLD = frozenset({"moved", "created", "modified", "deleted"})
 _F_SETLEASE = getattr(fcntl, "F_SETLEASE", 1024)
-_EVENT = struct.Struct("iIII")  # wd, mask, cookie, len; then `len` bytes of NUL-padded name
+_BARRIER = ".feedsvc-barrier-"
 
 
 class _RenamedIn:
-    """Names in a folder whose last event was a rename into it (inotify), not a write or a creation.
+    """Names in a folder whose last event was a rename within or into it, not a write or a
+    creation, as watchdog tells (inotify on Linux, FSEvents on macOS, kqueue on BSD).
 
-    Without inotify (not Linux, no watches left) `names()` is always empty and the inbox falls back
-    on ctime and one scan of stability. After a queue overflow it forgets what it knew."""
+    Where watching cannot start (no watches left) `names()` is always empty and the inbox falls
+    back on ctime and one scan of stability. A file moved in from another folder shows as a
+    creation (watchdog pairs renames within the folder only): it waits for one scan."""
 
     def __init__(self, folder: Path) -> None:
-        self._fd = -1
-        self._done: dict[str, bool] = {}
+        self._events = _Events(folder)
+        self._folder = folder
+        self._observer: BaseObserver | None = None
+        observer = Observer()
+        observer.daemon = True
         try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            fd = int(libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC))
-        except (OSError, AttributeError):
+            observer.schedule(self._events, os.fsdecode(folder), recursive=False)
+            observer.start()
+        except OSError as exc:
+            log.warning("not watching %s (%s): new files are taken after one scan", folder, exc)
             return
-        if fd < 0:
-            return
-        if int(libc.inotify_add_watch(fd, os.fsencode(folder), _WATCHED | _IN_ONLYDIR)) < 0:
-            os.close(fd)
-            return
-        self._fd = fd
-        weakref.finalize(self, os.close, fd)
+        self._observer = observer
+        weakref.finalize(self, observer.stop)
+
+    def when_renamed(self, callback: Callable[[], None]) -> None:
+        self._events.renamed = callback
 
     def names(self) -> set[str]:
-        """The names renamed in and not written since, as of now (every event so far, in order)."""
-        while self._fd >= 0:
-            try:
-                data = os.read(self._fd, 65536)
-            except BlockingIOError:
-                break
-            except OSError:
-                self._done.clear()
-                break
-            at = 0
-            while at + _EVENT.size <= len(data):
-                _, mask, _, size = _EVENT.unpack_from(data, at)
-                name = os.fsdecode(data[at + _EVENT.size : at + _EVENT.size + size].rstrip(b"\0"))
-                at += _EVENT.size + size
-                if mask & (_IN_Q_OVERFLOW | _IN_IGNORED):
-                    self._done.clear()
-                elif mask & (_IN_MOVED_FROM | _IN_DELETE):
-                    self._done.pop(name, None)
-                elif name:
-                    self._done[name] = bool(mask & _IN_MOVED_TO)
-        return {name for name, done in self._done.items() if done}
+        """The names renamed in and not written since, as far as the watcher has told."""
+        with self._events.lock:
+            return {name for name, done in self._events.done.items() if done}
+
+    def settle(self, timeout: float = 2.0) -> bool:
+        """Wait until the watcher has told every event up to now (a marker file's creation comes
+        after them); False if it did not within `timeout` or is not watching."""
+        if self._observer is None:
+            return False
+        marker = self._folder / f"{_BARRIER}{os.getpid()}-{threading.get_ident()}"
+        seen = threading.Event()
+        with self._events.lock:
+            self._events.barriers[marker.name] = seen
+        try:
+            marker.touch()
+            return seen.wait(timeout)
+        finally:
+            marker.unlink(missing_ok=True)
+            with self._events.lock:
+                self._events.barriers.pop(marker.name, None)
+                self._events.done.pop(marker.name, None)
 
 
 @dataclass(slots=True)
@@ -132,6 +177,17 @@ class Inbox:
         for sub in (self.folder, self.processing, self.failed):
             sub.mkdir(parents=True, exist_ok=True)
         self._renames = _RenamedIn(self.folder)
+
+    def when_renamed(self, callback: Callable[[], None]) -> None:
+        """Call `callback` (from the watcher's thread) whenever a file is renamed into the folder,
+        so that the daemon can scan at once (`wake.Waker`)."""
+        if self._renames is not None:
+            self._renames.when_renamed(callback)
+
+    def wait_for_watcher(self, timeout: float = 2.0) -> bool:
+        """Wait until the folder's watcher has told every event so far, so that the next `scan`
+        knows every rename up to now (tests use it); False where no watcher runs."""
+        return self._renames is not None and self._renames.settle(timeout)
 
     @property
     def processing(self) -> Path:

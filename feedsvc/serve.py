@@ -15,19 +15,17 @@ If-None-Match / If-Modified-Since, HEAD, ranges and the realpath containment che
   does, because its bytes differ from the identity body's;
 * every path segment starting with `.` is refused (404), symlinks leading out of the folder too.
 
-`render_nginx_site` fills `deploy/nginx/feedsvc.conf` from the same settings, so nginx sends the
-same headers when it serves the folder instead (`python -m feedsvc.serve nginx-site --help`).
+`feedsvc deploy nginx` (deploy.py) prints an nginx site sending the same headers, for serving
+the folder with nginx instead.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import signal
 import socket
 import stat
-import sys
 import threading
 import time
 import types
@@ -35,7 +33,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import anyio
 import uvicorn
@@ -45,12 +43,12 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import FileResponse, RedirectResponse, Response
-from starlette.routing import Mount
+from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import NotModifiedResponse, StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from feedsvc.config import Settings, load_settings
-from feedsvc.errors import ConfigError, FeedsvcError
+from feedsvc.config import Settings
+from feedsvc.errors import FeedsvcError
 from feedsvc.httpguard import guarded_protocol, raise_file_limit
 
 log = logging.getLogger(__name__)
@@ -260,11 +258,20 @@ class WeakETagWhenEncoded:
 
 def make_app(root: Path, settings: Settings) -> Starlette:
     """The ASGI app serving the output folder `root` (see the module docstring)."""
+    return app_for([Mount("/", app=feed_files(root, settings))])
+
+
+def feed_files(root: Path, settings: Settings) -> FeedFiles:
+    """The files of one paper's output folder `root`, with its base URL and hubs."""
     if not root.is_dir():
         log.warning("output folder %s does not exist yet; serving 404 until it does", root)
-    files = FeedFiles(root, base_url=settings.paper.base_url, hubs=settings.feeds.hubs)
+    return FeedFiles(root, base_url=settings.paper.base_url, hubs=settings.feeds.hubs)
+
+
+def app_for(routes: Sequence[BaseRoute]) -> Starlette:
+    """The app around `routes` (mounts of `feed_files`): gzip, and weak ETags when encoded."""
     return Starlette(
-        routes=[Mount("/", app=files)],
+        routes=list(routes),
         middleware=[
             Middleware(WeakETagWhenEncoded),
             Middleware(GzipOnlyIfAccepted),
@@ -281,10 +288,10 @@ def _bind(host: str, port: int) -> socket.socket:
         raise FeedsvcError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 
 
-def _server(root: Path, settings: Settings) -> uvicorn.Server:
+def _server(app: ASGIApp, settings: Settings) -> uvicorn.Server:
     limits = settings.serve
     config = uvicorn.Config(
-        make_app(root, settings),
+        app,
         log_config=None,  # the CLI / daemon configures logging
         lifespan="off",
         server_header=False,
@@ -348,18 +355,20 @@ def start_in_thread(
     port: int | None = None,
     *,
     startup_timeout: float = 10.0,
+    app: ASGIApp | None = None,
 ) -> ServerHandle:
     """Serve `root` from a daemon thread; returns once the server accepts connections.
 
     `port=0` picks a free port (read it from `handle.port`). Signals stay with the main thread:
     the caller stops the server with `handle.stop()`. Raises `FeedsvcError` if the address
-    cannot be bound or the server does not start within `startup_timeout` seconds.
+    cannot be bound or the server does not start within `startup_timeout` seconds. `app`
+    replaces `make_app(root, settings)` (several papers: `router.make_papers_app`).
     """
     host = settings.serve.host if host is None else host
     port = settings.serve.port if port is None else port
     raise_file_limit()
     sock = _bind(host, port)
-    server = _server(root, settings)
+    server = _server(app or make_app(root, settings), settings)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="feedsvc-http", daemon=True)
     thread.start()
     deadline = time.monotonic() + startup_timeout
@@ -375,7 +384,14 @@ def start_in_thread(
     return handle
 
 
-def serve(root: Path, settings: Settings, host: str | None = None, port: int | None = None) -> None:
+def serve(
+    root: Path,
+    settings: Settings,
+    host: str | None = None,
+    port: int | None = None,
+    *,
+    app: ASGIApp | None = None,
+) -> None:
     """Serve `root` in the foreground until SIGINT or SIGTERM, then stop cleanly and return.
 
     Defaults: `serve.host`, `serve.port`. Runs the server in a thread (`start_in_thread`) and
@@ -393,88 +409,10 @@ def serve(root: Path, settings: Settings, host: str | None = None, port: int | N
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with start_in_thread(root, settings, host, port) as handle:
+        with start_in_thread(root, settings, host, port, app=app) as handle:
             while not stopping.wait(0.5):
                 if not handle.running:
                     raise FeedsvcError("HTTP server stopped unexpectedly")
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-# ----------------------------------------------------------------------------------------------
-# nginx site from the same settings
-
-NGINX_TEMPLATE = Path(__file__).resolve().parent.parent / "deploy" / "nginx" / "feedsvc.conf"
-
-
-def _nginx_quote(value: str) -> str:
-    if not value or any(c in value for c in "\"'\\;{}$#\n\r"):
-        raise ConfigError(f"value not usable in an nginx config: {value!r}")
-    return value
-
-
-def render_nginx_site(
-    template: str,
-    *,
-    root: Path,
-    listen: str,
-    server_name: str,
-    base_url: str,
-    hubs: Sequence[str] = (),
-) -> str:
-    """Fill the placeholders of `deploy/nginx/feedsvc.conf`.
-
-    `@ROOT@` the output folder (absolute), `@LISTEN@` an nginx `listen` argument (`80`,
-    `127.0.0.1:8080`), `@SERVER_NAME@`, `@SELF_BASE@` the origin of `paper.base_url` (the site
-    serves the folder at `/`, so base_url must have no path), `@HUB_LINKS@` the `rel="hub"` links.
-    """
-    parts = urlsplit(base_url)
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ConfigError(f"paper.base_url: the nginx site serves at '/', got {base_url!r}")
-    if not root.is_absolute():
-        raise ConfigError(f"nginx root must be an absolute path, got {root}")
-    hub_links = "".join(f', <{_nginx_quote(hub)}>; rel=\\"hub\\"' for hub in hubs)
-    values = {
-        "@ROOT@": _nginx_quote(str(root)),
-        "@LISTEN@": _nginx_quote(listen),
-        "@SERVER_NAME@": _nginx_quote(server_name),
-        "@SELF_BASE@": _nginx_quote(f"{parts.scheme}://{parts.netloc}"),
-        "@HUB_LINKS@": hub_links,
-    }
-    text = template
-    for placeholder, value in values.items():
-        text = text.replace(placeholder, value)
-    return text
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m feedsvc.serve nginx-site …`: print the filled nginx site config."""
-    parser = argparse.ArgumentParser(prog="python -m feedsvc.serve")
-    sub = parser.add_subparsers(dest="command", required=True)
-    site = sub.add_parser("nginx-site", help="print deploy/nginx/feedsvc.conf filled from the settings")
-    site.add_argument("--config", type=Path, default=None, help="settings file (config/feedsvc.toml)")
-    site.add_argument("--template", type=Path, default=NGINX_TEMPLATE)
-    site.add_argument("--listen", default="80", help="nginx listen argument (default 80)")
-    site.add_argument("--server-name", default=None, help="default: the host of paper.base_url")
-    site.add_argument("--root", type=Path, default=None, help="default: paths.output")
-    args = parser.parse_args(argv)
-    try:
-        settings = load_settings(args.config)
-        text = render_nginx_site(
-            args.template.read_text(encoding="utf-8"),
-            root=(args.root or settings.paths.output).resolve(),
-            listen=args.listen,
-            server_name=args.server_name or urlsplit(settings.paper.base_url).hostname or "_",
-            base_url=settings.paper.base_url,
-            hubs=settings.feeds.hubs,
-        )
-    except (FeedsvcError, OSError) as exc:
-        print(f"feedsvc: {exc}", file=sys.stderr)
-        return 1
-    sys.stdout.write(text)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,4 +1,5 @@
-"""deploy/nginx/feedsvc.conf under the real nginx binary (CI installs nginx; missing nginx fails).
+"""The nginx site of `feedsvc deploy nginx` under the real nginx binary (CI installs nginx; missing
+nginx fails). Requests carry `Host: feeds.test`, the host of the paper's base_url.
 
 nginx runs in the foreground with its own prefix, pid, logs and temp folders under tmp_path, on
 127.0.0.1 and a free port, and is stopped (SIGQUIT, then SIGKILL) at the end.
@@ -18,12 +19,15 @@ from pathlib import Path
 import httpx
 import pytest
 
+from feedsvc import cli
+from feedsvc.config import Settings
+from feedsvc.deploy import nginx_site
 from feedsvc.errors import ConfigError
-from feedsvc.serve import NGINX_TEMPLATE, main, render_nginx_site
 
 NGINX = Path("/usr/sbin/nginx")
 HUB = "https://hub.example/"
 SECRET = "TOP-SECRET-OUTSIDE-THE-FOLDER"
+HOST = "feeds.test"
 
 pytestmark = pytest.mark.e2e
 
@@ -31,6 +35,11 @@ ATOM = (
     '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
     + "<entry><title>钱塘新区报 要闻</title></entry>" * 20
     + "</feed>\n"
+)
+RSS = (
+    '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+    + "<item/>" * 40
+    + "</channel></rss>\n"
 )
 JSON = '{"version": "https://jsonfeed.org/version/1.1", "title": "钱塘新区报", "items": []}\n' + " " * 300
 OPML = (
@@ -78,6 +87,7 @@ def fill(root: Path, outside: Path) -> None:
     files = {
         "feed.atom": ATOM,
         "feed.json": JSON,
+        "feed.rss": RSS,
         "feeds.opml": OPML,
         "index.html": HTML,
         "sections/yaowen.atom": ATOM,
@@ -126,22 +136,12 @@ def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nginx]:
     root.mkdir()
     fill(root, tmp)
     error_log = tmp / "error.log"
-    template = NGINX_TEMPLATE.read_text(encoding="utf-8")
     proc: subprocess.Popen[bytes] | None = None
     for _ in range(3):  # the free port may be taken between probing and nginx binding it
         port = free_port()
         site = tmp / "feedsvc.conf"
-        site.write_text(
-            render_nginx_site(
-                template,
-                root=root,
-                listen=f"127.0.0.1:{port}",
-                server_name="localhost",
-                base_url=f"http://127.0.0.1:{port}/",
-                hubs=[HUB],
-            ),
-            encoding="utf-8",
-        )
+        paper = _settings(root, f"http://{HOST}/", [HUB])
+        site.write_text(nginx_site(tmp / "feedsvc.toml", {"paper": paper}, listen=f"127.0.0.1:{port}"))
         conf = tmp / "nginx.conf"
         user = "user root root;" if os.geteuid() == 0 else ""
         conf.write_text(MAIN_CONF.format(user=user, tmp=tmp, site=site), encoding="utf-8")
@@ -168,14 +168,14 @@ def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nginx]:
                 raise
     assert proc is not None and proc.poll() is None
     try:
-        yield Nginx(url=f"http://127.0.0.1:{port}", port=port, root=root, error_log=error_log)
+        yield Nginx(url=f"http://{HOST}", port=port, root=root, error_log=error_log)
     finally:
         stop(proc)
 
 
 @pytest.fixture
 def client(nginx: Nginx) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=nginx.url, timeout=5.0) as c:
+    with httpx.Client(base_url=f"http://127.0.0.1:{nginx.port}", headers={"Host": HOST}, timeout=5.0) as c:
         yield c
 
 
@@ -184,6 +184,7 @@ def client(nginx: Nginx) -> Iterator[httpx.Client]:
     [
         ("/feed.atom", "application/atom+xml; charset=utf-8", ATOM),
         ("/feed.json", "application/feed+json; charset=utf-8", JSON),
+        ("/feed.rss", "application/rss+xml; charset=utf-8", RSS),
         ("/feeds.opml", "text/x-opml; charset=utf-8", OPML),
         ("/index.html", "text/html; charset=utf-8", HTML),
         ("/", "text/html; charset=utf-8", HTML),
@@ -208,7 +209,7 @@ def test_gzip_when_asked(client: httpx.Client, path: str) -> None:
 
 
 def test_link_header_on_feeds(client: httpx.Client, nginx: Nginx) -> None:
-    for path in ("/feed.atom", "/feed.json", "/sections/yaowen.atom", "/archive/feed/1.atom"):
+    for path in ("/feed.atom", "/feed.json", "/feed.rss", "/sections/yaowen.atom", "/archive/feed/1.atom"):
         link = client.get(path).headers["link"]
         assert link == f'<{nginx.url}{path}>; rel="self", <{HUB}>; rel="hub"'
     for path in ("/", "/index.html", "/feeds.opml"):
@@ -260,36 +261,37 @@ def test_hidden_escaping_and_missing(client: httpx.Client, path: str) -> None:
     assert SECRET not in response.text
 
 
-def test_render_refuses_what_nginx_would_misread(tmp_path: Path) -> None:
-    template = NGINX_TEMPLATE.read_text(encoding="utf-8")
+def _settings(output: Path, base_url: str, hubs: list[str]) -> Settings:
+    return Settings(
+        paper={"name": "钱塘新区报", "tag_authority": "paper.example,2023", "base_url": base_url},
+        paths={"output": output},
+        feeds={"hubs": hubs},
+    )
 
+
+def test_the_site_refuses_what_nginx_would_misread(tmp_path: Path) -> None:
     def render(base_url: str, hubs: list[str]) -> str:
-        return render_nginx_site(
-            template,
-            root=tmp_path,
-            listen="80",
-            server_name="feeds.example.com",
-            base_url=base_url,
-            hubs=hubs,
-        )
+        return nginx_site(tmp_path / "feedsvc.toml", {"p": _settings(tmp_path, base_url, hubs)})
 
-    with pytest.raises(ConfigError, match="base_url"):
-        render("https://example.com/paper/", [])
-    with pytest.raises(ConfigError, match="nginx"):
-        render("https://example.com/", ['https://h/"x'])
+    with pytest.raises(ConfigError, match="--listen"):  # hubs and base_url are made ASCII-safe by config
+        nginx_site(tmp_path, {"p": _settings(tmp_path, "https://x/", [])}, listen="80; return 200")
+    with pytest.raises(ConfigError, match="loopback"):
+        render("http://127.0.0.1:8000/", [])
     with pytest.raises(ConfigError, match="absolute"):
-        render_nginx_site(template, root=Path("feeds"), listen="80", server_name="x", base_url="https://x/")
+        nginx_site(tmp_path, {"p": _settings(Path("feeds"), "https://x/", [])})
     text = render("https://example.com/", [])
-    assert "@" not in text
-    assert '"<https://example.com$uri>; rel=\\"self\\"";' in text
-    assert f'root "{tmp_path}";' in text
-    two = render("https://example.com/", ["https://a.example/", "https://b.example/"])
-    assert 'rel=\\"self\\", <https://a.example/>; rel=\\"hub\\", <https://b.example/>; rel=\\"hub\\"";' in two
+    assert "@" not in text.replace("@system", "")
+    assert 'set $feedsvc_origin "https://example.com";' in text
+    assert f'root "{tmp_path}";' in text and "server_name example.com;" in text
+    two = render("https://example.com/paper/", ["https://a.example/", "https://b.example/"])
+    assert (
+        'set $feedsvc_hub_links ", <https://a.example/>; rel=\\"hub\\", <https://b.example/>; rel=\\"hub\\"";'
+        in two
+    )
+    assert "location /paper/ {" in two and f'alias "{tmp_path}/";' in two
 
 
-def test_nginx_site_command_fills_from_the_settings(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_deploy_nginx_fills_from_the_settings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = tmp_path / "feedsvc.toml"
     config.write_text(
         '[paper]\nname = "钱塘新区报"\ntag_authority = "paper.example,2023"\n'
@@ -298,17 +300,12 @@ def test_nginx_site_command_fills_from_the_settings(
         '[feeds]\nhubs = ["https://hub.example/"]\n',
         encoding="utf-8",
     )
-    assert (
-        main(["nginx-site", "--config", str(config), "--listen", "8080", "--root", str(tmp_path / "out")])
-        == 0
-    )
+    assert cli.main(["--config", str(config), "deploy", "nginx", "--listen", "8080"]) == 0
     text = capsys.readouterr().out
     assert "listen 8080;" in text
     assert "server_name feeds.paper.example;" in text
-    assert f'root "{tmp_path / "out"}";' in text
-    assert (
-        '"<https://feeds.paper.example$uri>; rel=\\"self\\", <https://hub.example/>; rel=\\"hub\\"";' in text
-    )
+    assert f'root "{Path.cwd() / "out"}";' in text  # relative folders: the working folder's
+    assert 'set $feedsvc_hub_links ", <https://hub.example/>; rel=\\"hub\\"";' in text
 
-    assert main(["nginx-site", "--config", str(tmp_path / "missing.toml")]) == 1
+    assert cli.main(["--config", str(tmp_path / "missing.toml"), "deploy", "nginx"]) == 2
     assert "configuration file not found" in capsys.readouterr().err

@@ -139,6 +139,12 @@ def _outlines(data: bytes) -> dict[str, str]:
     return {o.get("xmlUrl", ""): o.get("text", "") for o in root.iter("outline") if o.get("xmlUrl")}
 
 
+def _body(data: bytes) -> ET.Element:
+    body = ET.fromstring(data).find("body")  # an element's truth value is deprecated (3.12+)
+    assert body is not None
+    return body
+
+
 def _ids(outputs: dict[str, bytes], urls: Iterable[str]) -> list[str]:
     return [e.id for url in urls for e in check_atom(outputs[url.removeprefix(BASE)]).entries]
 
@@ -153,7 +159,7 @@ def test_opml_lists_hold_each_article_once(outputs: dict[str, bytes]) -> None:
     people = _outlines(outputs["contributors.opml"])
     assert set(people) == {BASE + p for p in outputs if p.startswith("contributors/") and p.endswith(".atom")}
     assert people[BASE + "contributors/dong-xiaoyu.atom"] == "钱塘新区报 · 记者 董笑瑜"
-    groups = [o.get("text") for o in ET.fromstring(outputs["contributors.opml"]).find("body") or []]
+    groups = [o.get("text") for o in _body(outputs["contributors.opml"])]
     assert groups == ["作者"]
     # every article with a byline is in some contributor's feed
     signed = {e.id for e in check_atom(outputs["feed.atom"]).entries if e.author != "钱塘新区报"}
@@ -167,7 +173,7 @@ def test_feeds_opml_lists_sections_when_they_hold_the_paper(tmp_path: Path) -> N
     assert set(listed) == {BASE + p for p in out if p.startswith("sections/") and p.endswith(".atom")}
     ids = _ids(out, listed)
     assert sorted(ids) == sorted(e.id for e in entries)  # each article exactly once
-    groups = [o.get("text") for o in ET.fromstring(out["feeds.opml"]).find("body") or []]
+    groups = [o.get("text") for o in _body(out["feeds.opml"])]
     assert groups == ["版面"]
 
 
