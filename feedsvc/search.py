@@ -33,7 +33,11 @@ from feedsvc.render.common import Site, clean, entry_key, entry_title, esc
 
 log = logging.getLogger(__name__)
 DIGEST = "feedsvc.digest"
-ENTRY = "pagefind-entry.json"
+# Pagefind names its bundle's entry file pagefind-entry.json. Whatever crawls an output folder of
+# feeds (validators, readers' discovery, `check-feeds`) takes every *.json there for a JSON Feed, so
+# the entry file takes Pagefind's own `.pf_` naming and the bundle's scripts are told (`_renamed`).
+PAGEFIND_ENTRY = "pagefind-entry.json"
+ENTRY = "pagefind-entry.pf_entry"
 _TIMEOUT = 1800  # seconds for indexing one year
 
 
@@ -84,7 +88,19 @@ def _index(site: Site, entries: list[Entry]) -> dict[str, bytes]:
             for name in names:
                 path = Path(dirpath) / name
                 files[path.relative_to(bundle).as_posix()] = path.read_bytes()
-        return files
+        return _renamed(files)
+
+
+def _renamed(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The bundle with its entry file named ENTRY, and the scripts that load it saying so. A
+    Pagefind whose scripts no longer name the entry file is an error, not a silently broken search."""
+    old, new = PAGEFIND_ENTRY.encode(), ENTRY.encode()
+    if PAGEFIND_ENTRY not in files or old not in files.get("pagefind.js", b""):
+        raise PublishError(f"{SEARCH_DIR}: pagefind wrote no {PAGEFIND_ENTRY} that pagefind.js loads")
+    return {
+        ENTRY if rel == PAGEFIND_ENTRY else rel: data.replace(old, new) if rel.endswith(".js") else data
+        for rel, data in files.items()
+    }
 
 
 def _existing(output: Path, name: str) -> list[str]:

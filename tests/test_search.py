@@ -48,9 +48,13 @@ def test_update_builds_changed_bundles_only(tmp_path: Path) -> None:
     entries = [*fixture_entries(), OLD]
     source = FakeSource(entries)
     written = search.update(source, s)
-    assert "pagefind/recent/pagefind-entry.json" in written and "pagefind/2022/pagefind-entry.json" in written
-    meta = json.loads((out / "pagefind/recent/pagefind-entry.json").read_bytes())
+    assert f"pagefind/recent/{search.ENTRY}" in written and f"pagefind/2022/{search.ENTRY}" in written
+    meta = json.loads((out / "pagefind/recent" / search.ENTRY).read_bytes())
     assert meta["languages"]["zh-cn"]["page_count"] == 6
+    # no *.json in the bundles (a feed checker would take it for a JSON Feed); the scripts load ENTRY
+    assert not [p for p in (out / "pagefind").rglob("*.json")]
+    script = (out / "pagefind/recent/pagefind.js").read_bytes()
+    assert search.ENTRY.encode() in script and search.PAGEFIND_ENTRY.encode() not in script
     first = tree(out)
 
     assert search.update(source, s) == []  # nothing changed: nothing indexed or written
@@ -82,7 +86,7 @@ def test_the_daemon_indexes_once_the_inbox_is_quiet(tmp_path: Path) -> None:
     inst.config.write_text(inst.config.read_text(encoding="utf-8").replace("search = false", "search = true"),
                            encoding="utf-8")  # fmt: skip
     daemon = inst.start_daemon()
-    entry_file = inst.output / "pagefind" / "recent" / "pagefind-entry.json"
+    entry_file = inst.output / "pagefind" / "recent" / search.ENTRY
     try:
         drop(inst.inbox, SAMPLE.name, SAMPLE.read_bytes())
         wait_for("the search index", entry_file.is_file, timeout=120)

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from feedsvc import search
 from feedsvc.publish import build_all, write
 from feedsvc.records import EntryImage
 from tests.e2e_helpers import ROOT, SAMPLE, ServedInstance, need_program
@@ -106,7 +107,7 @@ def _shot(browser: Browser, path: Path, size: tuple[int, int], docs: str | None 
 def test_site_nameplate_issues_and_search(instance: ServedInstance, browser: Browser, tmp_path: Path) -> None:
     base = instance.url
     instance.cli("ingest", str(SAMPLE))
-    assert (instance.output / "pagefind" / "recent" / "pagefind-entry.json").is_file()
+    assert (instance.output / "pagefind" / "recent" / search.ENTRY).is_file()
     for size in (DESKTOP, PHONE):
         index = _facts(browser, base, size)
         assert index["nameplate"] == "钱塘新区报" and index["nameplateShown"]
