@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import json
 import os
 import re
 import tomllib
@@ -252,6 +253,21 @@ def _override(loc: tuple[str | int, ...]) -> str | None:
     return None
 
 
+def _unparsable_override(field: str | None) -> str:
+    """The `FEEDSVC_…` variable a JSON error is about: one setting `field` (itself or a key of its
+    table) whose value is not JSON; never a variable of another setting (CI's or a shell's own)."""
+    names = sorted(n for n in os.environ if n.upper().startswith(ENV_PREFIX))
+    if field:
+        top = ENV_PREFIX + field.upper()
+        names = [n for n in names if n.upper() == top or n.upper().startswith(top + "__")] or names
+    for name in names:
+        try:
+            json.loads(os.environ[name])
+        except ValueError:
+            return name
+    return names[0] if names else ENV_PREFIX + "…"
+
+
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
@@ -288,8 +304,7 @@ def settings_from(raw: dict[str, Any], path: Path, *, cwd: Path | None = None, w
         raise ConfigError(f"{path}: {key}: {msg}") from exc
     except SettingsError as exc:  # an override of a table or list that is not valid JSON
         field = re.search(r'field "([^"]+)"', str(exc))
-        var = _override((field.group(1),)) if field else None
-        var = var or next((n for n in os.environ if n.upper().startswith(ENV_PREFIX)), ENV_PREFIX + "…")
+        var = _unparsable_override(field.group(1) if field else None)
         raise ConfigError(
             f"{var}: not valid JSON (tables and lists are given as JSON, "
             'e.g. FEEDSVC_FEEDS__HUBS=\'["https://hub.example/"]\', FEEDSVC_SECTIONS=\'{"1": "要闻"}\')'

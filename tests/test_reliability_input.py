@@ -124,8 +124,12 @@ def test_a_bad_environment_override_is_one_line_naming_the_variable(
     variable: str,
     value: str,
 ) -> None:
-    """Before: a traceback (JSON that is not), or an error naming the file that did not set it."""
+    """Before: a traceback (JSON that is not), or an error naming the file that did not set it. A
+    stray FEEDSVC_ variable that is no setting (as CI's FEEDSVC_INSTALL_PYTHON=1, "1" being JSON,
+    "yes" not) is never the one named."""
     inst = Instance(tmp_path / "inst")
+    monkeypatch.setenv("FEEDSVC_AAA_NOT_A_SETTING", "yes")  # sorts before every real setting
+    monkeypatch.setenv("FEEDSVC_INSTALL_PYTHON", "1")
     monkeypatch.setenv(variable, value)
     with pytest.raises(ConfigError) as raised:
         load_settings(inst.config, cwd=inst.folder)
