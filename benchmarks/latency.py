@@ -1,7 +1,7 @@
 """Drop-to-served latency and idle CPU of the daemon, `feedsvc run --serve`, with default settings.
 
     .venv/bin/python benchmarks/latency.py [--drops 20] [--spacing 1.5] [--idle 30] [--seed 1]
-        [--folder DIR] [--fail]
+        [--folder DIR] [--fail] [--pdf]
 
 Starts the daemon as a subprocess in an instance folder (a new temporary one, or `--folder`, which
 may already hold a store in `var/` and its output in `feeds/`), with the repository's
@@ -14,6 +14,10 @@ the response that lists it. Drops are spaced by a random `--spacing` × 0.5 … 
 the previous one was served, so they fall at every phase of the scan. Then the daemon is left
 alone for `--idle` seconds and its CPU time (user + system, all threads, from /proc/<pid>/stat)
 is read before and after. Goals: p95 ≤ 3 s, idle CPU ≤ 1 % of a core.
+
+With `--pdf` the drops are generated page PDFs with photos (tests/pdfpages, the "photos" layout, of
+distinct dates and pages), and a drop counts as served once `/feed.json` lists its entry with its
+photo (an `images/YYYY/MM/DD/p<N>-…jpg` of that page); each photo's URL is then fetched once.
 """
 
 from __future__ import annotations
@@ -49,6 +53,25 @@ POLL = 0.025  # seconds between polls of /feed.json
 DEFAULT_START = dt.date(2024, 1, 1)  # the first drop's date when the store is empty
 FIRST_ISSUE = dt.date(2014, 1, 1)  # the synthetic archive's issue 1 (make_archive's default start)
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True, slots=True)
+class Drop:
+    """One submission to deliver: its file name and bytes, and the issue date and page it holds."""
+
+    name: str
+    data: bytes
+    date: dt.date
+    number: int
+    photo: bool = False  # served only once its photo is listed too
+
+    @property
+    def markers(self) -> tuple[bytes, ...]:
+        """What `/feed.json` holds once the drop is served."""
+        entry = f":{self.date.isoformat()}/p{self.number}/".encode()
+        if not self.photo:
+            return (entry,)
+        return entry, f"images/{self.date:%Y/%m/%d}/p{self.number}-".encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,10 +201,10 @@ class Daemon:
         return self.proc.returncode
 
 
-def drop(inbox: Path, page: GeneratedPage) -> float:
+def drop(inbox: Path, page: Drop) -> float:
     """Deliver a page the way an uploader should (`.part`, then rename); the time of the rename."""
     part = inbox / f"{page.name}.part"
-    part.write_bytes(page.text.encode())
+    part.write_bytes(page.data)
     os.rename(part, inbox / page.name)
     return time.perf_counter()
 
@@ -195,10 +218,31 @@ def first_date(folder: Path) -> dt.date:
     return DEFAULT_START if latest is None else latest + dt.timedelta(days=1)
 
 
-def new_pages(start: dt.date, count: int, seed: int) -> list[GeneratedPage]:
+def new_pages(start: dt.date, count: int, seed: int) -> list[Drop]:
     """Front pages of `count` new issues from `start` on, from the archive generator."""
     spec = ArchiveSpec(start=start, days=count, seed=seed, first_issue=max(1, (start - FIRST_ISSUE).days + 1))
-    return [pages[0] for pages in iter_issues(spec)]
+    return [_text_drop(pages[0]) for pages in iter_issues(spec)]
+
+
+def _text_drop(page: GeneratedPage) -> Drop:
+    return Drop(page.name, page.text.encode(), page.date, page.number)
+
+
+def new_pdfs(count: int, seed: int, today: dt.date) -> list[Drop]:
+    """`count` generated page PDFs with photos, each of a (date, page) none of the others has, oldest
+    first (so each drop is the newest and `/feed.json` lists it)."""
+    from tests.pdfpages import generate
+
+    found: dict[tuple[dt.date, int], Drop] = {}
+    n = seed * 1000
+    while len(found) < count:
+        page = generate(n, "photos")
+        n += 1
+        date = dt.date.fromisoformat(page.truth["date"])
+        number = int(page.truth["pages"][0]["number"])
+        if date <= today and (date, number) not in found:
+            found[date, number] = Drop(f"pdf-{date}-p{number}.pdf", page.pdf, date, number, photo=True)
+    return [found[key] for key in sorted(found)]  # in date order, as a paper drops them: each is newest
 
 
 def measure(
@@ -210,22 +254,22 @@ def measure(
     seed: int = 1,
     timeout: float = 60.0,
     say: Callable[[str], None] | None = None,
+    pdf: bool = False,
 ) -> Result:
     """Run the daemon in `folder` (created if needed), drop `drops` pages, then idle; see the module doc."""
     folder.mkdir(parents=True, exist_ok=True)
     inbox = folder / INBOX_DIR
     inbox.mkdir(exist_ok=True)
-    start = first_date(folder)
-    pages = new_pages(start, drops, seed)
-    if pages and pages[-1].date > dt.datetime.now(instance_settings(folder).paper.tz).date():
-        raise SystemExit(f"the drops would reach {pages[-1].date}, a date in the future")
+    today = dt.datetime.now(instance_settings(folder).paper.tz).date()
+    pages = new_pdfs(drops, seed, today) if pdf else new_pages(first_date(folder), drops, seed)
+    if any(page.date > today for page in pages):
+        raise SystemExit(f"the drops would reach {max(p.date for p in pages)}, a date in the future")
     rng = random.Random(seed)
     latencies: list[float] = []
     daemon = Daemon(folder)
     try:
         for n, page in enumerate(pages, start=1):
             time.sleep(rng.uniform(0.5 * spacing, 1.5 * spacing))
-            marker = f":{page.date.isoformat()}/p{page.number}/".encode()
             dropped = drop(inbox, page)
             deadline = dropped + timeout
             etag: str | None = None
@@ -234,8 +278,9 @@ def measure(
                 status, tag, body = daemon.get("/feed.json", etag)
                 if status == 200:
                     etag = tag
-                    if marker in body:
+                    if all(marker in body for marker in page.markers):
                         latencies.append(time.perf_counter() - dropped)
+                        _photos_served(daemon, body, page)
                         break
                 if daemon.proc.poll() is not None:
                     raise RuntimeError(f"the daemon exited; see {folder / 'daemon.log'}")
@@ -259,7 +304,18 @@ def measure(
     return Result(tuple(latencies), idle_cpu, idle, rss, startup, files_written(folder, pages))
 
 
-def files_written(folder: Path, pages: Sequence[GeneratedPage]) -> tuple[int, ...]:
+def _photos_served(daemon: Daemon, body: bytes, page: Drop) -> None:
+    """Each photo of `page` that `/feed.json` names is served (not timed)."""
+    if not page.photo:
+        return
+    prefix = re.escape(f"images/{page.date:%Y/%m/%d}/p{page.number}-")
+    for path in sorted(set(re.findall(rf"{prefix}[0-9]+\.jpg".encode(), body))):
+        status, _, data = daemon.get("/" + path.decode())
+        if status != 200 or not data.startswith(b"\xff\xd8"):
+            raise RuntimeError(f"{path.decode()} listed but not served as a JPEG (HTTP {status})")
+
+
+def files_written(folder: Path, pages: Sequence[Drop]) -> tuple[int, ...]:
     """How many files the daemon wrote for each page, from its log (the last run's lines)."""
     log = (folder / "daemon.log").read_text(encoding="utf-8", errors="replace")
     found = []
@@ -282,17 +338,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folder", type=Path, help="instance folder to run in (default: a temporary one)")
     parser.add_argument("--quiet", action="store_true", help="do not print each drop")
     parser.add_argument("--fail", action="store_true", help="exit 1 when a goal is missed")
+    parser.add_argument("--pdf", action="store_true", help="drop generated page PDFs with photos")
     args = parser.parse_args(argv)
     if args.drops < 1:
         parser.error("--drops must be at least 1")
     say = None if args.quiet else print
     if args.folder is not None:
         result = measure(args.folder, drops=args.drops, spacing=args.spacing, idle=args.idle,
-                         seed=args.seed, timeout=args.timeout, say=say)  # fmt: skip
+                         seed=args.seed, timeout=args.timeout, say=say, pdf=args.pdf)  # fmt: skip
     else:
         with tempfile.TemporaryDirectory(prefix="feedsvc-latency-") as tmp:
             result = measure(Path(tmp), drops=args.drops, spacing=args.spacing, idle=args.idle,
-                             seed=args.seed, timeout=args.timeout, say=say)  # fmt: skip
+                             seed=args.seed, timeout=args.timeout, say=say, pdf=args.pdf)  # fmt: skip
     for line in result.lines():
         print(line)
     missed = result.p95 > GOAL_P95 or (result.idle_cpu is not None and result.idle_cpu > GOAL_IDLE)
