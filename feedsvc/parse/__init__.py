@@ -17,7 +17,7 @@ from feedsvc.parse.assemble import Draft, assemble
 from feedsvc.parse.blocks import Block, classify, refine
 from feedsvc.parse.bylines import DATELINE_RE
 from feedsvc.parse.furniture import Masthead, PageHeader
-from feedsvc.parse.hints import ParseHints, from_name, hints_from_settings
+from feedsvc.parse.hints import ParseHints, from_name, hints_from_settings, with_name
 from feedsvc.parse.text import clean_chars, decode, split_blocks, split_pages
 
 __all__ = [
@@ -245,7 +245,6 @@ def parse_bytes(data: bytes, *, source: str, hints: ParseHints | None = None) ->
     """Decode and parse a submission; file-name hints fill what the text does not print; ASCII
     punctuation the export left between Han characters becomes full-width (`typography`) unless
     the hints say otherwise."""
-    named = from_name(source)
-    hints = (hints or ParseHints()).model_copy(update={k: v for k, v in named.items() if v is not None})
+    hints = with_name(hints, source)
     issue = parse(decode(data, source), source=source, hints=hints)
     return typography.issue(issue) if hints.fullwidth_punctuation else issue

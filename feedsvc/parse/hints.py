@@ -58,3 +58,10 @@ def from_name(name: str) -> dict[str, object]:
     if p and 0 < int(p["n"]) <= 200:
         found["page"] = int(p["n"])
     return found
+
+
+def with_name(hints: ParseHints | None, source: str) -> ParseHints:
+    """A submission's hints: `hints` (from configuration) with what its file name `source` tells
+    (date, page, section) filled in where the name tells it. Both front ends start here."""
+    named = from_name(source)
+    return (hints or ParseHints()).model_copy(update={k: v for k, v in named.items() if v is not None})

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from feedsvc import typography
 from feedsvc.errors import ParseError
 from feedsvc.models import ImageRef, Issue, Item, Page
-from feedsvc.parse import ParseHints, from_name, parse_blocks
+from feedsvc.parse import ParseHints, parse_blocks
 from feedsvc.parse.blocks import Block
+from feedsvc.parse.hints import with_name
 from feedsvc.parse.pdf import emit
 from feedsvc.parse.pdf.lines import build_blocks, build_lines
 from feedsvc.parse.pdf.photos import encode
@@ -45,8 +46,7 @@ def is_pdf(data: bytes) -> bool:
 
 def parse_pdf(data: bytes, *, source: str, hints: ParseHints | None = None) -> PdfParse:
     """Read a page PDF (one page or an issue of pages). ParseError names the file and the reason."""
-    named = from_name(source)
-    hints = (hints or ParseHints()).model_copy(update={k: v for k, v in named.items() if v is not None})
+    hints = with_name(hints, source)
     doc = open_document(data, source)
     pixels: dict[str, tuple[bytes, int, int]] = {}
     pages: list[list[Block]] = []
