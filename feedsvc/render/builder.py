@@ -26,7 +26,8 @@ from feedsvc.render import html, opml
 from feedsvc.render.bundles import SEARCH_DIR, bundles
 from feedsvc.render.common import FAVICON, FAVICON_ICO, ICON, LOGO, Site, archive_pages, html_path
 from feedsvc.render.feeds import FORMATS, Before, FeedRenderer, Outputs, Rendered
-from feedsvc.render.issues import ISSUES_INDEX, by_month, issue_digest, issue_path, neighbours, printed
+from feedsvc.render.issues import ISSUES_INDEX, issue_digest, issue_path, neighbours, printed
+from feedsvc.render.past import past_issues
 from feedsvc.render.pool import Prerender, Result
 
 INDEX = "index.html"
@@ -139,7 +140,10 @@ class Builder:
         if ISSUES_INDEX in pages or SEARCH in pages:
             days = self.source.issue_dates()
             if ISSUES_INDEX in pages:
-                out.files.append((ISSUES_INDEX, html.issues_index(site, by_month(days))))
+                past = past_issues(site, self.renderer, self.folder, days)
+                out.files.extend(past.files)
+                out.kept.extend(past.kept)
+                out.obsolete.extend(past.obsolete)
             if SEARCH in pages and site.search:
                 names = [f"{SEARCH_DIR}/{name}/" for name in bundles(days)]
                 out.files.append((SEARCH, html.search_page(site, names)))
