@@ -10,7 +10,8 @@ This script makes the regenerated output once per version of the code and keeps 
    and `feedsvc regenerate`d there once (a child process, search off). `<name>` is `this`, or
    `against` for `--against`; `--fresh` makes it again (do so when the output's layout changed).
 2. A round: the base's store copied and its output folder hard-linked into a working copy
-   (publish.write replaces files by renaming, so the base is never written through a link), then
+   (publish.write replaces files by renaming, so the base is never written through a link; the
+   manifest, which a publish appends to, is copied), then
    `--runs` new 4-page issues, dated after the archive's last, are ingested one after another with
    `pipeline.ingest_file` in-process; and the same issues each into an empty store.
 3. `--against SRC` (a source tree of another version, e.g. `git archive main | tar -x -C SRC`):
@@ -18,9 +19,11 @@ This script makes the regenerated output once per version of the code and keeps 
    see the same load.
 
 Prints, for each version, min / median / max of the ingests into the archive and into empty
-stores, their ratio (medians), the files written and how the feed documents of the ingests into
-the archive were made (`render.feeds.SPLICES`: spliced, or why they were rendered whole).
-`--profile FILE` writes a cProfile of one more ingest into the archive (this code only).
+stores, as wall time and as CPU time of the process (threads included: less moved by other work
+on the machine), their ratio (medians), the files written and how the feed documents of the
+ingests into the archive were made (`render.feeds.SPLICES`: spliced, or why rendered whole).
+`--profile FILE` writes a cProfile of one more ingest into the archive, after the rounds (this
+code only; not counted in the figures).
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ from benchmarks.archive_store import (  # noqa: E402  (after the path fix)
     spec_for,
 )
 from benchmarks.make_archive import ArchiveSpec, iter_issues  # noqa: E402
+
+MANIFEST = ".feedsvc-manifest"  # feedsvc.manifest.NAME (not imported: the code measured may differ)
 
 
 def new_issues(after: dt.date, count: int, seed: int, folder: Path) -> list[Path]:
@@ -88,20 +93,25 @@ def working_copy(base: Path, work: Path) -> None:
     work.mkdir(parents=True)
     shutil.copytree(base / STORE_DIR, work / STORE_DIR)
     subprocess.run(["cp", "-al", str(base / OUTPUT_DIR), str(work / OUTPUT_DIR)], check=True)
+    listed = work / OUTPUT_DIR / MANIFEST  # appended to in place: a copy of its own
+    if listed.exists():
+        listed.unlink()
+        shutil.copy2(base / OUTPUT_DIR / MANIFEST, listed)
 
 
-def ingest(folder: Path, path: Path) -> tuple[float, int]:
-    """Ingest one file into the instance in `folder`: (seconds, files written)."""
+def ingest(folder: Path, path: Path) -> tuple[float, int, float]:
+    """Ingest one file into the instance in `folder`: (seconds, files written, CPU seconds of
+    this process: less moved than wall time by other work on the machine)."""
     from feedsvc import pipeline
 
     settings = instance_settings(folder)
     now = dt.datetime.now(settings.paper.tz)
-    started = time.perf_counter()
+    cpu, started = time.process_time(), time.perf_counter()
     report = pipeline.ingest_file(settings, path, now)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     if report.duplicate or not report.changes:
         raise RuntimeError(f"{path.name}: the ingest changed nothing ({report.summary()})")
-    return seconds, len(report.written)
+    return seconds, len(report.written), cpu
 
 
 def round_(base: Path, work: Path, issues: list[Path], profile: Path | None) -> dict[str, object]:
@@ -113,19 +123,30 @@ def round_(base: Path, work: Path, issues: list[Path], profile: Path | None) -> 
     working_copy(base, work / "archive")
     if splices is not None:
         splices.clear()
-    full, written = [], 0
+    full, full_cpu, written = [], [], 0
     for path in issues[:-1] if profile else issues:
-        seconds, written = ingest(work / "archive", path)
+        seconds, written, cpu = ingest(work / "archive", path)
         full.append(seconds)
+        full_cpu.append(cpu)
     if profile is not None:
         with cProfile.Profile() as prof:
-            seconds, written = ingest(work / "archive", issues[-1])
-        full.append(seconds)
+            seconds, written, cpu = ingest(work / "archive", issues[-1])
         prof.dump_stats(profile)
     made = dict(splices or {})
-    empty = [ingest(work / f"empty-{n}", path)[0] for n, path in enumerate(issues)]
+    empty, empty_cpu = [], []
+    for n, path in enumerate(issues):
+        seconds, _, cpu = ingest(work / f"empty-{n}", path)
+        empty.append(seconds)
+        empty_cpu.append(cpu)
     shutil.rmtree(work, ignore_errors=True)
-    return {"full": full, "empty": empty, "written": written, "splices": made}
+    return {
+        "full": full,
+        "empty": empty,
+        "full_cpu": full_cpu,
+        "empty_cpu": empty_cpu,
+        "written": written,
+        "splices": made,
+    }
 
 
 def child(code: Path, base: Path, work: Path, issues: list[Path]) -> dict[str, object]:
@@ -143,13 +164,14 @@ def spread(values: list[float]) -> str:
 
 
 def report(name: str, rounds: list[dict[str, object]]) -> None:
-    full = [s for r in rounds for s in r["full"]]  # type: ignore[attr-defined]
-    empty = [s for r in rounds for s in r["empty"]]  # type: ignore[attr-defined]
-    ratio = statistics.median(full) / statistics.median(empty)
-    print(
-        f"{name:8} archive min/median/max {spread(full)}; empty {spread(empty)}; "
-        f"archive/empty {ratio:.2f}x; {rounds[-1]['written']} files written ({len(full)} ingests)"
-    )
+    for what, key in (("wall", ""), ("CPU", "_cpu")):
+        full = [s for r in rounds for s in r["full" + key]]  # type: ignore[attr-defined]
+        empty = [s for r in rounds for s in r["empty" + key]]  # type: ignore[attr-defined]
+        ratio = statistics.median(full) / statistics.median(empty)
+        print(
+            f"{name:8} {what:4} archive min/median/max {spread(full)}; empty {spread(empty)}; "
+            f"archive/empty {ratio:.2f}x; {rounds[-1]['written']} files written ({len(full)} ingests)"
+        )
     splices: dict[str, int] = {}
     for r in rounds:
         for reason, n in r.get("splices", {}).items():  # type: ignore[attr-defined]
@@ -191,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
             results[name].append(child(code, folder / f"base-{name}", folder / "work", issues[: args.runs]))
     if args.profile:
         print(f"[{time.strftime('%H:%M:%S')}] profile", file=sys.stderr)
-        results["this"].append(round_(folder / "base-this", folder / "work", issues, args.profile))
+        round_(folder / "base-this", folder / "work", issues, args.profile)
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} (1, 5, 15 min)")
     for name in versions:
         report(name, results[name])

@@ -123,6 +123,13 @@ class Builder:
         self.folder = output_dir or settings.paths.output
         self.site = Site.from_settings(settings)
         self.renderer = FeedRenderer(self.site, self.folder if reuse else None)
+        self._days: list[dt.date] | None = None
+
+    def issue_dates(self) -> list[dt.date]:
+        """The store's issue dates, read once per build (the issues and the past issues use them)."""
+        if self._days is None:
+            self._days = self.source.issue_dates()
+        return self._days
 
     def feed_page(self, info: FeedInfo, recent: list[Rendered]) -> Outputs:
         return Outputs(
@@ -138,7 +145,7 @@ class Builder:
             out.files.append((INDEX, html.index_page(site, infos, issue)))
             out.files.extend(html.static_outputs(site))
         if ISSUES_INDEX in pages or SEARCH in pages:
-            days = self.source.issue_dates()
+            days = self.issue_dates()
             if ISSUES_INDEX in pages:
                 past = past_issues(site, self.renderer, self.folder, days)
                 out.files.extend(past.files)
@@ -180,7 +187,7 @@ class Builder:
     def issues(self, plan: Plan) -> Iterator[Outputs]:
         """The pages of the issues `plan` touches and of their neighbours (whose links to them may
         change), and the article pages of the touched issues (whose neighbours may change)."""
-        days = self.source.issue_dates()
+        days = self.issue_dates()
         live = set(days)
         wanted = set(plan.issues)
         for day in plan.issues:
