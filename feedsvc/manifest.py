@@ -7,10 +7,6 @@
     <relative path of a file feedsvc wrote>
     ...
 
-A publish that only adds files appends their lines (made durable) instead of writing the list
-again: an ingest costs what it writes, not what the folder holds. A line without its newline (an
-append cut short by a crash) is not read, and the next publish writes the list again.
-
 Only files it lists (and `publish.write`'s own temporary files) are ever deleted from the output
 folder, so an output folder shared with anything else loses nothing else. Its store id lets an
 ingest or regenerate notice that the store it opened is not the one the folder was published from
@@ -40,7 +36,6 @@ _HEADER = "feedsvc output manifest 1"
 class Manifest:
     store_id: str | None = None
     files: set[str] = field(default_factory=set)
-    complete: bool = field(default=True, compare=False)  # read from a file that ends a line
 
     def ours(self, rel: str) -> bool:
         """Did feedsvc write `rel`? (listed, or one of `publish.write`'s temporary files)"""
@@ -76,9 +71,7 @@ def read(output_dir: Path) -> Manifest | None:
     except (OSError, UnicodeDecodeError) as exc:
         raise PublishError(f"{output_dir / NAME}: cannot read the output manifest: {exc}") from exc
     sid = _store_line(output_dir, lines[0], lines[1] if len(lines) > 1 else "")
-    whole = Manifest(sid, {line for line in lines[2:-1] if line})  # the last ends without a newline
-    whole.complete = lines[-1] == ""
-    return whole
+    return Manifest(sid, {line for line in lines[2:] if line})
 
 
 def write(output_dir: Path, manifest: Manifest) -> None:
@@ -96,32 +89,6 @@ def write(output_dir: Path, manifest: Manifest) -> None:
     except OSError as exc:
         with suppress(OSError):
             tmp.unlink()
-        raise PublishError(f"{target}: cannot write the output manifest: {exc.strerror or exc}") from exc
-
-
-def add(output_dir: Path, manifest: Manifest, store: str, paths: Iterable[str]) -> Manifest:
-    """`manifest` (as read from `output_dir`, or empty when there was none) with `paths` listed
-    too, on disk: the new lines appended and made durable when the file is there, complete and of
-    the same store; else the whole list written again (`write`). `manifest.files` is reused."""
-    new = set(paths) - manifest.files
-    if store == manifest.store_id and manifest.complete and manifest.files:
-        if new:
-            _append(output_dir / NAME, sorted(new))
-        manifest.files |= new
-        return manifest
-    files = manifest.files | new
-    whole = Manifest(store, files)
-    write(output_dir, whole)
-    return whole
-
-
-def _append(target: Path, lines: list[str]) -> None:
-    try:
-        with open(target, "a", encoding="utf-8") as f:
-            f.write("".join(f"{line}\n" for line in lines))
-            f.flush()
-            os.fsync(f.fileno())
-    except OSError as exc:
         raise PublishError(f"{target}: cannot write the output manifest: {exc.strerror or exc}") from exc
 
 

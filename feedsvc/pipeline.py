@@ -401,7 +401,9 @@ def _publish(
         before = manifest.read(output) or manifest.Manifest()
         written = tuple(publish.write(output, itertools.chain(_counted(build, progress), photos)))
         checkpoint("pipeline.publish.written")
-        listed = manifest.add(output, before, store_id, build.produced | build.kept | set(written))
+        listed = manifest.updated(before, store_id, build.produced | build.kept | set(written), ())
+        if listed != before:
+            manifest.write(output, listed)
         obsolete = [rel for rel in build.obsolete if listed.ours(rel)]
         if len(obsolete) < len(build.obsolete):
             log.warning(
@@ -410,13 +412,12 @@ def _publish(
             )  # fmt: skip
         removed = tuple(publish.remove(output, obsolete))
         checkpoint("pipeline.publish.removed")
-        if obsolete or full:
-            final = manifest.updated(listed, store_id, (), obsolete)
-            if full:  # forget listed files that are gone (deleted by a run killed before it said so)
-                current = build.produced | build.kept
-                final.files = {rel for rel in final.files if rel in current or (output / rel).exists()}
-            if final != listed:
-                manifest.write(output, final)
+        final = manifest.updated(listed, store_id, (), obsolete)
+        if full:  # forget listed files that are gone (deleted by a run killed before it said so)
+            current = build.produced | build.kept
+            final.files = {rel for rel in final.files if rel in current or (output / rel).exists()}
+        if final != listed:
+            manifest.write(output, final)
     except PublishError:
         marker.touch()
         raise

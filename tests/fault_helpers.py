@@ -142,20 +142,14 @@ class Instance:
             }
 
     def tree(self) -> dict[str, bytes]:
-        """Every file below the output folder (hidden ones too) as relative path → bytes; the
-        manifest's list of files sorted (a publish appends the files it adds: the same list may
-        come in another order after another history)."""
+        """Every file below the output folder (hidden ones too) as relative path → bytes."""
         if not self.output.exists():
             return {}
-        found = {
+        return {
             p.relative_to(self.output).as_posix(): p.read_bytes()
             for p in sorted(self.output.rglob("*"))
             if p.is_file()
         }
-        if MANIFEST in found and found[MANIFEST].endswith(b"\n"):
-            header, store, *files = found[MANIFEST].decode("utf-8").split("\n")[:-1]
-            found[MANIFEST] = "".join(f"{line}\n" for line in (header, store, *sorted(files))).encode()
-        return found
 
     def inbox_files(self) -> dict[str, bytes]:
         """Files in the inbox and in .processing/ (not failed/), relative path → bytes."""
