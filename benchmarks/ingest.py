@@ -11,7 +11,7 @@ This script makes the regenerated output once per version of the code and keeps 
    `against` for `--against`; `--fresh` makes it again (do so when the output's layout changed).
 2. A round: the base's store copied and its output folder hard-linked into a working copy
    (publish.write replaces files by renaming, so the base is never written through a link; the
-   manifest, which a publish appends to, is copied), then
+   manifest is copied, in case a version writes it in place), then
    `--runs` new 4-page issues, dated after the archive's last, are ingested one after another with
    `pipeline.ingest_file` in-process; and the same issues each into an empty store.
 3. `--against SRC` (a source tree of another version, e.g. `git archive main | tar -x -C SRC`):
@@ -93,7 +93,7 @@ def working_copy(base: Path, work: Path) -> None:
     work.mkdir(parents=True)
     shutil.copytree(base / STORE_DIR, work / STORE_DIR)
     subprocess.run(["cp", "-al", str(base / OUTPUT_DIR), str(work / OUTPUT_DIR)], check=True)
-    listed = work / OUTPUT_DIR / MANIFEST  # appended to in place: a copy of its own
+    listed = work / OUTPUT_DIR / MANIFEST  # a copy of its own, in case a version appends to it
     if listed.exists():
         listed.unlink()
         shutil.copy2(base / OUTPUT_DIR / MANIFEST, listed)

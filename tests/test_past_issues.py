@@ -50,7 +50,7 @@ def _ingest(settings: Settings, folder: Path, days: int) -> list[set[str]]:
     return written
 
 
-def _tree(folder: Path) -> dict[str, bytes]:
+def _tree(folder: Path) -> dict[str, bytes]:  # the manifest too
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
