@@ -10,10 +10,13 @@ renders almost nothing.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import re
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from html import unescape
 from pathlib import Path
 
 from feedsvc.records import Entry, FeedRef
@@ -247,14 +250,9 @@ class FeedRenderer:
         for i, (path, fmt) in enumerate(zip(paths, FORMATS, strict=True)):
             data = None
             if old is not None and before is not None:
-                data = _splice(
-                    self._read(path),
-                    site,
-                    fmt,
-                    index=i,
-                    new=(doc, entries, digest),
-                    old=(old, before.entries),
-                )
+                raw = self._read(path)
+                was = _renamed(raw, site, fmt, old) or old
+                data = _splice(raw, site, fmt, index=i, new=(doc, entries, digest), old=(was, before.entries))
             else:
                 SPLICES["no document before (rendered whole)"] += 1
             if data is None:
@@ -297,6 +295,36 @@ def _miss(reason: str) -> bytes | None:
     """Counts why a document could not be spliced; None: it is rendered whole."""
     SPLICES[reason] += 1
     return None
+
+
+_TITLE = re.compile(rb"<title>([^<]*)</title>")  # a feed's own comes before its entries'
+_JSON_TITLE = re.compile(rb'"title":("(?:[^"\\]|\\.)*")')
+
+
+def _renamed(raw: bytes | None, site: Site, fmt: Format, old: FeedDoc) -> FeedDoc | None:
+    """`old` with the title and subtitle of the feed's name as the document on disk has it, when
+    that is not the name `old` has: a contributor's feed is named after their newest byline's role
+    (`记者`, `首席记者`), so a new role renames every document of the feed. Only a candidate:
+    `_splice` takes it only if the digest on disk is its digest."""
+    if raw is None:
+        return None
+    head = raw[: _HEAD_BYTES + 4096]
+    try:
+        if fmt.ext == "json":
+            found = _JSON_TITLE.search(head)
+            title = json.loads(found.group(1)) if found else None
+        else:
+            found = _TITLE.search(head)
+            title = unescape(found.group(1).decode("utf-8")) if found else None
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(title, str) or title == old.title:
+        return None
+    prefix = f"{site.name} · "
+    name = title[len(prefix) :] if title.startswith(prefix) else "" if title == site.name else None
+    if name is None:
+        return None
+    return replace(old, title=site.title(name), subtitle=site.subtitle(old.ref, name))
 
 
 _MARK = b"\0feedsvc-entry-%d\0"  # never in a document: XML and JSON text cannot hold a NUL
