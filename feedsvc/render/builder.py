@@ -246,7 +246,9 @@ class Builder:
         last = archive_pages(count, self.site.max_entries, size)
         ids = {e.id for e in changed if ref in renderer.feeds(e)}
         extra = len(ids)  # the old subscription document held this many entries more, at its end
-        listed = [renderer.rendered(e) for e in source.entries(ref, limit=self.site.max_entries + extra)]
+        newest = count - (last - 1) * size if last else 0  # the open archive page: the newest entries
+        limit = max(self.site.max_entries + extra, newest)  # one read for both
+        listed = [renderer.rendered(e) for e in source.entries(ref, limit=limit)]
         recent = listed[: self.site.max_entries]
         old_recent = [r for r in listed if r.entry.id not in ids][: self.site.max_entries]
         old_last = archive_pages(count - extra, self.site.max_entries, size)
@@ -256,8 +258,11 @@ class Builder:
             yield self.feed_page(info, recent)
         for number in range(last, 0, -1):
             low, high = (number - 1) * size, min(number * size, count)
-            batch = source.entries(ref, limit=high - low, offset=count - high) if high > low else []
-            page = [renderer.rendered(e) for e in reversed(batch)]
+            if high == count and high - low <= len(listed):  # read with the newest entries above
+                page = listed[: high - low][::-1]
+            else:
+                batch = source.entries(ref, limit=high - low, offset=count - high) if high > low else []
+                page = [renderer.rendered(e) for e in reversed(batch)]
             old_page = [r for r in page if r.entry.id not in ids]
             was = Before(old_page, old_last, old_recent) if ids and 0 < number <= old_last else None
             out = renderer.archive(
