@@ -107,6 +107,11 @@ def _sorted(manifest: Manifest) -> list[str]:
 
 
 def updated(manifest: Manifest, store: str, produced: Iterable[str], obsolete: Iterable[str]) -> Manifest:
-    """After a publish: `produced` (written or found current) are listed, `obsolete` are not."""
-    files = (manifest.files | set(produced)) - set(obsolete)
+    """After a publish: `produced` (written or found current) are listed, `obsolete` are not.
+    `manifest` itself when that changes nothing (one copy of the list at most, none then)."""
+    new, gone = set(produced), set(obsolete)
+    if store == manifest.store_id and new <= manifest.files and manifest.files.isdisjoint(gone):
+        return manifest
+    files = manifest.files | new
+    files -= gone
     return Manifest(store, files, manifest.read_order)
