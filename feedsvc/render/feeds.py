@@ -288,7 +288,7 @@ class FeedRenderer:
             os.close(fd)
 
 
-SPLICES: Counter[str] = Counter()  # how `_splice` ended, by reason (see benchmarks/ingest.py --splices)
+SPLICES: Counter[str] = Counter()  # how documents were made: spliced, or why not (benchmarks/ingest.py)
 
 
 def _miss(reason: str) -> bytes | None:
