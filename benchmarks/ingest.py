@@ -52,24 +52,11 @@ from benchmarks.archive_store import (  # noqa: E402  (after the path fix)
     cached_store,
     child_env,
     instance_settings,
-    issue_file,
     spec_for,
 )
-from benchmarks.make_archive import ArchiveSpec, iter_issues  # noqa: E402
+from benchmarks.run import new_issues  # noqa: E402
 
 MANIFEST = ".feedsvc-manifest"  # feedsvc.manifest.NAME (not imported: the code measured may differ)
-
-
-def new_issues(after: dt.date, count: int, seed: int, folder: Path) -> list[Path]:
-    """`count` new issue files dated after `after`, written into `folder`."""
-    folder.mkdir(parents=True, exist_ok=True)
-    spec = ArchiveSpec(start=after + dt.timedelta(days=1), days=count, seed=seed)
-    paths = []
-    for pages in iter_issues(spec):
-        name, data = issue_file(pages)
-        (path := folder / name).write_bytes(data)
-        paths.append(path)
-    return paths
 
 
 def make_base(store: Path, base: Path, code: Path) -> None:
