@@ -18,7 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
 import feedsvc
-from feedsvc import editing, pipeline
+from feedsvc import collector, editing, pipeline
 from feedsvc.config import Settings
 from feedsvc.errors import FeedsvcError, LockError, ParseError, PublishError, StoreError
 from feedsvc.httpguard import raise_file_limit
@@ -316,6 +316,7 @@ class Daemon:
                 root.mkdir(parents=True, exist_ok=True)
                 server = start_in_thread(root, self.settings, self.host, self.port)
                 log.info("serving %s at http://%s:%d/", root, server.host, server.port)
+            collector.freeze_startup()  # full collections skip what start-up made (`collector`)
             scheduler.start()
             self.stopping.wait()
             return 0

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedsvc import editing, lock, manifest, publish, resubmit, review, search
+from feedsvc import collector, editing, lock, manifest, publish, resubmit, review, search
 from feedsvc.config import Settings
 from feedsvc.errors import MissingStore, ParseError, PublishError, StoreError
 from feedsvc.faults import checkpoint
@@ -175,8 +175,14 @@ def ingest_parsed(
     index follows at once, or with `search_now` off (the daemon) in `update_search`."""
     checkpoint("pipeline.ingest.parsed")
     assert issue.date is not None  # check_issue
-    with lock.writer(settings.paths.store), open_store(settings, new_store=new_store) as store:
+    with (
+        lock.writer(settings.paths.store),
+        open_store(settings, new_store=new_store) as store,
+        collector.paused() as gc_state,
+    ):
         behind = publish_pending(settings)  # an earlier publish failed or was cut short: rewrite all
+        if behind:
+            gc_state.resume()  # a whole regenerate follows: the collector stays on
         _mark_pending(settings)
         sources = store.page_sources(issue.date, (page.number for page in issue.pages))
         submission = store.add_submission(name, data, now, key=resubmit.submission_key(data, issue))
