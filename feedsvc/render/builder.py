@@ -29,6 +29,7 @@ from feedsvc.render.feeds import FORMATS, Before, FeedRenderer, Outputs, Rendere
 from feedsvc.render.issues import ISSUES_INDEX, issue_digest, issue_path, neighbours, printed
 from feedsvc.render.past import past_issues
 from feedsvc.render.pool import Prerender, Result
+from feedsvc.render.stubs import page_entries
 
 INDEX = "index.html"
 OPML = opml.FEEDS_OPML
@@ -261,8 +262,7 @@ class Builder:
             if high == count and high - low <= len(listed):  # read with the newest entries above
                 page = listed[: high - low][::-1]
             else:
-                batch = source.entries(ref, limit=high - low, offset=count - high) if high > low else []
-                page = [renderer.rendered(e) for e in reversed(batch)]
+                page = page_entries(renderer, source, ref, limit=high - low, offset=count - high)[::-1]
             old_page = [r for r in page if r.entry.id not in ids]
             was = Before(old_page, old_last, old_recent) if ids and 0 < number <= old_last else None
             out = renderer.archive(

@@ -58,10 +58,13 @@ FORMATS: tuple[Format, ...] = (
 class Rendered:
     """An entry with its digest key, pieces and per-format bytes, each made on first use."""
 
-    __slots__ = ("_bytes", "_key", "_parts", "around", "article", "article_current", "entry")
+    __slots__ = ("_bytes", "_key", "_load", "_parts", "around", "article", "article_current", "entry")
 
-    def __init__(self, entry: Entry, around: Around | None = None) -> None:
-        self.entry = entry
+    def __init__(
+        self, entry: Entry, around: Around | None = None, *, load: Callable[[str], Entry] | None = None
+    ) -> None:
+        self.entry = entry  # without `load`, the whole entry; with it, a stub (`render.stubs`)
+        self._load = load  # the whole entry by id, read when the entry's text is first needed
         self.around = around  # its neighbours in the issue, shown on its article page
         self._key: bytes | None = None
         self._parts: EntryParts | None = None
@@ -74,12 +77,19 @@ class Rendered:
         self._bytes = list(data)
         self.article = article
 
+    def whole(self) -> Entry:
+        """The entry with its text: a stub's is read now (once)."""
+        if self._load is not None:
+            self.entry = self._load(self.entry.id)
+            self._load = None
+        return self.entry
+
     def render_all(self, site: Site) -> None:
         """Render the entry in every format and its article page now."""
         for i in range(len(FORMATS)):
             self.data(site, i)
         self.article = html.article_page(
-            site, self.entry, self.parts(site), self.article_digest(site), self.around
+            site, self.whole(), self.parts(site), self.article_digest(site), self.around
         )
 
     def article_digest(self, site: Site) -> str:
@@ -104,7 +114,7 @@ class Rendered:
 
     def parts(self, site: Site) -> EntryParts:
         if self._parts is None:
-            self._parts = entry_parts(site, self.entry)
+            self._parts = entry_parts(site, self.whole())
         return self._parts
 
     def data(self, site: Site, index: int) -> bytes:
@@ -152,6 +162,13 @@ class FeedRenderer:
             if len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         self._cache.move_to_end(entry.id)
+        return found
+
+    def known(self, entry: Entry) -> Rendered | None:
+        """The entry's `Rendered` if this run has it already (as `rendered` would take it)."""
+        found = self._cache.get(entry.id)
+        if found is None or (found.entry.updated, found.entry.position) != (entry.updated, entry.position):
+            return None
         return found
 
     def feeds(self, entry: Entry) -> tuple[FeedRef, ...]:
@@ -217,8 +234,9 @@ class FeedRenderer:
         entry = rendered.entry
         if self.article_current(rendered):
             return Outputs(kept=[entry.path])
+        site = self.site
         page = rendered.article or html.article_page(
-            self.site, entry, rendered.parts(self.site), rendered.article_digest(self.site), rendered.around
+            site, rendered.whole(), rendered.parts(site), rendered.article_digest(site), rendered.around
         )
         return Outputs(files=[(entry.path, page)])
 

@@ -34,6 +34,7 @@ from feedsvc.store.schema import (
     _ENTRY_JOIN,
     _FEED_ORDER,
     _MMAP_BYTES,
+    _STUB_COLUMNS,
     _WAL_AUTOCHECKPOINT_PAGES,
     DB_NAME,
     FEED_KEY,
@@ -397,6 +398,20 @@ class Store:
             f" SELECT {_ENTRY_COLUMNS} FROM m JOIN items i ON i.id = m.item_id {_ENTRY_JOIN}"
             f" ORDER BY {_FEED_ORDER}",
             (self._feed_id(ref), -1 if limit is None else limit, offset),
+        ).fetchall()
+        return self._entries(rows)
+
+    @_reads
+    def entry_stubs(self, ref: FeedRef, *, limit: int, offset: int = 0) -> list[Entry]:
+        """`entries` without their text (no kicker, headline, title or paragraphs): what an entry's
+        digest key (`render.common.entry_key`) and its place in a feed need, for proving a document
+        current without reading what it shows. Never to be rendered (`render.stubs`)."""
+        rows = self._db.execute(
+            "WITH m AS (SELECT item_id, published_ts, arrival, page, position, entry_id FROM feed_members"
+            f" WHERE feed_id = ? ORDER BY {FEED_KEY} LIMIT ? OFFSET ?)"
+            f" SELECT {_STUB_COLUMNS} FROM m JOIN items i ON i.id = m.item_id {_ENTRY_JOIN}"
+            f" ORDER BY {_FEED_ORDER}",
+            (self._feed_id(ref), limit, offset),
         ).fetchall()
         return self._entries(rows)
 

@@ -125,6 +125,11 @@ _ENTRY_COLUMNS = """
 _ENTRY_JOIN = """
     JOIN pages p ON p.issue_date = i.issue_date AND p.number = i.page
     LEFT JOIN sections s ON s.id = p.section_id"""
+# `Store.entry_stubs`: the columns an entry's digest key and its place in a feed need, its text left
+# out (empty), in `_ENTRY_COLUMNS`' shape so `_entry` builds it.
+_STUB_COLUMNS = """
+    i.id, i.entry_id, i.issue_date, i.page, i.position, i.minted_position, i.kind, NULL,
+    NULL, NULL, '', 0, NULL, '[]', i.published, i.updated, s.name, s.slug"""
 _FEED_ORDER = "m.published_ts DESC, m.arrival DESC, m.page, m.position, m.entry_id"
 FEED_KEY = "published_ts DESC, arrival DESC, page, position, entry_id"  # feed_members in feed order
 
