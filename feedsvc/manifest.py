@@ -62,24 +62,48 @@ def _store_line(output_dir: Path, header: str, second: str) -> str:
     return second[len("store ") :]
 
 
+_Stat = tuple[int, int, int, int, int]
+_LAST: dict[str, tuple[_Stat, Manifest]] = {}
+"""The manifest this process last read or wrote, by file, with the file's identity then: a daemon
+publishing one issue after another reads its 100,000 lines once, not at every publish. Taken only
+while the file is the same one (device, inode, size, modification and change times: `write`
+replaces it by renaming a new file). The `Manifest`s handed out are never changed in place."""
+
+
+def _identity(path: str) -> _Stat:
+    st = os.stat(path)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
 def read(output_dir: Path) -> Manifest | None:
     """The manifest, or None when the folder has none (never published, or published before
     manifests existed: then nothing already there counts as feedsvc's)."""
+    target = os.fspath(output_dir / NAME)
     try:
-        lines = (output_dir / NAME).read_text(encoding="utf-8").split("\n")
+        identity = _identity(target)
+        last = _LAST.get(target)
+        if last is not None and last[0] == identity:
+            return last[1]
+        with open(target, encoding="utf-8") as f:
+            lines = f.read().split("\n")
     except FileNotFoundError:
+        _LAST.pop(target, None)
         return None
     except (OSError, UnicodeDecodeError) as exc:
-        raise PublishError(f"{output_dir / NAME}: cannot read the output manifest: {exc}") from exc
+        raise PublishError(f"{target}: cannot read the output manifest: {exc}") from exc
     sid = _store_line(output_dir, lines[0], lines[1] if len(lines) > 1 else "")
     listed = [line for line in lines[2:] if line]
-    return Manifest(sid, set(listed), listed)
+    found = Manifest(sid, set(listed), listed)
+    _LAST[target] = (identity, found)  # the identity from before the read: changed since, read again
+    return found
 
 
 def write(output_dir: Path, manifest: Manifest) -> None:
     """Replace the manifest atomically (durable before it is renamed into place)."""
-    text = "\n".join([_HEADER, f"store {manifest.store_id or ''}", *_sorted(manifest)]) + "\n"
+    lines = _sorted(manifest)
+    text = "\n".join([_HEADER, f"store {manifest.store_id or ''}", *lines]) + "\n"
     target = output_dir / NAME
+    _LAST.pop(os.fspath(target), None)
     tmp = output_dir / f"{NAME}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
@@ -88,6 +112,10 @@ def write(output_dir: Path, manifest: Manifest) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, target)
+        _LAST[os.fspath(target)] = (
+            _identity(os.fspath(target)),
+            Manifest(manifest.store_id, manifest.files, lines),
+        )
     except OSError as exc:
         with suppress(OSError):
             tmp.unlink()

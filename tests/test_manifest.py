@@ -61,3 +61,25 @@ def test_a_regenerate_forgets_listed_files_that_are_gone(tmp_path: Path) -> None
     assert pipeline.regenerate(settings, now).written == ()
     after = manifest.read(settings.paths.output)
     assert after is not None and after.files == listed.files
+
+
+def test_the_manifest_is_read_again_only_when_its_file_changed(tmp_path: Path) -> None:
+    manifest.write(tmp_path, manifest.Manifest("s1", {"b.html", "a.atom"}))
+    first = manifest.read(tmp_path)
+    assert (
+        first is not None and first.files == {"a.atom", "b.html"} and first.read_order == ["a.atom", "b.html"]
+    )
+    assert manifest.read(tmp_path) is first  # the same file: not read again
+    path = tmp_path / manifest.NAME
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + "c.rss\n", encoding="utf-8")  # changed in place by something else
+    again = manifest.read(tmp_path)
+    assert again is not None and again.files == {"a.atom", "b.html", "c.rss"}
+    path.unlink()
+    assert manifest.read(tmp_path) is None
+    manifest.write(tmp_path, manifest.Manifest("s2", {"d.json"}))
+    other = tmp_path / "other"
+    manifest.write(other, manifest.Manifest("s3", {"e.html"}))
+    found, elsewhere = manifest.read(tmp_path), manifest.read(other)
+    assert found is not None and (found.store_id, found.files) == ("s2", {"d.json"})
+    assert elsewhere is not None and (elsewhere.store_id, elsewhere.files) == ("s3", {"e.html"})
