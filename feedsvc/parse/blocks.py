@@ -12,9 +12,11 @@ from feedsvc.parse.text import (
     RawBlock,
     compact,
     ends_complete,
+    join_words,
     join_wrapped,
     starts_continuation,
     visual_len,
+    visual_lens,
 )
 
 BlockKind = Literal["drop", "meta", "header", "byline", "credit", "dateline", "label", "title", "body"]
@@ -25,12 +27,18 @@ PHOTO_LABELS = re.compile(
     r"^[\[【〖]?(?:图片新闻|图片报道|新闻图片|图片说明|组图|图说|读图|看图|影像|镜头)[\]】〗]?$"
 )
 # A paragraph starts after sentence-final punctuation (and a closing quote) followed by a space.
-# (It opens with the space, so the engine skips from space to space, and looks behind it, so the
-# replacement is a plain "\n" that `sub` applies without a Python call per match.)
-_PARAGRAPH_BREAK = re.compile(
-    r"[ \u3000](?:(?<=[。！？!?].)|(?<=[。！？!?][”’」』\"].))[ \u3000]*(?=[\u4e00-\u9fff“「（(【《\"])"
-)
+# (It opens with the punctuation, rarer than spaces, so the engine skips from stop to stop instead
+# of trying two look-behinds at every space: twice as fast as matching the space first, even with
+# the Python call per match that puts the punctuation back, `_break`.)
+_PARAGRAPH_BREAK = re.compile(r"([。！？!?][”’」』\"]?)[ \u3000]+(?=[\u4e00-\u9fff“「（(【《\"])")
+
+
+def _break(match: re.Match[str]) -> str:
+    return match[1] + "\n"
+
+
 _TITLE_FORBIDDEN_END = tuple("，,、；;：:")
+_IDEOGRAPH = re.compile("[\u4e00-\u9fff]")
 _CAPTION_TITLE_PUNCT = re.compile(r"[，,、。；;：:！？!?（()）]")
 
 
@@ -70,18 +78,20 @@ def _column_width(lengths: tuple[float, ...]) -> float | None:
     if len(lengths) < 2:
         return None
     longest = max(lengths)
-    full = sum(1 for n in lengths if n >= 0.85 * longest)
-    return longest if full >= 2 else None
+    least = 0.85 * longest
+    return longest if len([n for n in lengths if n >= least]) >= 2 else None
 
 
-def _paragraphs(raw: RawBlock) -> list[str]:
+def _paragraphs(raw: RawBlock, words: str) -> list[str]:
+    """The block's paragraphs, their wraps repaired. `words` is its text split on whitespace and
+    joined by single spaces: a one-line block equal to it has no other spaces to normalise."""
     pieces = [raw.lines[0]] if len(raw.lines) == 1 else _indented_pieces(raw)
     out: list[str] = []
     for piece in pieces:
         if " " in piece or "\u3000" in piece:
-            broken = _PARAGRAPH_BREAK.sub("\n", piece).split("\n")
+            broken = _PARAGRAPH_BREAK.sub(_break, piece).split("\n")
             credit = "(" in piece or "（" in piece or ")" in piece or "）" in piece  # one may keep spaces
-            join = bylines.join_text if credit else join_wrapped
+            join = bylines.join_text if credit else join_words if piece == words else join_wrapped
             out.extend(join(p) for p in broken if p.strip())
         elif piece:
             out.append(piece)
@@ -110,7 +120,7 @@ def is_title_like(text: str) -> bool:
         and not starts_continuation(c)
         and c.count("，") + c.count(",") <= 2
         and c.count("（") + c.count("(") == c.count("）") + c.count(")")  # not half a credit
-        and any("\u4e00" <= ch <= "\u9fff" for ch in c)
+        and _IDEOGRAPH.search(c) is not None
     )
 
 
@@ -208,17 +218,16 @@ _SHORT = 200
 def classify(raw: RawBlock, *, publication: str | None, name_en: str | None) -> Block:
     segments = raw.segments
     whole = " ".join(segments)
-    # visual_len inlined: this runs for every visual line of every page
-    lengths = tuple([(len(s) + len(s.encode("utf-8", "surrogatepass"))) / 4 for s in segments])
+    lengths = visual_lens(segments)
     block = Block(
         kind="body", text="", line=raw.line_number, segment_lengths=lengths, width=_column_width(lengths)
     )
     sentence = len(whole) > 40 and ("。" in whole or whole.count("，") + whole.count(",") >= 3)
     if len(whole) <= _SHORT and not sentence and _classify_short(block, raw, whole, publication, name_en):
-        block.text = block.text or join_wrapped(whole)
+        block.text = block.text or join_words(whole)
         return block
     # Only text blocks need their paragraphs repaired (the costly part of reading a block).
-    block.text = "\n".join(_paragraphs(raw))
+    block.text = "\n".join(_paragraphs(raw, whole))
     line = bylines.parse_dateline(block.text)
     if line is not None:
         block.kind, block.dateline, block.people = "dateline", line.text, line.contributors

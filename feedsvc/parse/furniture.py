@@ -181,16 +181,20 @@ def furniture_reason(text: str, *, publication: str | None = None, name_en: str 
         return "nameplate"
     if _PHONE_ONLY.fullmatch(text.strip()):
         return "phone"
+    # (each regex only where the text holds a character it needs: `/` or `.` for an address, 天
+    # for a countdown, CN for a serial number, 版 for a jump line)
     if "。" not in text and len(text) <= 200:
-        if ("@" in text and _EMAIL_RE.search(text)) or _URL_RE.search(text):
+        if ("@" in text and _EMAIL_RE.search(text)) or (
+            ("/" in text or "." in text) and _URL_RE.search(text)
+        ):
             return "contact"
         if _CONTACT_WORDS.search(text) and _PHONE_RE.search(text):
             return "contact"
-        if _PUBLISHER_RE.match(text) or _CN_SERIAL_RE.search(text):
+        if _PUBLISHER_RE.match(text) or ("CN" in text and _CN_SERIAL_RE.search(text)):
             return "publisher"
-        if _COUNTDOWN_RE.search(text) and len(compact) <= 30:
+        if "天" in text and _COUNTDOWN_RE.search(text) and len(compact) <= 30:
             return "countdown"
-    if _JUMP_RE.fullmatch(text.strip()):
+    if "版" in text and _JUMP_RE.fullmatch(text.strip()):
         return "jump"
     if (
         len(compact) <= 12
