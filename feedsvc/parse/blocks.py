@@ -92,7 +92,7 @@ def _paragraphs(raw: RawBlock, words: str) -> list[str]:
             broken = _PARAGRAPH_BREAK.sub(_break, piece).split("\n")
             credit = "(" in piece or "（" in piece or ")" in piece or "）" in piece  # one may keep spaces
             join = bylines.join_text if credit else join_words if piece == words else join_wrapped
-            out.extend(join(p) for p in broken if p.strip())
+            out += [join(p) for p in broken if p.strip()]
         elif piece:
             out.append(piece)
     return out

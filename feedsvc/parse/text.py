@@ -154,6 +154,11 @@ _PUNCT = "!-/:-@\\[-`{-~\u00a1-\u00bf\u2010-\u2027\u2030-\u205e"
 _WRAP_SPACE = re.compile(
     f" (?:(?<=[{_WIDE}] )(?=[{_WIDE}{_PUNCT}])|(?<=[{_PUNCT}] )(?=[{_WIDE}])|(?<=[0-9] )(?=[年月日]))"
 )
+# A space that stays: none of the three conditions above holds (one look-ahead each, so a search
+# for it tells in one pass whether the wraps can all go at once: see `_drop_wraps`).
+_KEPT_SPACE = re.compile(
+    f" (?!(?<=[{_WIDE}] )[{_WIDE}{_PUNCT}])(?!(?<=[{_PUNCT}] )[{_WIDE}])(?!(?<=[0-9] )[年月日])"
+)
 _ODD_SPACE = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")  # or "  "
 
 
@@ -161,13 +166,21 @@ def join_wrapped(text: str) -> str:
     """Remove the spaces column wraps left between CJK characters; keep the others (one each)."""
     if "  " in text or _ODD_SPACE.search(text):
         text = _SPACES.sub(" ", text)
-    return _WRAP_SPACE.sub("", text.strip())
+    return _drop_wraps(text.strip())
+
+
+def _drop_wraps(text: str) -> str:
+    """`_WRAP_SPACE.sub("", text)`. Most texts keep no space at all: then `str.replace` drops them
+    in one pass, twice as fast as `sub`, which cuts the text into a slice at every space."""
+    if _KEPT_SPACE.search(text) is None:
+        return text.replace(" ", "")
+    return _WRAP_SPACE.sub("", text)
 
 
 def join_words(text: str) -> str:
     """`join_wrapped` for a text known to hold no whitespace but single spaces (words split on
     whitespace and joined by one space each): no spaces to normalise first."""
-    return _WRAP_SPACE.sub("", text.strip())
+    return _drop_wraps(text.strip())
 
 
 def compact(text: str) -> str:
