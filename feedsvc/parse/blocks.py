@@ -112,7 +112,11 @@ def _indented_pieces(raw: RawBlock) -> list[str]:
 
 
 def is_title_like(text: str) -> bool:
-    c = compact(text)
+    return _title_like(compact(text))
+
+
+def _title_like(c: str) -> bool:
+    """`is_title_like` of a text without its whitespace."""
     return (
         2 <= len(c) <= 64
         and "。" not in c
@@ -265,7 +269,7 @@ def _classify_short(
     if ("，" in whole or "," in whole) and not _NOT_PROSE.search(whole):
         # A line with commas and no address, number, date or page mark is prose: no furniture,
         # header or byline check can match it (they are the costly part of reading a page).
-        if bylines.parse_dateline(whole) is None and is_title_like(whole):
+        if bylines.parse_dateline(whole) is None and _title_like(c):
             block.kind, block.text = "title", _title_text(raw)
             return True
         return False
@@ -278,7 +282,7 @@ def _classify_short(
         if header is not None and meta is None:
             block.meta = furniture.read_masthead_date(whole)
         return True
-    reason = furniture.furniture_reason(whole, publication=publication, name_en=name_en)
+    reason = furniture.furniture_reason(whole, publication=publication, name_en=name_en, compacted=c)
     if reason is not None:
         block.kind, block.reason = "drop", reason
         return True
@@ -292,7 +296,7 @@ def _classify_short(
         stripped = whole.lstrip(bylines.MARKERS + " ")
         block.trailing = stripped[:1] in "（(" and not whole.startswith(tuple(bylines.MARKERS))
         return True
-    if bylines.parse_dateline(whole) is None and is_title_like(whole):
+    if bylines.parse_dateline(whole) is None and _title_like(c):
         block.kind = "title"
         block.text = _title_text(raw)
         return True

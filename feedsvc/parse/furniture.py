@@ -164,9 +164,12 @@ _POSTAL_CODE = re.compile(r"(?:邮发)?代号\s*[:：]?\s*\d{1,3}\s*[-－—]\s*
 _TEASER_RUBRIC = re.compile(r"[▶►【\[]?(?:今日|明日|本期|本版|要闻)?(?:导读|看点|提要)[】\]]?")
 
 
-def furniture_reason(text: str, *, publication: str | None = None, name_en: str | None = None) -> str | None:
-    """Why this block is page furniture (to be dropped), or None if it is content."""
-    compact = "".join(text.split())
+def furniture_reason(
+    text: str, *, publication: str | None = None, name_en: str | None = None, compacted: str | None = None
+) -> str | None:
+    """Why this block is page furniture (to be dropped), or None if it is content. (`compacted`:
+    the text without its whitespace, when the caller has it already.)"""
+    compact = "".join(text.split()) if compacted is None else compacted
     if not compact:
         return "blank"
     if len(compact) == 1 and compact not in "。！？!?":
