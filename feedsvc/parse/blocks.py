@@ -150,7 +150,7 @@ def caption_split(block: Block, raw_segments: list[str]) -> tuple[str, str] | No
     rest = compact("".join(raw_segments[1:]))
     if len(rest) < (8 if credit else max(20, 1.5 * len(title))) or not ends_complete(caption):
         return None
-    widths = sorted(visual_len(s) for s in raw_segments[1:-1])
+    widths = sorted(visual_lens(raw_segments[1:-1]))
     if len(widths) >= 2 and visual_len(title) > 0.75 * widths[len(widths) // 2]:
         return None
     if len(widths) < 2 and len(title) > 12:
@@ -162,11 +162,16 @@ def caption_split(block: Block, raw_segments: list[str]) -> tuple[str, str] | No
 def _title_text(raw: RawBlock) -> str:
     """A title keeps the space of a deliberate line break between two phrases, not of a wrap."""
     segments = raw.segments
-    out = segments[0] if segments else ""
+    if not segments:
+        return ""
+    out = [segments[0]]
+    chars = len(segments[0])  # characters so far, spaces not counted (segments hold none)
     for seg in segments[1:]:
-        phrase_break = len(compact(out).split(" ")[-1]) >= 4 and len(seg) >= 4 and seg[0] not in '“"「《('
-        out += (" " if phrase_break else "") + seg
-    return out
+        if chars >= 4 and len(seg) >= 4 and seg[0] not in '“"「《(':  # a phrase break
+            out.append(" ")
+        out.append(seg)
+        chars += len(seg)
+    return "".join(out)
 
 
 def _stands_alone(line: str, publication: str | None, name_en: str | None) -> bool:
