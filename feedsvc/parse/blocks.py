@@ -82,15 +82,28 @@ def _column_width(lengths: tuple[float, ...]) -> float | None:
     return longest if len([n for n in lengths if n >= least]) >= 2 else None
 
 
+def _paragraph_text(raw: RawBlock, words: str) -> str:
+    """The block's text, its wraps repaired, "\n" between paragraphs. `words` is its text split on
+    whitespace and joined by single spaces: a one-line block equal to it has no other spaces to
+    normalise, and the wraps of all its paragraphs go in one pass (a paragraph break took the
+    spaces around it, so no space that is left sees it). A credit in parentheses keeps its spaces:
+    that text goes paragraph by paragraph."""
+    if len(raw.lines) == 1 and raw.lines[0] == words and not _has_paren(words):
+        return join_words(_PARAGRAPH_BREAK.sub(_break, words))
+    return "\n".join(_paragraphs(raw, words))
+
+
+def _has_paren(text: str) -> bool:
+    return "(" in text or "（" in text or ")" in text or "）" in text
+
+
 def _paragraphs(raw: RawBlock, words: str) -> list[str]:
-    """The block's paragraphs, their wraps repaired. `words` is its text split on whitespace and
-    joined by single spaces: a one-line block equal to it has no other spaces to normalise."""
     pieces = [raw.lines[0]] if len(raw.lines) == 1 else _indented_pieces(raw)
     out: list[str] = []
     for piece in pieces:
         if " " in piece or "\u3000" in piece:
             broken = _PARAGRAPH_BREAK.sub(_break, piece).split("\n")
-            credit = "(" in piece or "（" in piece or ")" in piece or "）" in piece  # one may keep spaces
+            credit = _has_paren(piece)  # a credit in parentheses may keep spaces
             join = bylines.join_text if credit else join_words if piece == words else join_wrapped
             out += [join(p) for p in broken if p.strip()]
         elif piece:
@@ -236,7 +249,7 @@ def classify(raw: RawBlock, *, publication: str | None, name_en: str | None) -> 
         block.text = block.text or join_words(whole)
         return block
     # Only text blocks need their paragraphs repaired (the costly part of reading a block).
-    block.text = "\n".join(_paragraphs(raw, whole))
+    block.text = _paragraph_text(raw, whole)
     line = bylines.parse_dateline(block.text)
     if line is not None:
         block.kind, block.dateline, block.people = "dateline", line.text, line.contributors
