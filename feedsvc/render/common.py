@@ -26,6 +26,7 @@ distinct as long as a page holds at most 100 items; editions are a day apart.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import html
 import posixpath
@@ -109,7 +110,28 @@ def relative_url(page: str, target: str) -> str:
     path, rest = target[:cut], target[cut:]
     if not path:
         return rest or posixpath.basename(page)
-    return posixpath.relpath(path, posixpath.dirname(page) or ".") + rest
+    return _relative(posixpath.dirname(page), path) + rest
+
+
+@functools.lru_cache(maxsize=4096)
+def _relative(folder: str, path: str) -> str:
+    """`posixpath.relpath(path, folder or ".")`, by counting the folders the two share (a page
+    links to the same few pages from the same few folders: the answers are kept)."""
+    if not _plain(path) or (folder and not _plain(folder)):  # `.`, `..`, `//`, `/x`: the general rule
+        return posixpath.relpath(path, folder or ".")
+    parts, base = path.split("/"), folder.split("/") if folder else []
+    shared = 0
+    for a, b in zip(parts, base, strict=False):
+        if a != b:
+            break
+        shared += 1
+    return "/".join([".."] * (len(base) - shared) + parts[shared:]) or "."
+
+
+def _plain(path: str) -> bool:
+    """No empty, `.` or `..` part (so no leading, trailing or doubled `/`)."""
+    wrapped = f"/{path}/"
+    return "//" not in wrapped and "/./" not in wrapped and "/../" not in wrapped
 
 
 @dataclass(frozen=True, slots=True)
