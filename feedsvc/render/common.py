@@ -26,6 +26,7 @@ distinct as long as a page holds at most 100 items; editions are a day apart.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import html
 import posixpath
@@ -109,7 +110,26 @@ def relative_url(page: str, target: str) -> str:
     path, rest = target[:cut], target[cut:]
     if not path:
         return rest or posixpath.basename(page)
-    return posixpath.relpath(path, posixpath.dirname(page) or ".") + rest
+    return _relative(posixpath.dirname(page), path) + rest
+
+
+@functools.lru_cache(maxsize=4096)
+def _relative(folder: str, path: str) -> str:
+    """`posixpath.relpath(path, folder or ".")`, by counting the folders the two share; a page
+    links to the same few targets from the same few folders, so the answers are kept."""
+    parts, base = path.split("/"), folder.split("/") if folder else []
+    if not _plain(parts) or not _plain(base):  # `.`, `..`, `//` or an absolute path: the general rule
+        return posixpath.relpath(path, folder or ".")
+    shared = 0
+    for a, b in zip(parts, base, strict=False):
+        if a != b:
+            break
+        shared += 1
+    return "/".join([".."] * (len(base) - shared) + parts[shared:]) or "."
+
+
+def _plain(parts: list[str]) -> bool:
+    return all(p and p not in (".", "..") for p in parts)
 
 
 @dataclass(frozen=True, slots=True)
