@@ -66,8 +66,8 @@ class Rendered:
         self.article: bytes | None = None  # the article page, when rendered elsewhere (`render.pool`)
         self.article_current: bool | None = None  # is the copy in the output folder current?
 
-    def fill(self, data: Sequence[bytes], article: bytes) -> None:
-        """Take bytes rendered elsewhere: the entry in every format, and its article page."""
+    def fill(self, data: Sequence[bytes], article: bytes | None = None) -> None:
+        """Take bytes rendered elsewhere: the entry in every format, and its article page (if kept)."""
         self._bytes = list(data)
         self.article = article
 
