@@ -348,27 +348,7 @@ def test_write_failure_keeps_old_file_and_cleans_up(
     def boom(*args: object, **kw: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    if failing == "write":
-        real = os.fdopen
-
-        class Full:
-            def __init__(self, f: object) -> None:
-                self.f = f
-
-            def __enter__(self) -> Full:
-                return self
-
-            def __exit__(self, *exc: object) -> None:
-                self.f.close()  # type: ignore[attr-defined]
-
-            def fileno(self) -> int:
-                return self.f.fileno()  # type: ignore[attr-defined,no-any-return]
-
-            write = flush = boom
-
-        monkeypatch.setattr(os, "fdopen", lambda fd, mode: Full(real(fd, mode)))
-    else:
-        monkeypatch.setattr(os, failing, boom)
+    monkeypatch.setattr(os, failing, boom)  # "write": the bytes cannot all be written
     with pytest.raises(PublishError, match=r"feed\.atom.*No space left"):
         write(tmp_path, [("index.html", b"old"), ("feed.atom", b"new")])
     assert (tmp_path / "feed.atom").read_bytes() == b"old"
@@ -457,3 +437,17 @@ def test_write_falls_back_to_fsync_without_syncfs(tmp_path: Path, monkeypatch: p
     files = [(f"{n}.atom", b"x" * n) for n in range(40)]
     assert len(write(tmp_path, files)) == 40
     assert len(fsyncs) == 41  # each file, and the one folder
+
+
+def test_write_into_new_folders_whatever_the_umask(tmp_path: Path) -> None:
+    """Files in folders a write makes are not compared with anything (there is nothing), the last
+    bytes given for a path win, and every file is 0644 even under a strict umask."""
+    old = os.umask(0o077)
+    try:
+        written = write(tmp_path, [("new/a.html", b"one"), ("new/deep/b.atom", b"b"), ("new/a.html", b"two")])
+    finally:
+        os.umask(old)
+    assert written == ["new/a.html", "new/deep/b.atom", "new/a.html"]
+    assert (tmp_path / "new/a.html").read_bytes() == b"two"
+    assert {oct(p.stat().st_mode & 0o777) for p in tmp_path.rglob("*.*")} == {"0o644"}
+    assert write(tmp_path, [("new/a.html", b"two"), ("new/deep/b.atom", b"B")]) == ["new/deep/b.atom"]
