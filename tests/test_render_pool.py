@@ -84,6 +84,22 @@ def test_workers_render_only_what_is_not_current(store: Store, tmp_path: Path) -
     assert sum(p.startswith("articles/") for p in again.kept) == store.count(PAPER) - articles
 
 
+def test_documents_out_of_date_over_current_articles_are_rendered_from_the_store(
+    store: Store, tmp_path: Path
+) -> None:
+    """Entries whose article pages are current come back from the workers unrendered and slimmed;
+    a feed document holding them that must be made again reads them whole from the store."""
+    alone = dict(build_all(store, _settings(tmp_path / "a"), workers=0))
+    feeds = (".atom", ".rss", ".json")
+    out = tmp_path / "c"
+    write(out, ((p, d) for p, d in alone.items() if not p.endswith(feeds)))
+    made = dict(build_all(store, _settings(out), workers=2))
+    documents = {p: d for p, d in alone.items() if p.endswith(feeds)}
+    assert len(documents) > 50
+    assert {p: d for p, d in made.items() if p.endswith(feeds)} == documents
+    assert not [p for p in made if p.startswith(("articles/", "issues/2"))]
+
+
 def test_a_broken_pool_is_rendered_here(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

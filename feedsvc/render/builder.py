@@ -20,13 +20,13 @@ from pathlib import Path
 from feedsvc.config import Settings
 from feedsvc.errors import StoreError
 from feedsvc.plans import EntrySource, Plan
-from feedsvc.records import PAPER, Entry, FeedInfo, FeedRef
+from feedsvc.records import PAPER, Entry, EntryPerson, FeedInfo, FeedRef
 from feedsvc.render import html, opml
 from feedsvc.render.bundles import SEARCH_DIR, bundles
 from feedsvc.render.common import FAVICON, FAVICON_ICO, ICON, LOGO, Site, archive_pages, html_path
 from feedsvc.render.feeds import FORMATS, Before, FeedRenderer, Outputs, Rendered
 from feedsvc.render.issues import ISSUES_INDEX, by_month, issue_path, neighbours, printed
-from feedsvc.render.pool import Pool, issue_outputs, runs, unpack
+from feedsvc.render.pool import Pool, arrived, complete, issue_outputs, runs
 from feedsvc.store import Store
 from feedsvc.store.reader import StoreReader
 
@@ -349,7 +349,9 @@ class Builder:
             reader.close()
         order.reverse()
         pool = Pool(self.site, folder, self.renderer.output_dir, workers, ahead=_AHEAD * workers)
+        self.renderer.complete = lambda partial: complete(store, partial)
         waiting: dict[str, Rendered] = {}
+        people: dict[tuple[object, ...], EntryPerson] = {}
         try:
             results = pool.results(runs(self.source.issue_dates(), _RUN_DAYS))
             for entry_id in order:
@@ -359,10 +361,10 @@ class Builder:
                         raise StoreError(
                             f"{store.path}: entry {entry_id} is in the paper's feed, in no issue"
                         )
-                    yield _arrived(*done, waiting)
+                    yield arrived(*done, waiting, people)
                 yield waiting.pop(entry_id)
             for done in results:  # issues after the newest entry's (published earlier than it)
-                yield _arrived(*done, {})
+                yield arrived(*done, {}, people)
         finally:
             pool.close()
 
@@ -382,30 +384,6 @@ class Builder:
                 if not self.renderer.article_current(r):
                     r.render_all(self.site)
             yield from chunk
-
-
-def _arrived(
-    made: list[tuple[tuple[object, ...], tuple[bytes, ...] | None, bytes | None]],
-    issues: list[tuple[str, bytes | None]],
-    waiting: dict[str, Rendered],
-) -> Outputs:
-    """A run of issues from a worker: its entries put in `waiting`, its pages as `Outputs`."""
-    out = Outputs()
-    for packed, data, article in made:
-        r = Rendered(unpack(packed))
-        r.article_current = data is None
-        if data is None:
-            out.kept.append(r.entry.path)
-        else:
-            r.fill(data)
-            out.files.append((r.entry.path, article or b""))
-        waiting[r.entry.id] = r
-    for path, page in issues:
-        if page is None:
-            out.kept.append(path)
-        else:
-            out.files.append((path, page))
-    return out
 
 
 def _whole_issues(chunk: list[Rendered], *, last: bool) -> tuple[list[Rendered], list[Rendered]]:

@@ -6,8 +6,9 @@ it reads those issues' entries and renders, unless the copy in the output folder
 entry's article page and its bytes in every feed format, and each issue's page (`render_days`).
 It sends back the bytes and each entry packed as a plain tuple (pickling pydantic models costs as
 much as rendering them), slimmed to what pages listing it use once its feed bytes are made (no
-paragraphs but the lead: `Rendered.slim`); an entry whose article page is current goes back whole,
-so that the main process can render it later should a document holding it be out of date.
+paragraphs but the lead: `Rendered.slim`). An entry whose article page is current is not rendered
+and goes back slimmed too (`Rendered.partial`): should a document holding it be out of date, the
+main process reads it again from the store (`FeedRenderer.complete`) and renders it.
 `Pool` hands runs of dates to the workers a few ahead of their use. Output bytes do not depend on
 where an entry was rendered: should the pool break, the main process renders the runs itself.
 """
@@ -24,11 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from feedsvc.errors import StoreError
 from feedsvc.records import Entry, EntryPerson
 from feedsvc.render import html
 from feedsvc.render.common import Site
 from feedsvc.render.feeds import FORMATS, FeedRenderer, Outputs, Rendered
 from feedsvc.render.issues import issue_digest, issue_path, neighbours
+from feedsvc.store import Store
 from feedsvc.store.reader import StoreReader
 
 _ENTRY_FIELDS = tuple(Entry.model_fields)
@@ -53,13 +56,18 @@ def pack(entry: Entry, *, slim: bool = False) -> Packed:
     return tuple(values)
 
 
-def unpack(values: Packed) -> Entry:
-    """The `Entry` `pack` packed, not validated again (as `store.schema._entry` builds it)."""
+def unpack(values: Packed, people: dict[tuple[Any, ...], EntryPerson] | None = None) -> Entry:
+    """The `Entry` `pack` packed, not validated again (as `store.schema._entry` builds it).
+    `people`: the contributors made so far, shared (they are frozen) instead of made again."""
     fields = dict(zip(_ENTRY_FIELDS, values, strict=True))
-    fields["contributors"] = tuple(
-        EntryPerson.model_construct(**dict(zip(_PERSON_FIELDS, p, strict=True)))
-        for p in fields["contributors"]
-    )
+    people = {} if people is None else people
+    contributors = []
+    for p in fields["contributors"]:
+        person = people.get(p)
+        if person is None:
+            person = people[p] = EntryPerson.model_construct(**dict(zip(_PERSON_FIELDS, p, strict=True)))
+        contributors.append(person)
+    fields["contributors"] = tuple(contributors)
     entry = _new(Entry)
     _set(entry, "__dict__", fields)
     _set(entry, "__pydantic_fields_set__", set(_ENTRY_FIELDS))
@@ -125,8 +133,8 @@ class Worker:
             around = neighbours(entries)
             for entry in entries:
                 r = Rendered(entry, around[entry.id])
-                if renderer.article_current(r):
-                    made.append((pack(entry), None, None))
+                if renderer.article_current(r):  # rendered later if ever needed, made whole then
+                    made.append((pack(entry, slim=True), None, None))
                     continue
                 r.render_all(site)
                 data = tuple(r.data(site, i) for i in range(len(FORMATS)))
@@ -214,3 +222,38 @@ class Pool:
             self._pool.shutdown(wait=True, cancel_futures=True)
         if self._local is not None:
             self._local.close()
+
+
+def arrived(
+    made: list[Made],
+    issues: list[tuple[str, bytes | None]],
+    waiting: dict[str, Rendered],
+    people: dict[tuple[object, ...], EntryPerson],
+) -> Outputs:
+    """A run of issues from a worker: its entries put in `waiting`, its pages as `Outputs`."""
+    out = Outputs()
+    for packed, data, article in made:
+        r = Rendered(unpack(packed, people))
+        r.article_current = r.partial = data is None
+        if data is None:
+            out.kept.append(r.entry.path)
+        else:
+            r.fill(data)
+            out.files.append((r.entry.path, article or b""))
+        waiting[r.entry.id] = r
+    for path, page in issues:
+        if page is None:
+            out.kept.append(path)
+        else:
+            out.files.append((path, page))
+    return out
+
+
+def complete(store: Store, partial: Sequence[Rendered]) -> None:
+    """Entries slimmed before they were rendered (`Rendered.partial`) made whole from the store."""
+    found = {e.id: e for e in store.entries_by_id(r.entry.id for r in partial)}
+    for r in partial:
+        entry = found.get(r.entry.id)
+        if entry is None:
+            raise StoreError(f"{store.path}: entry {r.entry.id} is gone from the store while publishing")
+        r.entry, r.partial = entry, False
