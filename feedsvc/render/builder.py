@@ -123,6 +123,7 @@ class Builder:
         self.workers = workers
         self.folder = output_dir or settings.paths.output
         self.site = Site.from_settings(settings)
+        reuse = reuse and not _empty(self.folder)  # nothing there to compare with: no look
         self.renderer = FeedRenderer(self.site, self.folder if reuse else None)
 
     def feed_page(self, info: FeedInfo, recent: list[Rendered]) -> Outputs:
@@ -445,6 +446,17 @@ class _IssueWalk:
         yield from self._close()
         for day in sorted(self.split):
             yield self._page(day, self.builder.source.issue_entries(day))
+
+
+def _empty(folder: Path) -> bool:
+    """Is `folder` missing or empty (a cold regenerate: no output can be current)?"""
+    try:
+        with os.scandir(folder) as found:
+            return next(found, None) is None
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
 
 
 def _auto_workers(count: int) -> int:
