@@ -70,7 +70,11 @@ def main(argv: list[str] | None = None) -> int:
     built = cached_store(spec_for(years=args.years, days=args.days, seed=args.seed), out=args.out)
     work = args.out / "regen-ab"
     trash = work / "trash"
-    shutil.rmtree(work, ignore_errors=True)
+    if work.exists():  # left by a run stopped halfway: set aside, deleted at the end with the rest
+        stale = args.out / f"regen-ab-{time.time_ns()}"
+        work.rename(stale)
+        work.mkdir()
+        stale.rename(work / "stale")
     trash.mkdir(parents=True)
     sides = {"A": args.other.resolve(), "B": ROOT}
     results: dict[str, dict[str, list[Regenerated]]] = {s: {"cold": [], "warm": []} for s in sides}
