@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--cold-only", action="store_true", help="skip the warm runs")
-    parser.add_argument("--out", type=Path, default=OUT, help="cache and working folder (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=OUT, help="cache and work folder (default: %(default)s)")
     args = parser.parse_args(argv)
     built = cached_store(spec_for(years=args.years, days=args.days, seed=args.seed), out=args.out)
     work = args.out / "regen-ab"
