@@ -95,17 +95,17 @@ def main(argv: list[str] | None = None) -> int:
                     warm = run_as(checkout, instance)
                     results[side]["warm"].append(warm)
                     print(f"[{time.strftime('%H:%M:%S')}] {side} warm {warm.seconds:.1f} s", file=sys.stderr)
+        label = f"{args.days} days" if args.days is not None else f"{args.years} years"
+        print(  # before the output folders are deleted, which takes long
+            f"regenerate {label}, {args.runs} runs each, A = {sides['A']}, B = {sides['B']};"
+            f" load average (1 min) {min(load):.1f}-{max(load):.1f}; min / median / max"
+        )
+        for side in sides:
+            for kind, runs in results[side].items():
+                if runs:
+                    print(line(f"{side} {kind}", runs), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    label = f"{args.days} days" if args.days is not None else f"{args.years} years"
-    print(
-        f"regenerate {label}, {args.runs} runs each, A = {sides['A']}, B = {sides['B']};"
-        f" load average (1 min) {min(load):.1f}-{max(load):.1f}; min / median / max"
-    )
-    for side in sides:
-        for kind, runs in results[side].items():
-            if runs:
-                print(line(f"{side} {kind}", runs))
     return 0
 
 
