@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import signal
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -28,6 +26,7 @@ from feedsvc.inbox import Inbox, display_name
 from feedsvc.lock import DaemonLock
 from feedsvc.logs import RateLimited
 from feedsvc.serve import ServerHandle, start_in_thread
+from feedsvc.signals import StopSignals
 from feedsvc.wake import Waker
 from feedsvc.websub import Pinger
 
@@ -251,10 +250,6 @@ class Daemon:
             log.error("nightly regenerate failed: %s", exc)
 
     # -- life ------------------------------------------------------------------------------------
-    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
-        log.info("received %s: finishing the current file, then stopping", signal.Signals(signum).name)
-        self.stopping.set()
-
     def _check_store(self) -> None:
         """Refuse to start on a store that is not the one the output was published from (a
         StoreError: exit 2); with `new_store`, publish it there now, so the run goes on from it."""
@@ -311,10 +306,10 @@ class Daemon:
         lock = DaemonLock(self.settings.paths.store)
         server: ServerHandle | None = None
         scheduler = BackgroundScheduler(timezone=self.settings.paper.timezone)
+        signals = StopSignals(self.stopping, "finishing the current file, then stopping", logger=log)
         try:
             raise_file_limit()  # the server's connections and the inbox's files share the budget
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(sig, self._on_signal)
+            signals.install()  # SIGTERM, SIGINT: `stopping` is set, from a thread of its own
             self.start(scheduler)
             if self.serve:
                 root = self.settings.paths.output
@@ -331,4 +326,5 @@ class Daemon:
             if server is not None:
                 server.stop()
             lock.release()
+            signals.restore()
             log.info("stopped")

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import socket
 import stat
 import threading
@@ -50,6 +49,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from feedsvc.config import Settings
 from feedsvc.errors import FeedsvcError
 from feedsvc.httpguard import guarded_protocol, raise_file_limit
+from feedsvc.signals import StopSignals
 
 log = logging.getLogger(__name__)
 
@@ -402,17 +402,10 @@ def serve(
     if threading.current_thread() is not threading.main_thread():
         raise RuntimeError("serve() installs signal handlers: call it from the main thread")
     stopping = threading.Event()
-
-    def on_signal(signum: int, frame: types.FrameType | None) -> None:
-        log.info("%s received, stopping the HTTP server", signal.Signals(signum).name)
-        stopping.set()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        with start_in_thread(root, settings, host, port, app=app) as handle:
-            while not stopping.wait(0.5):
-                if not handle.running:
-                    raise FeedsvcError("HTTP server stopped unexpectedly")
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    with (
+        StopSignals(stopping, "stopping the HTTP server", logger=log),
+        start_in_thread(root, settings, host, port, app=app) as handle,
+    ):
+        while not stopping.wait(0.5):
+            if not handle.running:
+                raise FeedsvcError("HTTP server stopped unexpectedly")

@@ -11,10 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-import signal
 import threading
 from collections.abc import Callable, Mapping
-from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -25,6 +23,7 @@ from feedsvc.httpguard import raise_file_limit
 from feedsvc.lock import DaemonLock
 from feedsvc.router import make_papers_app
 from feedsvc.serve import ServerHandle, start_in_thread
+from feedsvc.signals import StopSignals
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +45,6 @@ class Service:
         self.serve, self.host, self.port = serve, host, port
         self.stopping = threading.Event()
 
-    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
-        log.info("received %s: finishing the current files, then stopping", signal.Signals(signum).name)
-        self.stopping.set()
-
     def _start(
         self, key: str, settings: Settings, scheduler: BackgroundScheduler
     ) -> tuple[Daemon, DaemonLock]:
@@ -67,10 +62,10 @@ class Service:
         scheduler = BackgroundScheduler(timezone="UTC")
         started: dict[str, tuple[Daemon, DaemonLock]] = {}
         server: ServerHandle | None = None
+        signals = StopSignals(self.stopping, "finishing the current files, then stopping", logger=log)
         try:
             raise_file_limit()  # the servers' connections and the inboxes' files share the budget
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(sig, self._on_signal)
+            signals.install()  # SIGTERM, SIGINT: `stopping` is set, from a thread of its own
             for key, settings in self.papers.items():
                 try:
                     started[key] = self._start(key, settings, scheduler)
@@ -97,4 +92,5 @@ class Service:
                 lock.release()
             if server is not None:
                 server.stop()
+            signals.restore()
             log.info("stopped")
