@@ -125,6 +125,7 @@ class Builder:
         self.site = Site.from_settings(settings)
         reuse = reuse and not _empty(self.folder)  # nothing there to compare with: no look
         self.renderer = FeedRenderer(self.site, self.folder if reuse else None)
+        self.days: list[dt.date] | None = None  # the issue dates, once a walk has read them
 
     def feed_page(self, info: FeedInfo, recent: list[Rendered]) -> Outputs:
         return Outputs(
@@ -140,7 +141,7 @@ class Builder:
             out.files.append((INDEX, html.index_page(site, infos, issue)))
             out.files.extend(html.static_outputs(site))
         if ISSUES_INDEX in pages or SEARCH in pages:
-            days = self.source.issue_dates()
+            days = self.days if self.days is not None else self.source.issue_dates()
             if ISSUES_INDEX in pages:
                 out.files.append((ISSUES_INDEX, html.issues_index(site, by_month(days))))
             if SEARCH in pages and site.search:
@@ -343,9 +344,10 @@ class Builder:
         """`walked` with worker processes: each entry waits in `waiting` from its run's arrival
         until its turn in the paper's order (the next entry, but for issues listed apart)."""
         folder = store.path.parent
-        reader = StoreReader.open_readonly(folder)
+        reader = StoreReader.open_readonly(folder)  # not memory-mapped: no items' pages held here
         try:
             order = reader.entry_ids(PAPER)
+            self.days = reader.issue_dates()
         finally:
             reader.close()
         order.reverse()
@@ -354,7 +356,7 @@ class Builder:
         waiting: dict[str, Rendered] = {}
         people: dict[tuple[object, ...], EntryPerson] = {}
         try:
-            results = pool.results(runs(self.source.issue_dates(), _RUN_DAYS))
+            results = pool.results(runs(self.days, _RUN_DAYS))
             for entry_id in order:
                 while entry_id not in waiting:
                     done = next(results, None)

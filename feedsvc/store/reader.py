@@ -4,7 +4,9 @@ of the paper's feed (`entry_ids`) and puts the workers' entries in it.
 
 Opened with SQLite's `mode=ro`: such a connection never writes (no schema check or migration: the
 process that opened the store for writing did those), and several may read while one process
-writes, as WAL allows.
+writes, as WAL allows. Not memory-mapped (unlike `Store.open`): reading the whole archive through
+a map would count every page read in the reading process's RSS, in each process; read through
+SQLite's small page cache, the file's pages stay in the kernel's cache only.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from feedsvc.errors import MissingStore, StoreError
 from feedsvc.records import Entry, FeedRef
 from feedsvc.store import Store
-from feedsvc.store.schema import _ENTRY_COLUMNS, _ENTRY_JOIN, _MMAP_BYTES, DB_NAME, FEED_KEY
+from feedsvc.store.schema import _ENTRY_COLUMNS, _ENTRY_JOIN, DB_NAME, FEED_KEY
 
 
 class StoreReader(Store):
@@ -31,7 +33,7 @@ class StoreReader(Store):
         try:
             db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
             db.execute("PRAGMA busy_timeout = 10000")
-            db.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")
+            db.execute("PRAGMA mmap_size = 0")  # see the module's docstring
         except sqlite3.Error as exc:
             raise StoreError(f"{path}: cannot open the store to read it: {exc}") from exc
         return cls(db, path)
