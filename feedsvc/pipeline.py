@@ -415,7 +415,8 @@ def _publish(
         final = manifest.updated(listed, store_id, (), obsolete)
         if full:  # forget listed files that are gone (deleted by a run killed before it said so)
             current = build.produced | build.kept
-            final.files = {rel for rel in final.files if rel in current or (output / rel).exists()}
+            there = {rel for rel in final.files if rel in current or (output / rel).exists()}
+            final = manifest.Manifest(final.store_id, there, final.read_order)
         if final != listed:
             manifest.write(output, final)
     except PublishError:

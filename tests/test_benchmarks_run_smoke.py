@@ -60,3 +60,21 @@ def test_latency_runs_the_daemon_for_two_drops() -> None:
     assert "drop-to-served latency: 2 drops, p50 " in out
     assert "idle daemon CPU: " in out
     assert "daemon: first answer " in out
+
+
+def test_ingest_benchmark_runs_against_another_tree_at_a_tiny_size(tmp_path: Path) -> None:
+    """benchmarks/ingest.py: a base regenerated once per version, ingests into copies of it and
+    into empty stores, both versions (here this tree twice), wall and CPU figures, splice counts."""
+    out = _run(
+        "benchmarks/ingest.py", "--days", "3", "--runs", "2", "--against", str(ROOT), "--out", str(tmp_path),
+        timeout=300,
+    )  # fmt: skip
+    for name in ("this", "against"):
+        for what in ("wall", "CPU "):
+            assert re.search(
+                rf"^{name} +{what} archive min/median/max [\d,]+ / [\d,]+ / [\d,]+ ms; empty", out, re.M
+            ), out
+    assert "spliced" in out  # the feed documents of the archive's ingests: how they were made
+    bases = tmp_path / "ingest"
+    assert {p.name for p in next(bases.iterdir()).iterdir()} >= {"base-this", "base-against", "issues"}
+    assert not any(p.name == "work" for p in next(bases.iterdir()).iterdir())  # the working copy is removed

@@ -3,9 +3,12 @@ interface speaks English by config, pages are byte-identical from run to run, li
 
 from __future__ import annotations
 
+import posixpath
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from feedsvc.config import SiteSettings
 from feedsvc.errors import ConfigError
@@ -92,6 +95,15 @@ def test_autoescape(tmp_path: Path) -> None:
 )
 def test_relative_url(page: str, target: str, expected: str) -> None:
     assert relative_url(page, target) == expected
+
+
+_PATHS = st.lists(st.sampled_from(["a", "b", "ab", "x.html", "", ".", ".."]), max_size=5).map("/".join)
+
+
+@given(page=_PATHS, target=_PATHS.filter(bool))
+def test_relative_url_is_posix_relpath(page: str, target: str) -> None:
+    """The folder count gives what `posixpath.relpath` gives, odd paths (`.`, `..`, `//`) included."""
+    assert relative_url(page, target) == posixpath.relpath(target, posixpath.dirname(page) or ".")
 
 
 def test_search_box_and_page_only_with_search_on(tmp_path: Path) -> None:

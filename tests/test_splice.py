@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from feedsvc.records import PAPER
+from feedsvc.records import PAPER, FeedRef
 from feedsvc.render.common import FeedDoc, Site, doc_digest
-from feedsvc.render.feeds import FORMATS, Before, FeedRenderer, Rendered, _splice
+from feedsvc.render.feeds import FORMATS, SPLICES, Before, FeedRenderer, Rendered, _splice
 
 from .render_helpers import bulk_entries, settings
 
@@ -101,3 +101,34 @@ def test_a_renderer_splices_documents_on_disk(tmp_path: Path) -> None:
     whole = FeedRenderer(site, None).subscription(PAPER, "", everything[:20], 2)
     assert spliced.files == whole.files
     assert sum(r._bytes[0] is not None for r in fresh) == 3
+
+
+@pytest.mark.parametrize("old_name", ["记者 董笑瑜", "记者 A&B <董>", ""])
+def test_a_renamed_feed_is_spliced_under_its_new_name(tmp_path: Path, old_name: str) -> None:
+    """A contributor's feed is named after their newest byline's role: a new role renames every
+    document of the feed. The old name is read from the document on disk and proven by its
+    digest, so the entries' bytes are still taken from it."""
+    site = _site(tmp_path)
+    out = tmp_path / "out"
+    ref = FeedRef(kind="contributor", slug="dong-xiaoyu")
+    everything = [Rendered(e) for e in reversed(bulk_entries(30, start=dt.date(2023, 2, 1)))]
+    before = FeedRenderer(site, out).subscription(ref, old_name, everything[3:23], 1)
+    for path, data in before.files:
+        (out / path).parent.mkdir(parents=True, exist_ok=True)
+        (out / path).write_bytes(data)
+    SPLICES.clear()
+    fresh = [Rendered(r.entry) for r in everything[:20]]
+    was = Before(everything[3:23], 1, everything[3:23])
+    spliced = FeedRenderer(site, out).subscription(ref, "首席记者 董笑瑜", fresh, 2, before=was)
+    made = dict(SPLICES)
+    whole = FeedRenderer(site, None).subscription(ref, "首席记者 董笑瑜", everything[:20], 2)
+    assert spliced.files == whole.files
+    assert made == {"spliced": len(FORMATS)}
+    assert sum(r._bytes[0] is not None for r in fresh) == 3
+    # a name on disk that its digest does not prove is not taken
+    for path, data in before.files:
+        (out / path).write_bytes(data.replace(b"dong-xiaoyu", b"dong-xiaoyv", 1))
+    SPLICES.clear()
+    again = FeedRenderer(site, out).subscription(ref, "首席记者 董笑瑜", everything[:20], 2, before=was)
+    assert SPLICES.get("spliced", 0) == 0
+    assert again.files == whole.files

@@ -375,3 +375,21 @@ def test_damaged_pages_are_a_store_error(tmp_path: Path) -> None:
         s.feed_infos()
         list(s.all_entries())
         s.issue_entries(DAY)
+
+
+def test_issue_dates_come_from_an_index_added_to_older_stores(tmp_path: Path) -> None:
+    """`issue_dates` runs at every publish: it reads an index of live items by date, not every
+    item's row, and a store made before that index gets it when opened."""
+    with Store.open(tmp_path / "var") as s:
+        ingest(s, issue(page(1, A), day=T2.date()), "b.txt", now=T2)
+        ingest(s, issue(page(1, B)), "a.txt")
+    db = sqlite3.connect(tmp_path / "var" / DB_NAME)
+    db.execute("DROP INDEX items_live_by_date")
+    db.commit()
+    db.close()
+    with Store.open(tmp_path / "var") as s:
+        assert s.issue_dates() == [DAY, T2.date()]
+        plan = s._db.execute(
+            "EXPLAIN QUERY PLAN SELECT DISTINCT issue_date FROM items WHERE retracted = 0 ORDER BY issue_date"
+        ).fetchall()
+    assert any("items_live_by_date" in row[-1] for row in plan)

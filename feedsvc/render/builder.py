@@ -25,7 +25,8 @@ from feedsvc.render import html, opml
 from feedsvc.render.bundles import SEARCH_DIR, bundles
 from feedsvc.render.common import FAVICON, FAVICON_ICO, ICON, LOGO, Site, archive_pages, html_path
 from feedsvc.render.feeds import FORMATS, Before, FeedRenderer, Outputs, Rendered
-from feedsvc.render.issues import ISSUES_INDEX, by_month, issue_path, neighbours, printed
+from feedsvc.render.issues import ISSUES_INDEX, issue_path, neighbours, printed
+from feedsvc.render.past import past_issues
 from feedsvc.render.pool import Pool, arrived, complete, issue_outputs, runs
 from feedsvc.store import Store
 from feedsvc.store.reader import StoreReader
@@ -125,7 +126,13 @@ class Builder:
         self.site = Site.from_settings(settings)
         reuse = reuse and not _empty(self.folder)  # nothing there to compare with: no look
         self.renderer = FeedRenderer(self.site, self.folder if reuse else None)
-        self.days: list[dt.date] | None = None  # the issue dates, once a walk has read them
+        self._days: list[dt.date] | None = None
+
+    def issue_dates(self) -> list[dt.date]:
+        """The store's issue dates, read once per build (the issues and the past issues use them)."""
+        if self._days is None:
+            self._days = self.source.issue_dates()
+        return self._days
 
     def feed_page(self, info: FeedInfo, recent: list[Rendered]) -> Outputs:
         return Outputs(
@@ -141,9 +148,12 @@ class Builder:
             out.files.append((INDEX, html.index_page(site, infos, issue)))
             out.files.extend(html.static_outputs(site))
         if ISSUES_INDEX in pages or SEARCH in pages:
-            days = self.days if self.days is not None else self.source.issue_dates()
+            days = self.issue_dates()
             if ISSUES_INDEX in pages:
-                out.files.append((ISSUES_INDEX, html.issues_index(site, by_month(days))))
+                past = past_issues(site, self.renderer, self.folder, days)
+                out.files.extend(past.files)
+                out.kept.extend(past.kept)
+                out.obsolete.extend(past.obsolete)
             if SEARCH in pages and site.search:
                 names = [f"{SEARCH_DIR}/{name}/" for name in bundles(days)]
                 out.files.append((SEARCH, html.search_page(site, names)))
@@ -175,7 +185,7 @@ class Builder:
     def issues(self, plan: Plan) -> Iterator[Outputs]:
         """The pages of the issues `plan` touches and of their neighbours (whose links to them may
         change), and the article pages of the touched issues (whose neighbours may change)."""
-        days = self.source.issue_dates()
+        days = self.issue_dates()
         live = set(days)
         wanted = set(plan.issues)
         for day in plan.issues:
@@ -234,7 +244,9 @@ class Builder:
         last = archive_pages(count, self.site.max_entries, size)
         ids = {e.id for e in changed if ref in renderer.feeds(e)}
         extra = len(ids)  # the old subscription document held this many entries more, at its end
-        listed = [renderer.rendered(e) for e in source.entries(ref, limit=self.site.max_entries + extra)]
+        newest = count - (last - 1) * size if last else 0  # the open archive page: the newest entries
+        limit = max(self.site.max_entries + extra, newest)  # one read for both
+        listed = [renderer.rendered(e) for e in source.entries(ref, limit=limit)]
         recent = listed[: self.site.max_entries]
         old_recent = [r for r in listed if r.entry.id not in ids][: self.site.max_entries]
         old_last = archive_pages(count - extra, self.site.max_entries, size)
@@ -244,8 +256,11 @@ class Builder:
             yield self.feed_page(info, recent)
         for number in range(last, 0, -1):
             low, high = (number - 1) * size, min(number * size, count)
-            batch = source.entries(ref, limit=high - low, offset=count - high) if high > low else []
-            page = [renderer.rendered(e) for e in reversed(batch)]
+            if high == count and high - low <= len(listed):  # read with the newest entries above
+                page = listed[: high - low][::-1]
+            else:
+                batch = source.entries(ref, limit=high - low, offset=count - high) if high > low else []
+                page = [renderer.rendered(e) for e in reversed(batch)]
             old_page = [r for r in page if r.entry.id not in ids]
             was = Before(old_page, old_last, old_recent) if ids and 0 < number <= old_last else None
             out = renderer.archive(
@@ -347,7 +362,7 @@ class Builder:
         reader = StoreReader.open_readonly(folder)  # not memory-mapped: no items' pages held here
         try:
             order = reader.entry_ids(PAPER)
-            self.days = reader.issue_dates()
+            self._days = reader.issue_dates()
         finally:
             reader.close()
         order.reverse()
@@ -356,7 +371,7 @@ class Builder:
         waiting: dict[str, Rendered] = {}
         people: dict[tuple[object, ...], EntryPerson] = {}
         try:
-            results = pool.results(runs(self.days, _RUN_DAYS))
+            results = pool.results(runs(self.issue_dates(), _RUN_DAYS))
             for entry_id in order:
                 while entry_id not in waiting:
                     done = next(results, None)
@@ -418,7 +433,7 @@ class _IssueWalk:
 
     def __init__(self, builder: Builder) -> None:
         self.builder = builder
-        self.days = builder.source.issue_dates()
+        self.days = builder.issue_dates()
         self.at = {day: n for n, day in enumerate(self.days)}
         self.day: dt.date | None = None
         self.current: list[Entry] = []

@@ -115,11 +115,11 @@ def relative_url(page: str, target: str) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _relative(folder: str, path: str) -> str:
-    """`posixpath.relpath(path, folder or ".")`, by counting the folders the two share; a page
-    links to the same few targets from the same few folders, so the answers are kept."""
-    parts, base = path.split("/"), folder.split("/") if folder else []
-    if not _plain(parts) or not _plain(base):  # `.`, `..`, `//` or an absolute path: the general rule
+    """`posixpath.relpath(path, folder or ".")`, by counting the folders the two share (a page
+    links to the same few pages from the same few folders: the answers are kept)."""
+    if not _plain(path) or (folder and not _plain(folder)):  # `.`, `..`, `//`, `/x`: the general rule
         return posixpath.relpath(path, folder or ".")
+    parts, base = path.split("/"), folder.split("/") if folder else []
     shared = 0
     for a, b in zip(parts, base, strict=False):
         if a != b:
@@ -128,8 +128,10 @@ def _relative(folder: str, path: str) -> str:
     return "/".join([".."] * (len(base) - shared) + parts[shared:]) or "."
 
 
-def _plain(parts: list[str]) -> bool:
-    return all(p and p not in (".", "..") for p in parts)
+def _plain(path: str) -> bool:
+    """No empty, `.` or `..` part (so no leading, trailing or doubled `/`)."""
+    wrapped = f"/{path}/"
+    return "//" not in wrapped and "/./" not in wrapped and "/../" not in wrapped
 
 
 @dataclass(frozen=True, slots=True)

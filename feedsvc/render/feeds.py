@@ -10,10 +10,13 @@ renders almost nothing.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
-from collections import OrderedDict
+import re
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from html import unescape
 from pathlib import Path
 
 from feedsvc.records import Entry, FeedRef
@@ -255,14 +258,11 @@ class FeedRenderer:
         for i, (path, fmt) in enumerate(zip(paths, FORMATS, strict=True)):
             data = None
             if old is not None and before is not None:
-                data = _splice(
-                    self._read(path),
-                    site,
-                    fmt,
-                    index=i,
-                    new=(doc, entries, digest),
-                    old=(old, before.entries),
-                )
+                raw = self._read(path)
+                was = _renamed(raw, site, fmt, old) or old
+                data = _splice(raw, site, fmt, index=i, new=(doc, entries, digest), old=(was, before.entries))
+            else:
+                SPLICES["no document before (rendered whole)"] += 1
             if data is None:
                 data = fmt.document(site, doc, [r.data(site, i) for r in entries], digest)
             files.append((path, data))
@@ -296,6 +296,45 @@ class FeedRenderer:
             os.close(fd)
 
 
+SPLICES: Counter[str] = Counter()  # how documents were made: spliced, or why not (benchmarks/ingest.py)
+
+
+def _miss(reason: str) -> bytes | None:
+    """Counts why a document could not be spliced; None: it is rendered whole."""
+    SPLICES[reason] += 1
+    return None
+
+
+_TITLE = re.compile(rb"<title>([^<]*)</title>")  # a feed's own comes before its entries'
+_JSON_TITLE = re.compile(rb'"title":("(?:[^"\\]|\\.)*")')
+
+
+def _renamed(raw: bytes | None, site: Site, fmt: Format, old: FeedDoc) -> FeedDoc | None:
+    """`old` with the title and subtitle of the feed's name as the document on disk has it, when
+    that is not the name `old` has: a contributor's feed is named after their newest byline's role
+    (`记者`, `首席记者`), so a new role renames every document of the feed. Only a candidate:
+    `_splice` takes it only if the digest on disk is its digest."""
+    if raw is None:
+        return None
+    head = raw[: _HEAD_BYTES + 4096]
+    try:
+        if fmt.ext == "json":
+            found = _JSON_TITLE.search(head)
+            title = json.loads(found.group(1)) if found else None
+        else:
+            found = _TITLE.search(head)
+            title = unescape(found.group(1).decode("utf-8")) if found else None
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(title, str) or title == old.title:
+        return None
+    prefix = f"{site.name} · "
+    name = title[len(prefix) :] if title.startswith(prefix) else "" if title == site.name else None
+    if name is None:
+        return None
+    return replace(old, title=site.title(name), subtitle=site.subtitle(old.ref, name))
+
+
 _MARK = b"\0feedsvc-entry-%d\0"  # never in a document: XML and JSON text cannot hold a NUL
 
 
@@ -317,38 +356,41 @@ def _splice(
     for entries), so the bytes of a run of its entries are found between the head and the
     rendered bytes of the entries after the run, which must match."""
     (doc, entries, digest), (old_doc, old_entries) = new, old
-    if raw is None or not old_entries:
-        return None
+    if raw is None:
+        return _miss("no file on disk")
+    if not old_entries:
+        return _miss("no entries before")
     old_digest = doc_digest(site, old_doc, (r.key for r in old_entries))
     if fmt.read_digest(raw[:_HEAD_BYTES]) != old_digest:
-        return None
+        return _miss("digest on disk is not the old document's")
     keys = [r.key for r in entries]
     try:
         start = keys.index(old_entries[0].key)
     except ValueError:
-        return None
+        return _miss("old first entry not in the new document")
     run = 0
     while run < len(old_entries) and start + run < len(keys) and keys[start + run] == old_entries[run].key:
         run += 1
     if set(keys) & {r.key for r in old_entries[run:]}:
-        return None
+        return _miss("old entries out of order")
     skeleton = fmt.document(site, old_doc, [_MARK % n for n in range(len(old_entries))], old_digest)
     pieces, at = [], 0
     for n in range(len(old_entries)):
         mark = _MARK % n
         found = skeleton.find(mark, at)
         if found < 0:
-            return None
+            return _miss("skeleton without markers")
         pieces.append(skeleton[at:found])
         at = found + len(mark)
     head, seps, tail = pieces[0], set(pieces[1:]), skeleton[at:]
     if len(seps) > 1 or len(raw) < len(head) + len(tail) or not (raw.startswith(head) and raw.endswith(tail)):
-        return None
+        return _miss("head or tail differ")
     sep = seps.pop() if seps else b""
     body = raw[len(head) : len(raw) - len(tail)]
     dropped = b"".join(sep + r.data(site, index) for r in old_entries[run:])
     if not body.endswith(dropped) or len(body) == len(dropped):
-        return None
+        return _miss("dropped entries differ" if not body.endswith(dropped) else "every old entry dropped")
+    SPLICES["spliced"] += 1
     kept = body[: len(body) - len(dropped)]
     parts = [r.data(site, index) for r in entries[:start]]
     parts.append(kept)

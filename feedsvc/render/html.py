@@ -1,10 +1,10 @@
 """Pages for people, from the Jinja2 templates of `render/templates/` (or a theme's, see
 `render/theme.py`): `index.html`, one page per article, per issue, per section and contributor
-feed, the past issues by month, and the search page.
+feed, the past issues by year (an index, a page per year), and the search page.
 
 Every link between pages is relative (`common.relative_url`), so the folder reads the same from
 any host, port or sub-folder, or from disk; Open Graph URLs and feed autodiscovery links
-(`<link rel="alternate">`) are absolute, as readers expect. Article and issue pages carry a digest
+(`<link rel="alternate">`) are absolute, as readers expect. Article, issue and year pages carry a digest
 of what their bytes depend on in an HTML comment at the top (`read_digest`).
 """
 
@@ -22,12 +22,12 @@ from feedsvc.records import PAPER, Entry, EntryPerson, FeedInfo, FeedRef
 from feedsvc.render import theme
 from feedsvc.render.common import FEED_TYPES, EntryParts, Site, clean, entry_title, html_path, relative_url
 from feedsvc.render.common import ICON as PNG_ICON
-from feedsvc.render.issues import ISSUES_INDEX, Around, issue_path, printed
+from feedsvc.render.issues import ISSUES_INDEX, Around, Months, issue_path, printed, year_path
 from feedsvc.render.ui import Words
 
 SEARCH = "search.html"
 ICON = PNG_ICON  # icon.png (render/icons.py): Open Graph's image when a page has no photo
-_DIGEST = re.compile(rb"<!-- feedsvc (?:article|issue) ([0-9a-f]{64}) -->")
+_DIGEST = re.compile(rb"<!-- feedsvc (?:article|issue|issues) ([0-9a-f]{64}) -->")
 _FEED_TYPES = tuple((kind.ext, kind.media_type, kind.label) for kind in FEED_TYPES)
 _LEAD = 90  # characters of a lead shown in lists
 _LINKS: dict[tuple[str, str], str] = {}  # (folder of the page, target): relative link
@@ -269,21 +269,51 @@ def issue_page(
         comment=f"feedsvc issue {digest}" if digest else "",
         title=f"{date} - {site.name}",
         issue=issue_view(site, day, entries),
+        year_path=year_path(day.year),
         previous=near(previous),
         following=near(following),
     )
 
 
-def issues_index(site: Site, years: Sequence[tuple[int, Sequence[tuple[int, Sequence[dt.date]]]]]) -> bytes:
-    """`issues/index.html`: every issue, by year and month (see `issues.by_month`)."""
+def issues_index(site: Site, counts: Sequence[tuple[int, int]], newest: tuple[int, Months] | None) -> bytes:
+    """`issues/index.html`: every year with its count of issues (`issues.year_counts`), linking
+    to its page, and the `newest` year's issues by month (see `issues.by_month`)."""
     words = _words(site.ui)
+    year, months = newest if newest is not None else (None, [])
     return _render(
         site,
         "issues.html",
         ISSUES_INDEX,
         title=f"{words.past_issues} - {site.name}",
-        years=years,
+        years=counts,
+        year=year,
+        current=None,
+        months=months,
         issue_path=issue_path,
+        year_path=year_path,
+    )
+
+
+def issues_year(
+    site: Site, years: Sequence[int], year: int, months: Months, *, digest: str | None = None
+) -> bytes:
+    """`issues/YYYY.html`: one year's issues by month, with links to the other `years`."""
+    words = _words(site.ui)
+    heading = words.f("year", year=year)
+    return _render(
+        site,
+        "issues_year.html",
+        year_path(year),
+        comment=f"feedsvc issues {digest}" if digest else "",
+        title=f"{words.past_issues} {heading} - {site.name}",
+        heading=heading,
+        years=[(y, None) for y in years],
+        year=year,
+        current=year,
+        count=sum(len(days) for _, days in months),
+        months=months,
+        issue_path=issue_path,
+        year_path=year_path,
     )
 
 

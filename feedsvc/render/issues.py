@@ -2,13 +2,16 @@
 
 An issue page lists its pages (版面) and their items in printed order (page, then position on the
 page); an article page links to the items before and after it in that order; an issue page links
-to the issues before and after it. `issues/index.html` lists every issue by month.
+to the issues before and after it. The past issues are listed a year at a time: `issues/YYYY.html`
+has one year's issues by month, `issues/index.html` every year with its count of issues and the
+newest year's issues; an ingest changes the index and its own year's page only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -17,6 +20,14 @@ from feedsvc.render import theme
 from feedsvc.render.common import Site, entry_key, entry_title
 
 ISSUES_INDEX = "issues/index.html"
+YEAR_PAGE = re.compile(r"([0-9]{4})\.html")  # a year's page in `issues/`
+
+Months = list[tuple[int, list[dt.date]]]  # a year's issue dates by month, newest month first
+
+
+def year_path(year: int) -> str:
+    """`issues/2023.html`"""
+    return f"issues/{year}.html"
 
 
 def issue_path(day: dt.date) -> str:
@@ -74,7 +85,7 @@ def issue_digest(
     return h.hexdigest()
 
 
-def by_month(days: Iterable[dt.date]) -> list[tuple[int, list[tuple[int, list[dt.date]]]]]:
+def by_month(days: Iterable[dt.date]) -> list[tuple[int, Months]]:
     """Issue dates grouped by year then month, newest first; days within a month oldest first."""
     years: dict[int, dict[int, list[dt.date]]] = {}
     for day in sorted(set(days)):
@@ -83,3 +94,17 @@ def by_month(days: Iterable[dt.date]) -> list[tuple[int, list[tuple[int, list[dt
         (year, [(month, months[month]) for month in sorted(months, reverse=True)])
         for year, months in sorted(years.items(), reverse=True)
     ]
+
+
+def year_counts(years: Sequence[tuple[int, Months]]) -> tuple[tuple[int, int], ...]:
+    """(year, number of issues) for `by_month`'s years, newest first."""
+    return tuple((year, sum(len(days) for _, days in months)) for year, months in years)
+
+
+def year_digest(site: Site, years: Sequence[int], year: int, months: Months) -> str:
+    """What a year's page depends on: the site, which years there are, its issue dates."""
+    templates = theme.fingerprint(site.theme, "issues_year.html")
+    h = hashlib.sha256(f"{site.fingerprint}\n{site.look}\n{templates}\nissues\n{year}\n{years}\n".encode())
+    for month, days in months:
+        h.update(f"{month}:{','.join(d.isoformat() for d in days)}\n".encode())
+    return h.hexdigest()

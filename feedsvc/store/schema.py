@@ -222,6 +222,24 @@ def _prepare_schema(db: sqlite3.Connection, path: Path) -> None:
             f" ('id', '{secrets.token_hex(16)}'); COMMIT;"
         )
     _add_arrival(db)
+    _add_indexes(db)
+
+
+# Indexes added later, made when a store without them is opened (once: a scan of `items`).
+# items_live_by_date: the dates of the issues with a live entry (`Store.issue_dates`, at every
+#   publish) read from the index instead of from every item's row.
+_ADDED_INDEXES = {
+    "items_live_by_date": (
+        "CREATE INDEX IF NOT EXISTS items_live_by_date ON items (issue_date) WHERE retracted = 0"
+    ),
+}
+
+
+def _add_indexes(db: sqlite3.Connection) -> None:
+    found = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    missing = [sql for name, sql in _ADDED_INDEXES.items() if name not in found]
+    if missing:
+        db.executescript(f"BEGIN IMMEDIATE; {'; '.join(missing)}; COMMIT;")
 
 
 def _has_arrival(db: sqlite3.Connection) -> bool:
