@@ -44,6 +44,7 @@ _HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
 _CLAUSE_END = re.compile(r"[，,；;：:]")
 _SENTENCE_END = re.compile(r"[。！？!?]")
 _DASH = ("——", "—", "--", "－－")
+_LEADING_PAREN = re.compile(r"^[（(][^（()）]{0,40}[）)]")
 
 
 def derive_title(lead: str) -> str:
@@ -53,7 +54,7 @@ def derive_title(lead: str) -> str:
     m = DATELINE_RE.match(text)
     if m:
         text = text[m.end() :].lstrip(" ，,：:")
-    text = re.sub(r"^[（(][^（()）]{0,40}[）)]", "", text).strip()
+    text = _LEADING_PAREN.sub("", text).strip()
     sentence = _SENTENCE_END.split(text, maxsplit=1)[0].strip()
     if len(sentence) <= TITLE_MAX:
         return sentence or text[:TITLE_MAX] or "（无标题）"
@@ -122,13 +123,16 @@ def parse(text: str, *, source: str = "<text>", hints: ParseHints | None = None)
 
 
 def _text_pages(text: str, hints: ParseHints) -> Iterator[list[Block]]:
+    publication, name_en = hints.publication, hints.name_en
     for first_line, page_text in split_pages(clean_chars(text)):
         blocks = [
-            classify(piece, publication=hints.publication, name_en=hints.name_en)
+            classify(piece, publication=publication, name_en=name_en)
             for raw in split_blocks(page_text, first_line)
-            for piece in refine(raw, publication=hints.publication, name_en=hints.name_en)
+            for piece in (
+                (raw,) if len(raw.lines) == 1 else refine(raw, publication=publication, name_en=name_en)
+            )
         ]
-        context.settle(blocks, publication=hints.publication)
+        context.settle(blocks, publication=publication)
         yield blocks
 
 

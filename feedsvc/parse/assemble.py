@@ -47,7 +47,10 @@ class Draft:
     contributors: list[Contributor] = field(default_factory=list)
     dateline: str | None = None
     paragraphs: list[str] = field(default_factory=list)
-    widths: list[float] = field(default_factory=list)
+    widths: list[float] = field(default_factory=list)  # its blocks' column widths, in order
+    widest: float = 0.0  # the largest and smallest of them (kept as they come: read per block)
+    narrowest: float = 0.0
+    median_width: float | None = None  # their median, once asked for (until the next width)
     closed: bool = False  # continued on another page (下转第N版)
     sealed: bool = False  # a complete photo caption: takes no further body
     credited: bool = False
@@ -112,7 +115,9 @@ class Draft:
 
     @property
     def width(self) -> float | None:
-        return statistics.median(self.widths) if self.widths else None
+        if self.median_width is None and self.widths:
+            self.median_width = statistics.median(self.widths)
+        return self.median_width
 
     @property
     def last_width(self) -> float | None:
@@ -128,7 +133,11 @@ class Draft:
         if not paragraphs:
             return
         if block.width is not None:
-            self.widths.append(block.width)
+            width = block.width
+            self.widest = max(self.widest, width) if self.widths else width
+            self.narrowest = min(self.narrowest, width) if self.widths else width
+            self.widths.append(width)
+            self.median_width = None
         paragraphs[-1], closed = furniture.strip_jump(paragraphs[-1])
         if self.dangling or (self.paragraphs and starts_continuation(paragraphs[0])):
             self._glue(paragraphs.pop(0))
@@ -242,7 +251,7 @@ class _Assembler:
             # A line longer than any of the current item's lines cannot be in its column; a block
             # much narrower than any of them is another column's. Either goes to a recent item
             # whose column it fits (once the current item's column has been measured twice).
-            widest, narrowest = max(current.widths), min(current.widths)
+            widest, narrowest = current.widest, current.narrowest
             longest = float(max(block.segment_lengths, default=0))
             too_long = longest > widest + max(1.5, 0.1 * widest)
             too_narrow = block.width is not None and block.width < 0.75 * narrowest

@@ -175,6 +175,8 @@ def _name_ok(name: str) -> bool:
 
 def parse_byline(text: str) -> tuple[Contributor, ...] | None:
     """Contributors if the whole `text` is a byline or credit line, else None."""
+    if "／" not in text and not _ANY_MARK.search(text):
+        return None  # no role or credit word (what follows only cuts the text, or turns ／ into /)
     s = _strip_markers(text)
     marked = s != text.strip()
     if s[:1] in "（(" and s[-1:] in "）)":

@@ -164,9 +164,12 @@ _POSTAL_CODE = re.compile(r"(?:邮发)?代号\s*[:：]?\s*\d{1,3}\s*[-－—]\s*
 _TEASER_RUBRIC = re.compile(r"[▶►【\[]?(?:今日|明日|本期|本版|要闻)?(?:导读|看点|提要)[】\]]?")
 
 
-def furniture_reason(text: str, *, publication: str | None = None, name_en: str | None = None) -> str | None:
-    """Why this block is page furniture (to be dropped), or None if it is content."""
-    compact = "".join(text.split())
+def furniture_reason(
+    text: str, *, publication: str | None = None, name_en: str | None = None, compacted: str | None = None
+) -> str | None:
+    """Why this block is page furniture (to be dropped), or None if it is content. (`compacted`:
+    the text without its whitespace, when the caller has it already.)"""
+    compact = "".join(text.split()) if compacted is None else compacted
     if not compact:
         return "blank"
     if len(compact) == 1 and compact not in "。！？!?":
@@ -181,16 +184,20 @@ def furniture_reason(text: str, *, publication: str | None = None, name_en: str 
         return "nameplate"
     if _PHONE_ONLY.fullmatch(text.strip()):
         return "phone"
+    # (each regex only where the text holds a character it needs: `/` or `.` for an address, 天
+    # for a countdown, CN for a serial number, 版 for a jump line)
     if "。" not in text and len(text) <= 200:
-        if ("@" in text and _EMAIL_RE.search(text)) or _URL_RE.search(text):
+        if ("@" in text and _EMAIL_RE.search(text)) or (
+            ("/" in text or "." in text) and _URL_RE.search(text)
+        ):
             return "contact"
         if _CONTACT_WORDS.search(text) and _PHONE_RE.search(text):
             return "contact"
-        if _PUBLISHER_RE.match(text) or _CN_SERIAL_RE.search(text):
+        if _PUBLISHER_RE.match(text) or ("CN" in text and _CN_SERIAL_RE.search(text)):
             return "publisher"
-        if _COUNTDOWN_RE.search(text) and len(compact) <= 30:
+        if "天" in text and _COUNTDOWN_RE.search(text) and len(compact) <= 30:
             return "countdown"
-    if _JUMP_RE.fullmatch(text.strip()):
+    if "版" in text and _JUMP_RE.fullmatch(text.strip()):
         return "jump"
     if (
         len(compact) <= 12
