@@ -167,6 +167,8 @@ class _Writer(threading.Thread):
         self.folders: set[str] = set()
         self.failure: BaseException | None = None
         self._made: set[str] = set()  # folders known to exist
+        self._fresh: set[str] = set()  # folders this run made: nothing in them to compare with
+        self._umask = _umask()
         self._batch: list[_Pending] = []
         self._size = 0
         self._prefix = f"{os.getpid()}-{secrets.token_hex(4)}"  # unlike any left by a crashed run
@@ -190,7 +192,10 @@ class _Writer(threading.Thread):
                 os.unlink(pending.tmp)
 
     def _add(self, rel: str, target: str, data: bytes) -> None:
-        if _unchanged(target, data, rel):
+        folder = os.path.dirname(target)
+        if folder not in self._made:
+            self._folder(folder, rel)
+        if folder not in self._fresh and _unchanged(target, data, rel):
             return
         try:
             tmp = self._temporary(target, data, rel)
@@ -209,18 +214,19 @@ class _Writer(threading.Thread):
         self._serial += 1
         tmp = os.path.join(folder, f".{name}.{self._prefix}-{self._serial}{TEMP_SUFFIX}")
         try:
-            if folder not in self._made:
-                os.makedirs(folder, exist_ok=True)
-                self._made.add(folder)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_TRUNC | os.O_CLOEXEC, 0o644)
         except OSError as exc:
             raise PublishError(f"{rel}: cannot write: {_reason(exc)}") from exc
         try:
-            with os.fdopen(fd, "wb") as f:
-                os.fchmod(f.fileno(), 0o644)  # whatever the umask
-                f.write(data)
+            try:
+                if self._umask & 0o644:
+                    os.fchmod(fd, 0o644)  # whatever the umask
+                view, done = memoryview(data), 0
+                while done < len(data):
+                    done += os.write(fd, view[done:])
                 checkpoint("publish.replace.writing")
-                f.flush()
+            finally:
+                os.close(fd)
         except BaseException as exc:
             with suppress(OSError):
                 os.unlink(tmp)
@@ -228,6 +234,25 @@ class _Writer(threading.Thread):
                 raise PublishError(f"{rel}: cannot write: {_reason(exc)}") from exc
             raise
         return tmp
+
+    def _folder(self, folder: str, rel: str) -> None:
+        """Make `folder` if it is missing; one made now is `_fresh`: no file in it to compare with."""
+        try:
+            os.mkdir(folder)
+            self._fresh.add(folder)
+        except FileExistsError:
+            pass
+        except FileNotFoundError:
+            try:
+                os.makedirs(folder)
+                self._fresh.add(folder)
+            except FileExistsError:
+                pass
+            except OSError as exc:
+                raise PublishError(f"{rel}: cannot write: {_reason(exc)}") from exc
+        except OSError as exc:
+            raise PublishError(f"{rel}: cannot write: {_reason(exc)}") from exc
+        self._made.add(folder)
 
     def _commit(self) -> None:
         """Make the batch durable, then rename its files into place, in order."""
@@ -250,6 +275,18 @@ class _Writer(threading.Thread):
         finally:
             del batch[:done]  # what is left has a temporary file to remove
             self._size = 0
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it (Linux's /proc); all bits if unknown."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o777
 
 
 def _syncfs() -> Callable[[int], int] | None:

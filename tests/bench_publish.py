@@ -6,7 +6,9 @@
 `cold` renders and writes everything into an empty OUT_DIR, `warm` regenerates over an existing
 OUT_DIR, `render` renders everything without writing, `ingest` adds one issue and publishes the plan. Prints
 seconds, files, bytes and the process's peak RSS. Entries are made on demand from their index (like
-rows read from the store), so the source holds no text; making them is part of the time.
+rows read from the store), so the source holds no text; making them is part of the time. The
+source is no store, so everything is rendered in this process (worker processes read the store
+itself: benchmarks/regen_ab.py measures a regenerate with them).
 """
 
 from __future__ import annotations
@@ -160,7 +162,9 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--contributors", type=int, default=300)
     ap.add_argument("--sections", type=int, default=5)
     ap.add_argument("--mode", choices=("cold", "warm", "render", "ingest"), default="cold")
-    ap.add_argument("--workers", type=int, default=None, help="worker processes (default: one per CPU)")
+    ap.add_argument(
+        "--workers", type=int, default=None, help="ignored: worker processes read a store (render.pool)"
+    )
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     source = Source(args.entries, args.contributors, args.sections)

@@ -348,27 +348,7 @@ def test_write_failure_keeps_old_file_and_cleans_up(
     def boom(*args: object, **kw: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    if failing == "write":
-        real = os.fdopen
-
-        class Full:
-            def __init__(self, f: object) -> None:
-                self.f = f
-
-            def __enter__(self) -> Full:
-                return self
-
-            def __exit__(self, *exc: object) -> None:
-                self.f.close()  # type: ignore[attr-defined]
-
-            def fileno(self) -> int:
-                return self.f.fileno()  # type: ignore[attr-defined,no-any-return]
-
-            write = flush = boom
-
-        monkeypatch.setattr(os, "fdopen", lambda fd, mode: Full(real(fd, mode)))
-    else:
-        monkeypatch.setattr(os, failing, boom)
+    monkeypatch.setattr(os, failing, boom)  # "write": the bytes cannot all be written
     with pytest.raises(PublishError, match=r"feed\.atom.*No space left"):
         write(tmp_path, [("index.html", b"old"), ("feed.atom", b"new")])
     assert (tmp_path / "feed.atom").read_bytes() == b"old"
@@ -423,21 +403,6 @@ def test_build_writes_a_valid_dated_tree(tmp_path: Path) -> None:
                 assert stamp.endswith("+08:00") and dt.datetime.fromisoformat(stamp) <= newest
 
 
-def test_worker_processes_make_the_same_bytes(tmp_path: Path) -> None:
-    source = FakeSource(fixture_entries() + bulk_entries(150))
-    kw: Sizes = {"page_size": 20, "max_entries": 10}
-    alone = dict(build_all(source, settings(tmp_path / "a", **kw), workers=0))
-    pooled = build_all(source, settings(tmp_path / "b", **kw), workers=2)
-    assert dict(pooled) == alone
-    # over a folder where some articles are current, only the others go to the workers
-    out = tmp_path / "c"
-    write(out, ((p, d) for p, d in alone.items() if not p.endswith("01.html")))
-    again = build_all(source, settings(out, **kw), workers=2)
-    assert {p: d for p, d in again if p.startswith("articles/")} == {
-        p: d for p, d in alone.items() if p.startswith("articles/") and p.endswith("01.html")
-    }
-
-
 def test_a_renamed_contributor_is_rendered_again(tmp_path: Path) -> None:
     """The store may change a person's role or name without a correction (no new `updated`)."""
     entries = fixture_entries()
@@ -450,34 +415,6 @@ def test_a_renamed_contributor_is_rendered_again(tmp_path: Path) -> None:
     assert "contributors/dong-xiaoyu.atom" in written and "feed.atom" in written
     assert entries[2].path in written  # 董笑瑜's article pages name the new role
     assert "首席记者 董笑瑜" in (out / entries[2].path).read_text()
-
-
-def test_a_broken_worker_pool_falls_back_to_rendering_here(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    def broken(*args: object, **kw: object) -> None:
-        raise BrokenProcessPool("a worker died")
-
-    monkeypatch.setattr(ProcessPoolExecutor, "submit", broken)
-    source = FakeSource(bulk_entries(40))
-    alone = dict(build_all(source, settings(tmp_path / "a"), workers=0))
-    assert dict(build_all(source, settings(tmp_path / "b"), workers=2)) == alone
-
-
-def test_a_build_stopped_halfway_ends_its_workers(tmp_path: Path) -> None:
-    import multiprocessing
-
-    b = build_all(FakeSource(bulk_entries(1200)), settings(tmp_path), workers=2)
-    for _ in range(10):
-        next(b)
-    assert multiprocessing.active_children()
-    b.close()
-    assert not multiprocessing.active_children()
-    with pytest.raises(StopIteration):
-        next(b)
 
 
 def test_write_in_batches_made_durable_together(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -500,3 +437,17 @@ def test_write_falls_back_to_fsync_without_syncfs(tmp_path: Path, monkeypatch: p
     files = [(f"{n}.atom", b"x" * n) for n in range(40)]
     assert len(write(tmp_path, files)) == 40
     assert len(fsyncs) == 41  # each file, and the one folder
+
+
+def test_write_into_new_folders_whatever_the_umask(tmp_path: Path) -> None:
+    """Files in folders a write makes are not compared with anything (there is nothing), the last
+    bytes given for a path win, and every file is 0644 even under a strict umask."""
+    old = os.umask(0o077)
+    try:
+        written = write(tmp_path, [("new/a.html", b"one"), ("new/deep/b.atom", b"b"), ("new/a.html", b"two")])
+    finally:
+        os.umask(old)
+    assert written == ["new/a.html", "new/deep/b.atom", "new/a.html"]
+    assert (tmp_path / "new/a.html").read_bytes() == b"two"
+    assert {oct(p.stat().st_mode & 0o777) for p in tmp_path.rglob("*.*")} == {"0o644"}
+    assert write(tmp_path, [("new/a.html", b"two"), ("new/deep/b.atom", b"B")]) == ["new/deep/b.atom"]

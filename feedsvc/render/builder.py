@@ -14,21 +14,22 @@ import datetime as dt
 import os
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from feedsvc.config import Settings
 from feedsvc.errors import StoreError
 from feedsvc.plans import EntrySource, Plan
-from feedsvc.records import PAPER, Entry, FeedInfo, FeedRef
+from feedsvc.records import PAPER, Entry, EntryPerson, FeedInfo, FeedRef
 from feedsvc.render import html, opml
 from feedsvc.render.bundles import SEARCH_DIR, bundles
 from feedsvc.render.common import FAVICON, FAVICON_ICO, ICON, LOGO, Site, archive_pages, html_path
 from feedsvc.render.feeds import FORMATS, Before, FeedRenderer, Outputs, Rendered
-from feedsvc.render.issues import ISSUES_INDEX, issue_digest, issue_path, neighbours, printed
+from feedsvc.render.issues import ISSUES_INDEX, issue_path, neighbours, printed
 from feedsvc.render.past import past_issues
-from feedsvc.render.pool import Prerender, Result
+from feedsvc.render.pool import Pool, arrived, complete, issue_outputs, runs
+from feedsvc.store import Store
+from feedsvc.store.reader import StoreReader
 
 INDEX = "index.html"
 OPML = opml.FEEDS_OPML
@@ -37,8 +38,9 @@ __all__ = ["INDEX", "ISSUES_INDEX", "OPML", "SEARCH", "SEARCH_DIR", "TEMP_SUFFIX
 TEMP_SUFFIX = ".feedsvc-tmp"  # publish.write's temporary files: `.<name>.<random>.feedsvc-tmp`
 ICON_FILES = (ICON, FAVICON, FAVICON_ICO, LOGO)
 OUTPUT_SUFFIXES = frozenset({".atom", ".rss", ".json", ".html", ".opml"})
-_CHUNK = 500  # entries per store read while walking the whole paper
-_AHEAD = 2  # chunks rendered ahead by worker processes
+_CHUNK = 500  # entries per store read while walking the whole paper in this process
+_RUN_DAYS = 8  # issues per task of a worker process
+_AHEAD = 3  # tasks rendered ahead per worker process
 _POOL_MIN = 3000  # entries from which a regenerate starts worker processes
 _POOL_MAX = 4
 
@@ -122,6 +124,7 @@ class Builder:
         self.workers = workers
         self.folder = output_dir or settings.paths.output
         self.site = Site.from_settings(settings)
+        reuse = reuse and not _empty(self.folder)  # nothing there to compare with: no look
         self.renderer = FeedRenderer(self.site, self.folder if reuse else None)
         self._days: list[dt.date] | None = None
 
@@ -177,12 +180,7 @@ class Builder:
         self, day: dt.date, entries: list[Entry], previous: dt.date | None, following: dt.date | None
     ) -> Outputs:
         """An issue's page (`entries` in any order), unless the copy on disk is current."""
-        path = issue_path(day)
-        digest = issue_digest(self.site, day, entries, previous, following)
-        if self.renderer.digest_on_disk(path) == digest:
-            return Outputs(kept=[path])
-        page = html.issue_page(self.site, day, entries, previous, following, digest=digest)
-        return Outputs(files=[(path, page)])
+        return issue_outputs(self.renderer, day, entries, previous, following)
 
     def issues(self, plan: Plan) -> Iterator[Outputs]:
         """The pages of the issues `plan` touches and of their neighbours (whose links to them may
@@ -300,12 +298,11 @@ class Builder:
             walks[info.ref.kind, info.ref.slug] = _Walk(
                 info=info, last=last, recent=deque(maxlen=site.max_entries)
             )
-        days = _IssueWalk(self)
-        for rendered in self.prepared():
+        for rendered in self.walked():
+            if isinstance(rendered, Outputs):
+                yield rendered
+                continue
             entry = rendered.entry
-            yield renderer.article(rendered)
-            rendered.slim()
-            yield from days.add(rendered.entry)
             for ref in renderer.feeds(entry):
                 walk = walks.get((ref.kind, ref.slug))
                 if walk is None:
@@ -336,50 +333,75 @@ class Builder:
                 )
             if ref.kind != "paper":
                 yield self.feed_page(walk.info, recent)
-        yield from days.finish()
         yield self.shared(infos, (INDEX, OPML, ISSUES_INDEX, SEARCH))
 
-    def prepared(self) -> Iterator[Rendered]:
-        """The paper's entries from the oldest, read in chunks from the newest-first store.
+    def walked(self) -> Iterator[Rendered | Outputs]:
+        """The paper's entries from the oldest, each with its article page made before it and each
+        issue's page once the issue is read: the entries as `Rendered`, the pages as `Outputs`.
 
-        An entry whose article page is out of date (every entry, into an empty folder) is rendered
-        in every format at once, in worker processes a few chunks ahead when there are any, and
-        then slimmed (`Rendered.slim`) so open archive pages hold little. The others are rendered
-        only if a document that holds them turns out to be out of date."""
+        A regenerate of a large store (or with `workers` set) has worker processes read and render
+        runs of issues (`render.pool`), while this process reads only the paper's order and puts
+        their entries in it; else the entries are read and rendered here (`prepared`)."""
         count = self.source.count(PAPER)
         workers = self.workers if self.workers is not None else _auto_workers(count)
-        pool = Prerender(self.site, workers) if workers > 1 else None
-        ahead: deque[tuple[list[Rendered], list[Rendered], list[Future[list[Result]]]]] = deque()
-        carry: list[Rendered] = []  # the last issue read, which may go on in the next chunk
-        try:
-            for end in range(count, 0, -_CHUNK):
-                start = max(0, end - _CHUNK)
-                batch = self.source.entries(PAPER, limit=end - start, offset=start)
-                chunk = carry + [Rendered(e) for e in reversed(batch)]
-                chunk, carry = _whole_issues(chunk, last=start == 0)
-                if not chunk:
-                    continue
-                stale = [r for r in chunk if not self.renderer.article_current(r)]
-                ahead.append((chunk, stale, pool.submit(stale) if pool else []))
-                while len(ahead) > (_AHEAD if pool else 0):
-                    yield from self._filled(pool, *ahead.popleft())
-            while ahead:
-                yield from self._filled(pool, *ahead.popleft())
-        finally:
-            if pool is not None:
-                pool.close()
+        if workers > 1 and isinstance(self.source, Store):
+            yield from self._by_workers(self.source, workers)
+            return
+        days = _IssueWalk(self)
+        for rendered in self.prepared():
+            yield self.renderer.article(rendered)
+            rendered.slim()
+            yield from days.add(rendered.entry)
+            yield rendered
+        yield from days.finish()
 
-    def _filled(
-        self,
-        pool: Prerender | None,
-        chunk: list[Rendered],
-        stale: list[Rendered],
-        futures: list[Future[list[Result]]],
-    ) -> list[Rendered]:
-        if pool is None or not pool.fill(stale, futures):  # no pool, or it broke: render here
-            for r in stale:
-                r.render_all(self.site)
-        return chunk
+    def _by_workers(self, store: Store, workers: int) -> Iterator[Rendered | Outputs]:
+        """`walked` with worker processes: each entry waits in `waiting` from its run's arrival
+        until its turn in the paper's order (the next entry, but for issues listed apart)."""
+        folder = store.path.parent
+        reader = StoreReader.open_readonly(folder)  # not memory-mapped: no items' pages held here
+        try:
+            order = reader.entry_ids(PAPER)
+            self._days = reader.issue_dates()
+        finally:
+            reader.close()
+        order.reverse()
+        pool = Pool(self.site, folder, self.renderer.output_dir, workers, ahead=_AHEAD * workers)
+        self.renderer.complete = lambda partial: complete(store, partial)
+        waiting: dict[str, Rendered] = {}
+        people: dict[tuple[object, ...], EntryPerson] = {}
+        try:
+            results = pool.results(runs(self.issue_dates(), _RUN_DAYS))
+            for entry_id in order:
+                while entry_id not in waiting:
+                    done = next(results, None)
+                    if done is None:
+                        raise StoreError(
+                            f"{store.path}: entry {entry_id} is in the paper's feed, in no issue"
+                        )
+                    yield arrived(*done, waiting, people)
+                yield waiting.pop(entry_id)
+            for done in results:  # issues after the newest entry's (published earlier than it)
+                yield arrived(*done, {}, people)
+        finally:
+            pool.close()
+
+    def prepared(self) -> Iterator[Rendered]:
+        """The paper's entries from the oldest, read here in chunks from the newest-first store,
+        with their neighbours in their issue. An entry whose article page is out of date (every
+        entry, into an empty folder) is rendered in every format at once, then slimmed
+        (`Rendered.slim`) so open archive pages hold little. The others are rendered only if a
+        document that holds them turns out to be out of date."""
+        carry: list[Rendered] = []  # the last issue read, which may go on in the next chunk
+        for end in range(self.source.count(PAPER), 0, -_CHUNK):
+            start = max(0, end - _CHUNK)
+            batch = self.source.entries(PAPER, limit=end - start, offset=start)
+            chunk = carry + [Rendered(e) for e in reversed(batch)]
+            chunk, carry = _whole_issues(chunk, last=start == 0)
+            for r in chunk:
+                if not self.renderer.article_current(r):
+                    r.render_all(self.site)
+            yield from chunk
 
 
 def _whole_issues(chunk: list[Rendered], *, last: bool) -> tuple[list[Rendered], list[Rendered]]:
@@ -404,49 +426,54 @@ def _whole_issues(chunk: list[Rendered], *, last: bool) -> tuple[list[Rendered],
 
 
 class _IssueWalk:
-    """Issue pages while `Builder.everything` walks the paper from its oldest entry: an issue's
-    page is made once the issue after it has begun (it links to it)."""
+    """Issue pages while `Builder.everything` walks the paper in this process: an issue's page is
+    made once its entries are walked, linking to the issues before and after it by date (as
+    `Builder.issues` does). An issue listed apart (against the store's order) is made again at the
+    end, from the store."""
 
     def __init__(self, builder: Builder) -> None:
         self.builder = builder
-        self.before: dt.date | None = None  # the issue before `pending`
-        self.pending: tuple[dt.date, list[Entry]] | None = None  # complete, waiting for its next
+        self.days = builder.issue_dates()
+        self.at = {day: n for n, day in enumerate(self.days)}
         self.day: dt.date | None = None
         self.current: list[Entry] = []
         self.seen: set[dt.date] = set()
-        self.split: set[dt.date] = set()  # issues not listed together (against the store's order)
+        self.split: set[dt.date] = set()
 
     def add(self, entry: Entry) -> Iterator[Outputs]:
         if entry.issue_date != self.day:
-            if self.day is not None:
-                yield from self._close(entry.issue_date)
+            yield from self._close()
             if entry.issue_date in self.seen:
                 self.split.add(entry.issue_date)
             self.seen.add(entry.issue_date)
             self.day, self.current = entry.issue_date, []
         self.current.append(entry)
 
-    def _close(self, following: dt.date | None) -> Iterator[Outputs]:
-        if self.pending is not None:
-            day, entries = self.pending
-            yield self.builder.issue(day, entries, self.before, self.day)
-            self.before = day
-        assert self.day is not None
-        self.pending = (self.day, self.current)
+    def _close(self) -> Iterator[Outputs]:
+        if self.day is not None and self.day not in self.split:
+            yield self._page(self.day, self.current)
+
+    def _page(self, day: dt.date, entries: list[Entry]) -> Outputs:
+        at = self.at[day]
+        previous = self.days[at - 1] if at > 0 else None
+        following = self.days[at + 1] if at + 1 < len(self.days) else None
+        return self.builder.issue(day, entries, previous, following)
 
     def finish(self) -> Iterator[Outputs]:
-        if self.day is not None:
-            yield from self._close(None)
-            assert self.pending is not None
-            day, entries = self.pending
-            yield self.builder.issue(day, entries, self.before, None)
-        if self.split:  # made again from the store, whole
-            days = sorted(self.seen)
-            for day in sorted(self.split):
-                at = days.index(day)
-                previous = days[at - 1] if at > 0 else None
-                following = days[at + 1] if at + 1 < len(days) else None
-                yield self.builder.issue(day, self.builder.source.issue_entries(day), previous, following)
+        yield from self._close()
+        for day in sorted(self.split):
+            yield self._page(day, self.builder.source.issue_entries(day))
+
+
+def _empty(folder: Path) -> bool:
+    """Is `folder` missing or empty (a cold regenerate: no output can be current)?"""
+    try:
+        with os.scandir(folder) as found:
+            return next(found, None) is None
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
 
 
 def _auto_workers(count: int) -> int:

@@ -58,7 +58,7 @@ FORMATS: tuple[Format, ...] = (
 class Rendered:
     """An entry with its digest key, pieces and per-format bytes, each made on first use."""
 
-    __slots__ = ("_bytes", "_key", "_parts", "around", "article", "article_current", "entry")
+    __slots__ = ("_bytes", "_key", "_parts", "around", "article", "article_current", "entry", "partial")
 
     def __init__(self, entry: Entry, around: Around | None = None) -> None:
         self.entry = entry
@@ -68,9 +68,10 @@ class Rendered:
         self._bytes: list[bytes | None] = [None] * len(FORMATS)
         self.article: bytes | None = None  # the article page, when rendered elsewhere (`render.pool`)
         self.article_current: bool | None = None  # is the copy in the output folder current?
+        self.partial = False  # slimmed before it was rendered: `FeedRenderer.complete` makes it whole
 
-    def fill(self, data: Sequence[bytes], article: bytes) -> None:
-        """Take bytes rendered elsewhere: the entry in every format, and its article page."""
+    def fill(self, data: Sequence[bytes], article: bytes | None = None) -> None:
+        """Take bytes rendered elsewhere: the entry in every format, and its article page (if kept)."""
         self._bytes = list(data)
         self.article = article
 
@@ -110,6 +111,8 @@ class Rendered:
     def data(self, site: Site, index: int) -> bytes:
         data = self._bytes[index]
         if data is None:
+            if self.partial:
+                raise RuntimeError(f"{self.entry.id}: slimmed before it was rendered")
             data = self._bytes[index] = FORMATS[index].entry(site, self.parts(site))
         return data
 
@@ -143,6 +146,8 @@ class FeedRenderer:
         self.cache_size = cache_size
         self._cache: OrderedDict[str, Rendered] = OrderedDict()
         self._feeds: dict[tuple[str | None, str | None, tuple[str, ...]], tuple[FeedRef, ...]] = {}
+        self.complete: Callable[[Sequence[Rendered]], None] | None = None
+        """Makes `Rendered.partial` entries whole before a document holding them is rendered."""
 
     def rendered(self, entry: Entry) -> Rendered:
         """The entry's `Rendered`, shared with earlier documents of this run (LRU, `cache_size`)."""
@@ -246,6 +251,9 @@ class FeedRenderer:
             self._digest_on_disk(p, fmt.read_digest) == digest for p, fmt in zip(paths, FORMATS, strict=True)
         ):
             return Outputs(kept=paths)
+        partial = [r for r in entries if r.partial]
+        if partial and self.complete is not None:
+            self.complete(partial)
         files = []
         for i, (path, fmt) in enumerate(zip(paths, FORMATS, strict=True)):
             data = None

@@ -30,6 +30,8 @@ ICON = PNG_ICON  # icon.png (render/icons.py): Open Graph's image when a page ha
 _DIGEST = re.compile(rb"<!-- feedsvc (?:article|issue|issues) ([0-9a-f]{64}) -->")
 _FEED_TYPES = tuple((kind.ext, kind.media_type, kind.label) for kind in FEED_TYPES)
 _LEAD = 90  # characters of a lead shown in lists
+_LINKS: dict[tuple[str, str], str] = {}  # (folder of the page, target): relative link
+_LINKS_KEPT = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +81,16 @@ def _render(site: Site, template: str, path: str, **context: Any) -> bytes:
     env = theme.environment(site.theme)
     words = _words(site.ui)
 
-    def link(target: str) -> str:
-        return relative_url(path, target)
+    folder = path.rpartition("/")[0]
+
+    def link(target: str) -> str:  # pages of one folder link the same targets: each made once
+        key = (folder, target) if target[:1] not in ("", "#", "?") else (path, target)
+        found = _LINKS.get(key)
+        if found is None:
+            if len(_LINKS) >= _LINKS_KEPT:
+                _LINKS.clear()
+            found = _LINKS[key] = relative_url(path, target)
+        return found
 
     context.setdefault("comment", "")
     context.setdefault("description", site.subtitle(PAPER, ""))

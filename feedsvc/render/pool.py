@@ -1,109 +1,259 @@
-"""Rendering entries in worker processes, so a regenerate uses every CPU.
+"""Rendering a regenerate in worker processes, so it uses every CPU and the main process only
+assembles documents.
 
-`Prerender` takes chunks of `Rendered` entries whose article page is out of date, renders their
-feed bytes and article pages in a process pool and fills them in; the documents are still put
-together, in order, by the caller. Output bytes do not depend on where an entry was rendered.
-Entries travel as plain tuples (pickling pydantic models costs as much as rendering them).
+Each worker opens the store read-only (`store.reader`) and is handed runs of issue dates (`Days`):
+it reads those issues' entries and renders, unless the copy in the output folder is current, each
+entry's article page and its bytes in every feed format, and each issue's page (`render_days`).
+It sends back the bytes and each entry packed as a plain tuple (pickling pydantic models costs as
+much as rendering them), slimmed to what pages listing it use once its feed bytes are made (no
+paragraphs but the lead: `Rendered.slim`). An entry whose article page is current is not rendered
+and goes back slimmed too (`Rendered.partial`): should a document holding it be out of date, the
+main process reads it again from the store (`FeedRenderer.complete`) and renders it.
+`Pool` hands runs of dates to the workers a few ahead of their use. Output bytes do not depend on
+where an entry was rendered: should the pool break, the main process renders the runs itself.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from feedsvc.errors import StoreError
 from feedsvc.records import Entry, EntryPerson
 from feedsvc.render import html
 from feedsvc.render.common import Site
-from feedsvc.render.feeds import FORMATS, Rendered
-from feedsvc.render.issues import Around
+from feedsvc.render.feeds import FORMATS, FeedRenderer, Outputs, Rendered
+from feedsvc.render.issues import issue_digest, issue_path, neighbours
+from feedsvc.store import Store
+from feedsvc.store.reader import StoreReader
 
 _ENTRY_FIELDS = tuple(Entry.model_fields)
 _PERSON_FIELDS = tuple(EntryPerson.model_fields)
 _CONTRIBUTORS = _ENTRY_FIELDS.index("contributors")
+_PARAGRAPHS = _ENTRY_FIELDS.index("paragraphs")
 
 Packed = tuple[Any, ...]
-Result = tuple[tuple[bytes, ...], bytes]  # the entry in every feed format, its article page
+Made = tuple[Packed, tuple[bytes, ...] | None, bytes | None]  # entry, feed bytes, article page
+DaysDone = tuple[list[Made], list[tuple[str, bytes | None]]]  # entries, issue pages (None: current)
 
-_PART = 200  # entries per task
-_site: Site | None = None  # in a worker
+_new = object.__new__
+_set = object.__setattr__
 
 
-def pack(entry: Entry) -> Packed:
+def pack(entry: Entry, *, slim: bool = False) -> Packed:
+    """`entry` as a plain tuple; `slim`: without its paragraphs but the lead."""
     values = [getattr(entry, name) for name in _ENTRY_FIELDS]
     values[_CONTRIBUTORS] = tuple(tuple(getattr(p, n) for n in _PERSON_FIELDS) for p in entry.contributors)
+    if slim:
+        values[_PARAGRAPHS] = entry.paragraphs[:1]
     return tuple(values)
 
 
-def unpack(values: Packed) -> Entry:
+def unpack(values: Packed, people: dict[tuple[Any, ...], EntryPerson] | None = None) -> Entry:
+    """The `Entry` `pack` packed, not validated again (as `store.schema._entry` builds it).
+    `people`: the contributors made so far, shared (they are frozen) instead of made again."""
     fields = dict(zip(_ENTRY_FIELDS, values, strict=True))
-    fields["contributors"] = tuple(
-        EntryPerson.model_construct(**dict(zip(_PERSON_FIELDS, p, strict=True)))
-        for p in fields["contributors"]
-    )
-    return Entry.model_construct(**fields)
+    people = {} if people is None else people
+    contributors = []
+    for p in fields["contributors"]:
+        person = people.get(p)
+        if person is None:
+            person = people[p] = EntryPerson.model_construct(**dict(zip(_PERSON_FIELDS, p, strict=True)))
+        contributors.append(person)
+    fields["contributors"] = tuple(contributors)
+    entry = _new(Entry)
+    _set(entry, "__dict__", fields)
+    _set(entry, "__pydantic_fields_set__", set(_ENTRY_FIELDS))
+    _set(entry, "__pydantic_extra__", None)
+    _set(entry, "__pydantic_private__", None)
+    return entry
 
 
-def _start(site: Site) -> None:
-    global _site  # noqa: PLW0603 - the worker's one piece of state, set once when it starts
-    _site = site
+@dataclass(frozen=True, slots=True)
+class Days:
+    """A run of issue dates, oldest first, with the issues just before and after it."""
+
+    days: tuple[dt.date, ...]
+    before: dt.date | None
+    after: dt.date | None
 
 
-def render_chunk(chunk: Sequence[tuple[Packed, Around | None]]) -> list[Result]:
-    """In a worker: every entry's feed bytes and article page."""
-    site = _site
-    assert site is not None, "worker not started with a Site"
-    out: list[Result] = []
-    for values, around in chunk:
-        r = Rendered(unpack(values), around)
-        data = tuple(r.data(site, i) for i in range(len(FORMATS)))
-        out.append((data, html.article_page(site, r.entry, r.parts(site), r.article_digest(site), around)))
+def runs(days: Sequence[dt.date], size: int) -> list[Days]:
+    """`days` (every issue date, oldest first) cut into runs of `size`."""
+    out = []
+    for start in range(0, len(days), size):
+        part = tuple(days[start : start + size])
+        before = days[start - 1] if start > 0 else None
+        after = days[start + size] if start + size < len(days) else None
+        out.append(Days(part, before, after))
     return out
 
 
-class Prerender:
-    """A pool of `workers` processes rendering chunks of entries ahead of their use. Should the
-    pool break (a worker killed, or unable to start), `submit` and `fill` say so and the caller
-    renders the chunk itself."""
+def issue_outputs(
+    renderer: FeedRenderer,
+    day: dt.date,
+    entries: list[Entry],
+    previous: dt.date | None,
+    following: dt.date | None,
+) -> Outputs:
+    """An issue's page (`entries` in any order), unless the copy in the output folder is current."""
+    path = issue_path(day)
+    digest = issue_digest(renderer.site, day, entries, previous, following)
+    if renderer.digest_on_disk(path) == digest:
+        return Outputs(kept=[path])
+    page = html.issue_page(renderer.site, day, entries, previous, following, digest=digest)
+    return Outputs(files=[(path, page)])
 
-    def __init__(self, site: Site, workers: int) -> None:
-        self.broken = False
-        self._pool = ProcessPoolExecutor(
+
+class Worker:
+    """What renders runs of issues: the site, the store read-only, the output folder to compare with."""
+
+    def __init__(self, site: Site, store: Path, output_dir: Path | None) -> None:
+        self.site = site
+        self.store = StoreReader.open_readonly(store)
+        self.renderer = FeedRenderer(site, output_dir)
+
+    def render_days(self, task: Days) -> DaysDone:
+        site, renderer = self.site, self.renderer
+        by_day: dict[dt.date, list[Entry]] = {day: [] for day in task.days}
+        for entry in self.store.entries_between(task.days[0], task.days[-1]):
+            by_day.setdefault(entry.issue_date, []).append(entry)
+        made: list[Made] = []
+        issues: list[tuple[str, bytes | None]] = []
+        dates = list(task.days)
+        for n, day in enumerate(dates):
+            entries = by_day[day]
+            around = neighbours(entries)
+            for entry in entries:
+                r = Rendered(entry, around[entry.id])
+                if renderer.article_current(r):  # rendered later if ever needed, made whole then
+                    made.append((pack(entry, slim=True), None, None))
+                    continue
+                r.render_all(site)
+                data = tuple(r.data(site, i) for i in range(len(FORMATS)))
+                made.append((pack(entry, slim=True), data, r.article))
+            previous = dates[n - 1] if n > 0 else task.before
+            following = dates[n + 1] if n + 1 < len(dates) else task.after
+            out = issue_outputs(renderer, day, entries, previous, following)
+            issues.append((out.kept[0], None) if out.kept else out.files[0])
+        return made, issues
+
+    def close(self) -> None:
+        self.store.close()
+
+
+_worker: Worker | None = None  # in a worker process
+
+
+def _start(site: Site, store: Path, output_dir: Path | None) -> None:
+    global _worker  # noqa: PLW0603 - the worker's one piece of state, set once when it starts
+    _worker = Worker(site, store, output_dir)
+
+
+def _render_days(task: Days) -> DaysDone:
+    assert _worker is not None, "worker not started"
+    return _worker.render_days(task)
+
+
+class Pool:
+    """`workers` processes rendering runs of issues ahead of their use (`results`, in order).
+    Should the pool break (a worker killed, or unable to start), the runs not yet done are
+    rendered in this process."""
+
+    def __init__(self, site: Site, store: Path, output_dir: Path | None, workers: int, ahead: int) -> None:
+        self.args = (site, store, output_dir)
+        self.ahead = ahead
+        self._local: Worker | None = None
+        self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),  # no fork of a process holding a store
             initializer=_start,
-            initargs=(site,),
+            initargs=self.args,
         )
 
-    def submit(self, chunk: Sequence[Rendered]) -> list[Future[list[Result]]]:
-        """Start rendering `chunk`, in parts small enough to keep every worker busy."""
-        if self.broken:
-            return []
-        try:
-            return [
-                self._pool.submit(
-                    render_chunk, [(pack(r.entry), r.around) for r in chunk[start : start + _PART]]
-                )
-                for start in range(0, len(chunk), _PART)
-            ]
-        except BrokenProcessPool:
-            self.broken = True
-            return []
+    def results(self, tasks: Sequence[Days]) -> Iterator[DaysDone]:
+        todo = deque(tasks)
+        running: deque[tuple[Days, Future[DaysDone] | None]] = deque()
+        while todo or running:
+            while todo and len(running) < self.ahead:
+                task = todo.popleft()
+                running.append((task, self._submit(task)))
+            task, future = running.popleft()
+            done = self._result(future)
+            yield done if done is not None else self._here(task)
 
-    def fill(self, chunk: Sequence[Rendered], futures: Sequence[Future[list[Result]]]) -> bool:
-        """Wait for `submit`'s work and hand the bytes to the entries; False if there are none."""
-        if not futures:
-            return False
+    def _submit(self, task: Days) -> Future[DaysDone] | None:
+        if self._pool is None:
+            return None
         try:
-            results = [result for future in futures for result in future.result()]
+            return self._pool.submit(_render_days, task)
         except BrokenProcessPool:
-            self.broken = True
-            return False
-        for r, (data, article) in zip(chunk, results, strict=True):
-            r.fill(data, article)
-        return True
+            self._broken()
+            return None
+
+    def _result(self, future: Future[DaysDone] | None) -> DaysDone | None:
+        if future is None:
+            return None
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            self._broken()
+            return None
+
+    def _broken(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def _here(self, task: Days) -> DaysDone:
+        if self._local is None:
+            self._local = Worker(*self.args)
+        return self._local.render_days(task)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._local is not None:
+            self._local.close()
+
+
+def arrived(
+    made: list[Made],
+    issues: list[tuple[str, bytes | None]],
+    waiting: dict[str, Rendered],
+    people: dict[tuple[object, ...], EntryPerson],
+) -> Outputs:
+    """A run of issues from a worker: its entries put in `waiting`, its pages as `Outputs`."""
+    out = Outputs()
+    for packed, data, article in made:
+        r = Rendered(unpack(packed, people))
+        r.article_current = r.partial = data is None
+        if data is None:
+            out.kept.append(r.entry.path)
+        else:
+            r.fill(data)
+            out.files.append((r.entry.path, article or b""))
+        waiting[r.entry.id] = r
+    for path, page in issues:
+        if page is None:
+            out.kept.append(path)
+        else:
+            out.files.append((path, page))
+    return out
+
+
+def complete(store: Store, partial: Sequence[Rendered]) -> None:
+    """Entries slimmed before they were rendered (`Rendered.partial`) made whole from the store."""
+    found = {e.id: e for e in store.entries_by_id(r.entry.id for r in partial)}
+    for r in partial:
+        entry = found.get(r.entry.id)
+        if entry is None:
+            raise StoreError(f"{store.path}: entry {r.entry.id} is gone from the store while publishing")
+        r.entry, r.partial = entry, False

@@ -1,0 +1,128 @@
+"""A regenerate with worker processes that read the store themselves (`render.pool`): the same
+bytes as one made in a single process, whatever the order of the paper's feed and whatever is
+current on disk, and the same when the pool breaks or the build stops."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import pytest
+
+from feedsvc.config import Settings
+from feedsvc.parse import parse_bytes
+from feedsvc.publish import build_all, write
+from feedsvc.records import PAPER
+from feedsvc.store import Store
+from tests.render_helpers import settings
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.issue import ArchiveSpec, iter_issues  # noqa: E402
+
+CST = dt.timezone(dt.timedelta(hours=8))
+EARLY = 3  # this issue came in the evening before the issue before it was printed
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """Six issues in a store, one of which was published before the issue before it: the paper's
+    feed lists it before that issue, against the order of issue dates."""
+    folder = tmp_path_factory.mktemp("store")
+    conf = _settings(folder / "unused")
+    spec = ArchiveSpec(start=dt.date(2021, 5, 1), days=6, seed=7, contributors=10)
+    s = Store.open(folder)
+    for n, pages in enumerate(iter_issues(spec)):
+        day = pages[0].date
+        now = dt.datetime.combine(day, dt.time(8), tzinfo=CST)
+        if n == EARLY:
+            now = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(4), tzinfo=CST)
+        data = "\f".join(p.text for p in pages).encode()
+        sub = s.add_submission(f"qiantang-{day}.txt", data, now)
+        s.apply(parse_bytes(data, source=sub.name), submission_id=sub.id, settings=conf, now=now)
+    return s
+
+
+def _settings(output: Path) -> Settings:
+    return settings(output, max_entries=10, page_size=15)
+
+
+def _days_in_feed_order(store: Store) -> list[dt.date]:
+    return list(dict.fromkeys(e.issue_date for e in reversed(store.entries(PAPER))))
+
+
+def test_the_store_lists_an_issue_before_the_one_printed_before_it(store: Store) -> None:
+    days = _days_in_feed_order(store)
+    assert days != sorted(days) and len(days) == 6
+
+
+def test_workers_make_the_same_bytes_as_one_process(store: Store, tmp_path: Path) -> None:
+    alone = dict(build_all(store, _settings(tmp_path / "a"), workers=0))
+    pooled = dict(build_all(store, _settings(tmp_path / "b"), workers=2))
+    assert pooled.keys() == alone.keys()
+    assert [p for p in alone if pooled[p] != alone[p]] == []
+    assert sum(p.startswith("articles/") for p in alone) == store.count(PAPER)
+    assert sum(p.startswith("issues/2021/") for p in alone) == 6
+
+
+def test_workers_render_only_what_is_not_current(store: Store, tmp_path: Path) -> None:
+    alone = dict(build_all(store, _settings(tmp_path / "a"), workers=0))
+    out = tmp_path / "c"
+    write(out, ((p, d) for p, d in alone.items() if not p.endswith(("01.html", "/03.html"))))
+    again = build_all(store, _settings(out), workers=2)
+    made = {p: d for p, d in again if p.startswith(("articles/", "issues/2021/"))}
+    stale = ("01.html", "/03.html")
+    assert made == {
+        p: d for p, d in alone.items() if p.startswith(("articles/", "issues/2")) and p.endswith(stale)
+    }
+    assert "issues/2021/05/03.html" in made
+    articles = sum(p.startswith("articles/") for p in made)
+    assert 0 < articles < store.count(PAPER)
+    assert sum(p.startswith("articles/") for p in again.kept) == store.count(PAPER) - articles
+
+
+def test_documents_out_of_date_over_current_articles_are_rendered_from_the_store(
+    store: Store, tmp_path: Path
+) -> None:
+    """Entries whose article pages are current come back from the workers unrendered and slimmed;
+    a feed document holding them that must be made again reads them whole from the store."""
+    alone = dict(build_all(store, _settings(tmp_path / "a"), workers=0))
+    feeds = (".atom", ".rss", ".json")
+    out = tmp_path / "c"
+    write(out, ((p, d) for p, d in alone.items() if not p.endswith(feeds)))
+    made = dict(build_all(store, _settings(out), workers=2))
+    documents = {p: d for p, d in alone.items() if p.endswith(feeds)}
+    assert len(documents) > 50
+    assert {p: d for p, d in made.items() if p.endswith(feeds)} == documents
+    assert not [p for p in made if p.startswith(("articles/", "issues/2"))]
+
+
+def test_a_broken_pool_is_rendered_here(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    alone = dict(build_all(store, _settings(tmp_path / "a"), workers=0))
+
+    def broken(*args: object, **kw: object) -> None:
+        raise BrokenProcessPool("a worker died")
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", broken)
+    assert dict(build_all(store, _settings(tmp_path / "b"), workers=2)) == alone
+
+
+def test_a_build_stopped_halfway_ends_its_workers(store: Store, tmp_path: Path) -> None:
+    import multiprocessing
+
+    b = build_all(store, _settings(tmp_path), workers=2)
+    for _ in range(10):
+        next(b)
+    assert multiprocessing.active_children()
+    b.close()
+    assert not multiprocessing.active_children()
+    with pytest.raises(StopIteration):
+        next(b)
