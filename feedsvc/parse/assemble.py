@@ -19,7 +19,7 @@ from feedsvc.parse import bylines, furniture
 from feedsvc.parse.blocks import Block, Deck
 from feedsvc.parse.cues import CAPTION_MAX, LATER_DATELINE, fragment_start, is_subhead, opens_caption
 from feedsvc.parse.headings import Decks, datelines_ahead, decks, heading_groups
-from feedsvc.parse.text import ends_complete, join_wrapped, starts_continuation
+from feedsvc.parse.text import ends_complete, is_wrap, join_wrapped, starts_continuation
 
 _LOOKBACK = 3
 _TAIL = 8  # characters of a paragraph being glued that `Draft.dangling` looks at
@@ -37,6 +37,20 @@ def _join(text: str) -> str:
     if "(" in text or "（" in text or ")" in text or "）" in text:
         return bylines.join_text(text)
     return join_wrapped(text)
+
+
+_WHITESPACE_OR_PAREN = re.compile(r"[\s()（）]")
+
+
+def _glued(last: str, text: str) -> str:
+    """`_join(last + " " + text)[1:]`, `last` being one character that is no space: `text` to glue
+    after it. Text without whitespace or parentheses (most text) keeps its characters as they
+    are, and only the space between decides: dropped where it is a wrap, one kept otherwise."""
+    if last in "()（）" or last.isspace() or _WHITESPACE_OR_PAREN.search(text):
+        return _join(last + " " + text)[1:]
+    if not text:
+        return ""
+    return text if is_wrap(last, text[0]) else " " + text
 
 
 @dataclass(slots=True)
@@ -102,7 +116,7 @@ class Draft:
                 self.paragraphs[-1] = _join(" " + text)
                 self.tail = self.paragraphs[-1][-_TAIL:]
                 return
-        piece = _join(self.tail[-1] + " " + text)[1:]
+        piece = _glued(self.tail[-1], text)
         if piece:
             self.glued.append(piece)
             self.tail = (self.tail + piece)[-_TAIL:]

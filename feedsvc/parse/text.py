@@ -177,6 +177,11 @@ def _drop_wraps(text: str) -> str:
     return _WRAP_SPACE.sub("", text)
 
 
+def is_wrap(left: str, right: str) -> bool:
+    """Is a space between these two characters a column wrap (`join_wrapped` drops it)?"""
+    return _WRAP_SPACE.match(f"{left} {right}", 1) is not None
+
+
 def join_words(text: str) -> str:
     """`join_wrapped` for a text known to hold no whitespace but single spaces (words split on
     whitespace and joined by one space each): no spaces to normalise first."""
