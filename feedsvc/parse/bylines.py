@@ -162,6 +162,22 @@ def _role_at(text: str, i: int) -> tuple[str, int] | None:
     return (m["role"], m.end()) if m else None
 
 
+# Where a name may end: a separator, or the first character of a role word.
+_WORD_STOP = re.compile("[" + re.escape(_SEPARATORS + "".join(sorted(_ROLE_START))) + "]")
+
+
+def _word_end(text: str, i: int) -> int:
+    """Where the name starting at i ends: the next separator or role word (the regex steps from
+    one candidate character to the next, not the loop through every character)."""
+    search = _WORD_STOP.search
+    while (m := search(text, i)) is not None:
+        i = m.start()
+        if text[i] in _SEPARATORS or _role_at(text, i):
+            return i
+        i += 1
+    return len(text)
+
+
 def _word_ends(text: str, i: int) -> bool:
     return i >= len(text) or text[i] in _SEPARATORS
 
@@ -227,9 +243,7 @@ def parse_byline(text: str) -> tuple[Contributor, ...] | None:
             tokens.append(("role", found[0]))
             i = found[1]
             continue
-        j = i
-        while j < n and s[j] not in _SEPARATORS and (s[j] not in _ROLE_START or not _role_at(s, j)):
-            j += 1
+        j = _word_end(s, i)
         word = s[i:j]
         suffix = (
             next((c for c in _SUFFIX_CREDITS if word.endswith(c) and len(word) > len(c)), None)
