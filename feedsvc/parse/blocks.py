@@ -77,9 +77,9 @@ def _column_width(lengths: tuple[float, ...]) -> float | None:
     shorter, so the longest pieces are whole lines.)"""
     if len(lengths) < 2:
         return None
-    longest = max(lengths)
-    least = 0.85 * longest
-    return longest if len([n for n in lengths if n >= least]) >= 2 else None
+    ordered = sorted(lengths)  # (another about as long: the second longest is)
+    longest = ordered[-1]
+    return longest if ordered[-2] >= 0.85 * longest else None
 
 
 def _paragraph_text(raw: RawBlock, words: str) -> str:

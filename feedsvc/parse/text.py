@@ -209,8 +209,8 @@ class RawBlock:
     @property
     def segments(self) -> list[str]:
         """The visual lines, also where the exporter joined them with single spaces."""
-        lines = self.lines
-        return lines[0].split() if len(lines) == 1 else [seg for line in lines for seg in line.split()]
+        lines = self.lines  # (whitespace splits the lines joined by a space as it splits each line)
+        return lines[0].split() if len(lines) == 1 else " ".join(lines).split()
 
 
 def split_pages(text: str) -> list[tuple[int, str]]:
