@@ -142,7 +142,8 @@ def _title_like(c: str) -> bool:
 
 
 def caption_split(block: Block, raw_segments: list[str]) -> tuple[str, str] | None:
-    """`钱塘绿岛即将开放 位于河庄街道……。`: a short title, then a complete caption."""
+    """`钱塘绿岛即将开放 位于河庄街道……。`: a short title, then a complete caption. (`raw_segments`
+    hold no whitespace: a block's segments, so they need no `compact`.)"""
     if len(raw_segments) < 2:
         return None
     title = raw_segments[0]
@@ -150,17 +151,17 @@ def caption_split(block: Block, raw_segments: list[str]) -> tuple[str, str] | No
         return None
     caption, credit = block.text, block.credit
     if credit:  # the caption ends in its credit: measure the caption without it
-        extra = len(compact(" ".join(raw_segments))) - len(compact(caption))
+        extra = sum(map(len, raw_segments)) - len(compact(caption))
         segments = list(raw_segments)
         while extra > 0 and len(segments) > 1:
-            size = len(compact(segments[-1]))
+            size = len(segments[-1])
             if size > extra:  # the credit began inside this line
                 segments[-1] = segments[-1][:-extra]
                 break
             extra -= size
             segments.pop()
         raw_segments = segments
-    rest = compact("".join(raw_segments[1:]))
+    rest = "".join(raw_segments[1:])
     if len(rest) < (8 if credit else max(20, 1.5 * len(title))) or not ends_complete(caption):
         return None
     widths = sorted(visual_lens(raw_segments[1:-1]))
@@ -280,7 +281,7 @@ def _classify_short(
     block: Block, raw: RawBlock, whole: str, publication: str | None, name_en: str | None
 ) -> bool:
     """Classify a short block as furniture, header, label, byline or title; False if it is none."""
-    c = compact(whole)
+    c = whole.replace(" ", "")  # (`compact`: its segments are joined by single spaces)
     if not c:
         block.kind, block.reason = "drop", "blank"
         return True
