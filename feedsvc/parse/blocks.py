@@ -59,7 +59,8 @@ class Block:
 
     @property
     def paragraphs(self) -> list[str]:
-        return [p for p in self.text.split("\n") if p]
+        parts = self.text.split("\n")
+        return parts if "" not in parts else [p for p in parts if p]
 
     width: float | None = None  # the printed width of a full line: its column (see _column_width)
     # Geometry hints from the PDF front end (the text route leaves them unset): the article region
