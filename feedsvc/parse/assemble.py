@@ -28,6 +28,7 @@ _CLAUSE_MARK = re.compile(
     r"[，,、；;]"
 )  # how many items back a continuation may reach across interleaved blocks
 _SKIP = ("drop", "meta", "header")
+_HEADING_RUN = frozenset(("title", "label", *_SKIP))  # the kinds a run of headings may hold
 _LOOKAHEAD = 8  # blocks a cut text may look ahead for its continuation
 
 
@@ -362,7 +363,7 @@ class _Assembler:
     def _titles(self, i: int) -> int:
         run: list[Block] = []
         j = i
-        while j < len(self.blocks) and self.blocks[j].kind in ("title", "label", *_SKIP):
+        while j < len(self.blocks) and self.blocks[j].kind in _HEADING_RUN:
             block = self.blocks[j]
             if run and block.region != run[0].region:
                 break  # the next PDF region's deck: another item
