@@ -15,35 +15,69 @@ more at once. The daemon also moves its start-up objects out of the collector's 
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 
 class Paused:
-    """The collector's state within `paused`: `resume` turns it back on early."""
+    """One caller's part in `paused`: `resume` turns the collector back on early."""
 
-    def __init__(self, was_enabled: bool) -> None:
-        self.was_enabled = was_enabled
+    def __init__(self) -> None:
         self.resumed = False
 
     def resume(self) -> None:
-        """Automatic collections again from now (a whole regenerate: it holds too much at once)."""
-        if self.was_enabled and not self.resumed:
-            self.resumed = True
+        """Automatic collections again from now (a whole regenerate: it holds too much at once),
+        until this pause ends, whatever other threads' pauses do meanwhile."""
+        with _LOCK:
+            if not self.resumed:
+                self.resumed = True
+                _STATE.resumed += 1
+                _STATE.apply()
+
+
+class _State:
+    """The process's pauses: the collector is one switch for every thread, so the threads that
+    publish at the same time (a service's papers) share one count. The first pause notes whether
+    the collector was on; the last one to end puts it back."""
+
+    def __init__(self) -> None:
+        self.depth = 0  # pauses in progress
+        self.resumed = 0  # of which resumed
+        self.was_enabled = True  # the collector's state when the first of them began
+
+    def apply(self) -> None:
+        if self.was_enabled and (self.depth == 0 or self.resumed):
             gc.enable()
+        else:
+            gc.disable()
+
+
+_LOCK = threading.Lock()
+_STATE = _State()
 
 
 @contextmanager
 def paused() -> Iterator[Paused]:
     """No automatic collection inside; at the end the young generations are collected once (what
-    was made inside and still tracked) and the collector is on again, if it was on before."""
-    state = Paused(gc.isenabled())
-    gc.disable()
+    was made inside and still tracked) and the collector is on again, if it was on before. Safe
+    from several threads at once: the collector is back on when the last pause ends."""
+    state = Paused()
+    with _LOCK:
+        if _STATE.depth == 0:
+            _STATE.was_enabled = gc.isenabled()
+        _STATE.depth += 1
+        _STATE.apply()
     try:
         yield state
     finally:
-        if state.was_enabled and not state.resumed:
-            gc.enable()
+        with _LOCK:
+            _STATE.depth -= 1
+            if state.resumed:
+                _STATE.resumed -= 1
+            _STATE.apply()
+            last = _STATE.depth == 0 and _STATE.was_enabled
+        if last:
             gc.collect(1)
 
 

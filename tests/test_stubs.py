@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,42 @@ def test_cycles_made_in_a_publish_are_freed_at_its_end() -> None:
         made = sum(isinstance(o, Node) for o in gc.get_objects(generation=0))
         assert made == 1000  # garbage, but no collection ran
     assert not any(isinstance(o, Node) for o in gc.get_objects())
+
+
+def _pause_in_threads(*, threads: int, rounds: int, resume_in_first: bool = False) -> list[bool]:
+    """`rounds` pauses in each of `threads` threads at once, with thread switches as often as
+    possible; whether the collector was on right after each resume (in the first thread)."""
+    seen: list[bool] = []
+
+    def work(resume: bool) -> None:
+        for _ in range(rounds):
+            with collector.paused() as state:
+                if resume:
+                    state.resume()
+                    seen.append(gc.isenabled())
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        running = [threading.Thread(target=work, args=(resume_in_first and n == 0,)) for n in range(threads)]
+        for thread in running:
+            thread.start()
+        for thread in running:
+            thread.join()
+    finally:
+        sys.setswitchinterval(switch)
+    return seen
+
+
+def test_the_collector_is_on_again_after_pauses_in_several_threads() -> None:
+    """Publishes in several threads at once (a service's papers): whichever ends last, the
+    collector is on again afterwards (a check-then-disable race once left it off for good)."""
+    for _ in range(3):
+        _pause_in_threads(threads=4, rounds=20_000)
+        assert gc.isenabled()
+
+
+def test_a_resumed_pause_keeps_the_collector_on_while_others_pause() -> None:
+    seen = _pause_in_threads(threads=3, rounds=3_000, resume_in_first=True)
+    assert seen and all(seen)
+    assert gc.isenabled()
