@@ -39,6 +39,23 @@ def settings(
     )
 
 
+def instance_settings(folder: Path, *, size: int = 10) -> Settings:
+    """A whole instance in `folder` (inbox, store, output, corrections) with small feeds and
+    archive pages (`size` entries each), so a few synthetic issues fill many archive pages."""
+    return Settings(
+        paper=PaperSettings(
+            name="钱塘新区报",
+            name_en="QIANTANG NEW AREA DAILY",
+            base_url=BASE,
+            tag_authority="qiantang.feedsvc.example,2014",
+        ),
+        feeds=FeedSettings(max_entries=size, archive_page_size=size),
+        paths=PathSettings(
+            inbox=folder / "inbox", store=folder / "var", output=folder / "feeds", corrections=folder / "corr"
+        ),
+    )
+
+
 def person(role: str | None, name: str, slug: str, credit: str | None = None) -> EntryPerson:
     return EntryPerson(role=role, name=name, slug=slug, credit=credit)
 

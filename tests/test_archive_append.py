@@ -14,9 +14,10 @@ import sys
 from pathlib import Path
 
 from feedsvc import pipeline
-from feedsvc.config import FeedSettings, PaperSettings, PathSettings, Settings
+from feedsvc.config import Settings
 from feedsvc.records import PAPER, Entry
 from feedsvc.store import DB_NAME, Store
+from tests.render_helpers import instance_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -25,21 +26,6 @@ if str(ROOT) not in sys.path:
 from benchmarks.issue import ArchiveSpec, iter_issues  # noqa: E402
 
 ORDER = (2, 1, 4, 3)  # the order each issue's pages come in
-
-
-def _settings(folder: Path) -> Settings:
-    return Settings(
-        paper=PaperSettings(
-            name="钱塘新区报",
-            name_en="QIANTANG NEW AREA DAILY",
-            base_url="https://paper.example/news/",
-            tag_authority="qiantang.feedsvc.example,2014",
-        ),
-        feeds=FeedSettings(max_entries=10, archive_page_size=10),
-        paths=PathSettings(
-            inbox=folder / "inbox", store=folder / "var", output=folder / "feeds", corrections=folder / "corr"
-        ),
-    )
 
 
 def _archive(output: Path) -> dict[str, bytes]:
@@ -62,7 +48,7 @@ def _full_pages(files: dict[str, bytes]) -> dict[str, bytes]:
 
 
 def test_full_archive_pages_never_change_when_pages_arrive_out_of_order(tmp_path: Path) -> None:
-    settings = _settings(tmp_path)
+    settings = instance_settings(tmp_path)
     spec = ArchiveSpec(start=dt.date(2020, 3, 1), days=8, seed=3, contributors=12)
     inbox = tmp_path / "drops"
     inbox.mkdir()
@@ -97,7 +83,7 @@ def test_full_archive_pages_never_change_when_pages_arrive_out_of_order(tmp_path
 
 def test_incremental_output_matches_a_regenerate(tmp_path: Path) -> None:
     """The out-of-order ingests leave the output exactly as a regenerate from the store makes it."""
-    settings = _settings(tmp_path)
+    settings = instance_settings(tmp_path)
     spec = ArchiveSpec(start=dt.date(2020, 3, 1), days=4, seed=4, contributors=12)
     inbox = tmp_path / "drops"
     inbox.mkdir()
@@ -126,7 +112,7 @@ def test_incremental_output_matches_a_regenerate(tmp_path: Path) -> None:
 def test_a_store_made_before_arrival_keeps_its_order_and_counts(tmp_path: Path) -> None:
     """Opening a store whose `feed_members` has no `arrival` adds it (0 for every item): the feeds
     read as before, the entry counts are unchanged, and pages that come in later append."""
-    settings = _settings(tmp_path)
+    settings = instance_settings(tmp_path)
     spec = ArchiveSpec(start=dt.date(2020, 3, 1), days=1, seed=5, contributors=12)
     by_number = {page.number: page for page in next(iter_issues(spec))}
     inbox = tmp_path / "drops"

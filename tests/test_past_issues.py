@@ -10,10 +10,11 @@ import sys
 from pathlib import Path
 
 from feedsvc import pipeline
-from feedsvc.config import FeedSettings, PaperSettings, PathSettings, Settings
+from feedsvc.config import Settings
 from feedsvc.render.common import Site
 from feedsvc.render.feeds import FeedRenderer
 from feedsvc.render.past import past_issues
+from tests.render_helpers import instance_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -22,20 +23,6 @@ if str(ROOT) not in sys.path:
 from benchmarks.issue import ArchiveSpec, iter_issues  # noqa: E402
 
 NOW = dt.datetime(2021, 1, 10, 9, tzinfo=dt.UTC)
-
-
-def _settings(folder: Path) -> Settings:
-    return Settings(
-        paper=PaperSettings(
-            name="钱塘新区报",
-            base_url="https://paper.example/news/",
-            tag_authority="qiantang.feedsvc.example,2014",
-        ),
-        feeds=FeedSettings(max_entries=10, archive_page_size=10),
-        paths=PathSettings(
-            inbox=folder / "inbox", store=folder / "var", output=folder / "feeds", corrections=folder / "corr"
-        ),
-    )
 
 
 def _ingest(settings: Settings, folder: Path, days: int) -> list[set[str]]:
@@ -55,7 +42,7 @@ def _tree(folder: Path) -> dict[str, bytes]:  # the manifest too
 
 
 def test_an_ingest_rewrites_its_year_and_the_index_only(tmp_path: Path) -> None:
-    settings = _settings(tmp_path)
+    settings = instance_settings(tmp_path)
     written = _ingest(settings, tmp_path / "drops", days=4)  # 2020-12-30, 12-31, 2021-01-01, 01-02
     assert {"issues/index.html", "issues/2020.html"} <= written[1]
     assert "issues/2020.html" in written[2]  # 2021 begins: 2020's page links to it now
@@ -84,7 +71,7 @@ def test_an_ingest_rewrites_its_year_and_the_index_only(tmp_path: Path) -> None:
 
 
 def test_year_pages_current_on_disk_are_kept_and_other_years_are_obsolete(tmp_path: Path) -> None:
-    settings = _settings(tmp_path)
+    settings = instance_settings(tmp_path)
     _ingest(settings, tmp_path / "drops", days=3)
     out = settings.paths.output
     (out / "issues/2019.html").write_bytes((out / "issues/2020.html").read_bytes())

@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 
 from feedsvc import collector, pipeline
-from feedsvc.config import FeedSettings, PaperSettings, PathSettings, Settings
+from feedsvc.config import Settings
 from feedsvc.records import PAPER
 from feedsvc.render.common import Site, entry_key
 from feedsvc.render.feeds import FORMATS, FeedRenderer
 from feedsvc.render.stubs import page_entries
 from feedsvc.store import Store
+from tests.render_helpers import instance_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -26,20 +27,6 @@ if str(ROOT) not in sys.path:
 from benchmarks.issue import ArchiveSpec, iter_issues  # noqa: E402
 
 TZ = dt.timezone(dt.timedelta(hours=8))
-
-
-def _settings(folder: Path) -> Settings:
-    return Settings(
-        paper=PaperSettings(
-            name="钱塘新区报",
-            base_url="https://paper.example/news/",
-            tag_authority="qiantang.feedsvc.example,2014",
-        ),
-        feeds=FeedSettings(max_entries=10, archive_page_size=10),
-        paths=PathSettings(
-            inbox=folder / "inbox", store=folder / "var", output=folder / "feeds", corrections=folder / "corr"
-        ),
-    )
 
 
 def _ingest_days(settings: Settings, folder: Path, days: int, start: dt.date) -> None:
@@ -59,7 +46,7 @@ def _files(output: Path) -> dict[str, bytes]:
 
 
 def test_stubs_key_as_the_whole_entries_and_render_the_same(tmp_path: Path) -> None:
-    settings = _settings(tmp_path)
+    settings = instance_settings(tmp_path)
     _ingest_days(settings, tmp_path, 3, dt.date(2021, 5, 3))
     site = Site.from_settings(settings)
     with Store.open(settings.paths.store, create=False) as store:
@@ -81,7 +68,7 @@ def test_stubs_key_as_the_whole_entries_and_render_the_same(tmp_path: Path) -> N
 
 
 def test_an_older_page_not_current_is_rendered_whole_as_a_regenerate_would(tmp_path: Path) -> None:
-    settings = _settings(tmp_path)
+    settings = instance_settings(tmp_path)
     _ingest_days(settings, tmp_path, 3, dt.date(2021, 5, 3))
     output = settings.paths.output
     pages = sorted((output / "archive" / PAPER.stem).glob("*.atom"), key=lambda p: int(p.stem))
