@@ -55,6 +55,7 @@ from benchmarks.archive_store import (  # noqa: E402  (after the path fix)
     spec_for,
 )
 from benchmarks.run import new_issues  # noqa: E402
+from benchmarks.stats import spread  # noqa: E402
 
 MANIFEST = ".feedsvc-manifest"  # feedsvc.manifest.NAME (not imported: the code measured may differ)
 
@@ -145,18 +146,14 @@ def child(code: Path, base: Path, work: Path, issues: list[Path]) -> dict[str, o
     return dict(json.loads(out.stdout))
 
 
-def spread(values: list[float]) -> str:
-    ms = sorted(v * 1e3 for v in values)
-    return f"{ms[0]:,.0f} / {statistics.median(ms):,.0f} / {ms[-1]:,.0f} ms"
-
-
 def report(name: str, rounds: list[dict[str, object]]) -> None:
     for what, key in (("wall", ""), ("CPU", "_cpu")):
         full = [s for r in rounds for s in r["full" + key]]  # type: ignore[attr-defined]
         empty = [s for r in rounds for s in r["empty" + key]]  # type: ignore[attr-defined]
         ratio = statistics.median(full) / statistics.median(empty)
+        archive, alone = (spread(v, ",.0f", "ms", scale=1e3) for v in (full, empty))
         print(
-            f"{name:8} {what:4} archive min/median/max {spread(full)}; empty {spread(empty)}; "
+            f"{name:8} {what:4} archive min/median/max {archive}; empty {alone}; "
             f"archive/empty {ratio:.2f}x; {rounds[-1]['written']} files written ({len(full)} ingests)"
         )
     splices: dict[str, int] = {}

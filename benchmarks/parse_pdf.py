@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.stats import spread
 from feedsvc.parse import ParseHints
 from feedsvc.parse.pdf import parse_pdf
 
@@ -72,10 +73,6 @@ def run(batch: list[tuple[str, bytes, ParseHints]], seconds: float) -> tuple[flo
     return count / (time.perf_counter() - wall), count / (time.process_time() - cpu)
 
 
-def spread(values: list[float]) -> str:
-    return f"{min(values):6.1f} / {statistics.median(values):6.1f} / {max(values):6.1f}"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -100,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             cpus.append(by_cpu)
         print(
             f"{kind:9} {len(batch):3} page(s), {statistics.fmean(sizes):6.0f} chars/page: "
-            f"pages/s min / median / max  wall {spread(walls)}   CPU {spread(cpus)}"
+            f"pages/s min / median / max  wall {spread(walls, '6.1f')}   CPU {spread(cpus, '6.1f')}"
         )
     print(f"goal: {GOAL:.0f} broadsheet pages/s on one core")
     return 0

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -29,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks import archive_store
 from benchmarks.archive_store import OUT, OUTPUT_DIR, cached_store, copy_instance, spec_for
 from benchmarks.run import Regenerated, regenerate
+from benchmarks.stats import spread
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,15 +44,11 @@ def run_as(checkout: Path, folder: Path) -> Regenerated:
 
 
 def line(label: str, runs: list[Regenerated]) -> str:
-    def spread(values: list[float], unit: str, fmt: str) -> str:
-        lo, mid, hi = min(values), statistics.median(values), max(values)
-        return f"{lo:{fmt}} / {mid:{fmt}} / {hi:{fmt}} {unit}"
-
     return (
-        f"{label:<10} wall {spread([r.seconds for r in runs], 's', '6.1f')}"
-        f" | peak RSS {spread([r.rss_mb for r in runs], 'MB', '4.0f')}"
-        f" | anon {spread([r.anon_mb for r in runs], 'MB', '4.0f')}"
-        f" | PSS all {spread([r.tree_mb for r in runs], 'MB', '4.0f')}"
+        f"{label:<10} wall {spread([r.seconds for r in runs], '6.1f', 's')}"
+        f" | peak RSS {spread([r.rss_mb for r in runs], '4.0f', 'MB')}"
+        f" | anon {spread([r.anon_mb for r in runs], '4.0f', 'MB')}"
+        f" | PSS all {spread([r.tree_mb for r in runs], '4.0f', 'MB')}"
         f" | written {runs[-1].written:,}"
     )
 
