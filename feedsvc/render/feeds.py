@@ -63,6 +63,7 @@ class Rendered:
         "_key",
         "_load",
         "_parts",
+        "_updated",
         "around",
         "article",
         "article_current",
@@ -78,6 +79,7 @@ class Rendered:
         self.around = around  # its neighbours in the issue, shown on its article page
         self._key: bytes | None = None
         self._parts: EntryParts | None = None
+        self._updated: dt.datetime | None = None
         self._bytes: list[bytes | None] = [None] * len(FORMATS)
         self.article: bytes | None = None  # the article page, when rendered elsewhere (`render.pool`)
         self.article_current: bool | None = None  # is the copy in the output folder current?
@@ -122,6 +124,13 @@ class Rendered:
         if self._key is None:
             self._key = entry_key(self.entry)
         return self._key
+
+    @property
+    def updated(self) -> dt.datetime:
+        """The entry's `updated` as the feeds show it (`common.shown`)."""
+        if self._updated is None:
+            self._updated = shown(self.entry, self.entry.updated)
+        return self._updated
 
     def parts(self, site: Site) -> EntryParts:
         if self._parts is None:
@@ -258,7 +267,7 @@ class FeedRenderer:
     def newest(self, entries: Sequence[Rendered]) -> dt.datetime:
         """A document's `updated`: its newest entry's as shown (`common.shown`), or `EMPTY_UPDATED`
         when it has none."""
-        newest = max((shown(r.entry, r.entry.updated) for r in entries), default=EMPTY_UPDATED)
+        newest = max((r.updated for r in entries), default=EMPTY_UPDATED)
         return self.site.local(newest)
 
     def _documents(
@@ -275,9 +284,15 @@ class FeedRenderer:
         site = self.site
         digest = doc_digest(site, doc, (r.key for r in entries))
         paths = [doc.path(fmt.ext) for fmt in FORMATS]
-        if all(
-            self._digest_on_disk(p, fmt.read_digest) == digest for p, fmt in zip(paths, FORMATS, strict=True)
-        ):
+        splicing = old is not None and before is not None
+        raws: list[bytes | None] = []  # a file found not current, read whole where a splice may follow
+        for p, fmt in zip(paths, FORMATS, strict=True):
+            found, raw = self._probe(p, fmt.read_digest, digest, whole=splicing)
+            if found != digest:
+                raws.append(raw)
+                break
+            raws.append(None)
+        else:
             return Outputs(kept=paths)
         partial = [r for r in entries if r.partial]
         if partial and self.complete is not None:
@@ -286,7 +301,7 @@ class FeedRenderer:
         for i, (path, fmt) in enumerate(zip(paths, FORMATS, strict=True)):
             data = None
             if old is not None and before is not None:
-                raw = self._read(path)
+                raw = raws[i] if i < len(raws) and raws[i] is not None else self._read(path)
                 was = _renamed(raw, site, fmt, old) or old
                 data = _splice(raw, site, fmt, index=i, new=(doc, entries, digest), old=(was, before.entries))
             else:
@@ -308,6 +323,22 @@ class FeedRenderer:
                 return f.read()
         except OSError:
             return None
+
+    def _probe(
+        self, path: str, read: Callable[[bytes], str | None], digest: str, *, whole: bool
+    ) -> tuple[str | None, bytes | None]:
+        """The digest on disk and, if it is not `digest` and `whole`, the file's bytes (one open)."""
+        if not whole:
+            return self._digest_on_disk(path, read), None
+        if self.output_dir is None:
+            return None, None
+        try:
+            with open(os.path.join(self.output_dir, path), "rb") as f:
+                head = f.read(_HEAD_BYTES)
+                found = read(head)
+                return found, (head + f.read() if found != digest else None)
+        except OSError:
+            return None, None
 
     def _digest_on_disk(self, path: str, read: Callable[[bytes], str | None]) -> str | None:
         if self.output_dir is None:
