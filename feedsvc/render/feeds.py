@@ -33,6 +33,7 @@ from feedsvc.render.common import (
     shown,
 )
 from feedsvc.render.issues import Around
+from feedsvc.render.skeleton import skeleton
 
 _HEAD_BYTES = 256  # documents made here carry their digest within their first bytes
 
@@ -394,9 +395,6 @@ def _renamed(raw: bytes | None, site: Site, fmt: Format, old: FeedDoc) -> FeedDo
     return replace(old, title=site.title(name), subtitle=site.subtitle(old.ref, name))
 
 
-_MARK = b"\0feedsvc-entry-%d\0"  # never in a document: XML and JSON text cannot hold a NUL
-
-
 def _splice(
     raw: bytes | None,
     site: Site,
@@ -411,8 +409,8 @@ def _splice(
     from `raw` as one piece; only the others are rendered. None when that cannot be shown.
 
     The digest proves `raw` is `fmt.document` of `old`'s entries. A document is a head, its
-    entries' bytes joined by one separator and a tail (checked on a skeleton made with markers
-    for entries), so the bytes of a run of its entries are found between the head and the
+    entries' bytes joined by one separator and a tail (`render.skeleton`: made with markers for
+    entries, kept in the process), so the bytes of a run of its entries are found between the head and the
     rendered bytes of the entries after the run, which must match."""
     (doc, entries, digest), (old_doc, old_entries) = new, old
     if raw is None:
@@ -432,26 +430,22 @@ def _splice(
         run += 1
     if set(keys) & {r.key for r in old_entries[run:]}:
         return _miss("old entries out of order")
-    skeleton = fmt.document(site, old_doc, [_MARK % n for n in range(len(old_entries))], old_digest)
-    pieces, at = [], 0
-    for n in range(len(old_entries)):
-        mark = _MARK % n
-        found = skeleton.find(mark, at)
-        if found < 0:
-            return _miss("skeleton without markers")
-        pieces.append(skeleton[at:found])
-        at = found + len(mark)
-    head, seps, tail = pieces[0], set(pieces[1:]), skeleton[at:]
-    if len(seps) > 1 or len(raw) < len(head) + len(tail) or not (raw.startswith(head) and raw.endswith(tail)):
+    was = skeleton(site, fmt.ext, fmt.document, old_doc, old_digest)
+    if was is None:
+        return _miss("skeleton without markers")
+    head, sep, tail = was.head, was.sep, was.tail
+    if len(raw) < len(head) + len(tail) or not (raw.startswith(head) and raw.endswith(tail)):
         return _miss("head or tail differ")
-    sep = seps.pop() if seps else b""
     body = raw[len(head) : len(raw) - len(tail)]
     dropped = b"".join(sep + r.data(site, index) for r in old_entries[run:])
     if not body.endswith(dropped) or len(body) == len(dropped):
         return _miss("dropped entries differ" if not body.endswith(dropped) else "every old entry dropped")
+    made = skeleton(site, fmt.ext, fmt.document, doc, digest)
+    if made is None:  # pragma: no cover - the old document's skeleton was found just above
+        return _miss("skeleton without markers")
     SPLICES["spliced"] += 1
     kept = body[: len(body) - len(dropped)]
     parts = [r.data(site, index) for r in entries[:start]]
     parts.append(kept)
     parts += [r.data(site, index) for r in entries[start + run :]]
-    return fmt.document(site, doc, parts, digest)
+    return made.fill(parts)
