@@ -80,7 +80,9 @@ def test_unhashable_or_missing_values_render_every_time() -> None:
 
 
 def test_loop_variables_are_not_part_of_the_key() -> None:
-    text = "{% shared %}\n{% for x in xs %}{% set y = x %}{{ y }}{{ loop.index }}{% endfor %}\n{% endshared %}\n"
+    text = (
+        "{% shared %}\n{% for x in xs %}{% set y = x %}{{ y }}{{ loop.index }}{% endfor %}\n{% endshared %}\n"
+    )
     e = env(text, shared=True)
     assert e.from_string(text).render(xs=(1, 2)) == "1122"
     assert e.from_string(text).render(xs=(3,)) == "31"
