@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from feedgen.util import formatRFC2822
 
 from feedsvc.records import FeedRef
 from feedsvc.render import atom, heads, rss
@@ -15,7 +16,7 @@ from tests.render_helpers import settings
 
 SITE = Site.from_settings(settings(Path("feeds"), hubs=("https://hub.example/",)))
 CST = dt.timezone(dt.timedelta(hours=8))
-FORMATS = [(atom._head, dt.datetime.isoformat), (rss._head, rss.formatRFC2822)]
+FORMATS = [(atom._head, dt.datetime.isoformat), (rss._head, formatRFC2822)]
 
 
 def docs(title: str, last: int = 12) -> list[FeedDoc]:
