@@ -8,7 +8,6 @@ with the square of the size. Property tests check the faster code gives what the
 from __future__ import annotations
 
 import difflib
-import importlib
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,14 +20,15 @@ from hypothesis import strategies as st
 
 from feedsvc.identity import match_items
 from feedsvc.models import Contributor, Item
+from feedsvc.parse import credits as credits_module
+from feedsvc.parse import draft as draft_module
 from feedsvc.parse import parse
-from feedsvc.parse.assemble import Draft, _Assembler, _Uncredited
+from feedsvc.parse.assemble import _Assembler
 from feedsvc.parse.blocks import Block
+from feedsvc.parse.credits import _Uncredited, assign_credits
+from feedsvc.parse.draft import Draft
 from feedsvc.parse.text import join_wrapped
 
-assemble_module = importlib.import_module(
-    "feedsvc.parse.assemble"
-)  # the package exports a function of that name
 MASTHEAD = "2023年6月26 农历癸卯年五月初九 今日4版总第521期"
 
 
@@ -61,7 +61,7 @@ def test_gluing_unterminated_blocks_scans_each_character_a_bounded_number_of_tim
     scanned = {}
     for blocks in (500, 1000):
         text = unterminated_page(blocks)
-        with counting(assemble_module, "join_wrapped", len) as total:
+        with counting(draft_module, "join_wrapped", len) as total:
             issue = parse(text, source="x.txt")
         assert len(issue.items) == 1 and len(issue.items[0].paragraphs) == 1
         scanned[blocks] = total[0]
@@ -118,12 +118,16 @@ def line_events(call: Callable[[], None], filename: str) -> int:
 
 def credits_work(photos: int) -> int:
     assembler = _Assembler([], page=1)
-    assembler.out.drafts = [Draft(start=2 * k, kind="photo", paragraphs=["图"]) for k in range(photos)]
+    drafts = [Draft(start=2 * k, kind="photo", paragraphs=["图"]) for k in range(photos)]
     person = Contributor(role="记者", name="张三", credit="摄")
     block = Block(kind="credit", text="记者 张三 摄", line=1, people=(person,))
-    assembler.credits = [(2 * k + 1, block) for k in range(photos)]
-    work = line_events(assembler._assign_credits, assemble_module.__file__)
-    assert all(d.credited for d in assembler.out.drafts)
+    credits = [(2 * k + 1, block) for k in range(photos)]
+
+    def assign() -> None:
+        assign_credits(drafts, credits, assembler._previous, 1, [])
+
+    work = line_events(assign, credits_module.__file__)
+    assert all(d.credited for d in drafts)
     return work
 
 

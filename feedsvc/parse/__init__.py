@@ -13,9 +13,10 @@ from feedsvc import typography
 from feedsvc.errors import ParseError
 from feedsvc.models import Issue, Item, Page, PageNumberSource, SectionSource
 from feedsvc.parse import context
-from feedsvc.parse.assemble import Draft, assemble
+from feedsvc.parse.assemble import assemble
 from feedsvc.parse.blocks import Block, classify, refine
 from feedsvc.parse.bylines import DATELINE_RE
+from feedsvc.parse.draft import Draft
 from feedsvc.parse.furniture import Masthead, PageHeader
 from feedsvc.parse.hints import ParseHints, from_name, hints_from_settings, with_name
 from feedsvc.parse.text import clean_chars, decode, split_blocks, split_pages

@@ -8,6 +8,7 @@ rendered once.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -17,6 +18,7 @@ from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree  # type: ignore[import-untyped]
 
+from feedsvc.render import heads
 from feedsvc.render.common import ATOM, ICON, LOGO, EntryParts, FeedDoc, Site, html_path
 
 EXT = ATOM.ext
@@ -154,6 +156,11 @@ def _feedgen_entry(site: Site, parts: EntryParts) -> bytes:
 
 def document(site: Site, doc: FeedDoc, entries: Sequence[bytes], digest: str | None = None) -> bytes:
     """A whole feed document around already rendered entries (in the order given)."""
+    return splice(heads.head(_head, dt.datetime.isoformat, site, doc), _END, entries, digest)
+
+
+def _head(site: Site, doc: FeedDoc) -> bytes:
+    """feedgen's document for `doc`, without entries."""
     fg = FeedGenerator()
     fg.id(site.doc_id(doc))
     fg.title(doc.title)
@@ -177,7 +184,8 @@ def document(site: Site, doc: FeedDoc, entries: Sequence[bytes], digest: str | N
         fg.link(href=site.url(doc.page_path(older, EXT)), rel="prev-archive", type=MEDIA_TYPE)
     if (newer := doc.newer) is not None:
         fg.link(href=site.url(doc.page_path(newer, EXT)), rel="next-archive", type=MEDIA_TYPE)
-    return splice(fg.atom_str(pretty=True), _END, entries, digest)
+    data: bytes = fg.atom_str(pretty=True)
+    return data
 
 
 def splice(head: bytes, end: bytes, entries: Sequence[bytes], digest: str | None) -> bytes:

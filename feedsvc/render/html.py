@@ -23,6 +23,7 @@ from feedsvc.render import theme
 from feedsvc.render.common import FEED_TYPES, EntryParts, Site, clean, entry_title, html_path, relative_url
 from feedsvc.render.common import ICON as PNG_ICON
 from feedsvc.render.issues import ISSUES_INDEX, Around, Months, issue_path, printed, year_path
+from feedsvc.render.shared import ByFolder
 from feedsvc.render.ui import Words
 
 SEARCH = "search.html"
@@ -71,6 +72,26 @@ class FeedLine:
     count: int
 
 
+class Links(ByFolder):
+    """A template's `link(target)` for the page at `path`: `common.relative_url`, each answer
+    made once per folder (pages of one folder link the same targets)."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path.rpartition("/")[0])
+        self.path = path
+
+    def __call__(self, target: str) -> str:
+        key = (self.folder, target) if target[:1] not in ("", "#", "?") else (self.path, target)
+        found = _LINKS.get(key)
+        if found is None:
+            if len(_LINKS) >= _LINKS_KEPT:
+                _LINKS.clear()
+            found = _LINKS[key] = relative_url(self.path, target)
+        return found
+
+
 @functools.cache
 def _words(language: str) -> Words:
     return Words(language)
@@ -81,17 +102,6 @@ def _render(site: Site, template: str, path: str, **context: Any) -> bytes:
     env = theme.environment(site.theme)
     words = _words(site.ui)
 
-    folder = path.rpartition("/")[0]
-
-    def link(target: str) -> str:  # pages of one folder link the same targets: each made once
-        key = (folder, target) if target[:1] not in ("", "#", "?") else (path, target)
-        found = _LINKS.get(key)
-        if found is None:
-            if len(_LINKS) >= _LINKS_KEPT:
-                _LINKS.clear()
-            found = _LINKS[key] = relative_url(path, target)
-        return found
-
     context.setdefault("comment", "")
     context.setdefault("description", site.subtitle(PAPER, ""))
     context.setdefault("og_type", "website")
@@ -99,7 +109,7 @@ def _render(site: Site, template: str, path: str, **context: Any) -> bytes:
     context.setdefault("og_image", ICON)
     context.setdefault("alternates", _alternates(site, ((PAPER, site.name),)))
     text = env.get_template(template).render(
-        site=site, t=words, link=link, path=path, feed_types=_FEED_TYPES, **context
+        site=site, t=words, link=Links(path), path=path, feed_types=_FEED_TYPES, **context
     )
     return text.encode("utf-8")
 

@@ -6,8 +6,8 @@ Keys outside the spec are extensions and start with `_`: each item carries
 newest archive page, each archive page to the one before it; `feed_url` is always the subscription
 document's URL (the feed's identity).
 
-An item is rendered once (`item`) to compact JSON bytes; a document (`document`) splices those bytes
-into its `items` array, one item per line.
+An item is rendered once (`item`, written directly; `model_item` is its model) to compact JSON
+bytes; a document (`document`) splices those bytes into its `items` array, one item per line.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from json.encoder import encode_basestring as _text  # JSON string, non-ASCII as is
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from feedsvc.render.common import FAVICON, ICON, JSON_FEED, EntryParts, FeedDoc, Site, html_path
+from feedsvc.render.common import FAVICON, ICON, JSON_FEED, EntryParts, FeedDoc, ImagePart, Site, html_path
 
 EXT = JSON_FEED.ext
 MEDIA_TYPE = JSON_FEED.media_type
@@ -97,29 +98,65 @@ def _dump(model: BaseModel) -> bytes:
 
 
 def item(site: Site, parts: EntryParts) -> bytes:
-    """One item, compact JSON. Built without validation: every value comes typed from `EntryParts`."""
-    return _dump(
-        Item.model_construct(
-            id=parts.id,
-            url=parts.url,
-            title=parts.title,
-            content_html=parts.content_html,
-            summary=parts.summary or None,
-            image=parts.images[0].url if parts.images else None,
-            date_published=parts.published,
-            date_modified=parts.updated,
-            authors=[Author.model_construct(name=p.name, url=p.url) for p in parts.authors],
-            tags=parts.tags,
-            language=site.language,
-            attachments=[
-                Attachment.model_construct(url=i.url, mime_type=i.MEDIA_TYPE, size_in_bytes=i.length)
-                for i in parts.images
-            ]
-            or None,
-            feedsvc=ItemExtension.model_construct(
-                kicker=parts.kicker, subtitle=parts.subtitle, page=parts.page, section=parts.section
-            ),
-        )
+    """One item, compact JSON, written directly: the bytes of `model_item(...)` dumped as `_dump`
+    does (by alias, without null members), in a fifth of the time (tests/test_jsonfeed_item.py)."""
+    out = ['{"id":', _text(parts.id), ',"url":', _text(parts.url), ',"title":', _text(parts.title)]
+    out += (',"content_html":', _text(parts.content_html))
+    if parts.summary:
+        out += (',"summary":', _text(parts.summary))
+    if parts.images:
+        out += (',"image":', _text(parts.images[0].url))
+    out += (',"date_published":"', _stamp(parts.published), '","date_modified":"', _stamp(parts.updated))
+    authors = ",".join(f'{{"name":{_text(p.name)},"url":{_text(p.url)}}}' for p in parts.authors)
+    out += ('","authors":[', authors, '],"tags":[', ",".join(map(_text, parts.tags)), "]")
+    out += (',"language":', _text(site.language))
+    if parts.images:
+        out += (',"attachments":[', ",".join(map(_attachment, parts.images)), "]")
+    out.append(',"_feedsvc":{')
+    if parts.kicker is not None:
+        out += ('"kicker":', _text(parts.kicker), ",")
+    if parts.subtitle is not None:
+        out += ('"subtitle":', _text(parts.subtitle), ",")
+    out += ('"page":', str(parts.page))
+    if parts.section is not None:
+        out += (',"section":', _text(parts.section))
+    out.append("}}")
+    return "".join(out).encode()
+
+
+def _stamp(when: dt.datetime) -> str:
+    """A datetime as pydantic writes it: ISO 8601, `Z` for UTC."""
+    text = when.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _attachment(image: ImagePart) -> str:
+    size = f',"size_in_bytes":{image.length}' if image.length is not None else ""
+    return f'{{"url":{_text(image.url)},"mime_type":{_text(image.MEDIA_TYPE)}{size}}}'
+
+
+def model_item(site: Site, parts: EntryParts) -> Item:
+    """The item as the spec's model: what `item` writes (built without validation)."""
+    return Item.model_construct(
+        id=parts.id,
+        url=parts.url,
+        title=parts.title,
+        content_html=parts.content_html,
+        summary=parts.summary or None,
+        image=parts.images[0].url if parts.images else None,
+        date_published=parts.published,
+        date_modified=parts.updated,
+        authors=[Author.model_construct(name=p.name, url=p.url) for p in parts.authors],
+        tags=parts.tags,
+        language=site.language,
+        attachments=[
+            Attachment.model_construct(url=i.url, mime_type=i.MEDIA_TYPE, size_in_bytes=i.length)
+            for i in parts.images
+        ]
+        or None,
+        feedsvc=ItemExtension.model_construct(
+            kicker=parts.kicker, subtitle=parts.subtitle, page=parts.page, section=parts.section
+        ),
     )
 
 

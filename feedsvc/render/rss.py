@@ -21,8 +21,10 @@ from typing import Any
 
 from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
+from feedgen.util import formatRFC2822
 from lxml import etree  # type: ignore[import-untyped]
 
+from feedsvc.render import heads
 from feedsvc.render.atom import GENERATOR, HISTORY_NS, NOT_XML, read_digest, splice, xml_attr, xml_text
 from feedsvc.render.common import ICON, RSS, EntryParts, FeedDoc, Site, esc, html_path
 
@@ -138,6 +140,11 @@ def _feedgen_item(site: Site, parts: EntryParts) -> bytes:
 
 def document(site: Site, doc: FeedDoc, entries: Sequence[bytes], digest: str | None = None) -> bytes:
     """A whole RSS document around already rendered items (in the order given)."""
+    return splice(heads.head(_head, formatRFC2822, site, doc), _END, entries, digest)
+
+
+def _head(site: Site, doc: FeedDoc) -> bytes:
+    """feedgen's document for `doc`, without entries."""
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
     fg.register_extension("history", _ChannelLinks, atom=False, rss=True)
@@ -162,4 +169,5 @@ def document(site: Site, doc: FeedDoc, entries: Sequence[bytes], digest: str | N
     if (newer := doc.newer) is not None:
         href = site.url(doc.page_path(newer, EXT))
         links.links.append({"href": href, "rel": "next-archive", "type": MEDIA_TYPE})
-    return splice(fg.rss_str(pretty=True), _END, entries, digest)
+    data: bytes = fg.rss_str(pretty=True)
+    return data

@@ -22,6 +22,7 @@ import jinja2
 from jinja2 import meta
 
 from feedsvc.errors import ConfigError
+from feedsvc.render.shared import SharedExtension
 
 PACKAGE = Path(__file__).parent / "templates"
 STATIC = "static"
@@ -51,6 +52,7 @@ def environment(theme: str | None) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
+        extensions=[SharedExtension],
     )
     return env
 
