@@ -103,7 +103,9 @@ def test_changes_merged_into_a_sorted_list(
         assert listed.files == expected
     manifest.write(folder, listed)
     text = (folder / manifest.NAME).read_text(encoding="utf-8")
-    assert text == "".join(f"{line}\n" for line in ["feedsvc output manifest 1", "store s", *sorted(expected)])
+    assert text == "".join(
+        f"{line}\n" for line in ["feedsvc output manifest 1", "store s", *sorted(expected)]
+    )
     manifest._LAST.clear()
     again = manifest.read(folder)  # read from the file: sorted, each line once
     assert again is not None and again.files == expected and again.delta == (frozenset(), frozenset())
