@@ -18,7 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
 import feedsvc
-from feedsvc import collector, editing, pipeline
+from feedsvc import collector, editing, pipeline, search_note
 from feedsvc.config import Settings
 from feedsvc.errors import FeedsvcError, LockError, ParseError, PublishError, StoreError
 from feedsvc.httpguard import raise_file_limit
@@ -192,7 +192,7 @@ class Daemon:
             self._corrections()
         except Exception:
             self.errors.exception("applying corrections failed; the daemon goes on")
-        if not ready and not self.stopping.is_set() and pipeline.search_pending(self.settings):
+        if not ready and not self.stopping.is_set() and search_note.pending(self.settings):
             self._search()  # the inbox is quiet: the search index follows, beside the scans
 
     def _search(self) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedsvc import collector, editing, lock, manifest, publish, resubmit, review, search
+from feedsvc import collector, editing, lock, manifest, publish, resubmit, review, search_note
 from feedsvc.config import Settings
 from feedsvc.errors import MissingStore, ParseError, PublishError, StoreError
 from feedsvc.faults import checkpoint
@@ -34,8 +34,6 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int], None] | None  # called with the count of outputs built so far
 Edit = Callable[[Store, Settings, dt.datetime], editing.Applied]
 PENDING_MARKER = "publish-pending"
-SEARCH_PENDING = "search-pending"
-SEARCH_TAKING = "search-pending.taking"
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,9 +220,9 @@ def ingest_parsed(
         photos = store.image_files(None if behind else (images or {}))
         written, removed = _publish(settings, files, store.store_id(), progress, full=behind, photos=photos)
         review.refresh(store, settings)
-        _search_later(settings, None if behind else _changed_days(changes))
+        search_note.later(settings, None if behind else _changed_days(changes))
         if search_now:
-            _search(settings, store)
+            search_note.run(settings, store)
         return Report(
             name=name,
             items=len(issue.items),
@@ -303,8 +301,8 @@ def regenerate(
             settings, build, store.store_id(), progress, full=True, photos=store.image_files()
         )
         review.refresh(store, settings)
-        _search_later(settings, None)
-        _search(settings, store)
+        search_note.later(settings, None)
+        search_note.run(settings, store)
         return Report(
             name="regenerate",
             items=0,
@@ -338,7 +336,7 @@ def edit(settings: Settings, now: dt.datetime, change: Edit, *, name: str = "cor
         )
         written, removed = _publish(settings, files, store.store_id(), full=behind)
         review.refresh(store, settings)
-        _search_later(settings, None if behind else _changed_days(applied.changes))  # indexed later
+        search_note.later(settings, None if behind else _changed_days(applied.changes))  # indexed later
         return Report(
             name=name,
             changes=applied.changes,
@@ -437,75 +435,6 @@ def _changed_days(changes: Iterable[Change]) -> set[dt.date]:
     return {e.issue_date for c in changes for e in (c.before, c.after) if e is not None}
 
 
-def _search_later(settings: Settings, days: set[dt.date] | None) -> None:
-    """Note the issue dates whose search bundles must be made again (None: check them all) in
-    `search-pending` in the store folder (the caller holds the writer lock), until `_index_search`
-    has done it. Best effort: without the note the nightly regenerate brings the index up to date."""
-    if not settings.site.search or days == set():
-        return
-    lines = ["all"] if days is None else sorted(d.isoformat() for d in days)
-    try:
-        with open(settings.paths.store / SEARCH_PENDING, "a", encoding="utf-8") as f:
-            f.write("".join(f"{line}\n" for line in lines))
-    except OSError as exc:
-        log.warning("%s: cannot note the search index's changes: %s", SEARCH_PENDING, exc.strerror)
-
-
-def search_pending(settings: Settings) -> bool:
-    """Are there changes the search index has not taken yet?"""
-    store = settings.paths.store
-    return (store / SEARCH_PENDING).exists() or (store / SEARCH_TAKING).exists()
-
-
-def _take_note(settings: Settings) -> set[dt.date] | None:
-    """The noted dates (None: all), moved to `search-pending.taking` (with what an earlier run
-    that failed left there) until the index is built. The caller holds the writer lock."""
-    note, taking = settings.paths.store / SEARCH_PENDING, settings.paths.store / SEARCH_TAKING
-    lines: list[str] = []
-    for path in (taking, note):
-        try:
-            lines += path.read_text(encoding="utf-8").split()
-        except FileNotFoundError:
-            continue
-        except (OSError, UnicodeDecodeError) as exc:
-            log.warning("%s: unreadable, indexing every changed bundle: %s", path, exc)
-            lines.append("all")
-    try:
-        taking.write_text("".join(f"{line}\n" for line in sorted(set(lines))), encoding="utf-8")
-        note.unlink(missing_ok=True)
-    except OSError as exc:
-        log.warning("%s: %s", taking, exc.strerror)
-    try:
-        return None if "all" in lines else {dt.date.fromisoformat(line) for line in lines}
-    except ValueError:
-        return None
-
-
-def _index_search(settings: Settings, store: Store, days: set[dt.date] | None) -> None:
-    """Build the search bundles `days` touch. A failure is logged, not raised: the feeds and pages
-    are published, and the note stays for the next try (the daemon's next quiet scan, the next
-    ingest, a regenerate). The caller holds the search lock."""
-    try:
-        changed = search.update(store, settings, days)
-    except PublishError as exc:
-        log.warning("search index not updated: %s", exc)
-        return
-    (settings.paths.store / SEARCH_TAKING).unlink(missing_ok=True)
-    if changed:
-        log.info("search index: %d files written or removed", len(changed))
-
-
-def _search(settings: Settings, store: Store) -> None:
-    """The search index brought up to date with the noted changes, after the outputs are written
-    (the caller holds the writer lock). Should the daemon be building it meanwhile, it takes the
-    note when it is done."""
-    if not search_pending(settings):
-        return
-    with lock.searcher(settings.paths.store) as held:
-        if held:
-            _index_search(settings, store, _take_note(settings))
-
-
 def update_search(settings: Settings) -> None:
     """The daemon's: the search index brought up to date beside ingesting (only taking the note
     holds the writer lock; the store is read while others write)."""
@@ -513,9 +442,9 @@ def update_search(settings: Settings) -> None:
         if not held:
             return
         with lock.writer(settings.paths.store):
-            days = _take_note(settings)
+            days = search_note.take(settings)
         with open_store(settings) as store:
-            _index_search(settings, store, days)
+            search_note.index(settings, store, days)
 
 
 def publish_pending(settings: Settings) -> bool:

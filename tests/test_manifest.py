@@ -83,3 +83,29 @@ def test_the_manifest_is_read_again_only_when_its_file_changed(tmp_path: Path) -
     found, elsewhere = manifest.read(tmp_path), manifest.read(other)
     assert found is not None and (found.store_id, found.files) == ("s2", {"d.json"})
     assert elsewhere is not None and (elsewhere.store_id, elsewhere.files) == ("s3", {"e.html"})
+
+
+@settings(max_examples=80, deadline=None)
+@given(on_disk=_PATHS, steps=st.lists(st.tuples(_PATHS, _PATHS), min_size=1, max_size=4))
+def test_changes_merged_into_a_sorted_list(
+    tmp_path_factory: pytest.TempPathFactory, on_disk: list[str], steps: list[tuple[list[str], list[str]]]
+) -> None:
+    """A manifest as `write` leaves it (sorted, each line once) is written again after publishes
+    that add, remove and add back files: the same bytes as the list sorted whole."""
+    folder = tmp_path_factory.mktemp("m")
+    manifest.write(folder, manifest.Manifest("s", set(on_disk)))
+    listed = manifest.read(folder)
+    assert listed is not None and listed.delta == (frozenset(), frozenset())  # the merge path is taken
+    expected = set(on_disk)
+    for produced, obsolete in steps:
+        listed = manifest.updated(listed, "s", produced, obsolete)
+        expected = (expected | set(produced)) - set(obsolete)
+        assert listed.files == expected
+    manifest.write(folder, listed)
+    text = (folder / manifest.NAME).read_text(encoding="utf-8")
+    assert text == "".join(
+        f"{line}\n" for line in ["feedsvc output manifest 1", "store s", *sorted(expected)]
+    )
+    manifest._LAST.clear()
+    again = manifest.read(folder)  # read from the file: sorted, each line once
+    assert again is not None and again.files == expected and again.delta == (frozenset(), frozenset())

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from feedsvc import lock, pipeline, search
+from feedsvc import lock, search, search_note
 from feedsvc.config import PathSettings, Settings, SiteSettings
-from feedsvc.pipeline import SEARCH_PENDING
 from feedsvc.records import Entry
 from feedsvc.render.bundles import bundle_bound, bundle_of, bundles, window_start
+from feedsvc.search_note import SEARCH_PENDING
 from tests.e2e_helpers import SAMPLE, drop, wait_for
 from tests.fault_helpers import Instance
 from tests.render_helpers import FakeSource, entry, fixture_entries, settings, tree
@@ -106,10 +106,10 @@ def test_one_indexer_at_a_time_and_notes_are_not_lost(tmp_path: Path) -> None:
     with lock.searcher(s.paths.store) as first, lock.searcher(s.paths.store) as second:
         assert first and not second
     d1, d2 = dt.date(2023, 6, 26), dt.date(2023, 6, 27)
-    pipeline._search_later(s, {d1})
-    assert pipeline.search_pending(s)
-    assert pipeline._take_note(s) == {d1}  # an index build starts, then fails: the note is kept
-    pipeline._search_later(s, {d2})  # an ingest meanwhile
-    assert pipeline._take_note(s) == {d1, d2}
-    pipeline._search_later(s, None)
-    assert pipeline._take_note(s) is None  # "all"
+    search_note.later(s, {d1})
+    assert search_note.pending(s)
+    assert search_note.take(s) == {d1}  # an index build starts, then fails: the note is kept
+    search_note.later(s, {d2})  # an ingest meanwhile
+    assert search_note.take(s) == {d1, d2}
+    search_note.later(s, None)
+    assert search_note.take(s) is None  # "all"

@@ -33,6 +33,7 @@ from feedsvc.render.common import (
     shown,
 )
 from feedsvc.render.issues import Around
+from feedsvc.render.skeleton import skeleton
 
 _HEAD_BYTES = 256  # documents made here carry their digest within their first bytes
 
@@ -63,6 +64,7 @@ class Rendered:
         "_key",
         "_load",
         "_parts",
+        "_updated",
         "around",
         "article",
         "article_current",
@@ -78,6 +80,7 @@ class Rendered:
         self.around = around  # its neighbours in the issue, shown on its article page
         self._key: bytes | None = None
         self._parts: EntryParts | None = None
+        self._updated: dt.datetime | None = None
         self._bytes: list[bytes | None] = [None] * len(FORMATS)
         self.article: bytes | None = None  # the article page, when rendered elsewhere (`render.pool`)
         self.article_current: bool | None = None  # is the copy in the output folder current?
@@ -122,6 +125,13 @@ class Rendered:
         if self._key is None:
             self._key = entry_key(self.entry)
         return self._key
+
+    @property
+    def updated(self) -> dt.datetime:
+        """The entry's `updated` as the feeds show it (`common.shown`)."""
+        if self._updated is None:
+            self._updated = shown(self.entry, self.entry.updated)
+        return self._updated
 
     def parts(self, site: Site) -> EntryParts:
         if self._parts is None:
@@ -258,7 +268,7 @@ class FeedRenderer:
     def newest(self, entries: Sequence[Rendered]) -> dt.datetime:
         """A document's `updated`: its newest entry's as shown (`common.shown`), or `EMPTY_UPDATED`
         when it has none."""
-        newest = max((shown(r.entry, r.entry.updated) for r in entries), default=EMPTY_UPDATED)
+        newest = max((r.updated for r in entries), default=EMPTY_UPDATED)
         return self.site.local(newest)
 
     def _documents(
@@ -275,9 +285,15 @@ class FeedRenderer:
         site = self.site
         digest = doc_digest(site, doc, (r.key for r in entries))
         paths = [doc.path(fmt.ext) for fmt in FORMATS]
-        if all(
-            self._digest_on_disk(p, fmt.read_digest) == digest for p, fmt in zip(paths, FORMATS, strict=True)
-        ):
+        splicing = old is not None and before is not None
+        raws: list[bytes | None] = []  # a file found not current, read whole where a splice may follow
+        for p, fmt in zip(paths, FORMATS, strict=True):
+            found, raw = self._probe(p, fmt.read_digest, digest, whole=splicing)
+            if found != digest:
+                raws.append(raw)
+                break
+            raws.append(None)
+        else:
             return Outputs(kept=paths)
         partial = [r for r in entries if r.partial]
         if partial and self.complete is not None:
@@ -286,7 +302,7 @@ class FeedRenderer:
         for i, (path, fmt) in enumerate(zip(paths, FORMATS, strict=True)):
             data = None
             if old is not None and before is not None:
-                raw = self._read(path)
+                raw = raws[i] if i < len(raws) and raws[i] is not None else self._read(path)
                 was = _renamed(raw, site, fmt, old) or old
                 data = _splice(raw, site, fmt, index=i, new=(doc, entries, digest), old=(was, before.entries))
             else:
@@ -308,6 +324,22 @@ class FeedRenderer:
                 return f.read()
         except OSError:
             return None
+
+    def _probe(
+        self, path: str, read: Callable[[bytes], str | None], digest: str, *, whole: bool
+    ) -> tuple[str | None, bytes | None]:
+        """The digest on disk and, if it is not `digest` and `whole`, the file's bytes (one open)."""
+        if not whole:
+            return self._digest_on_disk(path, read), None
+        if self.output_dir is None:
+            return None, None
+        try:
+            with open(os.path.join(self.output_dir, path), "rb") as f:
+                head = f.read(_HEAD_BYTES)
+                found = read(head)
+                return found, (head + f.read() if found != digest else None)
+        except OSError:
+            return None, None
 
     def _digest_on_disk(self, path: str, read: Callable[[bytes], str | None]) -> str | None:
         if self.output_dir is None:
@@ -363,9 +395,6 @@ def _renamed(raw: bytes | None, site: Site, fmt: Format, old: FeedDoc) -> FeedDo
     return replace(old, title=site.title(name), subtitle=site.subtitle(old.ref, name))
 
 
-_MARK = b"\0feedsvc-entry-%d\0"  # never in a document: XML and JSON text cannot hold a NUL
-
-
 def _splice(
     raw: bytes | None,
     site: Site,
@@ -380,8 +409,8 @@ def _splice(
     from `raw` as one piece; only the others are rendered. None when that cannot be shown.
 
     The digest proves `raw` is `fmt.document` of `old`'s entries. A document is a head, its
-    entries' bytes joined by one separator and a tail (checked on a skeleton made with markers
-    for entries), so the bytes of a run of its entries are found between the head and the
+    entries' bytes joined by one separator and a tail (`render.skeleton`: made with markers for
+    entries, kept in the process), so the bytes of a run of its entries are found between the head and the
     rendered bytes of the entries after the run, which must match."""
     (doc, entries, digest), (old_doc, old_entries) = new, old
     if raw is None:
@@ -401,26 +430,22 @@ def _splice(
         run += 1
     if set(keys) & {r.key for r in old_entries[run:]}:
         return _miss("old entries out of order")
-    skeleton = fmt.document(site, old_doc, [_MARK % n for n in range(len(old_entries))], old_digest)
-    pieces, at = [], 0
-    for n in range(len(old_entries)):
-        mark = _MARK % n
-        found = skeleton.find(mark, at)
-        if found < 0:
-            return _miss("skeleton without markers")
-        pieces.append(skeleton[at:found])
-        at = found + len(mark)
-    head, seps, tail = pieces[0], set(pieces[1:]), skeleton[at:]
-    if len(seps) > 1 or len(raw) < len(head) + len(tail) or not (raw.startswith(head) and raw.endswith(tail)):
+    was = skeleton(site, fmt.ext, fmt.document, old_doc, old_digest)
+    if was is None:
+        return _miss("skeleton without markers")
+    head, sep, tail = was.head, was.sep, was.tail
+    if len(raw) < len(head) + len(tail) or not (raw.startswith(head) and raw.endswith(tail)):
         return _miss("head or tail differ")
-    sep = seps.pop() if seps else b""
     body = raw[len(head) : len(raw) - len(tail)]
     dropped = b"".join(sep + r.data(site, index) for r in old_entries[run:])
     if not body.endswith(dropped) or len(body) == len(dropped):
         return _miss("dropped entries differ" if not body.endswith(dropped) else "every old entry dropped")
+    made = skeleton(site, fmt.ext, fmt.document, doc, digest)
+    if made is None:  # pragma: no cover - the old document's skeleton was found just above
+        return _miss("skeleton without markers")
     SPLICES["spliced"] += 1
     kept = body[: len(body) - len(dropped)]
     parts = [r.data(site, index) for r in entries[:start]]
     parts.append(kept)
     parts += [r.data(site, index) for r in entries[start + run :]]
-    return fmt.document(site, doc, parts, digest)
+    return made.fill(parts)

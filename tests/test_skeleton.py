@@ -1,0 +1,83 @@
+"""A feed document is its skeleton filled in: head, the entries joined by one separator, tail, in
+every format, whatever the document (subscription or archive page, with or without a digest);
+skeletons kept in the process are those of the very document asked for."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from feedsvc.records import PAPER, FeedRef
+from feedsvc.render import skeleton as sk
+from feedsvc.render.common import FeedDoc, Site
+from feedsvc.render.feeds import FORMATS, Rendered
+
+from .render_helpers import bulk_entries, settings
+
+
+def _site(tmp_path: Path) -> Site:
+    return Site.from_settings(settings(tmp_path, max_entries=20, page_size=10))
+
+
+def _docs(site: Site) -> list[FeedDoc]:
+    when = site.local(dt.datetime(2024, 3, 1, 6, tzinfo=dt.UTC))
+    section = FeedRef(kind="section", slug="yaowen")
+    return [
+        FeedDoc(ref=PAPER, title=site.title(""), updated=when, last=3),
+        FeedDoc(
+            ref=section, title=site.title("要闻"), subtitle='一个 <副标题> & 引号"', updated=when, last=0
+        ),
+        FeedDoc(ref=section, title=site.title("要闻"), updated=when, number=2, last=3),
+        FeedDoc(ref=section, title=site.title("要闻"), updated=when, number=1, last=1),
+    ]
+
+
+@pytest.mark.parametrize("index", range(len(FORMATS)))
+def test_a_document_is_its_skeleton_filled_in(tmp_path: Path, index: int) -> None:
+    site = _site(tmp_path)
+    entries = [Rendered(e).data(site, index) for e in bulk_entries(5)]
+    for doc in _docs(site):
+        for digest in ("0" * 64, "f" * 64):
+            made = sk.skeleton(site, FORMATS[index].ext, FORMATS[index].document, doc, digest)
+            assert made is not None
+            for n in range(1, len(entries) + 1):
+                whole = FORMATS[index].document(site, doc, entries[:n], digest)
+                assert made.fill(entries[:n]) == whole
+
+
+def test_kept_skeletons_are_the_documents_own(tmp_path: Path) -> None:
+    """A skeleton kept for one document is never handed out for another: a document that differs
+    in its `updated`, its links or its digest gets its own."""
+    site, fmt = _site(tmp_path), FORMATS[0]
+    doc = _docs(site)[2]
+    entry = [b"<entry>x</entry>\n"]
+    first = sk.skeleton(site, fmt.ext, fmt.document, doc, "a" * 64)
+    assert first is not None and sk.skeleton(site, fmt.ext, fmt.document, doc, "a" * 64) is first
+    others = [
+        (doc, "b" * 64),
+        (replace(doc, updated=doc.updated + dt.timedelta(days=1)), "a" * 64),
+        (replace(doc, last=2), "a" * 64),  # the newest page now: no link to a newer one
+        (replace(doc, title=site.title("新名字")), "a" * 64),
+    ]
+    for other, digest in others:
+        made = sk.skeleton(site, fmt.ext, fmt.document, other, digest)
+        assert made is not None and made != first
+        assert made.fill(entry) == fmt.document(site, other, entry, digest)
+    with pytest.raises(ValueError):
+        first.fill([])
+
+
+def test_a_document_without_both_markers_has_no_skeleton(tmp_path: Path) -> None:
+    site, doc = _site(tmp_path), _docs(_site(tmp_path))[0]
+
+    def drops_entries(site: Site, doc: FeedDoc, entries: object, digest: str | None) -> bytes:
+        return b"<feed/>"
+
+    def repeats_them(site: Site, doc: FeedDoc, entries: list[bytes], digest: str | None) -> bytes:
+        return b"<feed>" + b"".join(entries) * 2 + b"</feed>"
+
+    assert sk.skeleton(site, "odd", drops_entries, doc, "c" * 64) is None
+    assert sk.skeleton(site, "odd2", repeats_them, doc, "c" * 64) is None  # type: ignore[arg-type]
