@@ -86,3 +86,11 @@ def test_loop_variables_are_not_part_of_the_key() -> None:
     e = env(text, shared=True)
     assert e.from_string(text).render(xs=(1, 2)) == "1122"
     assert e.from_string(text).render(xs=(3,)) == "31"
+
+
+def test_each_part_has_its_own_entry() -> None:
+    e = env("", shared=True)
+    two = "{% shared %}{{ a }}{% endshared %}|{% shared %}{{ b }}{% endshared %}"  # one line
+    assert e.from_string(two).render(a=1, b=2) == "1|2"
+    assert e.from_string("{% shared %}一{% endshared %}").render() == "一"  # two strings, line 1
+    assert e.from_string("{% shared %}二{% endshared %}").render() == "二"

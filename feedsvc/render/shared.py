@@ -3,7 +3,8 @@
 Most of a page for people is the same on every page of its folder: the head's icons and style
 sheet, the masthead, the footer's links (each link is relative, so it depends on the folder). A
 template marks such a part `{% shared %}…{% endshared %}`; it is rendered the first time and
-taken from a cache afterwards, keyed by where it is in which template and the values of the
+taken from a cache afterwards, keyed by the part (each parsed part has an identity of its own:
+two on one line, or in two templates made from strings, are two) and the values of the
 variables it uses (found when the template is compiled), `link` counting as its page's folder.
 The bytes out are those of rendering the part every time, provided the variables it uses are
 immutable values (a part using an unhashable one is rendered every time) and it does not link to
@@ -12,6 +13,7 @@ its own page (`link('')`, the one link that depends on more than the folder).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -51,17 +53,18 @@ class SharedExtension(Extension):
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
         self._cache: dict[tuple[Any, ...], Markup] = {}
+        self._parts = itertools.count()  # each part's identity (two on one line, two strings: two)
 
     def parse(self, parser: Parser) -> nodes.Node:
         lineno = next(parser.stream).lineno
         body = parser.parse_statements(("name:endshared",), drop_needle=True)
         names = _free_names(body)
-        where = nodes.Const((parser.name, lineno))
+        where = nodes.Const(next(self._parts))
         args: list[nodes.Expr] = [where, *(nodes.Name(n, "load", lineno=lineno) for n in names)]
         call = self.call_method("_shared", args, lineno=lineno)
         return nodes.CallBlock(call, [], [], body, lineno=lineno)
 
-    def _shared(self, where: tuple[str, int], *values: Any, caller: Callable[[], str]) -> Markup:
+    def _shared(self, where: int, *values: Any, caller: Callable[[], str]) -> Markup:
         key = (where, *(v.folder if isinstance(v, ByFolder) else v for v in values))
         try:
             found = self._cache.get(key)
