@@ -45,6 +45,7 @@ from markupsafe import Markup
 _KEPT = 4096  # shared parts kept per environment (each a few hundred bytes)
 _PLAIN = frozenset({str, Markup, int, bool, type(None)})
 _NO_VALUE = ("undefined",)  # the key of a name with no value
+_KNOWN: dict[int, tuple[object, object]] = {}  # id: (immutable tuple or dataclass, its key), made once
 _REFUSED: dict[type[nodes.Node], str] = {
     nodes.Include: "{% include %}",
     nodes.Import: "{% import %}",
@@ -82,16 +83,22 @@ def _key(value: Any) -> object:
         return (kind, value)
     if kind is float:  # by its bits: -0.0 == 0.0 but prints differently
         return (kind, value.hex())
-    if kind is tuple:
-        return (kind, tuple(_key(v) for v in value))
     if kind is ZoneInfo:  # immutable; equal only to itself
         return (kind, value)
     if isinstance(value, ByFolder):
         return (ByFolder, value.folder)
     if isinstance(value, Undefined):
         return _NO_VALUE
-    if _frozen_dataclass(kind):  # `Site`, `Words`: by value, if every field is immutable too
-        return (kind, tuple(_key(getattr(value, f.name)) for f in dataclasses.fields(value)))
+    if kind is tuple or _frozen_dataclass(kind):  # `Site`, `Words`: if every field is immutable too
+        known = _KNOWN.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        items = value if kind is tuple else (getattr(value, f.name) for f in dataclasses.fields(value))
+        key = (kind, tuple(_key(v) for v in items))
+        if len(_KNOWN) >= _KEPT:
+            _KNOWN.clear()
+        _KNOWN[id(value)] = (value, key)  # kept alive, so no other value takes its id meanwhile
+        return key
     raise _Varies
 
 
