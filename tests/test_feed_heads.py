@@ -7,7 +7,6 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from feedgen.util import formatRFC2822
 
 from feedsvc.records import FeedRef
 from feedsvc.render import atom, heads, rss
@@ -16,7 +15,7 @@ from tests.render_helpers import settings
 
 SITE = Site.from_settings(settings(Path("feeds"), hubs=("https://hub.example/",)))
 CST = dt.timezone(dt.timedelta(hours=8))
-FORMATS = [(atom._head, dt.datetime.isoformat), (rss._head, formatRFC2822)]
+FORMATS = [(atom._head, atom.STAMP), (rss._head, rss.STAMP)]
 
 
 def docs(title: str, last: int = 12) -> list[FeedDoc]:
@@ -45,3 +44,20 @@ def test_a_head_holding_a_stand_in_is_made_each_time(make: heads.Make, stamp: he
     for doc in docs(title, last=4):
         assert heads.head(make, stamp, SITE, doc) == make(SITE, doc), doc.number
     assert [v for (m, _, d), v in heads._cut.items() if m is make and d.title == title] == [None]
+
+
+class _ClearedByAnotherThread(dict[object, object]):
+    """A cache another thread clears (being full) as soon as this one has stored its value."""
+
+    def __setitem__(self, key: object, value: object) -> None:
+        super().__setitem__(key, value)
+        self.clear()
+
+
+@pytest.mark.parametrize(("make", "stamp"), FORMATS)
+def test_a_cache_cleared_between_store_and_use(
+    make: heads.Make, stamp: heads.Stamp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(heads, "_cut", _ClearedByAnotherThread())
+    for doc in docs("钱塘新区报 · 清空", last=4):
+        assert heads.head(make, stamp, SITE, doc) == make(SITE, doc), doc.number

@@ -3,27 +3,42 @@ variables it uses, with the bytes of rendering it every time."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import jinja2
 import pytest
+from markupsafe import Markup
 
+from feedsvc.render import html, theme
+from feedsvc.render.common import Site, entry_parts
 from feedsvc.render.html import Links
 from feedsvc.render.shared import SharedExtension
+from tests.render_helpers import bulk_entries, settings
 
 BODY = (
     "<title>{{ title }}</title>\n"
     "{% shared %}\n"
-    '<nav><a href="{{ link("index.html") }}">{{ name }}</a>{{ made() }}'
+    '<nav><a href="{{ link("index.html") }}">{{ name | made }}</a>'
     "{% for x in items %}<i>{{ x }}</i>{% endfor %}</nav>\n"
     "{% endshared %}\n"
     "<p>{{ title }}</p>\n"
 )
 
 
-def env(text: str, *, shared: bool) -> jinja2.Environment:
-    source = text if shared else text.replace("{% shared %}\n", "").replace("{% endshared %}\n", "")
-    return jinja2.Environment(
+class Counter:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, value: Any) -> Any:
+        self.calls += 1
+        return value
+
+
+def env(text: str, *, shared: bool, made: Counter | None = None) -> jinja2.Environment:
+    plain = text.replace("{% shared %}", "{% if true %}").replace("{% endshared %}", "{% endif %}")
+    source = text if shared else plain
+    e = jinja2.Environment(
         loader=jinja2.DictLoader({"page.html": source}),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -31,15 +46,8 @@ def env(text: str, *, shared: bool) -> jinja2.Environment:
         lstrip_blocks=True,
         extensions=[SharedExtension] if shared else [],
     )
-
-
-class Counter:
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def __call__(self) -> str:
-        self.calls += 1
-        return ""
+    e.filters["made"] = made or Counter()  # counts renders of what it filters
+    return e
 
 
 def render(e: jinja2.Environment, path: str, **context: Any) -> str:
@@ -56,21 +64,21 @@ PAGES = [
 
 def test_same_bytes_as_rendering_every_time_and_once_per_folder() -> None:
     made = Counter()
-    shared, plain = env(BODY, shared=True), env(BODY, shared=False)
+    shared, plain = env(BODY, shared=True, made=made), env(BODY, shared=False, made=made)
     for path, title in PAGES:
-        context = {"title": title, "name": "报 <x>", "items": ("a", "<b>"), "made": made}
+        context = {"title": title, "name": "报 <x>", "items": ("a", "<b>")}
         assert render(shared, path, **context) == render(plain, path, **context)
     assert made.calls == 3 + 4  # shared: once per folder (3 folders); plain: every page (4)
-    other = render(shared, PAGES[0][0], title="x", name="另一个名字", items=("a", "<b>"), made=made)
+    other = render(shared, PAGES[0][0], title="x", name="另一个名字", items=("a", "<b>"))
     assert "另一个名字" in other  # a different value of a variable it uses: rendered again
     assert made.calls == 8
 
 
 def test_unhashable_or_missing_values_render_every_time() -> None:
     made = Counter()
-    shared, plain = env(BODY, shared=True), env(BODY, shared=False)
+    shared, plain = env(BODY, shared=True, made=made), env(BODY, shared=False, made=made)
     for path, title in PAGES[:2]:
-        context = {"title": title, "name": "n", "items": ["a", "<b>"], "made": made}  # a list
+        context = {"title": title, "name": "n", "items": ["a", "<b>"]}  # a list
         assert render(shared, path, **context) == render(plain, path, **context)
     assert made.calls == 4
     text = "{% shared %}\n{% if flag %}{{ missing }}{% endif %}ok\n{% endshared %}\n"
@@ -86,3 +94,126 @@ def test_loop_variables_are_not_part_of_the_key() -> None:
     e = env(text, shared=True)
     assert e.from_string(text).render(xs=(1, 2)) == "1122"
     assert e.from_string(text).render(xs=(3,)) == "31"
+
+
+def same_as_plain(text: str, contexts: list[dict[str, Any]]) -> None:
+    """Each context rendered by one environment with the part shared, and without the tag."""
+    shared, plain = env(text, shared=True), env(text, shared=False)
+    for context in contexts:
+        path = context.pop("path", PAGES[0][0])
+        assert render(shared, path, **context) == render(plain, path, **context), context
+
+
+def test_each_part_has_its_own_entry() -> None:
+    same_as_plain(
+        "{% shared %}\n{{ a }}{% endshared %}\n|{% shared %}\n{{ b }}{% endshared %}\n", [{"a": 1, "b": 2}]
+    )
+    e = env("", shared=True)  # two templates made from strings: the same line, two parts
+    assert e.from_string("{% shared %}一{% endshared %}").render() == "一"
+    assert e.from_string("{% shared %}二{% endshared %}").render() == "二"
+
+
+def test_names_the_part_sets_are_in_its_key() -> None:
+    branch = "{% shared %}\n{% if title == 'never' %}{% set title = 'x' %}{% endif %}{{ title }}\n{% endshared %}\n"
+    shadow = "{% shared %}\n{% for title in ('x',) %}{% endfor %}{{ title }}\n{% endshared %}\n"
+    for text in (branch, shadow):
+        same_as_plain(text, [{"title": "甲"}, {"title": "乙"}])
+
+
+def test_values_are_keyed_with_their_type_and_mutable_ones_render_every_time() -> None:
+    class Box:
+        def __init__(self) -> None:
+            self.n = 1
+
+    box = Box()
+    text = "{% shared %}\n{{ v }} {{ box.n }}\n{% endshared %}\n"
+    shared, plain = env(text, shared=True), env(text, shared=False)
+    for v in (1, True, 1.0, 0.0, -0.0, "1", Markup("1"), (1,), (True,)):
+        box.n += 1
+        assert render(shared, "a.html", v=v, box=box) == render(plain, "a.html", v=v, box=box), v
+    ns = "{% set ns = namespace(n=0) %}{% for x in xs %}{% set ns.n = ns.n + 1 %}{% shared %}\n{{ ns.n }}\n{% endshared %}\n{% endfor %}"
+    same_as_plain(ns, [{"xs": (1, 2, 3)}])
+
+
+def test_a_part_linking_to_its_own_page_is_not_kept() -> None:
+    text = '{% shared %}\n<a href="{{ link("") }}">.</a><a href="{{ link("#top") }}">^</a><a href="{{ link("?q=1") }}">?</a>\n{% endshared %}\n'
+    same_as_plain(text, [{"path": p} for p, _ in PAGES])
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        "{% include 'x.html' %}",
+        "{% import 'x.html' as x %}",
+        "{% from 'x.html' import y %}",
+        "{% block b %}{% endblock %}",
+        "{% call f() %}{% endcall %}",
+        "{% shared %}{% endshared %}",
+        "{{ caller() }}",
+        "{{ self.b() }}",
+        "{{ super() }}",
+        "{{ varargs }}{{ kwargs }}",
+        "{{ loop.index }}",
+        "{% for x in xs %}{% else %}{{ loop.index }}{% endfor %}",
+        "{% set ns.n = 1 %}",
+    ],
+)
+def test_what_a_key_cannot_hold_is_refused_where_it_is(part: str) -> None:
+    text = f"<p>\n{{% shared %}}{part}{{% endshared %}}\n"
+    with pytest.raises(
+        jinja2.TemplateSyntaxError, match=r"^page\.html, line 2: a \{% shared %\} part cannot hold"
+    ):
+        env(text, shared=True).get_template("page.html")
+
+
+def test_a_loop_of_the_part_may_use_loop() -> None:
+    text = "{% shared %}\n{% for x in xs %}{{ loop.index }}{{ x }}{% endfor %}\n{% endshared %}\n"
+    same_as_plain(text, [{"xs": (1, 2)}, {"xs": (3,)}])
+
+
+class Misses(dict[object, object]):
+    """A part cache counting the parts rendered and kept."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kept = 0
+
+    def __setitem__(self, key: object, value: object) -> None:
+        self.kept += 1
+        super().__setitem__(key, value)
+
+
+def test_the_package_templates_parts_are_rendered_once_per_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    site = Site.from_settings(settings(Path("feeds")))
+    environment = theme.environment(site.theme)
+    extension = next(e for e in environment.extensions.values() if isinstance(e, SharedExtension))
+    misses = Misses()
+    monkeypatch.setattr(extension, "_cache", misses)
+    entries = bulk_entries(8, per_day=4)  # two days: two folders of 4 articles
+
+    def pages() -> list[bytes]:
+        return [html.article_page(site, e, entry_parts(site, e)) for e in entries]
+
+    shared = pages()
+    assert misses.kept == 2 * 3  # per folder: the head and masthead, the footer, the article's feeds
+    plain = jinja2.Environment(
+        loader=Plain(environment.loader), **{k: getattr(environment, k) for k in OPTIONS}
+    )
+    monkeypatch.setattr(theme, "environment", lambda _: plain)
+    assert pages() == shared
+
+
+OPTIONS = ("autoescape", "undefined", "trim_blocks", "lstrip_blocks", "keep_trailing_newline")
+
+
+class Plain(jinja2.BaseLoader):
+    """A loader's templates with the `{% shared %}` tags made plain `{% if true %}` blocks."""
+
+    def __init__(self, loader: jinja2.BaseLoader | None) -> None:
+        assert loader is not None
+        self.loader = loader
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Any]:
+        source, name, _ = self.loader.get_source(environment, template)
+        plain = source.replace("{% shared %}", "{% if true %}").replace("{% endshared %}", "{% endif %}")
+        return plain, name, lambda: False

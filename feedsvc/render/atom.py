@@ -154,9 +154,12 @@ def _feedgen_entry(site: Site, parts: EntryParts) -> bytes:
     return b"  " + data + b"\n"
 
 
+STAMP: heads.Stamp = dt.datetime.isoformat  # `updated` as the head writes it
+
+
 def document(site: Site, doc: FeedDoc, entries: Sequence[bytes], digest: str | None = None) -> bytes:
     """A whole feed document around already rendered entries (in the order given)."""
-    return splice(heads.head(_head, dt.datetime.isoformat, site, doc), _END, entries, digest)
+    return splice(heads.head(_head, STAMP, site, doc), _END, entries, digest)
 
 
 def _head(site: Site, doc: FeedDoc) -> bytes:

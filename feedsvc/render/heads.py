@@ -27,6 +27,7 @@ _STAND_INS = (
 )
 Pieces = tuple[list[bytes], list[int]]  # literal pieces, and between them which value goes there
 _cut: dict[tuple[Make, Site, FeedDoc], Pieces | None] = {}
+_UNCUT: Pieces = ([], [])  # `_cut` holds no answer for the feed yet
 
 
 def head(make: Make, stamp: Stamp, site: Site, doc: FeedDoc) -> bytes:
@@ -34,11 +35,12 @@ def head(make: Make, stamp: Stamp, site: Site, doc: FeedDoc) -> bytes:
     if doc.number is None or doc.older is None or doc.newer is None:
         return make(site, doc)
     key = (make, site, replace(doc, number=0, updated=_STAND_INS[0][1]))
-    if key not in _cut:
+    pieces = _cut.get(key, _UNCUT)  # one read: other threads may clear `_cut` at any time
+    if pieces is _UNCUT:
+        pieces = _pieces(make, stamp, site, doc)
         if len(_cut) >= _KEPT:
             _cut.clear()
-        _cut[key] = _pieces(make, stamp, site, doc)
-    pieces = _cut[key]
+        _cut[key] = pieces
     if pieces is None:
         return make(site, doc)
     return _join(pieces, _values(stamp, doc.number, doc.updated))

@@ -83,7 +83,11 @@ class Links(ByFolder):
         self.path = path
 
     def __call__(self, target: str) -> str:
-        key = (self.folder, target) if target[:1] not in ("", "#", "?") else (self.path, target)
+        if target[:1] in ("", "#", "?"):  # the page itself: a `{% shared %}` part using it is not kept
+            self.by_page = True
+            key = (self.path, target)
+        else:
+            key = (self.folder, target)
         found = _LINKS.get(key)
         if found is None:
             if len(_LINKS) >= _LINKS_KEPT:

@@ -138,9 +138,12 @@ def _feedgen_item(site: Site, parts: EntryParts) -> bytes:
     return data[start:end]
 
 
+STAMP: heads.Stamp = formatRFC2822  # `lastBuildDate` as the head writes it
+
+
 def document(site: Site, doc: FeedDoc, entries: Sequence[bytes], digest: str | None = None) -> bytes:
     """A whole RSS document around already rendered items (in the order given)."""
-    return splice(heads.head(_head, formatRFC2822, site, doc), _END, entries, digest)
+    return splice(heads.head(_head, STAMP, site, doc), _END, entries, digest)
 
 
 def _head(site: Site, doc: FeedDoc) -> bytes:

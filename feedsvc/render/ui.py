@@ -7,6 +7,7 @@ template is free to print its own. Dates are written the way each language write
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Final
 
 _ZH: Final = {
@@ -111,21 +112,25 @@ _MONTHS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
 class Words:
-    """One language's strings for templates: `t.home`, `t.f("items", n=3)`, `t.date(day)`."""
+    """One language's strings for templates: `t.home`, `t.f("items", n=3)`, `t.date(day)`.
+    A frozen value (a `{% shared %}` part keys on it, render/shared.py)."""
 
-    def __init__(self, language: str) -> None:
-        self.language = language
-        self._s = STRINGS[language]
+    language: str
+
+    def __post_init__(self) -> None:
+        if self.language not in STRINGS:
+            raise KeyError(self.language)
 
     def __getattr__(self, key: str) -> str:
         try:
-            return self._s[key]
+            return STRINGS[self.language][key]
         except KeyError:
             raise AttributeError(f"no UI string {key!r}") from None
 
     def f(self, key: str, **values: object) -> str:
-        return self._s[key].format(**values)
+        return STRINGS[self.language][key].format(**values)
 
     def date(self, day: dt.date) -> str:
         if self.language == "zh":
