@@ -54,6 +54,29 @@ def test_logo_nameplate_and_missing_theme(tmp_path: Path) -> None:
         _site(tmp_path, theme=tmp_path / "nowhere")
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("issues.html", '{% extends "base.html" %}{% block main %}{% if %}{% endblock %}\n', "line 1: "),
+        (
+            "base.html",
+            "<p>\n{% shared %}{% include 'x.html' %}{% endshared %}\n",
+            "line 2: a {% shared %} part",
+        ),
+    ],
+)
+def test_a_theme_template_that_does_not_parse_is_a_config_error(
+    tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    theme = tmp_path / "theme"
+    theme.mkdir()
+    (theme / name).write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        _site(tmp_path, theme=theme)
+    assert str(caught.value).startswith(f"site.theme: {name}, {message}")
+    assert "\n" not in str(caught.value)
+
+
 def test_english_interface(tmp_path: Path) -> None:
     out = _site(tmp_path, ui_language="en")
     index = out["index.html"].decode()

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import jinja2
+
 from feedsvc.models import ImageRef
 from feedsvc.records import PAPER, Entry, EntryPerson, FeedInfo, FeedRef
 from feedsvc.render import theme
@@ -112,9 +114,12 @@ def _render(site: Site, template: str, path: str, **context: Any) -> bytes:
     context.setdefault("og_title", context.get("title", site.name))
     context.setdefault("og_image", ICON)
     context.setdefault("alternates", _alternates(site, ((PAPER, site.name),)))
-    text = env.get_template(template).render(
-        site=site, t=words, link=Links(path), path=path, feed_types=_FEED_TYPES, **context
-    )
+    try:
+        text = env.get_template(template).render(
+            site=site, t=words, link=Links(path), path=path, feed_types=_FEED_TYPES, **context
+        )
+    except jinja2.TemplateSyntaxError as exc:  # a theme's template
+        raise theme.syntax_error(exc, template) from exc
     return text.encode("utf-8")
 
 

@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 
 import jinja2
-from jinja2 import meta
+from jinja2 import meta, nodes
 
 from feedsvc.errors import ConfigError
 from feedsvc.render.shared import SharedExtension
@@ -78,6 +78,21 @@ def rendered_static(theme: str | None) -> list[str]:
     return [n for n in sorted(_files(PACKAGE)) if n.endswith(_RENDERED_STATIC) and n not in plain]
 
 
+def syntax_error(exc: jinja2.TemplateSyntaxError, name: str | None = None) -> ConfigError:
+    """A template's syntax error (a theme's, or a `{% shared %}` part it refuses) as a one-line
+    `ConfigError` naming the setting, the template and the line."""
+    where = f"{exc.name or name or '<string>'}, line {exc.lineno}"
+    message = " ".join((exc.message or "syntax error").split())
+    return ConfigError(f"site.theme: {message if message.startswith(where) else f'{where}: {message}'}")
+
+
+def _parse(env: jinja2.Environment, name: str, source: str) -> nodes.Template:
+    try:
+        return env.parse(source, name)
+    except jinja2.TemplateSyntaxError as exc:
+        raise syntax_error(exc, name) from exc
+
+
 @functools.cache
 def fingerprint(theme: str | None, template: str) -> str:
     """A digest of `template` and every template it extends, includes or imports (as the theme
@@ -97,5 +112,5 @@ def fingerprint(theme: str | None, template: str) -> str:
         except jinja2.TemplateNotFound as exc:
             raise ConfigError(f"site.theme: template {name} not found") from exc
         h.update(f"{name}\n{source}\n".encode("utf-8", "surrogatepass"))
-        todo.extend(n for n in meta.find_referenced_templates(env.parse(source)) if n is not None)
+        todo.extend(n for n in meta.find_referenced_templates(_parse(env, name, source)) if n is not None)
     return h.hexdigest()
