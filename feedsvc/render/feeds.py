@@ -26,6 +26,7 @@ from feedsvc.render.common import (
     EntryParts,
     FeedDoc,
     Site,
+    archive_path,
     doc_digest,
     entry_digest,
     entry_key,
@@ -165,6 +166,7 @@ class Outputs:
     files: list[tuple[str, bytes]] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     obsolete: list[str] = field(default_factory=list)
+    digest: str | None = None  # a feed document's digest (`_documents`), the same in every format
 
 
 class FeedRenderer:
@@ -247,6 +249,15 @@ class FeedRenderer:
             old = replace(doc, updated=self.newest(before.entries or before.recent), last=before.last)
         return self._documents(doc, page, old, before)
 
+    def archive_current(self, ref: FeedRef, number: int, digest: str) -> Outputs | None:
+        """Archive page `number`'s files if each carries `digest` (known without its entries:
+        `render.stubs.known_page`), else None."""
+        paths = [archive_path(ref, number, fmt.ext) for fmt in FORMATS]
+        for path, fmt in zip(paths, FORMATS, strict=True):
+            if self._digest_on_disk(path, fmt.read_digest) != digest:
+                return None
+        return Outputs(kept=paths, digest=digest)
+
     def article_current(self, rendered: Rendered) -> bool:
         """Is the entry's article page in the output folder current?"""
         if rendered.article_current is None:
@@ -294,7 +305,7 @@ class FeedRenderer:
                 break
             raws.append(None)
         else:
-            return Outputs(kept=paths)
+            return Outputs(kept=paths, digest=digest)
         partial = [r for r in entries if r.partial]
         if partial and self.complete is not None:
             self.complete(partial)
@@ -310,7 +321,7 @@ class FeedRenderer:
             if data is None:
                 data = fmt.document(site, doc, [r.data(site, i) for r in entries], digest)
             files.append((path, data))
-        return Outputs(files=files)
+        return Outputs(files=files, digest=digest)
 
     def digest_on_disk(self, path: str) -> str | None:
         """The digest at the top of a page for people in the output folder (article, issue)."""
