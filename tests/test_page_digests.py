@@ -92,6 +92,30 @@ def test_an_ingest_reads_no_older_page_whose_digest_is_remembered(
     assert _files(settings.paths.output) == _regenerated(settings, tmp_path / "re")
 
 
+def test_a_regenerate_remembers_the_pages_an_ingest_proves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = instance_settings(tmp_path)
+    issues = _issues(5)
+    for pages in issues[:4]:
+        _ingest(settings, tmp_path, pages)
+    db = sqlite3.connect(settings.paths.store / DB_NAME, isolation_level=None)
+    try:
+        db.execute("DELETE FROM page_digests")  # none remembered by the ingests
+    finally:
+        db.close()
+    pipeline.regenerate(settings, dt.datetime(2021, 6, 1, 9, tzinfo=TZ))
+    with Store.open(settings.paths.store, create=False) as store:
+        counts = {info.ref: info.entry_count for info in store.feed_infos()}
+    reads = _spy_reads(monkeypatch)
+    _ingest(settings, tmp_path, issues[4])
+    with Store.open(settings.paths.store, create=False) as store:
+        added = {info.ref: info.entry_count - counts.get(info.ref, 0) for info in store.feed_infos()}
+    size = settings.feeds.archive_page_size
+    assert [(ref, offset) for ref, limit, offset in reads if limit == size and offset >= added[ref]] == []
+    assert _files(settings.paths.output) == _regenerated(settings, tmp_path / "re")
+
+
 def test_a_stale_page_on_disk_is_rendered_though_its_digest_is_remembered(tmp_path: Path) -> None:
     settings = instance_settings(tmp_path)
     issues = _issues(4)

@@ -44,6 +44,8 @@ _RUN_DAYS = 8  # issues per task of a worker process
 _AHEAD = 3  # tasks rendered ahead per worker process
 _POOL_MIN = 3000  # entries from which a regenerate starts worker processes
 _POOL_MAX = 4
+_REMEMBERED = 2  # full archive pages per feed whose digests a regenerate remembers: the newest ones,
+# which an ingest proves current (`render.stubs.Proofs`); an ingest remembers those it computes
 
 
 class Build(Iterator[tuple[str, bytes]]):
@@ -337,7 +339,7 @@ class Builder:
                         out = renderer.archive(
                             ref, name=name, number=walk.number, last=walk.last, page=walk.page
                         )
-                        if out.digest is not None:
+                        if out.digest is not None and walk.number >= walk.last - _REMEMBERED:
                             self.proofs.add(
                                 ref, name, walk.number, walk.last, page=walk.page, digest=out.digest
                             )
