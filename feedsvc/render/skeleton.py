@@ -28,6 +28,7 @@ import datetime as dt
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, replace
 
 from feedsvc.render import atom, heads, jsonfeed, rss
@@ -53,15 +54,18 @@ class Skeleton:
 
 
 _KEPT: OrderedDict[tuple[Site, str, FeedDoc, str], Skeleton | None] = OrderedDict()
+_NOT_KEPT = object()
 
 
 def skeleton(site: Site, ext: str, document: Document, doc: FeedDoc, digest: str) -> Skeleton | None:
     """`doc`'s skeleton in the format `ext` made by `document`; None if the document does not show
     the markers once each, in order (then nothing is spliced)."""
     key = (site, ext, doc, digest)
-    if key in _KEPT:
-        _KEPT.move_to_end(key)
-        return _KEPT[key]
+    kept = _KEPT.get(key, _NOT_KEPT)  # one read: another thread's publish may drop it meanwhile
+    if kept is not _NOT_KEPT:
+        with suppress(KeyError):
+            _KEPT.move_to_end(key)
+        return kept if isinstance(kept, Skeleton) else None
     data = _from_cut(site, ext, document, doc, digest)
     if data is None:
         data = document(site, doc, _MARKS, digest)
