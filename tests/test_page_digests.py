@@ -140,6 +140,29 @@ def test_an_issue_dated_earlier_arriving_late_moves_pages_and_they_are_rendered(
     assert _files(settings.paths.output) == _regenerated(settings, tmp_path / "re")
 
 
+def test_a_new_slug_in_older_pages_is_not_taken_from_memory(tmp_path: Path) -> None:
+    """A slug override that comes into force renames a contributor in every stored entry of
+    theirs, though the plan lists only the new issue's: the paper's page before its open one,
+    holding such an entry, is rendered again as a regenerate renders it (its remembered digest
+    is not taken: the rename counted)."""
+    settings = instance_settings(tmp_path)
+    issues = _issues(5)
+    for pages in issues[:4]:
+        _ingest(settings, tmp_path, pages)
+    size = settings.feeds.archive_page_size
+    with Store.open(settings.paths.store, create=False) as store:
+        count = store.count(PAPER)
+        older = store.entries(PAPER, limit=size, offset=count % size)  # the page before the open one
+    names = [p.name for e in older for p in e.contributors]
+    name = next(n for n in names if any(n in page.text for page in issues[4]))
+    renamed = settings.model_copy(update={"slugs": {name: "renamed-person"}})
+    _ingest(renamed, tmp_path, issues[4])
+    page = f"archive/{PAPER.stem}/{count // size}.atom"  # full before the ingest: the walk stops there
+    regenerated = _regenerated(renamed, tmp_path / "re")
+    assert b"renamed-person" in regenerated[page]
+    assert _files(settings.paths.output)[page] == regenerated[page]
+
+
 def _store(tmp_path: Path) -> Path:
     settings = instance_settings(tmp_path)
     _ingest(settings, tmp_path, _issues(2)[0])
