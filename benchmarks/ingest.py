@@ -8,7 +8,9 @@ This script makes the regenerated output once per version of the code and keeps 
 
 1. The base: the cached store (benchmarks/archive_store.py) copied into `OUT/ingest/base-<name>/`
    and `feedsvc regenerate`d there once (a child process, search off). `<name>` is `this`, or
-   `against` for `--against`; `--fresh` makes it again (do so when the output's layout changed).
+   `against` for `--against`; `--fresh` makes it again (do so when the output's layout changed,
+   or when a base made by older code lacks what a regenerate now leaves in the store, such as
+   the archive pages' digests of `feedsvc/store/proofs.py`).
 2. A round: the base's store copied and its output folder hard-linked into a working copy
    (publish.write replaces files by renaming, so the base is never written through a link; the
    manifest is copied, in case a version writes it in place), then

@@ -5,6 +5,7 @@ skeletons kept in the process are those of the very document asked for."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -81,3 +82,73 @@ def test_a_document_without_both_markers_has_no_skeleton(tmp_path: Path) -> None
 
     assert sk.skeleton(site, "odd", drops_entries, doc, "c" * 64) is None
     assert sk.skeleton(site, "odd2", repeats_them, doc, "c" * 64) is None  # type: ignore[arg-type]
+
+
+def _shapes(site: Site) -> list[FeedDoc]:
+    """Documents of every shape (feed kind, subscription with or without an archive, first, open
+    and middle archive pages), with plain values of every length."""
+    when = site.local(dt.datetime(2024, 3, 1, 6, tzinfo=dt.UTC))
+    docs = []
+    for n, (kind, slug, name) in enumerate(
+        [("paper", "", ""), ("section", "yaowen", "要闻"), ("contributor", "dong-xiaoyu-2", "记者 董笑瑜")]
+    ):
+        ref = FeedRef(kind=kind, slug=slug)  # type: ignore[arg-type]
+        title, subtitle = site.title(name), site.subtitle(ref, name)
+        base = FeedDoc(ref=ref, title=title, subtitle=subtitle, updated=when + dt.timedelta(hours=n))
+        docs += [replace(base, last=0), replace(base, last=7), replace(base, last=123)]
+        for number, last in ((1, 1), (1, 3), (2, 2), (2, 5), (9, 10), (10, 10), (57, 1000)):
+            docs.append(replace(base, number=number, last=last, updated=when - dt.timedelta(days=number)))
+        docs.append(replace(base, subtitle="", last=4))
+    return docs
+
+
+@pytest.mark.parametrize("index", range(len(FORMATS)))
+def test_a_skeleton_joined_from_its_shapes_cut_is_the_documents_own(tmp_path: Path, index: int) -> None:
+    site, fmt = _site(tmp_path), FORMATS[index]
+    sk._KEPT.clear()
+    sk._CUTS.clear()
+    entries = [Rendered(e).data(site, index) for e in bulk_entries(2)]
+    for doc in _shapes(site):
+        for digest in ("0" * 64, "9f" * 32):
+            made = sk.skeleton(site, fmt.ext, fmt.document, doc, digest)
+            assert made is not None and made.fill(entries) == fmt.document(site, doc, entries, digest)
+    assert len(sk._CUTS) >= 12 and all(cut is not None for cut in sk._CUTS.values())  # all joined
+
+
+def test_a_one_shot_ingest_makes_a_few_heads_not_two_per_document(tmp_path: Path) -> None:
+    site, fmt = _site(tmp_path), FORMATS[0]
+    sk._KEPT.clear()
+    sk._CUTS.clear()
+    made: list[FeedDoc] = []
+
+    def document(site: Site, doc: FeedDoc, entries: object, digest: str | None) -> bytes:
+        made.append(doc)
+        return fmt.document(site, doc, entries, digest)  # type: ignore[arg-type]
+
+    when = site.local(dt.datetime(2024, 3, 1, 6, tzinfo=dt.UTC))
+    for n in range(40):  # a feed each, its subscription document and open page, before and after
+        ref = FeedRef(kind="contributor", slug=f"person-{n}")
+        name = f"记者 人{n}"
+        for updated, last in ((when, 3), (when + dt.timedelta(days=1), 3)):
+            doc = FeedDoc(ref=ref, title=site.title(name), subtitle=site.subtitle(ref, name), updated=updated)
+            for one in (replace(doc, last=last), replace(doc, number=last, last=last)):
+                assert sk.skeleton(site, fmt.ext, document, one, f"{n:064x}") is not None
+    assert len(made) <= 4  # two shapes, each made with two sets of stand-ins
+
+
+def test_a_cut_that_does_not_hold_is_not_taken(tmp_path: Path) -> None:
+    """A format that writes a value changed (here the title in capitals) has no sound cut: each
+    skeleton is made whole."""
+    site, fmt = _site(tmp_path), FORMATS[0]
+    sk._CUTS.clear()
+
+    def shouting(site: Site, doc: FeedDoc, entries: Sequence[bytes], digest: str | None) -> bytes:
+        return fmt.document(site, doc, entries, digest).replace(
+            b"</feed>", doc.title.upper().encode() + b"</feed>"
+        )
+
+    for doc in _shapes(site)[:6]:
+        made = sk.skeleton(site, fmt.ext, shouting, replace(doc, title=site.title("Abc")), "1" * 64)
+        whole = shouting(site, replace(doc, title=site.title("Abc")), [b"<entry/>"], "1" * 64)
+        assert made is not None and made.fill([b"<entry/>"]) == whole
+    assert list(sk._CUTS.values()) and all(cut is None for cut in sk._CUTS.values())

@@ -40,7 +40,7 @@ def test_subscription_document_gains_new_entries_and_drops_the_oldest(tmp_path: 
     raw = _whole(site, index, old, [Rendered(r.entry) for r in old_entries], old_digest)
     fresh = [Rendered(r.entry) for r in new_entries]  # nothing rendered yet
     spliced = _splice(
-        raw, site, FORMATS[index], index=index, new=(new, fresh, digest), old=(old, old_entries)
+        raw, site, FORMATS[index], index=index, new=(new, fresh, digest), old=(old, old_entries, old_digest)
     )
     assert spliced == _whole(site, index, new, new_entries, digest)
     # of the new document's entries, only the three new ones were rendered; the rest came from disk
@@ -60,7 +60,7 @@ def test_open_archive_page_gains_entries_at_its_end(tmp_path: Path, index: int) 
         FORMATS[index],
         index=index,
         new=(new, everything, digest),
-        old=(old, everything[:5]),
+        old=(old, everything[:5], old_digest),
     )
     assert spliced == _whole(site, index, new, everything, digest)
 
@@ -75,7 +75,8 @@ def test_nothing_is_spliced_without_proof(tmp_path: Path, index: int) -> None:
     fmt = FORMATS[index]
 
     def attempt(data: bytes | None, entries: Sequence[Rendered] = everything[2:]) -> bytes | None:
-        return _splice(data, site, fmt, index=index, new=(new, everything[:10], digest), old=(old, entries))
+        was = (old, entries, doc_digest(site, old, (r.key for r in entries)))  # as `_documents` gives it
+        return _splice(data, site, fmt, index=index, new=(new, everything[:10], digest), old=was)
 
     assert attempt(raw) == _whole(site, index, new, everything[:10], digest)
     assert attempt(None) is None  # no copy on disk

@@ -28,7 +28,7 @@ from feedsvc.render.feeds import FORMATS, Before, FeedRenderer, Outputs, Rendere
 from feedsvc.render.issues import ISSUES_INDEX, issue_path, neighbours, printed
 from feedsvc.render.past import past_issues
 from feedsvc.render.pool import Pool, arrived, complete, issue_outputs, runs
-from feedsvc.render.stubs import page_entries
+from feedsvc.render.stubs import Proofs, page_entries
 from feedsvc.store import Store
 from feedsvc.store.reader import StoreReader
 
@@ -44,6 +44,8 @@ _RUN_DAYS = 8  # issues per task of a worker process
 _AHEAD = 3  # tasks rendered ahead per worker process
 _POOL_MIN = 3000  # entries from which a regenerate starts worker processes
 _POOL_MAX = 4
+_REMEMBERED = 2  # full archive pages per feed whose digests a regenerate remembers: the newest ones,
+# which an ingest proves current (`render.stubs.Proofs`); an ingest remembers those it computes
 
 
 class Build(Iterator[tuple[str, bytes]]):
@@ -128,6 +130,14 @@ class Builder:
         reuse = reuse and not _empty(self.folder)  # nothing there to compare with: no look
         self.renderer = FeedRenderer(self.site, self.folder if reuse else None)
         self._days: list[dt.date] | None = None
+        self._proofs: Proofs | None = None
+
+    @property
+    def proofs(self) -> Proofs:
+        """The remembered digests of full archive pages (`render.stubs.Proofs`), made on first use."""
+        if self._proofs is None:
+            self._proofs = Proofs(self.source, self.site)
+        return self._proofs
 
     def issue_dates(self) -> list[dt.date]:
         """The store's issue dates, read once per build (the issues and the past issues use them)."""
@@ -229,6 +239,7 @@ class Builder:
                 yield Outputs(obsolete=own + self.archive_files(ref, 0))
             else:
                 yield from self.feed(info or _empty_paper(), plan.since, plan.articles)
+        self.proofs.save()
         yield self.shared(infos, plan.pages)
 
     def feed(
@@ -262,6 +273,13 @@ class Builder:
             if high == count and high - low <= len(listed):  # read with the newest entries above
                 page = listed[: high - low][::-1]
             else:
+                known = self.proofs.known(ref, info.name, number, last, offset=count - high)
+                current = renderer.archive_current(ref, number, known.digest) if known else None
+                if known is not None and current is not None:  # current: its entries not read
+                    yield current
+                    if since is not None and known.published < since:
+                        break
+                    continue
                 page = page_entries(renderer, source, ref, limit=high - low, offset=count - high)[::-1]
             old_page = [r for r in page if r.entry.id not in ids]
             was = Before(old_page, old_last, old_recent) if ids and 0 < number <= old_last else None
@@ -269,6 +287,8 @@ class Builder:
                 ref, name=info.name, number=number, last=last, page=page, recent=recent, before=was
             )
             yield out
+            if out.digest is not None:
+                self.proofs.add(ref, info.name, number, last, page=page, digest=out.digest)
             if out.kept and page and since is not None and page[-1].entry.published < since:
                 break
         yield Outputs(obsolete=self.archive_files(ref, last))
@@ -316,9 +336,14 @@ class Builder:
                     if len(walk.page) == site.page_size:
                         walk.number += 1
                         name = walk.info.name
-                        yield renderer.archive(
+                        out = renderer.archive(
                             ref, name=name, number=walk.number, last=walk.last, page=walk.page
                         )
+                        if out.digest is not None and walk.number >= walk.last - _REMEMBERED:
+                            self.proofs.add(
+                                ref, name, walk.number, walk.last, page=walk.page, digest=out.digest
+                            )
+                        yield out
                         walk.page = []
         for walk in walks.values():
             ref = walk.info.ref
@@ -335,6 +360,7 @@ class Builder:
                 )
             if ref.kind != "paper":
                 yield self.feed_page(walk.info, recent)
+        self.proofs.save()
         yield self.shared(infos, (INDEX, OPML, ISSUES_INDEX, SEARCH))
 
     def walked(self) -> Iterator[Rendered | Outputs]:

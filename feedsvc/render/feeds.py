@@ -26,6 +26,7 @@ from feedsvc.render.common import (
     EntryParts,
     FeedDoc,
     Site,
+    archive_path,
     doc_digest,
     entry_digest,
     entry_key,
@@ -165,6 +166,7 @@ class Outputs:
     files: list[tuple[str, bytes]] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     obsolete: list[str] = field(default_factory=list)
+    digest: str | None = None  # a feed document's digest (`_documents`), the same in every format
 
 
 class FeedRenderer:
@@ -247,6 +249,15 @@ class FeedRenderer:
             old = replace(doc, updated=self.newest(before.entries or before.recent), last=before.last)
         return self._documents(doc, page, old, before)
 
+    def archive_current(self, ref: FeedRef, number: int, digest: str) -> Outputs | None:
+        """Archive page `number`'s files if each carries `digest` (known without its entries:
+        `render.stubs.known_page`), else None."""
+        paths = [archive_path(ref, number, fmt.ext) for fmt in FORMATS]
+        for path, fmt in zip(paths, FORMATS, strict=True):
+            if self._digest_on_disk(path, fmt.read_digest) != digest:
+                return None
+        return Outputs(kept=paths, digest=digest)
+
     def article_current(self, rendered: Rendered) -> bool:
         """Is the entry's article page in the output folder current?"""
         if rendered.article_current is None:
@@ -294,23 +305,33 @@ class FeedRenderer:
                 break
             raws.append(None)
         else:
-            return Outputs(kept=paths)
+            return Outputs(kept=paths, digest=digest)
         partial = [r for r in entries if r.partial]
         if partial and self.complete is not None:
             self.complete(partial)
         files = []
+        old_digests: dict[FeedDoc, str] = {}  # the old document's, made once for every format
         for i, (path, fmt) in enumerate(zip(paths, FORMATS, strict=True)):
             data = None
             if old is not None and before is not None:
                 raw = raws[i] if i < len(raws) and raws[i] is not None else self._read(path)
                 was = _renamed(raw, site, fmt, old) or old
-                data = _splice(raw, site, fmt, index=i, new=(doc, entries, digest), old=(was, before.entries))
+                if was not in old_digests:
+                    old_digests[was] = doc_digest(site, was, (r.key for r in before.entries))
+                data = _splice(
+                    raw,
+                    site,
+                    fmt,
+                    index=i,
+                    new=(doc, entries, digest),
+                    old=(was, before.entries, old_digests[was]),
+                )
             else:
                 SPLICES["no document before (rendered whole)"] += 1
             if data is None:
                 data = fmt.document(site, doc, [r.data(site, i) for r in entries], digest)
             files.append((path, data))
-        return Outputs(files=files)
+        return Outputs(files=files, digest=digest)
 
     def digest_on_disk(self, path: str) -> str | None:
         """The digest at the top of a page for people in the output folder (article, issue)."""
@@ -402,22 +423,22 @@ def _splice(
     *,
     index: int,
     new: tuple[FeedDoc, Sequence[Rendered], str],
-    old: tuple[FeedDoc, Sequence[Rendered]],
+    old: tuple[FeedDoc, Sequence[Rendered], str],
 ) -> bytes | None:
     """`new`'s document in format `fmt` made from `raw`, the bytes on disk, when they are `old`'s
-    document (its digest says so): the entries both hold, a run in the same order, are copied
-    from `raw` as one piece; only the others are rendered. None when that cannot be shown.
+    document (`old` holds its digest; the bytes on disk must carry it): the entries both hold, a
+    run in the same order, are copied from `raw` as one piece; only the others are rendered. None
+    when that cannot be shown.
 
     The digest proves `raw` is `fmt.document` of `old`'s entries. A document is a head, its
     entries' bytes joined by one separator and a tail (`render.skeleton`: made with markers for
     entries, kept in the process), so the bytes of a run of its entries are found between the head and the
     rendered bytes of the entries after the run, which must match."""
-    (doc, entries, digest), (old_doc, old_entries) = new, old
+    (doc, entries, digest), (old_doc, old_entries, old_digest) = new, old
     if raw is None:
         return _miss("no file on disk")
     if not old_entries:
         return _miss("no entries before")
-    old_digest = doc_digest(site, old_doc, (r.key for r in old_entries))
     if fmt.read_digest(raw[:_HEAD_BYTES]) != old_digest:
         return _miss("digest on disk is not the old document's")
     keys = [r.key for r in entries]

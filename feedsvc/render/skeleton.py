@@ -10,14 +10,28 @@ Skeletons are kept in the process (a bounded LRU): a splice needs the skeleton o
 it was before the changes (to find the entries in the copy on disk) and makes the new one; in a
 daemon, or any process publishing one issue after another, the next ingest's old document is this
 one's new document, so its head is not made by feedgen again.
+
+A document's skeleton differs from another of the same shape (the same kind of feed and of
+document: subscription, first, open or middle archive page) only by a few values: its digest,
+`updated`, page numbers, the feed's title, subtitle and slug. So a skeleton is made once per shape
+with stand-in values and cut at them (`_cut`), and a document's is the pieces joined with its own
+values: a one-shot `feedsvc ingest` makes a few feedgen heads in all, not two per spliced
+document. A cut is taken only if a second skeleton, made with other stand-ins, comes out of the
+pieces the same (so the stand-ins occur only where the values go), and only for values every
+format writes as they are (no character XML or JSON escapes; a slug of letters, digits and `-`);
+any other document's skeleton is made whole as before.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import dataclass, replace
 
+from feedsvc.render import atom, heads, jsonfeed, rss
 from feedsvc.render.common import FeedDoc, Site
 
 _MARKS = (b"\0feedsvc-entry-0\0", b"\0feedsvc-entry-1\0")  # never in a document: no NUL in XML or JSON
@@ -40,22 +54,143 @@ class Skeleton:
 
 
 _KEPT: OrderedDict[tuple[Site, str, FeedDoc, str], Skeleton | None] = OrderedDict()
+_NOT_KEPT = object()
 
 
 def skeleton(site: Site, ext: str, document: Document, doc: FeedDoc, digest: str) -> Skeleton | None:
     """`doc`'s skeleton in the format `ext` made by `document`; None if the document does not show
     the markers once each, in order (then nothing is spliced)."""
     key = (site, ext, doc, digest)
-    if key in _KEPT:
-        _KEPT.move_to_end(key)
-        return _KEPT[key]
-    data = document(site, doc, _MARKS, digest)
+    kept = _KEPT.get(key, _NOT_KEPT)  # one read: another thread's publish may drop it meanwhile
+    if kept is not _NOT_KEPT:
+        with suppress(KeyError):
+            _KEPT.move_to_end(key)
+        return kept if isinstance(kept, Skeleton) else None
+    data = _from_cut(site, ext, document, doc, digest)
+    if data is None:
+        data = document(site, doc, _MARKS, digest)
+    found = _split(data)
+    _KEPT[key] = found
+    if len(_KEPT) > _KEPT_MAX:
+        _KEPT.popitem(last=False)
+    return found
+
+
+def _split(data: bytes) -> Skeleton | None:
     first = data.find(_MARKS[0])
     second = data.find(_MARKS[1], first + len(_MARKS[0])) if first >= 0 else -1
     found = None
     if second >= 0 and data.count(b"\0feedsvc-entry-") == 2:
         found = Skeleton(data[:first], data[first + len(_MARKS[0]) : second], data[second + len(_MARKS[1]) :])
-    _KEPT[key] = found
-    if len(_KEPT) > _KEPT_MAX:
-        _KEPT.popitem(last=False)
     return found
+
+
+# ---------------------------------------------------------------------------- cut by shape
+
+_STAMPS: dict[str, heads.Stamp | None] = {atom.EXT: atom.STAMP, rss.EXT: rss.STAMP, jsonfeed.EXT: None}
+"""How each format writes a document's `updated` (JSON Feed does not): the formats cut by shape."""
+_SLUG = re.compile(r"[a-z0-9-]+")
+# what some format escapes: controls, XML's specials, JSON's quote and backslash, odd code points
+_ESCAPED = re.compile("[\x00-\x1f\x7f-\x9f&<>\"'\\\\\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+_STAND_INS = (  # (number, updated, digest, title, subtitle, slug): two sets, unlike anything else
+    (
+        987654321,
+        dt.datetime(1903, 4, 5, 6, 7, 8, tzinfo=dt.UTC),
+        "a5" * 32,
+        "qxtitleaq",
+        "qxsubaq",
+        "qxslugaq",
+    ),
+    (
+        876543219,
+        dt.datetime(1904, 5, 6, 7, 8, 9, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+        "b7" * 32,
+        "qxtitlebq",
+        "qxsubbq",
+        "qxslugbq",
+    ),
+)
+Shape = tuple[Site, str, Document, str, bool, int | None, bool, bool]
+Pieces = tuple[list[bytes], list[int]]  # literal pieces, and between them which value goes there
+_CUTS: dict[Shape, Pieces | None] = {}
+_CUTS_MAX = 256  # a few shapes per feed kind and format
+_UNCUT: Pieces = ([], [])  # `_CUTS` holds no answer for the shape yet
+
+
+def _shape(site: Site, ext: str, document: Document, doc: FeedDoc) -> Shape:
+    """What skeletons of one cut share: the format, the feed's kind, whether it has a subtitle, the
+    kind of document (None: subscription; 1: the first archive page, "1" being no stand-in; 2: any
+    other archive page) and which of the links to older and newer pages it has."""
+    number = doc.number if doc.number in (None, 1) else 2
+    kind, subtitle = doc.ref.kind, bool(doc.subtitle)
+    return (site, ext, document, kind, subtitle, number, doc.older is None, doc.newer is None)
+
+
+def _values(stamp: heads.Stamp | None, doc: FeedDoc, digest: str) -> list[bytes]:
+    """The values a skeleton of `doc`'s shape takes where its cut has stand-ins, in a fixed order."""
+    values = [digest, doc.title, doc.subtitle] + ([stamp(doc.updated)] if stamp is not None else [])
+    if doc.ref.kind != "paper":
+        values.append(doc.ref.slug)
+    if doc.number != 1:
+        values += [str(n) for n in (doc.number, doc.older, doc.newer) if n is not None]
+    return [v.encode() for v in values if v]
+
+
+def _stand_in(doc: FeedDoc, n: int) -> tuple[FeedDoc, str]:
+    """`doc` with the stand-in values of set `n`, and the stand-in digest."""
+    number, updated, digest, title, subtitle, slug = _STAND_INS[n]
+    ref = doc.ref if doc.ref.kind == "paper" else doc.ref.model_copy(update={"slug": slug})
+    made = replace(doc, ref=ref, title=title, subtitle=subtitle if doc.subtitle else "", updated=updated)
+    if doc.number is None:
+        return replace(made, last=0 if doc.older is None else number), digest
+    if doc.number == 1:
+        return made, digest
+    return replace(made, number=number, last=number if doc.newer is None else number + 1), digest
+
+
+def _plain(doc: FeedDoc) -> bool:
+    """Does every format write `doc`'s values as they are?"""
+    slug = doc.ref.kind == "paper" or _SLUG.fullmatch(doc.ref.slug) is not None
+    return slug and bool(doc.title) and not _ESCAPED.search(doc.title + doc.subtitle)
+
+
+def _from_cut(site: Site, ext: str, document: Document, doc: FeedDoc, digest: str) -> bytes | None:
+    """`document(site, doc, _MARKS, digest)` joined from its shape's cut, or None if there is none."""
+    if ext not in _STAMPS or not _plain(doc):
+        return None
+    stamp = _STAMPS[ext]
+    shape = _shape(site, ext, document, doc)
+    pieces = _CUTS.get(shape, _UNCUT)
+    if pieces is _UNCUT:
+        pieces = _cut(stamp, site, document, doc)
+        if len(_CUTS) >= _CUTS_MAX:
+            _CUTS.clear()
+        _CUTS[shape] = pieces
+    if pieces is None:
+        return None
+    return _join(pieces, _values(stamp, doc, digest))
+
+
+def _cut(stamp: heads.Stamp | None, site: Site, document: Document, doc: FeedDoc) -> Pieces | None:
+    """The skeleton of `doc`'s shape cut at the stand-ins, if that is sound."""
+    (one, digest), (other, other_digest) = _stand_in(doc, 0), _stand_in(doc, 1)
+    values = _values(stamp, one, digest)
+    found = re.compile(b"|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
+    text = document(site, one, _MARKS, digest)
+    literals, slots, at = [], [], 0
+    for match in found.finditer(text):
+        literals.append(text[at : match.start()])
+        slots.append(values.index(match.group()))
+        at = match.end()
+    literals.append(text[at:])
+    pieces = (literals, slots)
+    check = document(site, other, _MARKS, other_digest)
+    return pieces if _join(pieces, _values(stamp, other, other_digest)) == check else None
+
+
+def _join(pieces: Pieces, values: list[bytes]) -> bytes:
+    literals, slots = pieces
+    out = [literals[0]]
+    for slot, literal in zip(slots, literals[1:], strict=True):
+        out += (values[slot], literal)
+    return b"".join(out)

@@ -7,16 +7,26 @@ covers its entries' keys (`common.entry_key`: ids, dates, places, names, photos'
 so those entries are read as stubs (`Store.entry_stubs`: no headline, title or paragraphs) and a
 `Rendered` made from a stub reads the page's whole entries (one query for the page) only when one
 of them is rendered: when the page is not current after all.
+
+Better still, a full page's digest is remembered in the store when a build computes it
+(`Proofs`, `store.proofs`): while no stored entry's key can have changed and the page holds the
+same entries, an ingest compares the files' digests with it and reads none of the page's entries.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from feedsvc.errors import StoreError
 from feedsvc.plans import EntrySource
 from feedsvc.records import Entry, FeedRef
+from feedsvc.render.common import EMPTY_UPDATED, FeedDoc, Site, doc_digest
 from feedsvc.render.feeds import FeedRenderer, Rendered
+from feedsvc.store.proofs import KnownPage, PageDigest
+
+log = logging.getLogger(__name__)
 
 
 @runtime_checkable
@@ -55,3 +65,69 @@ def page_entries(
     whole = _Whole(source, ref, limit, offset)
     stubs = source.entry_stubs(ref, limit=limit, offset=offset)
     return [renderer.known(e) or Rendered(e, load=whole) for e in stubs]
+
+
+@runtime_checkable
+class PageProofs(Protocol):
+    """An entry source that remembers full archive pages' digests (`Store`, `store.proofs`)."""
+
+    def key_generation(self) -> int: ...
+
+    def known_page(
+        self, ref: FeedRef, number: int, place: str, offset: int, generation: int
+    ) -> KnownPage | None: ...
+
+    def remember_pages(self, pages: Sequence[tuple[FeedRef, PageDigest]], generation: int) -> None: ...
+
+
+def page_place(site: Site, ref: FeedRef, name: str, number: int, last: int) -> str:
+    """What archive page `number`'s digest depends on besides its entries (and the `updated` they
+    give it): the renderer, the settings, the feed, its name, the page's number and links."""
+    doc = FeedDoc(
+        ref=ref,
+        title=site.title(name),
+        subtitle=site.subtitle(ref, name),
+        updated=EMPTY_UPDATED,
+        number=number,
+        last=last,
+    )
+    return doc_digest(site, doc, ())
+
+
+class Proofs:
+    """One build's use of the remembered digests of full archive pages: looked up before a page's
+    entries are read, and each full page's digest computed meanwhile remembered at the end."""
+
+    def __init__(self, source: EntrySource, site: Site) -> None:
+        self.source = source if isinstance(source, PageProofs) else None
+        self.site = site
+        self.generation = self.source.key_generation() if self.source is not None else -1
+        self.found: list[tuple[FeedRef, PageDigest]] = []
+
+    def known(self, ref: FeedRef, name: str, number: int, last: int, offset: int) -> KnownPage | None:
+        """Full page `number`'s digest, if remembered and still its own; `offset`: its newest
+        entry's place in the feed, newest first."""
+        if self.source is None or number >= last:
+            return None
+        place = page_place(self.site, ref, name, number, last)
+        return self.source.known_page(ref, number, place, offset, self.generation)
+
+    def add(
+        self, ref: FeedRef, name: str, number: int, last: int, *, page: Sequence[Rendered], digest: str
+    ) -> None:
+        """Full page `number` (`page` oldest first) has `digest`: remember it at the end."""
+        if self.source is None or number >= last or not page:
+            return
+        newest = page[-1].entry
+        place = page_place(self.site, ref, name, number, last)
+        self.found.append((ref, PageDigest(number, place, newest.id, newest.published, digest)))
+
+    def save(self) -> None:
+        """Remember the digests found; a store that cannot take them only costs later reads."""
+        if self.source is None or not self.found:
+            return
+        try:
+            self.source.remember_pages(self.found, self.generation)
+        except StoreError as exc:
+            log.warning("archive page digests not remembered: %s", exc)
+        self.found = []

@@ -28,6 +28,8 @@ from feedsvc.errors import MissingStore, StoreError
 from feedsvc.faults import checkpoint
 from feedsvc.models import Issue
 from feedsvc.records import Change, Entry, EntryImage, EntryPerson, FeedInfo, FeedRef
+from feedsvc.store import proofs
+from feedsvc.store.proofs import KnownPage, PageDigest
 from feedsvc.store.schema import (
     _BATCH,
     _ENTRY_COLUMNS,
@@ -126,6 +128,7 @@ class Store:
             db.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")  # reads without copying: ~2x faster scans
             db.execute(f"PRAGMA wal_autocheckpoint = {_WAL_AUTOCHECKPOINT_PAGES}")
             _prepare_schema(db, path)
+            proofs.prepare(db)
         except sqlite3.Error as exc:
             db.close()
             raise StoreError(f"{path}: not a readable feedsvc store: {exc}") from exc
@@ -466,6 +469,35 @@ class Store:
             "SELECT DISTINCT issue_date FROM items WHERE retracted = 0 ORDER BY issue_date"
         ).fetchall()
         return [_day(row[0]) for row in rows]
+
+    # ----------------------------------------------------------------- archive page digests
+
+    @_reads
+    def key_generation(self) -> int:
+        """Counts the writes that could change a stored entry's key (`store.proofs`)."""
+        return proofs.generation(self._db)
+
+    @_reads
+    def known_page(
+        self, ref: FeedRef, number: int, place: str, offset: int, generation: int
+    ) -> KnownPage | None:
+        """Archive page `number`'s remembered digest, if it still holds (`store.proofs.known`)."""
+        feed_id = self._feed_id(ref)
+        return (
+            None
+            if feed_id is None
+            else proofs.known(self._db, feed_id, number, place=place, offset=offset, gen=generation)
+        )
+
+    def remember_pages(self, pages: Sequence[tuple[FeedRef, PageDigest]], generation: int) -> None:
+        """Keep full archive pages' digests computed at `generation` (`store.proofs`)."""
+        feeds: dict[FeedRef, int | None] = {}
+        with self._transaction("remember archive page digests"):
+            for ref, _ in pages:
+                if ref not in feeds:
+                    feeds[ref] = self._feed_id(ref)
+            found = [(feed_id, page) for ref, page in pages if (feed_id := feeds[ref]) is not None]
+            proofs.remember(self._db, found, generation)
 
     def _feed_id(self, ref: FeedRef) -> int | None:
         if ref.kind == "paper":

@@ -1,0 +1,239 @@
+"""Full archive pages' digests remembered in the store (`store.proofs`): an ingest proves an older
+page current without reading its entries, and never takes a remembered digest once a stored
+entry's key or the page's entries may have changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from feedsvc import pipeline
+from feedsvc.config import Settings
+from feedsvc.records import PAPER, FeedRef
+from feedsvc.render import builder, stubs
+from feedsvc.store import DB_NAME, Store
+from tests.render_helpers import instance_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.issue import ArchiveSpec, GeneratedPage, iter_issues  # noqa: E402
+
+TZ = dt.timezone(dt.timedelta(hours=8))
+START = dt.date(2021, 5, 3)
+
+
+def _issues(days: int) -> list[list[GeneratedPage]]:
+    return list(iter_issues(ArchiveSpec(start=START, days=days, seed=5, contributors=6)))
+
+
+def _ingest(settings: Settings, folder: Path, pages: list[GeneratedPage]) -> None:
+    drops = folder / "drops"
+    drops.mkdir(exist_ok=True)
+    for page in pages:
+        path = drops / page.name
+        path.write_text(page.text, encoding="utf-8")
+        pipeline.ingest_file(settings, path, dt.datetime.combine(page.date, dt.time(9), tzinfo=TZ))
+
+
+def _files(output: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(output).as_posix(): p.read_bytes() for p in sorted(output.rglob("*")) if p.is_file()
+    }
+
+
+def _regenerated(settings: Settings, folder: Path) -> dict[str, bytes]:
+    fresh = settings.model_copy(update={"paths": settings.paths.model_copy(update={"output": folder})})
+    pipeline.regenerate(fresh, dt.datetime(2021, 6, 1, 9, tzinfo=TZ))
+    return _files(folder)
+
+
+def _spy_reads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[FeedRef, int, int]]:
+    """The pages of entries the ingest walk reads as stubs: (feed, limit, offset)."""
+    reads: list[tuple[FeedRef, int, int]] = []
+    real = stubs.page_entries
+
+    def spy(renderer: Any, source: Any, ref: FeedRef, *, limit: int, offset: int) -> Any:
+        reads.append((ref, limit, offset))
+        return real(renderer, source, ref, limit=limit, offset=offset)
+
+    monkeypatch.setattr(builder, "page_entries", spy)
+    return reads
+
+
+def test_an_ingest_reads_no_older_page_whose_digest_is_remembered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = instance_settings(tmp_path)
+    issues = _issues(5)
+    for pages in issues[:4]:
+        _ingest(settings, tmp_path, pages)
+    size = settings.feeds.archive_page_size
+    with Store.open(settings.paths.store, create=False) as store:
+        before = store.key_generation()
+        counts = {info.ref: info.entry_count for info in store.feed_infos()}
+    reads = _spy_reads(monkeypatch)
+    _ingest(settings, tmp_path, issues[4])
+    with Store.open(settings.paths.store, create=False) as store:
+        assert store.key_generation() == before  # new entries change no stored key
+        added = {info.ref: info.entry_count - counts.get(info.ref, 0) for info in store.feed_infos()}
+    assert added[PAPER] > size  # pages filled: the walk went past several
+    walked = {ref for ref, _, _ in reads}
+    assert len(walked) > 3
+    older = [(ref, offset) for ref, limit, offset in reads if limit == size and offset >= added[ref]]
+    assert older == []  # every page holding no new entry proved from its remembered digest
+    assert _files(settings.paths.output) == _regenerated(settings, tmp_path / "re")
+
+
+def test_a_regenerate_remembers_the_pages_an_ingest_proves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = instance_settings(tmp_path)
+    issues = _issues(5)
+    for pages in issues[:4]:
+        _ingest(settings, tmp_path, pages)
+    db = sqlite3.connect(settings.paths.store / DB_NAME, isolation_level=None)
+    try:
+        db.execute("DELETE FROM page_digests")  # none remembered by the ingests
+    finally:
+        db.close()
+    pipeline.regenerate(settings, dt.datetime(2021, 6, 1, 9, tzinfo=TZ))
+    with Store.open(settings.paths.store, create=False) as store:
+        counts = {info.ref: info.entry_count for info in store.feed_infos()}
+    reads = _spy_reads(monkeypatch)
+    _ingest(settings, tmp_path, issues[4])
+    with Store.open(settings.paths.store, create=False) as store:
+        added = {info.ref: info.entry_count - counts.get(info.ref, 0) for info in store.feed_infos()}
+    size = settings.feeds.archive_page_size
+    assert [(ref, offset) for ref, limit, offset in reads if limit == size and offset >= added[ref]] == []
+    assert _files(settings.paths.output) == _regenerated(settings, tmp_path / "re")
+
+
+def test_a_stale_page_on_disk_is_rendered_though_its_digest_is_remembered(tmp_path: Path) -> None:
+    settings = instance_settings(tmp_path)
+    issues = _issues(4)
+    for pages in issues[:3]:
+        _ingest(settings, tmp_path, pages)
+    output = settings.paths.output
+    numbers = sorted(int(p.stem) for p in (output / "archive" / PAPER.stem).glob("*.atom"))
+    older = output / "archive" / PAPER.stem / f"{numbers[-2]}.rss"
+    older.write_bytes(b"stale")  # one format of the page before the open one
+    _ingest(settings, tmp_path, issues[3])
+    assert _files(output) == _regenerated(settings, tmp_path / "re")
+
+
+def test_an_issue_dated_earlier_arriving_late_moves_pages_and_they_are_rendered(tmp_path: Path) -> None:
+    """Pages count from the oldest entry: an earlier issue shifts every later page's entries
+    without changing any stored key; the remembered digests of those pages are not taken."""
+    settings = instance_settings(tmp_path)
+    issues = _issues(6)
+    for pages in issues[:2] + issues[3:]:
+        _ingest(settings, tmp_path, pages)
+    _ingest(settings, tmp_path, issues[2])
+    assert _files(settings.paths.output) == _regenerated(settings, tmp_path / "re")
+
+
+def test_a_new_slug_in_older_pages_is_not_taken_from_memory(tmp_path: Path) -> None:
+    """A slug override that comes into force renames a contributor in every stored entry of
+    theirs, though the plan lists only the new issue's: the paper's page before its open one,
+    holding such an entry, is rendered again as a regenerate renders it (its remembered digest
+    is not taken: the rename counted)."""
+    settings = instance_settings(tmp_path)
+    issues = _issues(5)
+    for pages in issues[:4]:
+        _ingest(settings, tmp_path, pages)
+    size = settings.feeds.archive_page_size
+    with Store.open(settings.paths.store, create=False) as store:
+        count = store.count(PAPER)
+        older = store.entries(PAPER, limit=size, offset=count % size)  # the page before the open one
+    names = [p.name for e in older for p in e.contributors]
+    name = next(n for n in names if any(n in page.text for page in issues[4]))
+    renamed = settings.model_copy(update={"slugs": {name: "renamed-person"}})
+    _ingest(renamed, tmp_path, issues[4])
+    page = f"archive/{PAPER.stem}/{count // size}.atom"  # full before the ingest: the walk stops there
+    regenerated = _regenerated(renamed, tmp_path / "re")
+    assert b"renamed-person" in regenerated[page]
+    assert _files(settings.paths.output)[page] == regenerated[page]
+
+
+def _store(tmp_path: Path) -> Path:
+    settings = instance_settings(tmp_path)
+    _ingest(settings, tmp_path, _issues(2)[0])
+    return settings.paths.store
+
+
+def _first(db: sqlite3.Connection, sql: str) -> Any:
+    return db.execute(sql).fetchone()[0]
+
+
+# Each a write that could change a stored entry's key or a feed's membership.
+KEY_WRITES: dict[str, Callable[[sqlite3.Connection], object]] = {
+    "an item edited": lambda db: db.execute("UPDATE items SET updated = updated WHERE id = 1"),
+    "an item retracted": lambda db: db.execute("DELETE FROM feed_members WHERE item_id = 1"),
+    "a contributor's slug": lambda db: db.execute("UPDATE contributors SET slug = slug || '-2' WHERE id = 1"),
+    "a contributor's name": lambda db: db.execute("UPDATE contributors SET name = name || '甲' WHERE id = 1"),
+    "a section's slug": lambda db: db.execute("UPDATE sections SET slug = slug || '-2' WHERE id = 1"),
+    "a page's section": lambda db: db.execute("UPDATE pages SET section_id = NULL"),
+    "an item's people": lambda db: db.execute("DELETE FROM item_contributors WHERE item_id = 1"),
+    "an item's photo": lambda db: db.execute("DELETE FROM item_images WHERE item_id = 1"),
+    "a photo's bytes": lambda db: db.execute(
+        "INSERT OR REPLACE INTO images VALUES ('images/a.jpg', '2021-05-03', 1, x'ffd8ffd9')"
+    ),
+}
+
+
+@pytest.mark.parametrize("what", sorted(KEY_WRITES))
+def test_every_write_that_could_change_a_key_counts(tmp_path: Path, what: str) -> None:
+    folder = _store(tmp_path)
+    Store.open(folder, create=False).close()  # tables and triggers made
+    db = sqlite3.connect(folder / DB_NAME, isolation_level=None)
+    try:
+        db.execute("INSERT INTO images VALUES ('images/a.jpg', '2021-05-03', 1, x'ffd8')")
+        db.execute("INSERT INTO item_images VALUES (1, 0, 'images/a.jpg', 10, 10, '[0, 0, 1, 1]')")
+        before = _first(db, "SELECT n FROM key_generation")
+        KEY_WRITES[what](db)
+        assert _first(db, "SELECT n FROM key_generation") > before
+    finally:
+        db.close()
+
+
+def test_writes_that_change_no_stored_key_do_not_count(tmp_path: Path) -> None:
+    """A contributor's newest role (every issue sets it) names their feed: the page's place, not
+    an entry's key. A photo nobody carries yet (a new issue's) is no stored entry's."""
+    folder = _store(tmp_path)
+    with Store.open(folder, create=False) as store:
+        before = store.key_generation()
+    db = sqlite3.connect(folder / DB_NAME, isolation_level=None)
+    try:
+        db.execute("UPDATE contributors SET role = '首席记者', role_date = '2030-01-01'")
+        db.execute("INSERT INTO images VALUES ('images/new.jpg', '2021-05-04', 1, x'ffd8')")
+        assert _first(db, "SELECT n FROM key_generation") == before
+    finally:
+        db.close()
+
+
+def test_a_remembered_digest_is_only_taken_for_the_same_place_entries_and_generation(tmp_path: Path) -> None:
+    folder = _store(tmp_path)
+    with Store.open(folder, create=False) as store:
+        from feedsvc.store.proofs import PageDigest
+
+        newest = store.entries(PAPER, limit=1, offset=3)[0]
+        gen = store.key_generation()
+        digest = PageDigest(
+            number=1, place="p", newest=newest.id, published=newest.published, digest="d" * 64
+        )
+        store.remember_pages([(PAPER, digest)], gen)
+        found = store.known_page(PAPER, 1, "p", 3, gen)
+        assert found is not None and found.digest == "d" * 64 and found.published == newest.published
+        assert store.known_page(PAPER, 1, "other place", 3, gen) is None
+        assert store.known_page(PAPER, 1, "p", 4, gen) is None  # another entry at its newest position
+        assert store.known_page(PAPER, 2, "p", 3, gen) is None
+        assert store.known_page(PAPER, 1, "p", 3, gen + 1) is None
+        assert store.known_page(FeedRef(kind="section", slug="none-such"), 1, "p", 3, gen) is None
