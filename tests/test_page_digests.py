@@ -237,3 +237,24 @@ def test_a_remembered_digest_is_only_taken_for_the_same_place_entries_and_genera
         assert store.known_page(PAPER, 2, "p", 3, gen) is None
         assert store.known_page(PAPER, 1, "p", 3, gen + 1) is None
         assert store.known_page(FeedRef(kind="section", slug="none-such"), 1, "p", 3, gen) is None
+
+
+def test_a_role_that_renames_a_feed_is_not_taken_from_memory(tmp_path: Path) -> None:
+    """A contributor's newest role names their feed and changes no stored entry's key: the feed's
+    title is part of a remembered digest's place, so every archive page is rendered again."""
+    settings = instance_settings(tmp_path)
+    issues = _issues(8)
+    for pages in issues[:7]:
+        _ingest(settings, tmp_path, pages)
+    db = sqlite3.connect(settings.paths.store / DB_NAME, isolation_level=None)
+    try:
+        db.execute("UPDATE contributors SET role = '首席记者', role_date = '2099-01-01'")
+    finally:
+        db.close()
+    _ingest(settings, tmp_path, issues[7])
+    got, want = _files(settings.paths.output), _regenerated(settings, tmp_path / "re")
+    # archive pages only: the feeds of contributors the issue does not touch are not walked
+    assert (
+        sorted(k for k in got.keys() | want.keys() if k.startswith("archive/") and got.get(k) != want.get(k))
+        == []
+    )
