@@ -115,3 +115,60 @@ def test_escape_text_is_markupsafe_escape(value: object) -> None:
 def test_escape_text_keeps_html_objects() -> None:
     assert codegen.escape_text(Html()) == "<b>as is</b>"
     assert codegen.escape_text("<&>\"'") == "&lt;&amp;&gt;&#34;&#39;"
+
+
+@jinja2.pass_context
+def seen(context: Any, name: str) -> str:
+    """What the context holds: a loop's and a block's variables included."""
+    return f"{name}={context.get(name)}"
+
+
+class Counted:
+    """A callable class whose `__call__` asks for the environment."""
+
+    @jinja2.pass_environment
+    def __call__(self, env: jinja2.Environment, x: object) -> str:
+        return f"{type(env).__name__ in ('Environment',)}:{x}"
+
+
+@jinja2.pass_eval_context
+def autoescaping(eval_ctx: Any) -> bool:
+    return bool(eval_ctx.autoescape)
+
+
+def stops() -> str:
+    raise StopIteration
+
+
+CALLS = jinja2.DictLoader(
+    {
+        "calls.html": (
+            "{% set top = 'T' %}{{ seen('top') }} {{ counted(1) }} {{ autoescaping() }} "
+            "[{{ stops() is undefined }}] {{ plain('<x>') }} {{ range(3) | list }} {{ dict(a=1) }}"
+            "{% for i in [1, 2] %}{% set inner = i * 10 %}{{ seen('i') }},{{ seen('inner') }};{% endfor %}"
+            "{% block b %}{% set local = 'L' %}{{ seen('local') }}{% endblock %}"
+            "{% macro m(x) %}{{ seen('x') }}{{ caller() }}{% endmacro %}{% call m(5) %}{{ seen('top') }}{% endcall %}"
+        )
+    }
+)
+
+
+def test_calls_pass_what_jinja2_passes() -> None:
+    """Callables asking for the context, the environment or the evaluation context get it
+    (with a loop's and a block's variables), a StopIteration is an undefined value, plain
+    callables are called as they are."""
+    functions = {
+        "seen": seen,
+        "counted": Counted(),
+        "autoescaping": autoescaping,
+        "stops": stops,
+        "plain": lambda x: x * 2,
+    }
+    rendered = []
+    for cls in (jinja2.Environment, codegen.Environment):
+        env = cls(loader=CALLS, autoescape=True)
+        env.globals.update(functions)
+        rendered.append(env.get_template("calls.html").render())
+    assert rendered[0] == rendered[1]
+    assert "inner=10;i=None,inner=20;local=L" in rendered[1]  # as Jinja2 has it: sets seen, loop names not
+    assert "True:1 True [True] &lt;x&gt;&lt;x&gt;" in rendered[1]
