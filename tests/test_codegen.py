@@ -172,3 +172,18 @@ def test_calls_pass_what_jinja2_passes() -> None:
     assert rendered[0] == rendered[1]
     assert "inner=10;i=None,inner=20;local=L" in rendered[1]  # as Jinja2 has it: sets seen, loop names not
     assert "True:1 True [True] &lt;x&gt;&lt;x&gt;" in rendered[1]
+
+
+def test_globals_as_jinja2_layers_them() -> None:
+    """The environment's globals reach every template; a template's own globals win over them
+    and stay its own."""
+    loader = jinja2.DictLoader({"g.html": "{{ name }} {{ range(2) | list }} {{ shared }}"})
+    rendered = []
+    for cls in (jinja2.Environment, codegen.Environment):
+        env = cls(loader=loader, autoescape=True)
+        env.globals.update(name="env", shared="s")
+        own = env.from_string("{{ name }} {{ shared }}", globals={"name": "own"})
+        rendered.append(
+            (env.get_template("g.html").render(), own.render(), env.get_template("g.html").render())
+        )
+    assert rendered[0] == rendered[1] == ("env [0, 1] s", "own s", "env [0, 1] s")

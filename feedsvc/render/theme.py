@@ -58,6 +58,12 @@ def environment(theme: str | None) -> jinja2.Environment:
     return env
 
 
+@functools.cache
+def template(theme: str | None, name: str) -> jinja2.Template:
+    """`environment(theme).get_template(name)`, looked up once (templates are not reloaded)."""
+    return environment(theme).get_template(name)
+
+
 def check_theme(theme: str | None) -> None:
     """A configured theme folder must exist: a clear error naming the setting otherwise."""
     if theme is not None and not Path(theme).is_dir():
