@@ -110,7 +110,12 @@ def relative_url(page: str, target: str) -> str:
     path, rest = target[:cut], target[cut:]
     if not path:
         return rest or posixpath.basename(page)
-    return _relative(posixpath.dirname(page), path) + rest
+    folder = posixpath.dirname(page)
+    head, _, name = path.rpartition("/")
+    if head and _plain(path) and (not folder or _plain(folder)) and not f"{folder}/".startswith(f"{path}/"):
+        up = _relative(folder, head)  # the way to the target's folder is kept, not the way to each file
+        return (name if up == "." else f"{up}/{name}") + rest
+    return _relative(folder, path) + rest
 
 
 @functools.lru_cache(maxsize=4096)

@@ -62,6 +62,7 @@ class Rendered:
 
     __slots__ = (
         "_bytes",
+        "_digest",
         "_key",
         "_load",
         "_parts",
@@ -80,6 +81,7 @@ class Rendered:
         self._load = load  # the whole entry by id, read when the entry's text is first needed
         self.around = around  # its neighbours in the issue, shown on its article page
         self._key: bytes | None = None
+        self._digest: tuple[Around | None, str] | None = None  # the article digest, for these neighbours
         self._parts: EntryParts | None = None
         self._updated: dt.datetime | None = None
         self._bytes: list[bytes | None] = [None] * len(FORMATS)
@@ -108,9 +110,12 @@ class Rendered:
         )
 
     def article_digest(self, site: Site) -> str:
-        """What the article page depends on: the entry and its neighbours in the issue."""
-        around = self.around.key() if self.around is not None else b""
-        return entry_digest(site, self.key + around)
+        """What the article page depends on: the entry and its neighbours in the issue (made once:
+        a worker asks for it to compare with the folder, then to render)."""
+        if self._digest is None or self._digest[0] is not self.around:
+            around = self.around.key() if self.around is not None else b""
+            self._digest = (self.around, entry_digest(site, self.key + around))
+        return self._digest[1]
 
     def slim(self) -> None:
         """Once the entry is rendered in every format, keep only the bytes and what pages listing

@@ -105,22 +105,42 @@ def _words(language: str) -> Words:
 
 def _render(site: Site, template: str, path: str, **context: Any) -> bytes:
     """The template rendered for the page at `path` (relative to the output folder)."""
-    env = theme.environment(site.theme)
     words = _words(site.ui)
-
+    defaults = _defaults(site)  # each only where the page gives none
     context.setdefault("comment", "")
-    context.setdefault("description", site.subtitle(PAPER, ""))
+    if "description" not in context:
+        context["description"] = defaults["description"]
+    if "og_title" not in context:
+        context["og_title"] = context.get("title", site.name)
     context.setdefault("og_type", "website")
-    context.setdefault("og_title", context.get("title", site.name))
     context.setdefault("og_image", ICON)
-    context.setdefault("alternates", _alternates(site, ((PAPER, site.name),)))
+    if "alternates" not in context:
+        context["alternates"] = defaults["alternates"]
     try:
-        text = env.get_template(template).render(
+        text = theme.template(site.theme, template).render(
             site=site, t=words, link=Links(path), path=path, feed_types=_FEED_TYPES, **context
         )
     except jinja2.TemplateSyntaxError as exc:  # a theme's template
         raise theme.syntax_error(exc, template) from exc
     return text.encode("utf-8")
+
+
+_DEFAULTS: dict[int, tuple[Site, dict[str, Any]]] = {}  # id(site): the site, its pages' defaults
+
+
+def _defaults(site: Site) -> dict[str, Any]:
+    """The paper's description and autodiscovery links, made once per `Site` (looked up by
+    identity: hashing a `Site` each page cost more than the rest of this)."""
+    found = _DEFAULTS.get(id(site))
+    if found is None or found[0] is not site:
+        if len(_DEFAULTS) >= 8:
+            _DEFAULTS.clear()
+        defaults = {
+            "description": site.subtitle(PAPER, ""),
+            "alternates": _alternates(site, ((PAPER, site.name),)),
+        }
+        found = _DEFAULTS[id(site)] = (site, defaults)
+    return found[1]
 
 
 @functools.cache

@@ -10,6 +10,7 @@ newest year's issues; an ingest changes the index and its own year's page only.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
@@ -30,8 +31,9 @@ def year_path(year: int) -> str:
     return f"issues/{year}.html"
 
 
+@functools.lru_cache(maxsize=1024)
 def issue_path(day: dt.date) -> str:
-    """`issues/2023/06/26.html`"""
+    """`issues/2023/06/26.html` (kept: `strftime` costs more than the rest of an article's link)"""
     return f"issues/{day:%Y/%m/%d}.html"
 
 

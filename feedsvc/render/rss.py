@@ -15,6 +15,8 @@ WebSub hubs and, on archive pages, RFC 5005's `current`, `prev-archive` and `nex
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from collections.abc import Sequence
 from email.utils import format_datetime
 from typing import Any
@@ -89,10 +91,21 @@ def entry(site: Site, parts: EntryParts) -> bytes:
     if enclosure := _enclosure(parts):
         url, length, kind = (xml_attr(value) for value in enclosure)
         out.append(f'      <enclosure url="{url}" length="{length}" type="{kind}"/>\n')
-    out.append(f"      <pubDate>{format_datetime(parts.published)}</pubDate>\n")
+    out.append(f"      <pubDate>{rfc822(parts.published)}</pubDate>\n")
     out += [f"      <dc:creator>{xml_text(p.name)}</dc:creator>\n" for p in parts.authors if p.name]
     out.append("    </item>\n")
     return "".join(out).encode()
+
+
+def rfc822(when: dt.datetime) -> str:
+    """`email.utils.format_datetime(when)`, made once per instant and offset (an issue's items
+    share theirs; datetimes equal across zones print differently, so the offset is in the key)."""
+    return _rfc822(when, when.utcoffset())
+
+
+@functools.lru_cache(maxsize=1024)
+def _rfc822(when: dt.datetime, offset: dt.timedelta | None) -> str:
+    return format_datetime(when)
 
 
 def _enclosure(parts: EntryParts) -> tuple[str, str, str] | None:

@@ -22,6 +22,7 @@ import jinja2
 from jinja2 import meta, nodes
 
 from feedsvc.errors import ConfigError
+from feedsvc.render import codegen
 from feedsvc.render.shared import SharedExtension
 
 PACKAGE = Path(__file__).parent / "templates"
@@ -45,7 +46,7 @@ def _files(folder: Path) -> dict[str, Path]:
 def environment(theme: str | None) -> jinja2.Environment:
     """Templates from `theme` first, then the package's; autoescaped, undefined names are errors."""
     folders = [str(PACKAGE)] if theme is None else [theme, str(PACKAGE)]
-    env = jinja2.Environment(
+    env = codegen.Environment(
         loader=jinja2.FileSystemLoader(folders, encoding="utf-8", followlinks=False),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -56,6 +57,12 @@ def environment(theme: str | None) -> jinja2.Environment:
         extensions=[SharedExtension],
     )
     return env
+
+
+@functools.cache
+def template(theme: str | None, name: str) -> jinja2.Template:
+    """`environment(theme).get_template(name)`, looked up once (templates are not reloaded)."""
+    return environment(theme).get_template(name)
 
 
 @functools.cache

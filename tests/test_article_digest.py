@@ -1,0 +1,30 @@
+"""An article page's digest (`Rendered.article_digest`) is made once per entry and neighbours,
+and follows the neighbours when they are given later (as `builder._whole_issues` gives them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from feedsvc.render.common import Site, entry_digest
+from feedsvc.render.feeds import Rendered
+from feedsvc.render.issues import Around, Link
+from tests.render_helpers import entry, settings
+
+SITE = Site.from_settings(settings(Path("feeds")))
+DAY = dt.date(2023, 6, 26)
+
+
+def test_digest_follows_the_neighbours() -> None:
+    e = entry(DAY, 1, 2)
+    r = Rendered(e)
+    alone = r.article_digest(SITE)
+    assert alone == entry_digest(SITE, r.key + b"")
+    assert r.article_digest(SITE) is alone  # made once
+    r.around = Around(previous=Link("articles/2023/06/26/p1-01.html", "前一篇"))
+    beside = r.article_digest(SITE)
+    assert beside != alone
+    assert beside == entry_digest(SITE, r.key + r.around.key())
+    assert beside == Rendered(e, r.around).article_digest(SITE)
+    r.around = Around(previous=Link("articles/2023/06/26/p1-01.html", "改了标题"))
+    assert r.article_digest(SITE) not in (alone, beside)

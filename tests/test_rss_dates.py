@@ -1,0 +1,28 @@
+"""An item's `pubDate` is `email.utils.format_datetime` of its time, kept per instant and offset:
+the same instant in two zones prints in each zone's own offset, whichever came first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from email.utils import format_datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from feedsvc.render.rss import rfc822
+
+ZONES = [dt.UTC, dt.timezone(dt.timedelta(hours=8)), dt.timezone(dt.timedelta(hours=-5, minutes=-30))]
+
+
+@given(st.integers(0, 10**9), st.permutations(ZONES))
+def test_each_zone_its_own_offset(seconds: int, zones: list[dt.timezone]) -> None:
+    instant = dt.datetime(2014, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=seconds)
+    for zone in zones + zones:  # the second round from what was kept
+        when = instant.astimezone(zone)
+        assert rfc822(when) == format_datetime(when)
+
+
+def test_offsets_differ() -> None:
+    instant = dt.datetime(2023, 6, 25, 22, 0, tzinfo=dt.UTC)
+    assert rfc822(instant) == "Sun, 25 Jun 2023 22:00:00 +0000"
+    assert rfc822(instant.astimezone(dt.timezone(dt.timedelta(hours=8)))) == "Mon, 26 Jun 2023 06:00:00 +0800"
