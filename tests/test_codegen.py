@@ -187,3 +187,25 @@ def test_globals_as_jinja2_layers_them() -> None:
             (env.get_template("g.html").render(), own.render(), env.get_template("g.html").render())
         )
     assert rendered[0] == rendered[1] == ("env [0, 1] s", "own s", "env [0, 1] s")
+
+
+def test_the_fast_escape_of_markupsafe_is_there_and_agrees() -> None:
+    import markupsafe
+
+    assert hasattr(markupsafe, "_escape_inner"), (
+        "markupsafe has no _escape_inner any more: render/codegen.py falls back to a slower escape"
+    )
+    assert codegen._escape_inner is markupsafe._escape_inner
+    for text in ("", "plain", "<a href=\"x\">'&'</a>", "\u00e9\u4e2d\U0001f600<"):
+        assert codegen._escape_inner(text) == codegen._plain_escape(text) == str(escape(text))
+
+
+@pytest.mark.parametrize("flag", [True, False])
+@pytest.mark.parametrize("autoescape", [True, False])
+def test_an_autoescape_block_switched_at_render_time(flag: bool, autoescape: bool) -> None:
+    source = "{% autoescape flag %}{{ s }}|{{ m }}{% endautoescape %}{{ s }}{% autoescape false %}{{ s }}{% endautoescape %}"
+    stock, ours = environments(autoescape=autoescape)
+    values = {"flag": flag, "s": "<b>&", "m": Markup("<i>")}
+    expected = stock.from_string(source).render(values)
+    assert ours.from_string(source).render(values) == expected
+    assert ("&lt;b&gt;" in expected.split("|")[0]) is flag  # the switch itself is exercised

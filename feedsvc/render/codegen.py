@@ -37,12 +37,20 @@ import jinja2.runtime
 import markupsafe
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
+from jinja2.utils import internalcode
 from markupsafe import escape
 
-# the C function `escape` calls on a str (not exported by name)
-_escape_inner: Callable[[str], str] = markupsafe._escape_inner  # type: ignore[attr-defined]
+
+def _plain_escape(text: str) -> str:
+    return str(escape(text))
 
 
+# the C function `escape` calls on a str (MarkupSafe 3, not exported by name; a release without it
+# gives the same bytes through a Markup: tests/test_codegen.py names the slower path if taken)
+_escape_inner: Callable[[str], str] = getattr(markupsafe, "_escape_inner", _plain_escape)
+
+
+@internalcode
 def escape_text(value: Any) -> str:
     """`str(markupsafe.escape(value))`, without the `Markup` for a plain string."""
     if type(value) is str:
@@ -103,6 +111,7 @@ class GroupedOutput(CodeGenerator):
 class Context(jinja2.runtime.Context):
     """Jinja2's template context, with a quicker `call` for callables that take no context."""
 
+    @internalcode
     def call(__self, __obj: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if (
             getattr(__obj, "jinja_pass_arg", None) is not None
