@@ -24,6 +24,7 @@ from PIL import Image
 from feedsvc.cli import NOW_ENV
 from feedsvc.faults import CRASH_ENV, FAIL_ENV
 from feedsvc.manifest import NAME as MANIFEST
+from feedsvc.manifest import PARTS as MANIFEST_PARTS
 from feedsvc.pipeline import PENDING_MARKER
 from feedsvc.publish import TEMP_SUFFIX
 from feedsvc.store import Store
@@ -236,6 +237,9 @@ def check_document(rel: str, data: bytes) -> None:
     if rel == MANIFEST:  # feedsvc's list of the files it wrote (never served)
         assert data.startswith(b"feedsvc output manifest 1\nstore ") and data.endswith(b"\n"), data[:80]
         return
+    if rel.startswith(MANIFEST_PARTS + "/"):  # a part of that list
+        assert data.startswith(b"feedsvc output manifest part 1\n") and data.endswith(b"\n"), data[:80]
+        return
     try:
         if rel.startswith("pagefind/"):  # the search index (feedsvc/search.py): Pagefind's own files
             if suffix == ".json":
@@ -282,7 +286,8 @@ def check_output(
     seen = list(known)
     for rel, data in tree.items():
         parts = rel.split("/")
-        if rel == MANIFEST:
+        if rel == MANIFEST or (parts[0] == MANIFEST_PARTS and not parts[-1].startswith(".")):
+            check_document(rel, data)
             continue
         if any(part.startswith(".") for part in parts):
             assert temp_allowed, f"left behind: {rel}"
