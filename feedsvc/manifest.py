@@ -258,7 +258,9 @@ def _write_parts(output_dir: Path, changed: Parts, gone: list[str]) -> None:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
             made.append((tmp, folder / name))
             try:
-                os.write(fd, _part_text(lines).encode("utf-8"))  # a short file: one write
+                data = memoryview(_part_text(lines).encode("utf-8"))
+                while data:
+                    data = data[os.write(fd, data) :]
             except BaseException:
                 os.close(fd)
                 raise
