@@ -2,13 +2,14 @@
 compare between two trees (a speed-up must give the same output for every input).
 
     .venv/bin/python benchmarks/parse_same.py OUT.json [--root TREE] [--against OTHER.json]
-        [--days 40] [--pdfs 22]
+        [--days 40] [--pdfs 22] [--shared DIR]
 
 Parses, with the `feedsvc` of `--root` (default: this tree), every text under tests/data and
-/work/shared/fixtures, the synthetic pages of `--days` days of three seeded archives
-(benchmarks/make_archive.py), and three mutated copies of each (odd spaces, tabs, broken and
-joined lines, stray marks; seeded), each through `parse` and `parse_bytes`; then the sample PDF,
-the page PDFs in tests/data and `--pdfs` generated page PDFs (tests/pdfpages) through `parse_pdf`.
+`--shared` (default: ../shared/fixtures beside this checkout, left out if missing), the synthetic
+pages of `--days` days of three seeded archives (benchmarks/make_archive.py), and three mutated
+copies of each (odd spaces, tabs, broken and joined lines, stray marks; seeded), each through
+`parse` and `parse_bytes`; then the sample PDF, the page PDFs in tests/data and `--pdfs` generated
+page PDFs (tests/pdfpages) through `parse_pdf`.
 Writes {input: sha256 of its parse (or of its error)} to OUT.json and prints the count and one
 digest over all. `--against` compares with a file written by another tree and lists what differs
 (exit status 1 if anything does). Typical use: run it once with `--root /work/main`, once here.
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from feedsvc.models import Issue
 
 HERE = Path(__file__).resolve().parents[1]
-SHARED = Path("/work/shared/fixtures")
+SHARED = HERE.parent / "shared" / "fixtures"  # the shared samples, beside the checkout
 ODD = (" ", "  ", "\u3000", "\t", "\u00a0", " \u3000", "\u2002", "   ")
 MARKS = (
     "（",
@@ -75,36 +76,32 @@ def mutate(text: str, rng: random.Random) -> str:
     return "".join(out)
 
 
-def files(root: Path, suffix: str) -> list[Path]:
-    return sorted((root / "tests" / "data").rglob(f"*{suffix}")) + sorted(SHARED.glob(f"*{suffix}"))
+def files(root: Path, shared: Path, suffix: str) -> list[tuple[str, Path]]:
+    """(key, path) of each input file: the tree's own by their path in it, the shared samples as
+    shared/NAME (the same key whichever tree parses them)."""
+    own = sorted((root / "tests" / "data").rglob(f"*{suffix}"))
+    return [(str(p.relative_to(root)), p) for p in own] + [
+        (f"shared/{p.name}", p) for p in sorted(shared.glob(f"*{suffix}"))
+    ]
 
 
-def texts(root: Path, days: int) -> Iterator[tuple[str, str, str]]:
+def texts(root: Path, shared: Path, days: int) -> Iterator[tuple[str, str, str]]:
     """(key, file name, text) of each text."""
     from benchmarks.make_archive import ArchiveSpec, iter_pages
 
-    for path in files(root, ".txt"):
-        yield (
-            str(path.relative_to(root) if path.is_relative_to(root) else path),
-            path.name,
-            path.read_text(encoding="utf-8", errors="replace"),
-        )
+    for key, path in files(root, shared, ".txt"):
+        yield key, path.name, path.read_text(encoding="utf-8", errors="replace")
     for seed in (1, 2, 3):
         for page in iter_pages(ArchiveSpec(days=days, seed=seed)):
             yield f"synthetic{seed}/{page.name}", page.name, page.text
 
 
-def pdfs(root: Path, generated: int) -> Iterator[tuple[str, bytes, str, str]]:
+def pdfs(root: Path, shared: Path, generated: int) -> Iterator[tuple[str, bytes, str, str]]:
     """(name, data, publication, English name) of each PDF."""
     from tests.pdfpages import LAYOUTS, generate
 
-    for path in files(root, ".pdf"):
-        yield (
-            str(path.relative_to(root) if path.is_relative_to(root) else path),
-            path.read_bytes(),
-            "钱塘新区报",
-            "QIANTANG NEW AREA DAILY",
-        )
+    for key, path in files(root, shared, ".pdf"):
+        yield key, path.read_bytes(), "钱塘新区报", "QIANTANG NEW AREA DAILY"
     for n in range(generated):
         page = generate(3000 + n, LAYOUTS[n % len(LAYOUTS)])
         yield f"gen-{n}-{LAYOUTS[n % len(LAYOUTS)]}.pdf", page.pdf, page.paper, page.name_en
@@ -121,7 +118,7 @@ def digest(call: Callable[[], Issue]) -> str:
     return hashlib.sha256(out.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def run(root: Path, days: int, generated: int) -> dict[str, str]:
+def run(root: Path, shared: Path, days: int, generated: int) -> dict[str, str]:
     from feedsvc.parse import ParseHints, parse, parse_bytes
     from feedsvc.parse.pdf import parse_pdf
 
@@ -135,13 +132,13 @@ def run(root: Path, days: int, generated: int) -> dict[str, str]:
     )
     rng = random.Random(42)
     out: dict[str, str] = {}
-    for key, name, original in texts(root, days):
+    for key, name, original in texts(root, shared, days):
         copies = [original, *(mutate(original, rng) for _ in range(3))]
         for k, text in enumerate(copies):
             out[f"parse:{key}#{k}"] = digest(partial(parse, text, source=name, hints=hints))
             data = text.encode("utf-8", "surrogatepass")
             out[f"bytes:{key}#{k}"] = digest(partial(parse_bytes, data, source=name, hints=hints))
-    for name, data, paper, name_en in pdfs(root, generated):
+    for name, data, paper, name_en in pdfs(root, shared, generated):
         pdf_hints = ParseHints(publication=paper, name_en=name_en)
         out[f"pdf:{name}"] = digest(partial(pdf_issue, data, Path(name).name, pdf_hints))
     return out
@@ -154,10 +151,13 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--against", type=Path, help="a file written by another tree, to compare with")
     ap.add_argument("--days", type=int, default=40)
     ap.add_argument("--pdfs", type=int, default=22)
+    ap.add_argument("--shared", type=Path, default=SHARED, help="the shared samples' folder")
     args = ap.parse_args(argv)
     root = args.root.resolve()
     sys.path.insert(0, str(root))
-    results = run(root, args.days, args.pdfs)
+    if not args.shared.is_dir():
+        print(f"note: {args.shared}: no such folder, the shared samples are left out", file=sys.stderr)
+    results = run(root, args.shared, args.days, args.pdfs)
     import feedsvc
 
     print(f"parsed by {Path(feedsvc.__file__).parent}")

@@ -1,19 +1,24 @@
 """feedsvc at archive scale: parse, ingest, regenerate and drop-to-served latency, in one table.
 
     .venv/bin/python benchmarks/run.py [--years 10 | --days N] [--seed 1] [--parse-seconds 5]
-        [--drops 20] [--idle 30] [--skip-latency] [--rebuild] [--keep]
+        [--cold-runs 3] [--drops 20] [--idle 30] [--skip-latency] [--rebuild] [--keep]
 
 1. parse: pages per second on one core, the sample page and synthetic pages (benchmarks/parse.py).
 2. The synthetic archive (benchmarks/make_archive.py, `--years` of daily 4-page issues) goes into a
    store once, in-process (benchmarks/archive_store.py); the store is cached under benchmarks/out/.
    Everything below works on a copy in benchmarks/out/work/ (removed at the end unless `--keep`;
    `--out` puts both elsewhere).
-3. regenerate: `feedsvc regenerate` as a child process, into an empty output folder (cold), then
-   again with nothing changed (warm): wall time including the interpreter's start, the child's
+3. regenerate: `feedsvc regenerate` as a child process, into an empty output folder (cold,
+   `--cold-runs` times, each into a copy of its own: min / median / max), then again with nothing
+   changed (warm): wall time including the interpreter's start, the child's
    peak RSS (`wait4` rusage; the goal applies to it) with its anonymous part (sampled RssAnon:
    RSS also counts the pages of the memory-mapped store file it read) and, when it starts worker
    processes, the peak PSS of all of them together (sampled every 0.1 s), the output's size and
-   file count, files written.
+   file count, files written. No output is deleted between the cold runs, nor before them (an old
+   working copy is moved aside and deleted at the end): on a file system without a journal (this
+   machine's ext4), creating files within minutes of deleting many costs several times more
+   (docs/PERFORMANCE.md, "File creation after deletions"); the header says when the previous run
+   deleted its copy.
 4. ingest: `pipeline.ingest_file` in this process of one new 4-page issue (one file, pages split by
    form feeds), into an empty store and into the archive's store (after the regenerate, so its
    output is current): the median of 3 issues each.
@@ -233,22 +238,44 @@ def regenerate(folder: Path) -> Regenerated:
     return Regenerated(seconds, rss, anon, tree, int(workers), written, files, megabytes)
 
 
-def regenerate_rows(label: str, cold: Regenerated, warm: Regenerated) -> list[Row]:
+def _memory(r: Regenerated) -> str:
+    memory = f"peak RSS {r.rss_mb:.0f} MB ({r.anon_mb:.0f} MB anonymous)"
+    if r.workers:
+        plural = "es" if r.workers > 1 else ""
+        memory += f"; with its {r.workers} worker process{plural}: {r.tree_mb:.0f} MB PSS in all"
+    return memory
+
+
+def regenerate_rows(label: str, colds: list[Regenerated], warm: Regenerated) -> list[Row]:
+    """The cold runs as min / median / max (the goal on the median; memory: the largest run's),
+    the warm run, the output's size."""
+    seconds = sorted(r.seconds for r in colds)
+    big = max(colds, key=lambda r: r.rss_mb)
+    cold = (
+        f"{seconds[0]:.1f} / {statistics.median(seconds):.1f} / {seconds[-1]:.1f} s "
+        f"(min / median / max of {len(colds)}); largest {_memory(big)}; {big.written:,} files written"
+        if len(colds) > 1
+        else f"{seconds[0]:.1f} s; {_memory(big)}; {big.written:,} files written"
+    )
     rows = []
-    for what, r in (("cold: empty output folder", cold), ("warm: nothing changed", warm)):
-        memory = f"peak RSS {r.rss_mb:.0f} MB ({r.anon_mb:.0f} MB anonymous)"
-        if r.workers:
-            plural = "es" if r.workers > 1 else ""
-            memory += f"; with its {r.workers} worker process{plural}: {r.tree_mb:.0f} MB PSS in all"
+    for what, result, r, s in (
+        ("cold: empty output folder", cold, big, statistics.median(seconds)),
+        (
+            "warm: nothing changed",
+            f"{warm.seconds:.1f} s; {_memory(warm)}; {warm.written:,} files written",
+            warm,
+            warm.seconds,
+        ),
+    ):
         rows.append(
             Row(
                 f"regenerate {label}, {what}",
-                f"{r.seconds:.1f} s; {memory}; {r.written:,} files written",
+                result,
                 f"≤ {GOALS['regenerate']:.0f} s, ≤ {GOALS['rss']:.0f} MB RSS",
-                r.seconds <= GOALS["regenerate"] and r.rss_mb <= GOALS["rss"],
+                s <= GOALS["regenerate"] and r.rss_mb <= GOALS["rss"],
             )
         )
-    rows.append(Row(f"output of {label}", f"{cold.files:,} files, {cold.megabytes:,.0f} MB"))
+    rows.append(Row(f"output of {label}", f"{big.files:,} files, {big.megabytes:,.0f} MB"))
     return rows
 
 
@@ -349,6 +376,40 @@ def latency_rows(label: str, result: latency.Result) -> list[Row]:
 # ------------------------------------------------------------------------------------------- main
 
 
+# --------------------------------------------------------------------------- the working copies
+
+DELETED = ".deleted-at"  # in OUT: when a run last deleted its working copy (Unix time)
+SETTLED = 330.0  # seconds after which ext4 (no journal) reuses deleted inodes without a search
+
+
+def set_aside(work: Path) -> list[Path]:
+    """A previous run's working copy renamed aside (deleted at the end, not before measuring)."""
+    if not work.exists():
+        return []
+    aside = work.with_name(f"{work.name}-old-{os.getpid()}")
+    work.rename(aside)
+    return [aside]
+
+
+def delete(folders: list[Path], out: Path) -> None:
+    """Delete these working copies and note when (see `last_deleted`)."""
+    if any(f.exists() for f in folders):
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
+        (out / DELETED).write_text(f"{time.time():.0f}\n", encoding="ascii")
+
+
+def last_deleted(out: Path) -> str:
+    """For the header: that a run deleted its working copy shortly before this one began."""
+    try:
+        ago = time.time() - float((out / DELETED).read_text(encoding="ascii"))
+    except (OSError, ValueError):
+        return ""
+    if ago >= SETTLED:
+        return ""
+    return f"; a previous run deleted its copy {ago:.0f} s before this one (file creation may be slower)"
+
+
 def describe(built: Built) -> str:
     with Store.open(built.store) as store:
         infos = store.feed_infos()
@@ -381,12 +442,14 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, default=OUT, help="cache and working folder (default: %(default)s)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the working copy in OUT/work")
+    parser.add_argument("--cold-runs", type=int, default=3, help="cold regenerates, each into a copy")
     parser.add_argument("--fail", action="store_true", help="exit 1 when a goal is missed")
     args = parser.parse_args(argv)
-    if (args.days is not None and args.days < 1) or args.years < 1 or args.drops < 1 or args.parse_pages < 1:
-        parser.error("--days, --years, --drops and --parse-pages must be at least 1")
+    if min(args.days or 1, args.years, args.drops, args.parse_pages, args.cold_runs) < 1:
+        parser.error("--days, --years, --drops, --parse-pages and --cold-runs must be at least 1")
     label = f"{args.days} days" if args.days is not None else f"{args.years} years"
     work: Path = args.out / "work"
+    deleted_before = last_deleted(args.out)
     rows: list[Row] = []
     load = [os.getloadavg()[0]]
 
@@ -403,15 +466,17 @@ def main(argv: list[str] | None = None) -> int:
     built = cached_store(spec, out=args.out, rebuild=args.rebuild)
     rows.append(Row(f"archive of {label}", describe(built)))
 
-    shutil.rmtree(work, ignore_errors=True)
+    old = set_aside(work)
     try:
-        archive = work / "archive"
-        copy_instance(built, archive)
-        step("regenerate, cold")
-        cold = regenerate(archive)
+        colds = []
+        for n in range(1, args.cold_runs + 1):
+            archive = work / f"archive-{n}"
+            copy_instance(built, archive)
+            step(f"regenerate, cold ({n} of {args.cold_runs})")
+            colds.append(regenerate(archive))
         step("regenerate, warm")
         warm = regenerate(archive)
-        rows += regenerate_rows(label, cold, warm)
+        rows += regenerate_rows(label, colds, warm)
 
         step("ingest")
         issues = new_issues(built.last_date, INGEST_RUNS, args.seed, work / "issues")
@@ -438,12 +503,12 @@ def main(argv: list[str] | None = None) -> int:
             rows += latency_rows(f"store of {label}", result)
         step("done")
     finally:
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
+        delete([*old, *([] if args.keep else [work])], args.out)
 
     print(
         f"feedsvc benchmarks: {label} of synthetic issues; {os.cpu_count()} CPUs, Python "
         f"{sys.version.split()[0]}; load average (1 min) {min(load):.1f}-{max(load):.1f} during the run"
+        f"{deleted_before}"
     )
     print(table(rows))
     return 1 if args.fail and any(row.met is False for row in rows) else 0

@@ -25,6 +25,7 @@ from feedsvc.httpguard import raise_file_limit
 from feedsvc.inbox import Inbox, display_name
 from feedsvc.lock import DaemonLock
 from feedsvc.logs import RateLimited
+from feedsvc.render import theme
 from feedsvc.serve import ServerHandle, start_in_thread
 from feedsvc.signals import StopSignals
 from feedsvc.wake import Waker
@@ -265,6 +266,7 @@ class Daemon:
         (inbox scan, nightly regenerate, ping retries) to `scheduler`, their ids after `prefix`.
         `run` does this for one paper; `service.Service` for each of several on one scheduler."""
         self.pinger = Pinger.from_settings(self.settings)
+        theme.check_theme(self.settings.site.theme)  # a broken theme stops the start, not each page
         self._check_store()
         for leftover in self.inbox.leftovers():
             log.info("taken again after an interrupted run: %s", display_name(leftover.name))

@@ -35,3 +35,19 @@ def test_parse_same_agrees_with_itself_and_names_a_changed_parse(tmp_path: Path)
     assert differs.returncode == 1
     assert f"differs: {changed}" in differs.stdout
     assert f"1 of {len(digests)} differ" in differs.stdout
+
+
+def test_parse_same_keys_shared_samples_by_name_from_any_folder(tmp_path: Path) -> None:
+    shared = tmp_path / "fixtures"
+    shared.mkdir()
+    page = ROOT / "tests" / "data" / "pages" / "qiantang-2023-06-26-p1.txt"
+    (shared / "other-paper-p1.txt").write_bytes(page.read_bytes())
+    out = tmp_path / "a.json"
+    done = _run(str(out), "--shared", str(shared))
+    assert done.returncode == 0, done.stderr
+    digests = json.loads(out.read_text(encoding="utf-8"))
+    assert "parse:shared/other-paper-p1.txt#0" in digests
+    assert "bytes:shared/other-paper-p1.txt#3" in digests
+    missing = _run(str(tmp_path / "b.json"), "--shared", str(tmp_path / "nowhere"))
+    assert missing.returncode == 0
+    assert "nowhere: no such folder, the shared samples are left out" in missing.stderr

@@ -24,7 +24,7 @@ def _run(*args: str, timeout: float) -> str:
 def test_run_prints_the_table_at_a_tiny_size(tmp_path: Path) -> None:
     out = _run(
         "benchmarks/run.py", "--days", "3", "--skip-latency", "--skip-peer", "--parse-seconds", "0.2", "--parse-pages", "8",
-        "--out", str(tmp_path), timeout=120,
+        "--cold-runs", "2", "--out", str(tmp_path), timeout=120,
     )  # fmt: skip
     for row in (
         "| measure | result | goal |",
@@ -40,7 +40,32 @@ def test_run_prints_the_table_at_a_tiny_size(tmp_path: Path) -> None:
     ):
         assert row in out, f"{row!r} missing from:\n{out}"
     assert "0 files written" in out.split("warm: nothing changed", 1)[1].splitlines()[0]
-    assert not (tmp_path / "work").exists()  # the working copy is removed
+    assert re.search(
+        r"cold: empty output folder \| [\d.]+ / [\d.]+ / [\d.]+ s \(min / median / max of 2\)", out
+    )
+    assert not (tmp_path / "work").exists()  # the working copies are removed
+    assert (tmp_path / ".deleted-at").is_file()
+    again = _run(
+        "benchmarks/run.py", "--days", "3", "--skip-latency", "--skip-peer", "--skip-parse", "--cold-runs", "1",
+        "--keep", "--out", str(tmp_path), timeout=120,
+    )  # fmt: skip
+    assert re.search(r"a previous run deleted its copy \d+ s before this one", again)
+    assert "(min / median / max" not in again
+    assert (tmp_path / "work" / "archive-1").is_dir()  # kept
+    _run(
+        "benchmarks/run.py",
+        "--days",
+        "3",
+        "--skip-latency",
+        "--skip-peer",
+        "--skip-parse",
+        "--out",
+        str(tmp_path),
+        timeout=120,
+    )
+    assert not any(
+        p.name.startswith("work") for p in tmp_path.iterdir()
+    )  # the kept copy set aside, then deleted
     assert any(p.name.startswith("store-seed1-") for p in tmp_path.iterdir())  # the store is cached
 
 
@@ -78,3 +103,20 @@ def test_ingest_benchmark_runs_against_another_tree_at_a_tiny_size(tmp_path: Pat
     bases = tmp_path / "ingest"
     assert {p.name for p in next(bases.iterdir()).iterdir()} >= {"base-this", "base-against", "issues"}
     assert not any(p.name == "work" for p in next(bases.iterdir()).iterdir())  # the working copy is removed
+
+
+def test_file_creation_writes_a_folder_again_fresh_and_after_deleting(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    for n in range(20):
+        (source / f"d{n % 3}").mkdir(parents=True, exist_ok=True)
+        (source / f"d{n % 3}" / f"f{n}.html").write_bytes(b"x" * n)
+    scratch = tmp_path / "scratch"
+    out = _run(
+        "benchmarks/file_creation.py", str(source), "--runs", "2", "--settle", "0", "--scratch", str(scratch),
+        timeout=60,
+    )  # fmt: skip
+    assert out.startswith(f"20 files, 0 MB from {source}")
+    assert re.search(r"^run 2 +after deleting: +[\d.]+ s wall", out, re.M), out
+    assert re.search(r"^ +fresh: wall min/median/max [\d.]+ / [\d.]+ / [\d.]+ s$", out, re.M), out
+    assert not scratch.exists()
+    assert len(list(source.rglob("*.html"))) == 20  # the source is only read

@@ -155,3 +155,27 @@ def test_a_second_daemon_refuses_to_start(instance: Instance) -> None:
     )
     assert second.returncode == 2
     assert "already running" in second.stderr
+
+
+def test_a_broken_theme_stops_the_start_and_the_inbox_keeps_its_file(tmp_path: Path) -> None:
+    config = write_config(tmp_path, port=free_port())
+    text = config.read_text(encoding="utf-8").replace("[site]\n", '[site]\ntheme = "theme"\n', 1)
+    config.write_text(text, encoding="utf-8")
+    (tmp_path / "theme").mkdir()
+    (tmp_path / "theme" / "feed.html").write_text("<p>\n{{ name | no_such_filter }}\n", encoding="utf-8")
+    dropped = drop(tmp_path / "inbox", SAMPLE.name, SAMPLE.read_bytes())
+    done = subprocess.run(
+        [sys.executable, "-m", "feedsvc.cli", "--config", str(config), "run"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=child_env(),
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "site.theme: feed.html, line 2: " in done.stderr
+    assert "no_such_filter" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert dropped.read_bytes() == SAMPLE.read_bytes()  # not taken, not failed: still in the inbox
+    assert not (tmp_path / "feeds").exists() or not any((tmp_path / "feeds").rglob("*.xml"))

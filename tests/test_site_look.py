@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from feedsvc.config import SiteSettings
 from feedsvc.errors import ConfigError
 from feedsvc.publish import build_all
-from feedsvc.render import ui
+from feedsvc.render import theme, ui
 from feedsvc.render.common import relative_url
 from tests.render_helpers import FakeSource, fixture_entries, settings
 
@@ -74,6 +74,35 @@ def test_a_theme_template_that_does_not_parse_is_a_config_error(
     with pytest.raises(ConfigError) as caught:
         _site(tmp_path, theme=theme)
     assert str(caught.value).startswith(f"site.theme: {name}, {message}")
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        (
+            "feed.html",
+            b"<p>\n{{ name | no_such_filter }}\n",
+            "feed.html, line 2: No filter named 'no_such_filter'",
+        ),
+        ("_extra.html", b"{% for x in %}\n", "_extra.html, line 1: "),  # no page uses it yet
+        ("icon.svg", b"\xff\xfe<svg/>", "icon.svg: not UTF-8 text"),
+    ],
+)
+def test_check_theme_compiles_every_template_of_the_theme(
+    tmp_path: Path, name: str, data: bytes, message: str
+) -> None:
+    theme_dir = tmp_path / "theme"
+    theme_dir.mkdir()
+    (theme_dir / "README.txt").write_bytes(b"\xff not a template, not read\n")
+    (theme_dir / "issues.html").write_text("{% extends 'base.html' %}\n", encoding="utf-8")
+    theme.check_theme(str(theme_dir))  # fine so far
+    (theme_dir / name).write_bytes(data)
+    other = tmp_path / "theme2"
+    theme_dir.rename(other)
+    with pytest.raises(ConfigError) as caught:
+        theme.check_theme(str(other))
+    assert str(caught.value).startswith(f"site.theme: {message}")
     assert "\n" not in str(caught.value)
 
 

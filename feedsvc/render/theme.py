@@ -27,6 +27,7 @@ from feedsvc.render.shared import SharedExtension
 PACKAGE = Path(__file__).parent / "templates"
 STATIC = "static"
 _RENDERED_STATIC = (".svg",)  # package templates published under static/ after rendering
+_TEMPLATES = (".html", *_RENDERED_STATIC)  # a theme's files that are templates
 
 
 def _files(folder: Path) -> dict[str, Path]:
@@ -57,10 +58,27 @@ def environment(theme: str | None) -> jinja2.Environment:
     return env
 
 
+@functools.cache
 def check_theme(theme: str | None) -> None:
-    """A configured theme folder must exist: a clear error naming the setting otherwise."""
-    if theme is not None and not Path(theme).is_dir():
+    """A configured theme folder must exist and every template in it must compile: a one-line
+    `ConfigError` naming the setting (and the template and line) otherwise. The daemon calls this
+    as it starts, so a broken theme stops it there rather than failing each page it publishes."""
+    if theme is None:
+        return
+    if not Path(theme).is_dir():
         raise ConfigError(f"site.theme: {theme} is not a folder")
+    env = environment(theme)
+    for name in _files(Path(theme)):
+        if not name.endswith(_TEMPLATES):
+            continue
+        try:
+            source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"site.theme: {name}: not UTF-8 text ({exc.reason})") from exc
+        try:
+            env.compile(source, name)
+        except jinja2.TemplateSyntaxError as exc:  # also an unknown filter or test
+            raise syntax_error(exc, name) from exc
 
 
 @functools.cache
