@@ -7,7 +7,7 @@ page of the file system (another process's log, a backup, the regenerate that ra
 waits only for the files it was given: an ingest's cost does not depend on unrelated writes.
 
 `sync_path(path, whole_fs=True)` (one `syncfs`) stays the way for a large run (a regenerate writes
-~100,000 files: the disk writes them in one go, instead of a journal commit per file).
+~100,000 files: the disk writes them in one go, instead of a write and a cache flush per file).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from feedsvc.errors import PublishError
 
 __all__ = ["Syncer", "sync_path"]
 
-THREADS = 4  # fdatasyncs at once: the file system's journal commits them together
+THREADS = 4  # fdatasyncs at once: the disk serves them together
 AHEAD = 64  # files handed over and not yet synced (each holds its descriptor until then)
 
 
