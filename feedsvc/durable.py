@@ -15,14 +15,14 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from pathlib import Path
 
 from feedsvc.errors import PublishError
 
-__all__ = ["Syncer", "sync_path"]
+__all__ = ["Syncer", "make_folders", "sync_path", "with_parents"]
 
 THREADS = 4  # fdatasyncs at once: the disk serves them together
 AHEAD = 64  # files handed over and not yet synced (each holds its descriptor until then)
@@ -56,6 +56,38 @@ def sync_path(path: str | Path, *, whole_fs: bool = False) -> bool:
         return True
     finally:
         os.close(fd)
+
+
+def make_folders(folder: str) -> list[str]:
+    """Make `folder` and the missing folders above it; returns those made (the highest first; none
+    when `folder` was there). A new folder's entry in its parent is durable only once the parent is
+    fsynced: `with_parents` lists what to fsync. Raises OSError (a file in the way, no room)."""
+    made: list[str] = []
+    try:
+        os.mkdir(folder)
+    except FileExistsError:
+        return made
+    except FileNotFoundError:
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            raise
+        made += make_folders(parent)
+        try:
+            os.mkdir(folder)
+        except FileExistsError:  # made by another process meanwhile
+            return made
+    made.append(folder)
+    return made
+
+
+def with_parents(folders: Iterable[str], made: Iterable[str]) -> list[str]:
+    """The folders to fsync for renames in `folders` and the new folders `made`: those, and each
+    new folder's parent (where its entry is), deepest first (a folder before the one holding it)."""
+    every = set(folders)
+    for folder in made:
+        every.add(folder)
+        every.add(os.path.dirname(folder) or os.curdir)
+    return sorted(every, key=lambda f: (-os.path.abspath(f).rstrip(os.sep).count(os.sep), f))
 
 
 def start_writeback(fd: int) -> None:

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from feedsvc.durable import Syncer, sync_path
+from feedsvc.durable import Syncer, make_folders, sync_path, with_parents
 from feedsvc.errors import PublishError
 from feedsvc.render.builder import TEMP_SUFFIX
 
@@ -250,7 +250,7 @@ def _write_parts(output_dir: Path, changed: Parts, gone: list[str]) -> None:
     """Each changed part to a temporary file, all made durable at once (fdatasyncs on a few
     threads), renamed into place; emptied parts deleted; the folder fsynced."""
     folder = output_dir / PARTS
-    folder.mkdir(parents=True, exist_ok=True)
+    new_folders = make_folders(os.fspath(folder))
     syncer, made = Syncer(), []
     try:
         for name, lines in sorted(changed.items()):
@@ -277,11 +277,12 @@ def _write_parts(output_dir: Path, changed: Parts, gone: list[str]) -> None:
     for name in gone:
         with suppress(FileNotFoundError):
             (folder / name).unlink()
-    sync_path(folder)
+    for path in with_parents([os.fspath(folder)], new_folders):  # the folder, and any it made
+        sync_path(path)
 
 
 def _replace(output_dir: Path, name: str, text: str) -> None:
-    output_dir.mkdir(parents=True, exist_ok=True)
+    new_folders = make_folders(os.fspath(output_dir))
     tmp = output_dir / f"{name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
     try:
         with open(tmp, "w", encoding="utf-8") as f:
@@ -293,6 +294,8 @@ def _replace(output_dir: Path, name: str, text: str) -> None:
         with suppress(OSError):
             tmp.unlink()
         raise
+    for path in with_parents([], new_folders):  # the entries of the folders made
+        sync_path(path)
 
 
 def _merged(base: list[str], added: set[str], removed: set[str]) -> list[str]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from feedsvc.config import Settings
-from feedsvc.durable import Syncer, sync_path
+from feedsvc.durable import Syncer, make_folders, sync_path, with_parents
 from feedsvc.errors import PublishError
 from feedsvc.faults import checkpoint
 from feedsvc.plans import EntrySource, Plan
@@ -171,6 +171,7 @@ class _Writer(threading.Thread):
         self.queue: queue.Queue[tuple[str, str, bytes] | None] = queue.Queue(_AHEAD)
         self.changed: list[str] = []
         self.folders: set[str] = set()
+        self.new_folders: list[str] = []  # made by this run (the highest of each chain first)
         self.failure: BaseException | None = None
         self._made: set[str] = set()  # folders known to exist
         self._fresh: set[str] = set()  # folders this run made: nothing in them to compare with
@@ -203,9 +204,10 @@ class _Writer(threading.Thread):
 
     def _sync_folders(self) -> None:
         """The renames durable: the folders fsynced (by the syncer, or one `syncfs` after a large
-        run). Best effort: the files are in place already, and a folder that cannot be synced is
+        run), and the folders this run made with their parents (where their entries are), deepest
+        first. Best effort: the files are in place already, and a folder that cannot be synced is
         no reason to fail."""
-        folders = sorted(self.folders)
+        folders = with_parents(self.folders, self.new_folders)
         if self._syncer is None or self.failure is not None:
             _sync_dirs(folders)
             return
@@ -266,22 +268,15 @@ class _Writer(threading.Thread):
         return tmp
 
     def _folder(self, folder: str, rel: str) -> None:
-        """Make `folder` if it is missing; one made now is `_fresh`: no file in it to compare with."""
+        """Make `folder` if it is missing (and the folders above it); one made now is `_fresh`: no
+        file in it to compare with, and `new_folders` (its entry in its parent made durable last)."""
         try:
-            os.mkdir(folder)
-            self._fresh.add(folder)
-        except FileExistsError:
-            pass
-        except FileNotFoundError:
-            try:
-                os.makedirs(folder)
-                self._fresh.add(folder)
-            except FileExistsError:
-                pass
-            except OSError as exc:
-                raise PublishError(f"{rel}: cannot write: {_reason(exc)}") from exc
+            made = make_folders(folder)
         except OSError as exc:
             raise PublishError(f"{rel}: cannot write: {_reason(exc)}") from exc
+        self.new_folders += made
+        self._fresh.update(made)
+        self._made.update(made)
         self._made.add(folder)
 
     def _commit(self) -> None:

@@ -183,3 +183,19 @@ def test_a_failed_write_leaves_the_old_manifest(tmp_path: Path, monkeypatch: pyt
     with pytest.raises(PublishError, match=r"\.feedsvc-manifest: cannot write the output manifest.*No space"):
         manifest.write(tmp_path, manifest.updated(listed, "s", ["b/e.rss", "f.json"], []))
     assert _on_disk(tmp_path) == before  # no temporary file left either
+
+
+def test_the_parts_folder_is_durable_in_its_parent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write that makes `.feedsvc-manifest.d` (the list was empty: no part, no folder) fsyncs
+    the output folder too, where the new folder's entry is, not only the new folder."""
+    manifest.write(tmp_path, manifest.Manifest("s", set()))
+    assert not (tmp_path / manifest.PARTS).exists()
+    listed = manifest.read(tmp_path)
+    assert listed is not None
+    fsynced: list[str] = []
+    real = os.fsync
+    monkeypatch.setattr(
+        os, "fsync", lambda fd: fsynced.append(os.readlink(f"/proc/self/fd/{fd}")) or real(fd)
+    )
+    manifest.write(tmp_path, manifest.updated(listed, "s", ["a/b.html"], []))
+    assert fsynced == [str(tmp_path / manifest.PARTS), str(tmp_path)]  # the folder, then its parent

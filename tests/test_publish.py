@@ -451,8 +451,25 @@ def test_a_small_write_syncs_only_its_own_files(tmp_path: Path, monkeypatch: pyt
     assert all((tmp_path / rel).read_bytes() == data for rel, data in files)
     assert not seen["syncfs"]
     assert sorted(seen["fdatasync"]) == sorted(seen["replace"]) and len(seen["replace"]) == 300
-    assert sorted(seen["fsync"]) == sorted(str(tmp_path / f"sections/{n}") for n in range(30))
+    new = [str(tmp_path / f"sections/{n}") for n in range(30)] + [str(tmp_path / "sections"), str(tmp_path)]
+    assert sorted(seen["fsync"]) == sorted(new)  # the folders made, and where their entries are
     assert not [p for p in tmp_path.rglob(".*")]  # no temporary file left
+
+
+def test_new_folders_are_durable_in_their_parents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every folder a write makes (those between too) is fsynced, and so is the folder holding it
+    (where its entry is), up to the first that was there; folders that were there and hold no
+    renamed file are not."""
+    (tmp_path / "feeds/articles/2023").mkdir(parents=True)
+    (tmp_path / "feeds/articles/2023/05").mkdir()
+    files = [(f"articles/2023/06/{d:02d}/p{n}.html", b"page") for d in (1, 2) for n in range(3)]
+    files.append(("x/y/z.atom", b"feed"))
+    seen = _count_syncs(monkeypatch)
+    write(tmp_path / "feeds", files)
+    out = tmp_path / "feeds"
+    made = ["articles/2023/06", "articles/2023/06/01", "articles/2023/06/02", "x", "x/y"]
+    expected = {str(out / rel) for rel in made} | {str(out / "articles/2023"), str(out)}
+    assert sorted(seen["fsync"]) == sorted(expected)
 
 
 def test_each_file_is_durable_before_its_rename(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
