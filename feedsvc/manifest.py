@@ -248,9 +248,11 @@ def _new_parts(manifest: Manifest) -> tuple[Parts, Iterable[str]]:
 
 def _write_parts(output_dir: Path, changed: Parts, gone: list[str]) -> None:
     """Each changed part to a temporary file, all made durable at once (fdatasyncs on a few
-    threads), renamed into place; emptied parts deleted; the folder fsynced."""
+    threads), renamed into place; emptied parts deleted; the folder fsynced. First, the temporary
+    parts a killed run left are deleted (the caller holds the writer lock: none is being written)."""
     folder = output_dir / PARTS
     new_folders = make_folders(os.fspath(folder))
+    _remove_leftovers(folder)
     syncer, made = Syncer(), []
     try:
         for name, lines in sorted(changed.items()):
@@ -279,6 +281,15 @@ def _write_parts(output_dir: Path, changed: Parts, gone: list[str]) -> None:
             (folder / name).unlink()
     for path in with_parents([os.fspath(folder)], new_folders):  # the folder, and any it made
         sync_path(path)
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Delete the temporary parts (`.<part>.<random>.feedsvc-tmp`) a killed write left in `folder`:
+    `read` and the served-files sweep skip them, so nothing else ever would."""
+    for name in os.listdir(folder):
+        if name.startswith(".") and name.endswith(TEMP_SUFFIX):
+            with suppress(FileNotFoundError):
+                os.unlink(folder / name)
 
 
 def _replace(output_dir: Path, name: str, text: str) -> None:

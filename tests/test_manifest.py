@@ -199,3 +199,16 @@ def test_the_parts_folder_is_durable_in_its_parent(tmp_path: Path, monkeypatch: 
     )
     manifest.write(tmp_path, manifest.updated(listed, "s", ["a/b.html"], []))
     assert fsynced == [str(tmp_path / manifest.PARTS), str(tmp_path)]  # the folder, then its parent
+
+
+def test_temporary_parts_left_by_a_kill_are_deleted(tmp_path: Path) -> None:
+    """A part's temporary file left by a killed write (read and the served-files sweep skip
+    dotfiles) is deleted by the next write; a file feedsvc did not make there is left alone."""
+    listed = manifest.write(tmp_path, manifest.Manifest("s", {"a.html"}))
+    parts = tmp_path / manifest.PARTS
+    (parts / ".3a.deadbeef.feedsvc-tmp").write_text("feedsvc output manifest part 1\nb/c.atom\n")
+    (parts / ".notes").write_text("mine")
+    manifest.write(tmp_path, manifest.updated(listed, "s", ["d/e.html"], []))
+    assert sorted(p.name for p in parts.glob(".*")) == [".notes"]
+    (parts / ".notes").unlink()
+    assert _on_disk(tmp_path) == manifest.render("s", {"a.html", "d/e.html"})
