@@ -156,10 +156,15 @@ def read(output_dir: Path) -> Manifest | None:
 
 
 def _read_part(path: Path) -> list[str]:
+    """A part's lines; refused when damaged (a wrong header, or no newline at its end: cut short,
+    its last line maybe a piece of a path), as `.feedsvc-manifest` itself is."""
     with open(path, encoding="utf-8") as f:
-        lines = f.read().split("\n")
+        text = f.read()
+    lines = text.split("\n")
     if lines[0] != _PART_HEADER:
         raise PublishError(f"{path}: not a part of a feedsvc output manifest")
+    if not text.endswith("\n"):
+        raise PublishError(f"{path}: a part of the output manifest cut short (no newline at its end)")
     return _lines(lines[1:])
 
 

@@ -156,7 +156,9 @@ def test_a_part_edited_by_hand_is_written_sorted(tmp_path: Path) -> None:
     manifest.write(tmp_path, manifest.Manifest("s", files))
     part = tmp_path / manifest.PARTS / manifest.part_of("f/g/0.html")
     header, *lines = part.read_text(encoding="utf-8").split("\n")
-    part.write_text("\n".join([header, "", *reversed(lines)]), encoding="utf-8")  # unsorted, a blank line
+    part.write_text(
+        "\n".join([header, "", *reversed(lines)]) + "\n", encoding="utf-8"
+    )  # unsorted, a blank line
     listed = manifest.read(tmp_path)
     assert listed is not None and listed.files == files
     manifest.write(tmp_path, manifest.updated(listed, "s", ["f/g/x.html"], ["f/g/5.html"]))
@@ -212,3 +214,27 @@ def test_temporary_parts_left_by_a_kill_are_deleted(tmp_path: Path) -> None:
     assert sorted(p.name for p in parts.glob(".*")) == [".notes"]
     (parts / ".notes").unlink()
     assert _on_disk(tmp_path) == manifest.render("s", {"a.html", "d/e.html"})
+
+
+def test_a_part_is_written_whole_whatever_os_write_takes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`os.write` may write less than it is given (a signal, a full pipe, some file systems): a part
+    of ~20 KB written 4 KB at a time is whole."""
+    real = os.write
+    monkeypatch.setattr(os, "write", lambda fd, data: real(fd, data[:4096]))
+    files = {f"articles/2023/06/01/p{n:03d}-{n * 7919 % 1000:03d}.html" for n in range(500)}
+    manifest.write(tmp_path, manifest.Manifest("s", files))
+    assert _on_disk(tmp_path) == manifest.render("s", files)
+    assert len(_on_disk(tmp_path)[f"{manifest.PARTS}/{manifest.part_of(next(iter(files)))}"]) > 16384
+
+
+def test_a_part_cut_short_is_refused(tmp_path: Path) -> None:
+    """A part that does not end with a newline (cut short: its last line may be part of a path) is
+    refused, naming the file, as a damaged `.feedsvc-manifest` is: nothing is deleted on its word."""
+    manifest.write(tmp_path, manifest.Manifest("s", {"f/g/a.html", "f/g/bb.html"}))
+    part = tmp_path / manifest.PARTS / manifest.part_of("f/g/a.html")
+    part.write_bytes(part.read_bytes()[:-3])  # "f/g/bb.ht"
+    manifest._LAST.clear()
+    with pytest.raises(PublishError, match=rf"{part.name}: a part of the output manifest cut short"):
+        manifest.read(tmp_path)
