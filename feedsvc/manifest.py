@@ -23,7 +23,8 @@ ingest or regenerate notice that the store it opened is not the one the folder w
 (a deleted or truncated store file, a volume not mounted) and refuse rather than delete every older
 article page (`pipeline` checks it; `--new-store` overrides). Each file of it is replaced
 atomically (durable before it is renamed into place); `pipeline` lists a batch of files before
-`publish.write` renames them into place (`write` with the files added) and unlists files only
+`publish.write` renames them into place (`write` with the files added; a full run appends them to
+the journal, `feedsvc.journal`, whose lines `read` counts and `write` folds in) and unlists files only
 after deleting them, so a crash at any point leaves every file feedsvc wrote listed, and never a
 listed file that feedsvc did not write (at worst one it was about to write, or has just deleted).
 """
@@ -39,6 +40,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from feedsvc import journal
 from feedsvc.durable import Syncer, make_folders, sync_path, with_parents
 from feedsvc.errors import PublishError
 from feedsvc.render.builder import TEMP_SUFFIX
@@ -124,7 +126,12 @@ def _part_names(output_dir: Path) -> list[str]:
 
 def _identities(output_dir: Path, names: list[str]) -> tuple[_Stat, ...]:
     folder = os.fspath(output_dir / PARTS)
-    return (_identity(os.fspath(output_dir / NAME)), *(_identity(os.path.join(folder, n)) for n in names))
+    try:
+        journaled = _identity(os.path.join(folder, journal.NAME))
+    except FileNotFoundError:
+        journaled = (0, 0, 0, 0, 0)
+    parts = (_identity(os.path.join(folder, n)) for n in names)
+    return (_identity(os.fspath(output_dir / NAME)), journaled, *parts)
 
 
 def read(output_dir: Path) -> Manifest | None:
@@ -142,6 +149,7 @@ def read(output_dir: Path) -> Manifest | None:
         parts = {_ROOT: _lines(lines[2:])}
         for name in names:
             parts[name] = _read_part(output_dir / PARTS / name)
+        journaled = journal.read(output_dir / PARTS)
     except FileNotFoundError:
         _LAST.pop(key, None)
         return None
@@ -150,7 +158,9 @@ def read(output_dir: Path) -> Manifest | None:
     sid = _store_line(output_dir, lines[0], lines[1] if len(lines) > 1 else "")
     files = set().union(*parts.values())
     once = sum(map(len, parts.values())) == len(files)  # else a line listed twice: parts made anew
-    found = Manifest(sid, files, parts if once else None, (frozenset(), frozenset()) if once else None, sid)
+    added = frozenset(journaled).difference(files)  # listed by a full run's journal: not in parts yet
+    files |= added
+    found = Manifest(sid, files, parts if once else None, (added, frozenset()) if once else None, sid)
     _LAST[key] = (identity, found)  # the identities from before the read: changed since, read again
     return found
 
@@ -216,6 +226,8 @@ def write(output_dir: Path, manifest: Manifest) -> Manifest:
         if old is None or old.get(_ROOT) or manifest.saved_store != manifest.store_id:
             _replace(output_dir, NAME, _root_text(manifest.store_id))
             sync_path(output_dir)
+        if journal.remove(output_dir / PARTS):  # its lines are `manifest.files`' (see `read`)
+            sync_path(output_dir / PARTS)
     except (OSError, PublishError) as exc:
         reason = exc.strerror or exc if isinstance(exc, OSError) else exc
         raise PublishError(f"{output_dir / NAME}: cannot write the output manifest: {reason}") from exc

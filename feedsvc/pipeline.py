@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedsvc import collector, editing, lock, manifest, publish, resubmit, review, search_note
+from feedsvc import collector, editing, journal, lock, manifest, publish, resubmit, review, search_note
 from feedsvc.config import Settings
 from feedsvc.errors import MissingStore, ParseError, PublishError, StoreError
 from feedsvc.faults import checkpoint
@@ -403,12 +403,16 @@ def _publish(
     output = settings.paths.output
     try:
         listing = _Listing(output, manifest.read(output) or manifest.Manifest(), store_id)
+        appended = journal.Journal(output / manifest.PARTS)  # a full run's batches listed
         files = itertools.chain(_counted(build, progress), photos)
-        written = tuple(publish.write(output, files, listing=None if full else listing))
+        try:
+            written = tuple(publish.write(output, files, listing=appended if full else listing))
+        finally:
+            appended.close()
         checkpoint("pipeline.publish.written")
         before = listing.manifest
         listed = manifest.updated(before, store_id, build.produced | build.kept | set(written), ())
-        if listed != before:
+        if listed != before or appended.used:  # the journal's lines put in the parts, it deleted
             listed = manifest.write(output, listed)
         obsolete = [rel for rel in build.obsolete if listed.ours(rel)]
         if len(obsolete) < len(build.obsolete):
@@ -435,10 +439,9 @@ def _publish(
 
 class _Listing:
     """`publish.write`'s `listing`: the files of each batch listed in the output manifest before
-    they are renamed into place (a crash then never leaves a file feedsvc wrote unlisted). A
-    regenerate lists its files after writing them (listing 100,000 files a batch at a time would
-    rewrite the manifest's parts again and again); a file it wrote that a crash left unlisted is
-    written again by the next regenerate, and listed then."""
+    they are renamed into place (a crash then never leaves a file feedsvc wrote unlisted). A full
+    run (a regenerate) appends each batch to the manifest's journal instead (listing 100,000 files
+    a batch at a time would rewrite the manifest's parts again and again)."""
 
     def __init__(self, output: Path, before: manifest.Manifest, store_id: str) -> None:
         self.output, self.manifest, self.store_id = output, before, store_id

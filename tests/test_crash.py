@@ -29,6 +29,7 @@ import pytest
 from tests.e2e_helpers import SAMPLE, drop
 from tests.fault_helpers import (
     BAD,
+    JOURNAL,
     MANIFEST,
     MANIFEST_PARTS,
     SIGKILLED,
@@ -257,8 +258,11 @@ def served(tree: dict[str, bytes]) -> dict[str, bytes]:
 
 
 def listed(tree: dict[str, bytes]) -> set[str]:
-    """The files the manifest in `tree` lists (its own lines, as before the parts, and its parts')."""
+    """The files the manifest in `tree` lists (its own lines, as before the parts, its parts' and
+    its journal's whole lines)."""
     lines = tree[MANIFEST].decode("utf-8").split("\n")[2:]
+    journaled = tree.get(JOURNAL, b"")
+    lines += journaled[: journaled.rfind(b"\n") + 1].decode("utf-8").split("\n")
     for rel, data in tree.items():
         if rel.startswith(MANIFEST_PARTS + "/") and not rel.rsplit("/", 1)[-1].startswith("."):
             lines += data.decode("utf-8").split("\n")[1:]
@@ -297,10 +301,9 @@ def test_killed_then_run_again(
     start = world.stale_tree if command.startswith("regenerate") else world.base_tree
     check_output(out.after_crash, temp_allowed=True, known=(start, reference))  # checked once, above
     # nothing feedsvc wrote is forgotten: each file new since the start is listed in the manifest
-    # (an ingest lists a batch before renaming it; a regenerate lists its files after writing them)
-    if not command.startswith("regenerate"):
-        new = {rel for rel, data in served(out.after_crash).items() if start.get(rel) != data}
-        assert new <= listed(out.after_crash), sorted(new - listed(out.after_crash))
+    # (an ingest lists a batch in its parts before renaming it; a regenerate in its journal)
+    new = {rel for rel, data in served(out.after_crash).items() if start.get(rel) != data}
+    assert new <= listed(out.after_crash), sorted(new - listed(out.after_crash))
     # nothing lost: each submission's bytes are stored, or still waiting in the inbox
     if command == "run":
         waiting = {_sha(data) for data in out.waiting_after_crash.values()}
