@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedsvc import collector, editing, lock, manifest, publish, resubmit, review, search_note
+from feedsvc import collector, editing, journal, lock, manifest, publish, resubmit, review, search_note
 from feedsvc.config import Settings
 from feedsvc.errors import MissingStore, ParseError, PublishError, StoreError
 from feedsvc.faults import checkpoint
@@ -402,12 +402,18 @@ def _publish(
     marker = settings.paths.store / PENDING_MARKER
     output = settings.paths.output
     try:
-        before = manifest.read(output) or manifest.Manifest()
-        written = tuple(publish.write(output, itertools.chain(_counted(build, progress), photos)))
+        listing = _Listing(output, manifest.read(output) or manifest.Manifest(), store_id)
+        appended = journal.Journal(output / manifest.PARTS)  # a full run's batches listed
+        files = itertools.chain(_counted(build, progress), photos)
+        try:
+            written = tuple(publish.write(output, files, listing=appended if full else listing))
+        finally:
+            appended.close()
         checkpoint("pipeline.publish.written")
+        before = listing.manifest
         listed = manifest.updated(before, store_id, build.produced | build.kept | set(written), ())
-        if listed != before:
-            manifest.write(output, listed)
+        if listed != before or appended.used:  # the journal's lines put in the parts, it deleted
+            listed = manifest.write(output, listed)
         obsolete = [rel for rel in build.obsolete if listed.ours(rel)]
         if len(obsolete) < len(build.obsolete):
             log.warning(
@@ -420,7 +426,7 @@ def _publish(
         if full:  # forget listed files that are gone (deleted by a run killed before it said so)
             current = build.produced | build.kept
             there = {rel for rel in final.files if rel in current or (output / rel).exists()}
-            final = manifest.Manifest(final.store_id, there, final.read_order)
+            final = manifest.Manifest(final.store_id, there, final.saved, None, final.saved_store)
         if final != listed:
             manifest.write(output, final)
     except PublishError:
@@ -429,6 +435,21 @@ def _publish(
     marker.unlink(missing_ok=True)
     checkpoint("pipeline.publish.done")
     return written, removed
+
+
+class _Listing:
+    """`publish.write`'s `listing`: the files of each batch listed in the output manifest before
+    they are renamed into place (a crash then never leaves a file feedsvc wrote unlisted). A full
+    run (a regenerate) appends each batch to the manifest's journal instead (listing 100,000 files
+    a batch at a time would rewrite the manifest's parts again and again)."""
+
+    def __init__(self, output: Path, before: manifest.Manifest, store_id: str) -> None:
+        self.output, self.manifest, self.store_id = output, before, store_id
+
+    def __call__(self, rels: list[str]) -> None:
+        listed = manifest.updated(self.manifest, self.store_id, rels, ())
+        if listed is not self.manifest:
+            self.manifest = manifest.write(self.output, listed)
 
 
 def _changed_days(changes: Iterable[Change]) -> set[dt.date]:

@@ -14,7 +14,6 @@ differ, atomically; nothing else writes into the output folder.
 
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
 import os
 import queue
@@ -27,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from feedsvc.config import Settings
+from feedsvc.durable import Syncer, make_folders, sync_path, with_parents
 from feedsvc.errors import PublishError
 from feedsvc.faults import checkpoint
 from feedsvc.plans import EntrySource, Plan
@@ -40,6 +40,9 @@ _AHEAD = 64  # files handed to the writer thread and not yet written
 _BATCH_FILES = 512  # temporary files made durable together, then renamed into place
 _BATCH_BYTES = 32 << 20
 _SYNCFS_MIN = 16  # a smaller batch is fsynced file by file
+# A run's first batch (an ingest's files, all of them) is fdatasynced file by file on a few threads
+# while the next files are made (`durable.Syncer`): its cost is what it wrote. Once a batch fills,
+# the run is a regenerate's: each later batch is made durable by one `syncfs`.
 
 
 # ------------------------------------------------------------------------------------------ plan
@@ -156,15 +159,19 @@ class _Pending:
 
 class _Writer(threading.Thread):
     """Writes the files `write` hands it: each to a temporary file beside its target, then, a batch
-    at a time, makes the batch durable (one `syncfs` for a large batch, an fsync per file for a
-    small one) and renames its files into place in order. After a failure it writes nothing more;
-    the failed batch's temporary files are removed and the files before the failing one renamed."""
+    at a time, makes the batch durable and renames its files into place in order; last, fsyncs the
+    folders it renamed files in. The first batch's files are fdatasynced by a `Syncer` as they are
+    written; a later batch's (a regenerate's) by one `syncfs` (an fsync per file for a small one),
+    and then the folders by one `syncfs`. After a failure it writes nothing more; the failed batch's
+    temporary files are removed and the files before the failing one renamed."""
 
-    def __init__(self) -> None:
+    def __init__(self, listing: Callable[[list[str]], None] | None = None) -> None:
         super().__init__(name="feedsvc-write", daemon=True)
+        self.listing = listing
         self.queue: queue.Queue[tuple[str, str, bytes] | None] = queue.Queue(_AHEAD)
         self.changed: list[str] = []
         self.folders: set[str] = set()
+        self.new_folders: list[str] = []  # made by this run (the highest of each chain first)
         self.failure: BaseException | None = None
         self._made: set[str] = set()  # folders known to exist
         self._fresh: set[str] = set()  # folders this run made: nothing in them to compare with
@@ -173,6 +180,7 @@ class _Writer(threading.Thread):
         self._size = 0
         self._prefix = f"{os.getpid()}-{secrets.token_hex(4)}"  # unlike any left by a crashed run
         self._serial = 0
+        self._syncer: Syncer | None = Syncer()  # None once the run is large
 
     def run(self) -> None:
         while (item := self.queue.get()) is not None:
@@ -187,9 +195,25 @@ class _Writer(threading.Thread):
                 self._commit()
             except BaseException as exc:
                 self.failure = exc
+        if self._syncer is not None and self.failure is not None:
+            self._syncer.close()  # every descriptor it holds closed
         for pending in self._batch:  # left by a failure
             with suppress(OSError):
                 os.unlink(pending.tmp)
+        self._sync_folders()
+
+    def _sync_folders(self) -> None:
+        """The renames durable: the folders fsynced (by the syncer, or one `syncfs` after a large
+        run), and the folders this run made with their parents (where their entries are), deepest
+        first. Best effort: the files are in place already, and a folder that cannot be synced is
+        no reason to fail."""
+        folders = with_parents(self.folders, self.new_folders)
+        if self._syncer is None or self.failure is not None:
+            _sync_dirs(folders)
+            return
+        for folder in folders:
+            self._syncer.add_folder(folder)
+        self._syncer.close()
 
     def _add(self, rel: str, target: str, data: bytes) -> None:
         folder = os.path.dirname(target)
@@ -206,6 +230,9 @@ class _Writer(threading.Thread):
         self._size += len(data)
         if len(self._batch) >= _BATCH_FILES or self._size >= _BATCH_BYTES:
             self._commit()
+            if self._syncer is not None:  # a large run: later batches are synced as one
+                self._syncer.close()
+                self._syncer = None
 
     def _temporary(self, target: str, data: bytes, rel: str) -> str:
         """A new temporary file beside `target` holding `data` (not yet durable)."""
@@ -225,7 +252,12 @@ class _Writer(threading.Thread):
                 while done < len(data):
                     done += os.write(fd, view[done:])
                 checkpoint("publish.replace.writing")
-            finally:
+            except BaseException:
+                os.close(fd)
+                raise
+            if self._syncer is not None:
+                self._syncer.add(fd, rel)  # made durable beside the next files; closed by it
+            else:
                 os.close(fd)
         except BaseException as exc:
             with suppress(OSError):
@@ -236,22 +268,15 @@ class _Writer(threading.Thread):
         return tmp
 
     def _folder(self, folder: str, rel: str) -> None:
-        """Make `folder` if it is missing; one made now is `_fresh`: no file in it to compare with."""
+        """Make `folder` if it is missing (and the folders above it); one made now is `_fresh`: no
+        file in it to compare with, and `new_folders` (its entry in its parent made durable last)."""
         try:
-            os.mkdir(folder)
-            self._fresh.add(folder)
-        except FileExistsError:
-            pass
-        except FileNotFoundError:
-            try:
-                os.makedirs(folder)
-                self._fresh.add(folder)
-            except FileExistsError:
-                pass
-            except OSError as exc:
-                raise PublishError(f"{rel}: cannot write: {_reason(exc)}") from exc
+            made = make_folders(folder)
         except OSError as exc:
             raise PublishError(f"{rel}: cannot write: {_reason(exc)}") from exc
+        self.new_folders += made
+        self._fresh.update(made)
+        self._made.update(made)
         self._made.add(folder)
 
     def _commit(self) -> None:
@@ -259,7 +284,12 @@ class _Writer(threading.Thread):
         batch = self._batch
         if not batch:
             return
-        _durable(batch)
+        if self.listing is not None:
+            self.listing([pending.rel for pending in batch])
+        if self._syncer is not None:
+            self._syncer.wait()
+        else:
+            _durable(batch)
         done = 0
         try:
             for pending in batch:
@@ -289,31 +319,6 @@ def _umask() -> int:
     return 0o777
 
 
-def _syncfs() -> Callable[[int], int] | None:
-    """libc's `syncfs(fd)` (Linux): writes back one file system's dirty data, waiting for it."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.syncfs
-    except (OSError, AttributeError):
-        return None
-
-
-_SYNCFS = _syncfs()
-
-
-def sync_path(path: str | Path, *, whole_fs: bool = False) -> bool:
-    """fsync a file or folder (what makes a new file, or a rename in the folder, durable); with
-    `whole_fs`, `syncfs` its whole file system instead (False when there is no syncfs or it failed)."""
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        if whole_fs:
-            return _SYNCFS is not None and _SYNCFS(fd) == 0
-        os.fsync(fd)
-        return True
-    finally:
-        os.close(fd)
-
-
 def _durable(batch: list[_Pending]) -> None:
     """Every temporary file of the batch on disk: for a large batch one `syncfs` of the output's
     file system (the disk writes them all in one go, instead of one journal commit per fsync), else
@@ -341,7 +346,12 @@ def _sync_dirs(folders: list[str]) -> None:
             sync_path(folder)
 
 
-def write(output_dir: Path, files: Iterable[tuple[str, bytes]]) -> list[str]:
+def write(
+    output_dir: Path,
+    files: Iterable[tuple[str, bytes]],
+    *,
+    listing: Callable[[list[str]], None] | None = None,
+) -> list[str]:
     """Write each (relative path, bytes) below `output_dir` whose bytes differ from the file there.
 
     Each file is replaced atomically (a temporary file in the same folder, made durable, then
@@ -351,8 +361,10 @@ def write(output_dir: Path, files: Iterable[tuple[str, bytes]]) -> list[str]:
 
     While this thread makes the next files (iterating `files`), a writer thread compares them with
     the folder's, writes temporary files and, a batch of them at a time, makes them durable and
-    renames them into place in order (see `_Writer`). Last, the folders written to are fsynced."""
-    writer = _Writer()
+    renames them into place in order (see `_Writer`). Last, the folders written to are fsynced.
+    `listing`, if given, is called with each batch's paths before any of them is renamed into place
+    (the output manifest lists them: `pipeline`); if it raises, the batch is not written."""
+    writer = _Writer(listing)
     writer.start()
     try:
         for rel, data in files:
@@ -362,7 +374,6 @@ def write(output_dir: Path, files: Iterable[tuple[str, bytes]]) -> list[str]:
     finally:
         writer.queue.put(None)  # also when `files` failed: what it gave before is written
         writer.join()
-        _sync_dirs(sorted(writer.folders))
     if writer.failure is not None:
         raise writer.failure
     return writer.changed

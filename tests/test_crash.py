@@ -29,6 +29,9 @@ import pytest
 from tests.e2e_helpers import SAMPLE, drop
 from tests.fault_helpers import (
     BAD,
+    JOURNAL,
+    MANIFEST,
+    MANIFEST_PARTS,
     SIGKILLED,
     T0,
     Instance,
@@ -250,6 +253,22 @@ def outcomes(world: World) -> Iterator[dict[tuple[str, str], Future[Outcome]]]:
             future.cancel()
 
 
+def served(tree: dict[str, bytes]) -> dict[str, bytes]:
+    return {rel: data for rel, data in tree.items() if not any(p.startswith(".") for p in rel.split("/"))}
+
+
+def listed(tree: dict[str, bytes]) -> set[str]:
+    """The files the manifest in `tree` lists (its own lines, as before the parts, its parts' and
+    its journal's whole lines)."""
+    lines = tree[MANIFEST].decode("utf-8").split("\n")[2:]
+    journaled = tree.get(JOURNAL, b"")
+    lines += journaled[: journaled.rfind(b"\n") + 1].decode("utf-8").split("\n")
+    for rel, data in tree.items():
+        if rel.startswith(MANIFEST_PARTS + "/") and not rel.rsplit("/", 1)[-1].startswith("."):
+            lines += data.decode("utf-8").split("\n")[1:]
+    return {line for line in lines if line}
+
+
 def test_points_are_many_and_distinct() -> None:
     from feedsvc.faults import POINTS
 
@@ -281,6 +300,10 @@ def test_killed_then_run_again(
     reference = world.reference["ingest" if command == "run" else command]
     start = world.stale_tree if command.startswith("regenerate") else world.base_tree
     check_output(out.after_crash, temp_allowed=True, known=(start, reference))  # checked once, above
+    # nothing feedsvc wrote is forgotten: each file new since the start is listed in the manifest
+    # (an ingest lists a batch in its parts before renaming it; a regenerate in its journal)
+    new = {rel for rel, data in served(out.after_crash).items() if start.get(rel) != data}
+    assert new <= listed(out.after_crash), sorted(new - listed(out.after_crash))
     # nothing lost: each submission's bytes are stored, or still waiting in the inbox
     if command == "run":
         waiting = {_sha(data) for data in out.waiting_after_crash.values()}

@@ -6,12 +6,14 @@ import datetime as dt
 import errno
 import json
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Unpack
 
 import pytest
 
-from feedsvc import publish
+from feedsvc import durable, publish
 from feedsvc.errors import PublishError, StoreError
 from feedsvc.publish import Plan, build, build_all, plan, remove, write
 from feedsvc.records import PAPER, Change, Entry, FeedRef
@@ -339,7 +341,7 @@ def test_write_only_changed_files(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.html", "b.atom", "dir", "sub"]
 
 
-@pytest.mark.parametrize("failing", ["fsync", "replace", "write"])
+@pytest.mark.parametrize("failing", ["fdatasync", "replace", "write"])
 def test_write_failure_keeps_old_file_and_cleans_up(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
@@ -417,26 +419,94 @@ def test_a_renamed_contributor_is_rendered_again(tmp_path: Path) -> None:
     assert "首席记者 董笑瑜" in (out / entries[2].path).read_text()
 
 
-def test_write_in_batches_made_durable_together(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    files = [(f"articles/{n // 50}/{n}.html", f"page {n}".encode()) for n in range(1200)]  # > 2 batches
-    synced: list[str] = []
-    monkeypatch.setattr(publish, "_SYNCFS", lambda fd: synced.append(os.readlink(f"/proc/self/fd/{fd}")) or 0)
-    fsyncs: list[int] = []
-    monkeypatch.setattr(os, "fsync", fsyncs.append)
+def _count_syncs(monkeypatch: pytest.MonkeyPatch, syncfs: int = 0) -> dict[str, list[str]]:
+    """Each syncfs, fdatasync and fsync of `publish.write` (the path synced), and each rename."""
+    seen: dict[str, list[str]] = {"syncfs": [], "fdatasync": [], "fsync": [], "replace": []}
+    real = {name: getattr(os, name) for name in ("fdatasync", "fsync", "replace")}
+
+    def syncer(name: str) -> Callable[[int], None]:
+        def sync(fd: int) -> None:
+            seen[name].append(os.readlink(f"/proc/self/fd/{fd}"))
+            real[name](fd)
+
+        return sync
+
+    monkeypatch.setattr(
+        durable, "_SYNCFS", lambda fd: seen["syncfs"].append(os.readlink(f"/proc/self/fd/{fd}")) or syncfs
+    )
+    monkeypatch.setattr(os, "fdatasync", syncer("fdatasync"))
+    monkeypatch.setattr(os, "fsync", syncer("fsync"))
+    monkeypatch.setattr(
+        os, "replace", lambda a, b: seen["replace"].append(os.fspath(a)) or real["replace"](a, b)
+    )
+    return seen
+
+
+def test_a_small_write_syncs_only_its_own_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An ingest's files (one batch) are fdatasynced each, before their rename, and their folders
+    fsynced: never a `syncfs`, which would wait for every other process's dirty data too."""
+    files = [(f"sections/{n % 30}/{n}.html", f"page {n}".encode()) for n in range(300)]
+    seen = _count_syncs(monkeypatch)
     assert write(tmp_path, files) == [rel for rel, _ in files]
     assert all((tmp_path / rel).read_bytes() == data for rel, data in files)
-    assert len(synced) == 4 and not fsyncs  # three batches of files, then the folders: one syncfs each
+    assert not seen["syncfs"]
+    assert sorted(seen["fdatasync"]) == sorted(seen["replace"]) and len(seen["replace"]) == 300
+    new = [str(tmp_path / f"sections/{n}") for n in range(30)] + [str(tmp_path / "sections"), str(tmp_path)]
+    assert sorted(seen["fsync"]) == sorted(new)  # the folders made, and where their entries are
+    assert not [p for p in tmp_path.rglob(".*")]  # no temporary file left
+
+
+def test_new_folders_are_durable_in_their_parents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every folder a write makes (those between too) is fsynced, and so is the folder holding it
+    (where its entry is), up to the first that was there; folders that were there and hold no
+    renamed file are not."""
+    (tmp_path / "feeds/articles/2023").mkdir(parents=True)
+    (tmp_path / "feeds/articles/2023/05").mkdir()
+    files = [(f"articles/2023/06/{d:02d}/p{n}.html", b"page") for d in (1, 2) for n in range(3)]
+    files.append(("x/y/z.atom", b"feed"))
+    seen = _count_syncs(monkeypatch)
+    write(tmp_path / "feeds", files)
+    out = tmp_path / "feeds"
+    made = ["articles/2023/06", "articles/2023/06/01", "articles/2023/06/02", "x", "x/y"]
+    expected = {str(out / rel) for rel in made} | {str(out / "articles/2023"), str(out)}
+    assert sorted(seen["fsync"]) == sorted(expected)
+
+
+def test_each_file_is_durable_before_its_rename(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    order: list[tuple[str, str]] = []
+    real_sync, real_replace = os.fdatasync, os.replace
+
+    def sync(fd: int) -> None:
+        time.sleep(0.001)  # the syncer's threads lag behind the writer
+        real_sync(fd)
+        order.append(("synced", os.readlink(f"/proc/self/fd/{fd}")))
+
+    monkeypatch.setattr(os, "fdatasync", sync)
+    monkeypatch.setattr(
+        os, "replace", lambda a, b: order.append(("renamed", os.fspath(a))) or real_replace(a, b)
+    )
+    write(tmp_path, [(f"{n}.atom", b"x" * n) for n in range(40)])
+    renamed = [i for i, (what, _) in enumerate(order) if what == "renamed"]
+    assert len(renamed) == 40 and min(renamed) >= 40  # every file synced before the first rename
+
+
+def test_a_large_write_is_synced_a_batch_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A regenerate: the first batch file by file, each later batch and the folders one syncfs each."""
+    files = [(f"articles/{n // 50}/{n}.html", f"page {n}".encode()) for n in range(1200)]  # > 2 batches
+    seen = _count_syncs(monkeypatch)
+    assert write(tmp_path, files) == [rel for rel, _ in files]
+    assert all((tmp_path / rel).read_bytes() == data for rel, data in files)
+    assert len(seen["syncfs"]) == 3 and len(seen["fdatasync"]) == 512 and not seen["fsync"]
     assert not [p for p in tmp_path.rglob(".*")]  # no temporary file left
 
 
 def test_write_falls_back_to_fsync_without_syncfs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(publish, "_SYNCFS", lambda fd: -1)  # e.g. ENOSYS
-    fsyncs: list[int] = []
-    real = os.fsync
-    monkeypatch.setattr(os, "fsync", lambda fd: fsyncs.append(fd) or real(fd))
-    files = [(f"{n}.atom", b"x" * n) for n in range(40)]
-    assert len(write(tmp_path, files)) == 40
-    assert len(fsyncs) == 41  # each file, and the one folder
+    monkeypatch.setattr(publish, "_BATCH_FILES", 20)
+    seen = _count_syncs(monkeypatch, syncfs=-1)  # e.g. ENOSYS
+    files = [(f"{n}.atom", b"x" * n) for n in range(60)]
+    assert len(write(tmp_path, files)) == 60
+    assert len(seen["fdatasync"]) == 20  # the first batch
+    assert len(seen["fsync"]) == 41  # each file of the later ones, and the one folder
 
 
 def test_write_into_new_folders_whatever_the_umask(tmp_path: Path) -> None:
@@ -451,3 +521,28 @@ def test_write_into_new_folders_whatever_the_umask(tmp_path: Path) -> None:
     assert (tmp_path / "new/a.html").read_bytes() == b"two"
     assert {oct(p.stat().st_mode & 0o777) for p in tmp_path.rglob("*.*")} == {"0o644"}
     assert write(tmp_path, [("new/a.html", b"two"), ("new/deep/b.atom", b"B")]) == ["new/deep/b.atom"]
+
+
+def test_each_batch_is_listed_before_it_is_renamed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`listing` sees a batch's paths before any of them is in place; if it fails, none is."""
+    monkeypatch.setattr(publish, "_BATCH_FILES", 10)
+    seen: list[tuple[list[str], list[str]]] = []
+
+    def listing(rels: list[str]) -> None:
+        seen.append((rels, sorted(p.name for p in tmp_path.glob("*.atom"))))
+
+    files = [(f"{n:02d}.atom", b"x" * n) for n in range(25)]
+    assert write(tmp_path, files, listing=listing) == [rel for rel, _ in files]
+    assert [rels for rels, _ in seen] == [[rel for rel, _ in files[i : i + 10]] for i in (0, 10, 20)]
+    assert [there for _, there in seen] == [
+        [],
+        [rel for rel, _ in files[:10]],
+        [rel for rel, _ in files[:20]],
+    ]
+
+    def refuse(rels: list[str]) -> None:
+        raise PublishError("the manifest: cannot write")
+
+    with pytest.raises(PublishError, match="the manifest"):
+        write(tmp_path / "b", files, listing=refuse)
+    assert not [p for p in (tmp_path / "b").rglob("*") if p.is_file()]  # nothing renamed, nothing left
