@@ -43,14 +43,15 @@ def head(make: Make, stamp: Stamp, site: Site, doc: FeedDoc) -> bytes:
         _cut[key] = pieces
     if pieces is None:
         return make(site, doc)
-    return _join(pieces, _values(stamp, doc.number, doc.updated))
+    return join(pieces, _values(stamp, doc.number, doc.updated))
 
 
 def _values(stamp: Stamp, number: int, updated: dt.datetime) -> list[bytes]:
     return [str(number - 1).encode(), str(number).encode(), str(number + 1).encode(), stamp(updated).encode()]
 
 
-def _join(pieces: Pieces, values: list[bytes]) -> bytes:
+def join(pieces: Pieces, values: list[bytes]) -> bytes:
+    """A document from its pieces with `values` put between them."""
     literals, slots = pieces
     out = [literals[0]]
     for slot, literal in zip(slots, literals[1:], strict=True):
@@ -58,18 +59,23 @@ def _join(pieces: Pieces, values: list[bytes]) -> bytes:
     return b"".join(out)
 
 
-def _pieces(make: Make, stamp: Stamp, site: Site, doc: FeedDoc) -> Pieces | None:
-    """The head of `doc`'s feed's middle archive pages cut at the stand-ins, if that is sound."""
-    (number, updated), (other, other_updated) = _STAND_INS
-    values = _values(stamp, number, updated)
-    found = re.compile(b"|".join(re.escape(v) for v in values))
-    text = make(site, replace(doc, number=number, last=number + 1, updated=updated))
+def cut(text: bytes, values: list[bytes]) -> Pieces:
+    """`text` cut at every occurrence of the stand-in `values` (the longest first where two could
+    match): the pieces between, and which value stood in each gap. The caller checks the cut."""
+    found = re.compile(b"|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
     literals, slots, at = [], [], 0
     for match in found.finditer(text):
         literals.append(text[at : match.start()])
         slots.append(values.index(match.group()))
         at = match.end()
     literals.append(text[at:])
-    pieces = (literals, slots)
+    return literals, slots
+
+
+def _pieces(make: Make, stamp: Stamp, site: Site, doc: FeedDoc) -> Pieces | None:
+    """The head of `doc`'s feed's middle archive pages cut at the stand-ins, if that is sound."""
+    (number, updated), (other, other_updated) = _STAND_INS
+    values = _values(stamp, number, updated)
+    pieces = cut(make(site, replace(doc, number=number, last=number + 1, updated=updated)), values)
     check = make(site, replace(doc, number=other, last=other + 1, updated=other_updated))
-    return pieces if _join(pieces, _values(stamp, other, other_updated)) == check else None
+    return pieces if join(pieces, _values(stamp, other, other_updated)) == check else None

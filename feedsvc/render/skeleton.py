@@ -111,7 +111,7 @@ _STAND_INS = (  # (number, updated, digest, title, subtitle, slug): two sets, un
     ),
 )
 Shape = tuple[Site, str, Document, str, bool, int | None, bool, bool]
-Pieces = tuple[list[bytes], list[int]]  # literal pieces, and between them which value goes there
+Pieces = heads.Pieces
 _CUTS: dict[Shape, Pieces | None] = {}
 _CUTS_MAX = 256  # a few shapes per feed kind and format
 _UNCUT: Pieces = ([], [])  # `_CUTS` holds no answer for the shape yet
@@ -168,29 +168,12 @@ def _from_cut(site: Site, ext: str, document: Document, doc: FeedDoc, digest: st
         _CUTS[shape] = pieces
     if pieces is None:
         return None
-    return _join(pieces, _values(stamp, doc, digest))
+    return heads.join(pieces, _values(stamp, doc, digest))
 
 
 def _cut(stamp: heads.Stamp | None, site: Site, document: Document, doc: FeedDoc) -> Pieces | None:
     """The skeleton of `doc`'s shape cut at the stand-ins, if that is sound."""
     (one, digest), (other, other_digest) = _stand_in(doc, 0), _stand_in(doc, 1)
-    values = _values(stamp, one, digest)
-    found = re.compile(b"|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
-    text = document(site, one, _MARKS, digest)
-    literals, slots, at = [], [], 0
-    for match in found.finditer(text):
-        literals.append(text[at : match.start()])
-        slots.append(values.index(match.group()))
-        at = match.end()
-    literals.append(text[at:])
-    pieces = (literals, slots)
+    pieces = heads.cut(document(site, one, _MARKS, digest), _values(stamp, one, digest))
     check = document(site, other, _MARKS, other_digest)
-    return pieces if _join(pieces, _values(stamp, other, other_digest)) == check else None
-
-
-def _join(pieces: Pieces, values: list[bytes]) -> bytes:
-    literals, slots = pieces
-    out = [literals[0]]
-    for slot, literal in zip(slots, literals[1:], strict=True):
-        out += (values[slot], literal)
-    return b"".join(out)
+    return pieces if heads.join(pieces, _values(stamp, other, other_digest)) == check else None
