@@ -251,10 +251,10 @@ def check_outputs(files: Iterable[tuple[str, bytes]]) -> dict[str, bytes]:
     return out
 
 
-def tree(folder: Path) -> dict[str, bytes]:
-    """Every file below `folder` (no hidden ones) as relative path → bytes."""
+def tree(folder: Path, *, hidden: bool = False) -> dict[str, bytes]:
+    """Every file below `folder` as relative path → bytes; hidden ones (the manifest) if `hidden`."""
     return {
         p.relative_to(folder).as_posix(): p.read_bytes()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        if p.is_file() and (hidden or not any(part.startswith(".") for part in p.relative_to(folder).parts))
     }

@@ -18,7 +18,7 @@ from feedsvc.config import Settings
 from feedsvc.records import PAPER, FeedRef
 from feedsvc.render import builder, stubs
 from feedsvc.store import DB_NAME, Store
-from tests.render_helpers import instance_settings
+from tests.render_helpers import instance_settings, tree
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -43,16 +43,10 @@ def _ingest(settings: Settings, folder: Path, pages: list[GeneratedPage]) -> Non
         pipeline.ingest_file(settings, path, dt.datetime.combine(page.date, dt.time(9), tzinfo=TZ))
 
 
-def _files(output: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(output).as_posix(): p.read_bytes() for p in sorted(output.rglob("*")) if p.is_file()
-    }
-
-
 def _regenerated(settings: Settings, folder: Path) -> dict[str, bytes]:
     fresh = settings.model_copy(update={"paths": settings.paths.model_copy(update={"output": folder})})
     pipeline.regenerate(fresh, dt.datetime(2021, 6, 1, 9, tzinfo=TZ))
-    return _files(folder)
+    return tree(folder, hidden=True)
 
 
 def _spy_reads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[FeedRef, int, int]]:
@@ -89,7 +83,7 @@ def test_an_ingest_reads_no_older_page_whose_digest_is_remembered(
     assert len(walked) > 3
     older = [(ref, offset) for ref, limit, offset in reads if limit == size and offset >= added[ref]]
     assert older == []  # every page holding no new entry proved from its remembered digest
-    assert _files(settings.paths.output) == _regenerated(settings, tmp_path / "re")
+    assert tree(settings.paths.output, hidden=True) == _regenerated(settings, tmp_path / "re")
 
 
 def test_a_regenerate_remembers_the_pages_an_ingest_proves(
@@ -113,7 +107,7 @@ def test_a_regenerate_remembers_the_pages_an_ingest_proves(
         added = {info.ref: info.entry_count - counts.get(info.ref, 0) for info in store.feed_infos()}
     size = settings.feeds.archive_page_size
     assert [(ref, offset) for ref, limit, offset in reads if limit == size and offset >= added[ref]] == []
-    assert _files(settings.paths.output) == _regenerated(settings, tmp_path / "re")
+    assert tree(settings.paths.output, hidden=True) == _regenerated(settings, tmp_path / "re")
 
 
 def test_a_stale_page_on_disk_is_rendered_though_its_digest_is_remembered(tmp_path: Path) -> None:
@@ -126,7 +120,7 @@ def test_a_stale_page_on_disk_is_rendered_though_its_digest_is_remembered(tmp_pa
     older = output / "archive" / PAPER.stem / f"{numbers[-2]}.rss"
     older.write_bytes(b"stale")  # one format of the page before the open one
     _ingest(settings, tmp_path, issues[3])
-    assert _files(output) == _regenerated(settings, tmp_path / "re")
+    assert tree(output, hidden=True) == _regenerated(settings, tmp_path / "re")
 
 
 def test_an_issue_dated_earlier_arriving_late_moves_pages_and_they_are_rendered(tmp_path: Path) -> None:
@@ -137,7 +131,7 @@ def test_an_issue_dated_earlier_arriving_late_moves_pages_and_they_are_rendered(
     for pages in issues[:2] + issues[3:]:
         _ingest(settings, tmp_path, pages)
     _ingest(settings, tmp_path, issues[2])
-    assert _files(settings.paths.output) == _regenerated(settings, tmp_path / "re")
+    assert tree(settings.paths.output, hidden=True) == _regenerated(settings, tmp_path / "re")
 
 
 def test_a_new_slug_in_older_pages_is_not_taken_from_memory(tmp_path: Path) -> None:
@@ -160,7 +154,7 @@ def test_a_new_slug_in_older_pages_is_not_taken_from_memory(tmp_path: Path) -> N
     page = f"archive/{PAPER.stem}/{count // size}.atom"  # full before the ingest: the walk stops there
     regenerated = _regenerated(renamed, tmp_path / "re")
     assert b"renamed-person" in regenerated[page]
-    assert _files(settings.paths.output)[page] == regenerated[page]
+    assert tree(settings.paths.output, hidden=True)[page] == regenerated[page]
 
 
 def _store(tmp_path: Path) -> Path:
@@ -252,7 +246,7 @@ def test_a_role_that_renames_a_feed_is_not_taken_from_memory(tmp_path: Path) -> 
     finally:
         db.close()
     _ingest(settings, tmp_path, issues[7])
-    got, want = _files(settings.paths.output), _regenerated(settings, tmp_path / "re")
+    got, want = tree(settings.paths.output, hidden=True), _regenerated(settings, tmp_path / "re")
     # archive pages only: the feeds of contributors the issue does not touch are not walked
     assert (
         sorted(k for k in got.keys() | want.keys() if k.startswith("archive/") and got.get(k) != want.get(k))

@@ -18,7 +18,7 @@ from feedsvc.render.common import Site, entry_key
 from feedsvc.render.feeds import FORMATS, FeedRenderer
 from feedsvc.render.stubs import page_entries
 from feedsvc.store import Store
-from tests.render_helpers import instance_settings
+from tests.render_helpers import instance_settings, tree
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -37,12 +37,6 @@ def _ingest_days(settings: Settings, folder: Path, days: int, start: dt.date) ->
             path = drops / page.name
             path.write_text(page.text, encoding="utf-8")
             pipeline.ingest_file(settings, path, dt.datetime.combine(page.date, dt.time(9), tzinfo=TZ))
-
-
-def _files(output: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(output).as_posix(): p.read_bytes() for p in sorted(output.rglob("*")) if p.is_file()
-    }
 
 
 def test_stubs_key_as_the_whole_entries_and_render_the_same(tmp_path: Path) -> None:
@@ -77,13 +71,13 @@ def test_an_older_page_not_current_is_rendered_whole_as_a_regenerate_would(tmp_p
     for fmt in FORMATS:
         (older.with_suffix(f".{fmt.ext}")).write_bytes(b"stale")
     _ingest_days(settings, tmp_path, 1, dt.date(2021, 5, 6))
-    incremental = _files(output)
+    incremental = tree(output, hidden=True)
     assert incremental[older.relative_to(output).as_posix()] != b"stale"
     fresh = settings.model_copy(
         update={"paths": settings.paths.model_copy(update={"output": tmp_path / "regenerated"})}
     )
     pipeline.regenerate(fresh, dt.datetime(2021, 5, 7, 9, tzinfo=TZ))
-    assert _files(fresh.paths.output) == incremental
+    assert tree(fresh.paths.output, hidden=True) == incremental
 
 
 def test_the_collector_is_off_in_a_publish_only() -> None:
