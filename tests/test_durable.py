@@ -14,8 +14,18 @@ from feedsvc import durable
 from feedsvc.errors import PublishError
 
 
-def _open_fds() -> set[str]:
-    return set(os.listdir("/proc/self/fd"))
+def _open_fds(folder: Path) -> set[str]:
+    """This process's open descriptors on `folder` or files in it (other tests' threads may open or
+    close descriptors of their own meanwhile)."""
+    found = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue  # closed since the listing
+        if target == str(folder) or target.startswith(f"{folder}/"):
+            found.add(fd)
+    return found
 
 
 def _written(folder: Path, n: int) -> list[tuple[int, str]]:
@@ -28,7 +38,7 @@ def _written(folder: Path, n: int) -> list[tuple[int, str]]:
 
 
 def test_every_file_synced_and_closed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    before = _open_fds()
+    before = _open_fds(tmp_path)
     synced: list[str] = []
     lock = threading.Lock()
     real = os.fdatasync
@@ -46,11 +56,11 @@ def test_every_file_synced_and_closed(tmp_path: Path, monkeypatch: pytest.Monkey
     assert sorted(synced) == sorted(f"{i}.html" for i in range(20))
     syncer.add_folder(str(tmp_path))
     syncer.close()
-    assert _open_fds() == before
+    assert _open_fds(tmp_path) == before
 
 
 def test_a_failure_is_raised_once_all_are_done(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    before = _open_fds()
+    before = _open_fds(tmp_path)
     real = os.fdatasync
 
     def sync(fd: int) -> None:
@@ -65,4 +75,4 @@ def test_a_failure_is_raised_once_all_are_done(tmp_path: Path, monkeypatch: pyte
     with pytest.raises(PublishError, match=r"^7\.html: cannot write: Input/output error$"):
         syncer.wait()
     syncer.close()
-    assert _open_fds() == before  # every descriptor closed, the failing one too
+    assert _open_fds(tmp_path) == before  # every descriptor closed, the failing one too
