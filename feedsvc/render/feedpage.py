@@ -1,0 +1,200 @@
+"""A section's or contributor's page for people (`<kind>s/<slug>.html`), spliced on disk.
+
+A feed page is its head (the feed's title, feeds and count), the cards of its newest entries and
+its tail; at an ingest most of its cards are the page's cards as they were. So, as
+`render.feeds._splice` does for feed documents, a page carries a digest of what its bytes depend
+on (`page_digest`: the site, its look, the templates, the feed, its name and count, and the cards'
+entries' keys), and when the copy on disk carries the digest of the page as it was before the
+changes being published (the builder's `before`: the same entries but the changed ones), the
+cards both versions hold are copied from it as one piece of bytes:
+
+- the package's `feed.html` is the page's head, `_feed_cards.html` (its cards, each a macro call
+  of its own: the cards of a list are the cards of each joined) and its tail; the head and tail
+  are found by rendering the page with one stand-in card (`_skeleton`, kept in the process: the
+  next ingest's old page is this one's new page);
+- the file must begin with the old page's head and end with its tail, and the cards that drop off
+  the end are rendered and must end what lies between; only the new cards are rendered.
+
+The result is byte for byte the page rendered whole (`tests/test_feed_page_splice.py`). Anything it
+cannot prove (no file, another digest, a theme's own `feed.html` or cards, an edit, a feed renamed)
+renders the page whole. A page whose copy on disk carries its own digest is left as it is.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from feedsvc.records import FeedInfo
+from feedsvc.render import html, theme
+from feedsvc.render.common import Site, html_path
+from feedsvc.render.feeds import Outputs, Rendered
+
+PAGES: Counter[str] = Counter()  # how feed pages were made: current, spliced, or why whole
+_HEAD_BYTES = 256  # the digest is in the page's first bytes (base.html's comment)
+_TEMPLATE = "feed.html"
+_MARK = html.Card(
+    path="feedsvc-card.html",
+    title="\0feedsvc-card\0",  # no page holds a NUL (`common.clean` drops it)
+    kicker=None,
+    lead="",
+    where="",
+    date="",
+    datetime="",
+    image=None,
+)
+_KEPT_MAX = 256  # skeletons kept: two for each of the ~40 pages an issue touches, and room to spare
+
+
+def page_digest(site: Site, info: FeedInfo, keys: Iterable[bytes]) -> str:
+    """What a feed page's bytes depend on: the renderer, the paper's settings, the site's look,
+    the templates, the feed, its name and count, and its cards' entries (`common.entry_key`)."""
+    templates = theme.fingerprint(site.theme, _TEMPLATE)
+    place = (info.ref.kind, info.ref.slug, info.name, info.entry_count)
+    h = hashlib.sha256(
+        f"{site.fingerprint}\n{site.look}\n{templates}\nfeed\n{place!r}\n".encode("utf-8", "surrogatepass")
+    )
+    for key in keys:
+        h.update(key)
+    return h.hexdigest()
+
+
+@functools.cache
+def _package_cards(theme_folder: str | None) -> bool:
+    """Are the feed page's templates the package's (which `_splice` knows the shape of)?"""
+    return theme.fingerprint(theme_folder, _TEMPLATE) == theme.fingerprint(None, _TEMPLATE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Skeleton:
+    head: bytes
+    tail: bytes
+
+
+_SKELETONS: OrderedDict[tuple[Site, FeedInfo, str], _Skeleton | None] = OrderedDict()
+
+
+def _skeleton(site: Site, info: FeedInfo, digest: str) -> _Skeleton | None:
+    """The page's bytes before and after its cards: the page made with one stand-in card, cut
+    where that card's bytes are (None unless they occur once)."""
+    key = (site, info, digest)
+    if key in _SKELETONS:
+        _SKELETONS.move_to_end(key)
+        return _SKELETONS[key]
+    page = html.feed_page_of(site, info, [_MARK], digest)
+    mark = html.feed_cards(site, info.ref, [_MARK])
+    at = page.find(mark)
+    found = None
+    if mark and at >= 0 and page.find(mark, at + 1) < 0:
+        found = _Skeleton(page[:at], page[at + len(mark) :])
+    _SKELETONS[key] = found
+    if len(_SKELETONS) > _KEPT_MAX:
+        _SKELETONS.popitem(last=False)
+    return found
+
+
+def _cards(site: Site, info: FeedInfo, entries: Sequence[Rendered]) -> bytes:
+    return html.feed_cards(site, info.ref, [html.card(site, r.whole()) for r in entries]) if entries else b""
+
+
+def _miss(reason: str) -> bytes | None:
+    PAGES[reason] += 1
+    return None
+
+
+def splice(
+    raw: bytes | None,
+    site: Site,
+    *,
+    new: tuple[FeedInfo, Sequence[Rendered], str],
+    old: tuple[FeedInfo, Sequence[Rendered], str],
+) -> bytes | None:
+    """`new`'s page (its feed, its entries newest first, its digest) made from `raw`, the bytes
+    on disk, when they are `old`'s page: the cards both hold, a run in the same order, copied
+    from `raw` as one piece; only the others rendered. None when that cannot be shown."""
+    (info, entries, digest), (old_info, old_entries, old_digest) = new, old
+    if raw is None:
+        return _miss("no file on disk")
+    if not old_entries:
+        return _miss("no entries before")
+    if not _package_cards(site.theme):
+        return _miss("a theme's feed page")
+    if html.read_digest(raw[:_HEAD_BYTES]) != old_digest:
+        return _miss("digest on disk is not the old page's")
+    keys = [r.key for r in entries]
+    try:
+        start = keys.index(old_entries[0].key)
+    except ValueError:
+        return _miss("old first entry not on the new page")
+    run = 0
+    while run < len(old_entries) and start + run < len(keys) and keys[start + run] == old_entries[run].key:
+        run += 1
+    if set(keys) & {r.key for r in old_entries[run:]}:
+        return _miss("old entries out of order")
+    was = _skeleton(site, old_info, old_digest)
+    if was is None:
+        return _miss("skeleton without its card")
+    if len(raw) < len(was.head) + len(was.tail) or not (raw.startswith(was.head) and raw.endswith(was.tail)):
+        return _miss("head or tail differ")
+    body = raw[len(was.head) : len(raw) - len(was.tail)]
+    dropped = _cards(site, old_info, old_entries[run:])
+    if not body.endswith(dropped) or len(body) == len(dropped):
+        return _miss("dropped cards differ" if not body.endswith(dropped) else "every old card dropped")
+    made = _skeleton(site, info, digest)
+    if made is None:  # pragma: no cover - the old page's skeleton was made just above
+        return _miss("skeleton without its card")
+    PAGES["spliced"] += 1
+    kept = body[: len(body) - len(dropped)]
+    parts = [made.head, _cards(site, info, entries[:start]), kept, _cards(site, info, entries[start + run :])]
+    return b"".join([*parts, made.tail])
+
+
+class FeedPages:
+    """Feed pages for one build; `output_dir` is where current ones may already be."""
+
+    def __init__(self, site: Site, output_dir: Path | None) -> None:
+        self.site = site
+        self.output_dir = output_dir
+
+    def page(
+        self, info: FeedInfo, recent: Sequence[Rendered], before: Sequence[Rendered] | None = None
+    ) -> Outputs:
+        """`info`'s page with `recent` (newest first), unless the copy on disk is current.
+        `before`: the page's entries before the changes being published, when the builder knows
+        them (the feed then held as many entries fewer as `recent` holds entries not in it)."""
+        site, path = self.site, html_path(info.ref)
+        digest = page_digest(site, info, (r.key for r in recent))
+        found, raw = self._read(path, digest, whole=before is not None)
+        if found == digest:
+            PAGES["current"] += 1
+            return Outputs(kept=[path])
+        data = None
+        if before is not None:
+            known = {r.key for r in before}
+            added = sum(1 for r in recent if r.key not in known)
+            old_info = info.model_copy(update={"entry_count": info.entry_count - added})
+            old_digest = page_digest(site, old_info, (r.key for r in before))
+            data = splice(raw, site, new=(info, recent, digest), old=(old_info, before, old_digest))
+        else:
+            PAGES["no page before (rendered whole)"] += 1
+        if data is None:
+            data = html.feed_page(site, info, [r.whole() for r in recent], digest=digest)
+        return Outputs(files=[(path, data)])
+
+    def _read(self, path: str, digest: str, *, whole: bool) -> tuple[str | None, bytes | None]:
+        """The digest at the top of the page on disk and, if it is not `digest` and `whole`, the
+        page's bytes (one open)."""
+        if self.output_dir is None:
+            return None, None
+        try:
+            with open(os.path.join(self.output_dir, path), "rb") as f:
+                head = f.read(_HEAD_BYTES)
+                found = html.read_digest(head)
+                return found, (head + f.read() if whole and found != digest else None)
+        except OSError:
+            return None, None
