@@ -168,3 +168,16 @@ def test_the_stand_in_card_is_found_once(tmp_path: Path) -> None:
     assert skeleton is not None
     page = html.feed_page_of(site, _info(5), cards, "ab" * 32)
     assert page == skeleton.head + joined + skeleton.tail
+
+
+@pytest.mark.parametrize("name", [NAME, "要闻", "A&B <董>", "", " 记者 董笑瑜 "])
+@pytest.mark.parametrize("count", [0, 1, 9, 12345])
+def test_pages_joined_from_a_cut_are_the_pages_rendered(tmp_path: Path, name: str, count: int) -> None:
+    """The page with the stand-in card, joined from its kind's cut (or, for a name the page
+    escapes, rendered), is the page rendered with the stand-in card."""
+    site = _site(tmp_path)
+    for ref in (REF, FeedRef(kind="section", slug="yaowen"), FeedRef(kind="contributor", slug="zhang_3")):
+        info = FeedInfo(ref=ref, name=name, entry_count=count)
+        made = feedpage._marked(site, info, "cd" * 32)
+        assert made == html.feed_page_of(site, info, [feedpage._MARK], "cd" * 32)
+    assert feedpage._CUTS[site, "section"] is not None and feedpage._CUTS[site, "contributor"] is not None

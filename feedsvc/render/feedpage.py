@@ -10,8 +10,8 @@ cards both versions hold are copied from it as one piece of bytes:
 
 - the package's `feed.html` is the page's head, `_feed_cards.html` (its cards, each a macro call
   of its own: the cards of a list are the cards of each joined) and its tail; the head and tail
-  are found by rendering the page with one stand-in card (`_skeleton`, kept in the process: the
-  next ingest's old page is this one's new page);
+  are found in the page made with one stand-in card (`_skeleton`), itself joined from a cut made
+  once per kind of feed (`_marked`);
 - the file must begin with the old page's head and end with its tail, and the cards that drop off
   the end are rendered and must end what lies between; only the new cards are rendered.
 
@@ -25,14 +25,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from feedsvc.records import FeedInfo
-from feedsvc.render import html, theme
-from feedsvc.render.common import Site, html_path
+from feedsvc.render import heads, html, theme
+from feedsvc.render.common import Site, clean, html_path
 from feedsvc.render.feeds import Outputs, Rendered
 
 PAGES: Counter[str] = Counter()  # how feed pages were made: current, spliced, or why whole
@@ -56,12 +58,8 @@ def page_digest(site: Site, info: FeedInfo, keys: Iterable[bytes]) -> str:
     the templates, the feed, its name and count, and its cards' entries (`common.entry_key`)."""
     templates = theme.fingerprint(site.theme, _TEMPLATE)
     place = (info.ref.kind, info.ref.slug, info.name, info.entry_count)
-    h = hashlib.sha256(
-        f"{site.fingerprint}\n{site.look}\n{templates}\nfeed\n{place!r}\n".encode("utf-8", "surrogatepass")
-    )
-    for key in keys:
-        h.update(key)
-    return h.hexdigest()
+    head = f"{site.fingerprint}\n{site.look}\n{templates}\nfeed\n{place!r}\n".encode("utf-8", "surrogatepass")
+    return hashlib.sha256(b"".join([head, *keys])).hexdigest()
 
 
 @functools.cache
@@ -77,16 +75,19 @@ class _Skeleton:
 
 
 _SKELETONS: OrderedDict[tuple[Site, FeedInfo, str], _Skeleton | None] = OrderedDict()
+_NOT_KEPT = object()
 
 
 def _skeleton(site: Site, info: FeedInfo, digest: str) -> _Skeleton | None:
     """The page's bytes before and after its cards: the page made with one stand-in card, cut
     where that card's bytes are (None unless they occur once)."""
     key = (site, info, digest)
-    if key in _SKELETONS:
-        _SKELETONS.move_to_end(key)
-        return _SKELETONS[key]
-    page = html.feed_page_of(site, info, [_MARK], digest)
+    kept = _SKELETONS.get(key, _NOT_KEPT)  # one read: another thread's publish may drop it meanwhile
+    if kept is not _NOT_KEPT:
+        with suppress(KeyError):
+            _SKELETONS.move_to_end(key)
+        return kept if isinstance(kept, _Skeleton) else None
+    page = _marked(site, info, digest)
     mark = html.feed_cards(site, info.ref, [_MARK])
     at = page.find(mark)
     found = None
@@ -96,6 +97,49 @@ def _skeleton(site: Site, info: FeedInfo, digest: str) -> _Skeleton | None:
     if len(_SKELETONS) > _KEPT_MAX:
         _SKELETONS.popitem(last=False)
     return found
+
+
+# ------------------------------------------------------------------------------- cut by kind
+
+_STAND_INS = (("a5" * 32, "qxnameaq", "qxslugaq", 987654321), ("b7" * 32, "qxnamebq", "qxslugbq", 876543219))
+_SLUG = re.compile(r"[a-z0-9-]+")
+_ESCAPED = re.compile("[&<>\"']")  # what autoescaping changes
+_CUTS: dict[tuple[Site, str], heads.Pieces | None] = {}
+_UNCUT: heads.Pieces = ([], [])  # `_CUTS` holds no answer for the kind yet
+
+
+def _marked(site: Site, info: FeedInfo, digest: str) -> bytes:
+    """The page with the stand-in card, joined from the cut of its feed's kind when there is one.
+
+    Pages of one kind of feed differ but for the card only in their digest, the feed's name, slug
+    and count, so the page of a kind is made once with stand-ins and cut at them (as
+    `render.skeleton` cuts feed documents), if a second page, made with other stand-ins, comes
+    out of the pieces the same; only for values the page writes as they are."""
+    name = clean(info.name).strip()
+    if not name or _ESCAPED.search(name) or not _SLUG.fullmatch(info.ref.slug):
+        return html.feed_page_of(site, info, [_MARK], digest)
+    pieces = _CUTS.get((site, info.ref.kind), _UNCUT)
+    if pieces is _UNCUT:
+        pages = [_stand_in(site, info, n) for n in (0, 1)]
+        pieces = heads.cut(pages[0], _values(*_STAND_INS[0]))
+        if heads.join(pieces, _values(*_STAND_INS[1])) != pages[1]:
+            pieces = None
+        if len(_CUTS) >= _KEPT_MAX:
+            _CUTS.clear()
+        _CUTS[site, info.ref.kind] = pieces
+    if pieces is None:
+        return html.feed_page_of(site, info, [_MARK], digest)
+    return heads.join(pieces, _values(digest, name, info.ref.slug, info.entry_count))
+
+
+def _values(digest: str, name: str, slug: str, count: int) -> list[bytes]:
+    return [digest.encode(), name.encode(), slug.encode(), str(count).encode()]
+
+
+def _stand_in(site: Site, info: FeedInfo, n: int) -> bytes:
+    digest, name, slug, count = _STAND_INS[n]
+    ref = info.ref.model_copy(update={"slug": slug})
+    return html.feed_page_of(site, FeedInfo(ref=ref, name=name, entry_count=count), [_MARK], digest)
 
 
 def _cards(site: Site, info: FeedInfo, entries: Sequence[Rendered]) -> bytes:
