@@ -181,3 +181,26 @@ def test_pages_joined_from_a_cut_are_the_pages_rendered(tmp_path: Path, name: st
         made = feedpage._marked(site, info, "cd" * 32)
         assert made == html.feed_page_of(site, info, [feedpage._MARK], "cd" * 32)
     assert feedpage._CUTS[site, "section"] is not None and feedpage._CUTS[site, "contributor"] is not None
+
+
+@pytest.mark.parametrize("old_name", ["通讯员 董笑瑜", "董笑瑜", "A&B <董>"])
+def test_a_renamed_feed_page_is_spliced_under_its_new_name(tmp_path: Path, old_name: str) -> None:
+    """A contributor's feed is named after their newest byline's role: a new role renames the
+    page. The old name is read from the page on disk and proven by its digest."""
+    site = _site(tmp_path)
+    out = tmp_path / "out"
+    everything = _entries()
+    before = [Rendered(e) for e in everything[3:23]]
+    _write(out, _whole(site, _info(27, old_name), everything[3:23]))
+    PAGES.clear()
+    recent = [Rendered(e) for e in everything[:20]]
+    spliced = FeedPages(site, out).page(_info(30), recent, before)
+    assert spliced.files == [(html_path(REF), _whole(site, _info(30), everything[:20]))]
+    assert dict(PAGES) == {"spliced": 1}
+    # a name on disk that the digest does not prove is not taken
+    page = _whole(site, _info(27, old_name), everything[3:23])
+    title = html.feed_page_of(site, _info(27, old_name), [], None).split(b"<title>")[1].split(b"</title>")[0]
+    _write(out, page.replace(b"<title>" + title, b"<title>" + title + b"x", 1))
+    PAGES.clear()
+    made = FeedPages(site, out).page(_info(30), recent, before)
+    assert made.files == spliced.files and dict(PAGES) == {"digest on disk is not the old page's": 1}

@@ -16,8 +16,9 @@ cards both versions hold are copied from it as one piece of bytes:
   the end are rendered and must end what lies between; only the new cards are rendered.
 
 The result is byte for byte the page rendered whole (`tests/test_feed_page_splice.py`). Anything it
-cannot prove (no file, another digest, a theme's own `feed.html` or cards, an edit, a feed renamed)
-renders the page whole. A page whose copy on disk carries its own digest is left as it is.
+cannot prove (no file, another digest, a theme's own `feed.html` or cards, an edit) renders the
+page whole; a contributor's feed renamed (a new role) is spliced under the name its page on disk
+shows, when the digest proves that name. A page whose copy on disk carries its own digest is left as it is.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 
 from feedsvc.records import FeedInfo
@@ -198,6 +200,26 @@ def splice(
     return b"".join([*parts, made.tail])
 
 
+_TITLE = re.compile(rb"<title>([^<]*)</title>")
+
+
+def _renamed(raw: bytes, site: Site, old: FeedInfo) -> FeedInfo | None:
+    """`old` with the feed's name as the page on disk has it in its title, when that is another
+    name: a contributor's feed is named after their newest byline's role (`记者`, `通讯员`), so a
+    new role renames the page. Only a candidate: `splice` takes it only if the digest on disk is
+    its digest."""
+    found = _TITLE.search(raw[:4096])
+    prefix = f"{site.name} · "
+    try:
+        title = unescape(found.group(1).decode("utf-8")) if found else ""
+    except UnicodeDecodeError:
+        return None
+    name = title[len(prefix) :] if title.startswith(prefix) else None
+    if not name or name == old.name:
+        return None
+    return old.model_copy(update={"name": name})
+
+
 class FeedPages:
     """Feed pages for one build; `output_dir` is where current ones may already be."""
 
@@ -223,6 +245,10 @@ class FeedPages:
             added = sum(1 for r in recent if r.key not in known)
             old_info = info.model_copy(update={"entry_count": info.entry_count - added})
             old_digest = page_digest(site, old_info, (r.key for r in before))
+            if raw is not None and html.read_digest(raw[:_HEAD_BYTES]) != old_digest:
+                renamed = _renamed(raw, site, old_info)
+                if renamed is not None:
+                    old_info, old_digest = renamed, page_digest(site, renamed, (r.key for r in before))
             data = splice(raw, site, new=(info, recent, digest), old=(old_info, before, old_digest))
         else:
             PAGES["no page before (rendered whole)"] += 1
