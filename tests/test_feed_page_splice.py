@@ -5,6 +5,8 @@ rendered whole; anything not proven is rendered whole."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -39,7 +41,12 @@ def _info(count: int, name: str = NAME) -> FeedInfo:
 
 def _whole(site: Site, info: FeedInfo, entries: Sequence[Entry]) -> bytes:
     digest = page_digest(site, info, (Rendered(e).key for e in entries))
-    return html.feed_page(site, info, entries, digest=digest)
+    return feedpage.whole(site, info, entries, digest)
+
+
+def _resealed(page: bytes) -> bytes:
+    """`page`, edited by hand, sealed again: only the page's other checks can find the edit."""
+    return feedpage.seal(re.sub(rb"(<!-- feedsvc feed [0-9a-f]{64}) [0-9a-f]{32}", rb"\1", page, count=1))
 
 
 class _Loads:
@@ -104,12 +111,14 @@ def test_nothing_is_spliced_without_proof(tmp_path: Path) -> None:
     last = html.feed_cards(site, REF, [html.card(site, everything[22])])
     tampered = raw.replace(last, last.replace(b"2023", b"2024", 1))
     assert tampered != raw
-    assert attempt(tampered) is None  # the cards dropped from its end are not what they should be
-    head = raw.replace(b"<h2>", b"<h2 class=x>", 1)
+    assert attempt(tampered) is None  # an edit: the content is not its hash's
+    assert attempt(_resealed(tampered)) is None  # the cards dropped from its end are not what they should be
+    head = _resealed(raw.replace(b"<h2>", b"<h2 class=x>", 1))
     assert head != raw and attempt(head) is None  # its head is not the old page's
     assert PAGES == {
         "no file on disk": 1,
         "digest on disk is not the old page's": 3,
+        "content on disk is not its hash's": 1,
         "dropped cards differ": 1,
         "head or tail differ": 1,
     }
@@ -204,3 +213,42 @@ def test_a_renamed_feed_page_is_spliced_under_its_new_name(tmp_path: Path, old_n
     PAGES.clear()
     made = FeedPages(site, out).page(_info(30), recent, before)
     assert made.files == spliced.files and dict(PAGES) == {"digest on disk is not the old page's": 1}
+
+
+@pytest.mark.parametrize("where", ["first kept card", "last kept card", "tail", "truncated"])
+def test_a_page_edited_on_disk_is_rendered_whole(tmp_path: Path, where: str) -> None:
+    """An edit inside the cards that would be copied (or anywhere else, or a truncation) is not
+    copied into the new page, nor stamped with its digest: the content's hash in the comment
+    does not match, so the page is rendered whole."""
+    site = _site(tmp_path)
+    out = tmp_path / "out"
+    everything = _entries()
+    page = _whole(site, _info(27), everything[3:23])
+    if where == "first kept card":
+        at = page.index(b"<h3>")
+        page = page[:at] + b"<h3>EDITED BY HAND " + page[at + 4 :]
+    elif where == "last kept card":
+        at = page.rindex(b"<h3>", 0, page.rindex(b"<h3>", 0, page.rindex(b"<h3>") - 1))
+        page = page[:at] + b"<h3>EDITED BY HAND " + page[at + 4 :]
+    elif where == "tail":
+        page = page.replace(b"</body>", b"<p>EDITED BY HAND</p></body>")
+    else:
+        page = page[: len(page) // 2]
+    _write(out, page)
+    PAGES.clear()
+    recent, before = [Rendered(e) for e in everything[:20]], [Rendered(e) for e in everything[3:23]]
+    made = FeedPages(site, out).page(_info(30), recent, before)
+    assert made.files == [(html_path(REF), _whole(site, _info(30), everything[:20]))]
+    assert b"EDITED" not in made.files[0][1]
+    assert dict(PAGES) == {"content on disk is not its hash's": 1}
+
+
+def test_the_seal_is_a_hash_of_the_page_without_it(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    page = html.feed_page(site, _info(3), _entries(3), digest="ef" * 32)
+    sealed = feedpage.seal(page)
+    found = re.search(rb"<!-- feedsvc feed (ef){32} ([0-9a-f]{32}) -->\n", sealed)
+    assert found is not None and sealed.replace(b" " + found.group(2), b"", 1) == page
+    assert found.group(2).decode() == hashlib.sha256(page).hexdigest()[:32]
+    assert feedpage.seal(sealed) == sealed and feedpage.seal(b"<p>no digest</p>") == b"<p>no digest</p>"
+    assert feedpage.read_digest(sealed) == "ef" * 32

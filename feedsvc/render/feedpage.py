@@ -34,13 +34,14 @@ from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
 
-from feedsvc.records import FeedInfo
+from feedsvc.records import Entry, FeedInfo
 from feedsvc.render import heads, html, theme
 from feedsvc.render.common import Site, clean, html_path
 from feedsvc.render.feeds import Outputs, Rendered
 
 PAGES: Counter[str] = Counter()  # how feed pages were made: current, spliced, or why whole
 _HEAD_BYTES = 256  # the digest is in the page's first bytes (base.html's comment)
+_SEAL = re.compile(rb"<!-- feedsvc feed ([0-9a-f]{64})( [0-9a-f]{32})? -->")  # digest, content hash
 _TEMPLATE = "feed.html"
 _MARK = html.Card(
     path="feedsvc-card.html",
@@ -53,6 +54,47 @@ _MARK = html.Card(
     image=None,
 )
 _KEPT_MAX = 256  # skeletons kept: two for each of the ~40 pages an issue touches, and room to spare
+
+
+def seal(page: bytes) -> bytes:
+    """`page` with a hash of its content after its digest, in its comment: the sha256 (32 hex
+    digits) of the page as it is without that hash, so an edit anywhere in it is seen (`_opened`)."""
+    found = _SEAL.search(page, 0, _HEAD_BYTES)
+    if found is None or found.group(2) is not None:
+        return page  # no digest (a theme's base.html without the comment): never current, never spliced
+    at = found.end(1)
+    return b"".join([page[:at], b" ", _content_hash(page, at, at), page[at:]])
+
+
+def _content_hash(page: bytes, start: int, end: int) -> bytes:
+    """The hash of `page` but its bytes from `start` to `end` (the hash itself, when it has one)."""
+    view = memoryview(page)
+    h = hashlib.sha256(view[:start])
+    h.update(view[end:])
+    return h.hexdigest()[:32].encode()
+
+
+def _opened(raw: bytes) -> tuple[str, bytes] | None:
+    """The digest of the page on disk and the page as it was before `seal`, if its content is what
+    its hash says (no edit, no truncation); None otherwise."""
+    found = _SEAL.search(raw, 0, _HEAD_BYTES)
+    if found is None or found.group(2) is None:
+        return None
+    start, end = found.span(2)
+    if _content_hash(raw, start, end) != found.group(2)[1:]:
+        return None
+    return found.group(1).decode(), raw[:start] + raw[end:]
+
+
+def read_digest(head: bytes) -> str | None:
+    """The digest in the first bytes of a feed page (its content not checked: `_opened` does)."""
+    found = _SEAL.search(head, 0, _HEAD_BYTES)
+    return found.group(1).decode() if found else None
+
+
+def whole(site: Site, info: FeedInfo, entries: Sequence[Entry], digest: str) -> bytes:
+    """The page rendered whole, sealed."""
+    return seal(html.feed_page(site, info, entries, digest=digest))
 
 
 def page_digest(site: Site, info: FeedInfo, keys: Iterable[bytes]) -> str:
@@ -170,8 +212,12 @@ def splice(
         return _miss("no entries before")
     if not _package_cards(site.theme):
         return _miss("a theme's feed page")
-    if html.read_digest(raw[:_HEAD_BYTES]) != old_digest:
+    if read_digest(raw[:_HEAD_BYTES]) != old_digest:
         return _miss("digest on disk is not the old page's")
+    opened = _opened(raw)
+    if opened is None:
+        return _miss("content on disk is not its hash's")
+    raw = opened[1]
     keys = [r.key for r in entries]
     try:
         start = keys.index(old_entries[0].key)
@@ -197,7 +243,7 @@ def splice(
     PAGES["spliced"] += 1
     kept = body[: len(body) - len(dropped)]
     parts = [made.head, _cards(site, info, entries[:start]), kept, _cards(site, info, entries[start + run :])]
-    return b"".join([*parts, made.tail])
+    return seal(b"".join([*parts, made.tail]))
 
 
 _TITLE = re.compile(rb"<title>([^<]*)</title>")
@@ -245,7 +291,7 @@ class FeedPages:
             added = sum(1 for r in recent if r.key not in known)
             old_info = info.model_copy(update={"entry_count": info.entry_count - added})
             old_digest = page_digest(site, old_info, (r.key for r in before))
-            if raw is not None and html.read_digest(raw[:_HEAD_BYTES]) != old_digest:
+            if raw is not None and read_digest(raw[:_HEAD_BYTES]) != old_digest:
                 renamed = _renamed(raw, site, old_info)
                 if renamed is not None:
                     old_info, old_digest = renamed, page_digest(site, renamed, (r.key for r in before))
@@ -253,7 +299,7 @@ class FeedPages:
         else:
             PAGES["no page before (rendered whole)"] += 1
         if data is None:
-            data = html.feed_page(site, info, [r.whole() for r in recent], digest=digest)
+            data = whole(site, info, [r.whole() for r in recent], digest)
         return Outputs(files=[(path, data)])
 
     def _read(self, path: str, digest: str, *, whole: bool) -> tuple[str | None, bytes | None]:
@@ -264,7 +310,7 @@ class FeedPages:
         try:
             with open(os.path.join(self.output_dir, path), "rb") as f:
                 head = f.read(_HEAD_BYTES)
-                found = html.read_digest(head)
+                found = read_digest(head)
                 return found, (head + f.read() if whole and found != digest else None)
         except OSError:
             return None, None

@@ -31,7 +31,7 @@ from feedsvc.render.ui import Words
 SEARCH = "search.html"
 FEED_CARDS = "_feed_cards.html"  # a feed page's list of cards (`feed_cards`)
 ICON = PNG_ICON  # icon.png (render/icons.py): Open Graph's image when a page has no photo
-_DIGEST = re.compile(rb"<!-- feedsvc (?:article|issue|issues|feed) ([0-9a-f]{64}) -->")
+_DIGEST = re.compile(rb"<!-- feedsvc (?:article|issue|issues) ([0-9a-f]{64}) -->")
 _FEED_TYPES = tuple((kind.ext, kind.media_type, kind.label) for kind in FEED_TYPES)
 _LEAD = 90  # characters of a lead shown in lists
 _LINKS: dict[tuple[str, str], str] = {}  # (folder of the page, target): relative link
@@ -239,7 +239,8 @@ def read_digest(head: bytes) -> str | None:
 
 def feed_page(site: Site, info: FeedInfo, recent: Sequence[Entry], *, digest: str | None = None) -> bytes:
     """A section's or contributor's page at `<stem>.html`: its feeds and its recent entries.
-    `digest` (`render.feedpage.page_digest`) goes into a comment at the top, for `read_digest`."""
+    `digest` (`render.feedpage.page_digest`) goes into a comment at the top (`render.feedpage.seal`
+    adds the hash of the page's content to it)."""
     return feed_page_of(site, info, [card(site, e) for e in recent], digest)
 
 
