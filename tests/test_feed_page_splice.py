@@ -252,3 +252,68 @@ def test_the_seal_is_a_hash_of_the_page_without_it(tmp_path: Path) -> None:
     assert found.group(2).decode() == hashlib.sha256(page).hexdigest()[:32]
     assert feedpage.seal(sealed) == sealed and feedpage.seal(b"<p>no digest</p>") == b"<p>no digest</p>"
     assert feedpage.read_digest(sealed) == "ef" * 32
+
+
+def _theme(tmp_path: Path, name: str, edit: tuple[str, str]) -> Path:
+    folder = tmp_path / "theme"
+    folder.mkdir(exist_ok=True)
+    source = (Path(html.__file__).parent / "templates" / name).read_text(encoding="utf-8")
+    assert edit[0] in source
+    (folder / name).write_text(source.replace(*edit), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        ("<html lang=", '<html data-theme="x" lang='),  # the head
+        (
+            "</body>",
+            "<p>{{ count % 2 }} {{ title }}</p>\n</body>",
+        ),  # the tail, a value the cut cannot stand in for
+        (
+            "{% block main %}{% endblock %}",
+            "{% if true %}{% block main %}{% endblock %}{% endif %}",
+        ),  # under an `if`
+    ],
+)
+def test_a_theme_with_its_own_base_html_is_spliced(tmp_path: Path, edit: tuple[str, str]) -> None:
+    """The head and tail are cut from the page rendered with the theme's `base.html`: its pages
+    are spliced, and come out as the theme renders them whole."""
+    site = _site(tmp_path, theme=_theme(tmp_path, "base.html", edit))
+    out = tmp_path / "out"
+    everything = _entries()
+    for count in (30, 31):  # an even and an odd count: the cut of the package's pages is not used
+        _write(out, _whole(site, _info(count - 3), everything[3:23]))
+        PAGES.clear()
+        recent, before = [Rendered(e) for e in everything[:20]], [Rendered(e) for e in everything[3:23]]
+        made = FeedPages(site, out).page(_info(count), recent, before)
+        assert made.files == [(html_path(REF), _whole(site, _info(count), everything[:20]))]
+        assert dict(PAGES) == {"spliced": 1}
+    if "count" in edit[1]:
+        assert b"<p>1 " in made.files[0][1]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        (
+            "{% block main %}{% endblock %}",
+            '{% filter replace("董", "X") %}{% block main %}{% endblock %}{% endfilter %}',
+        ),
+        ("<html lang=", '<html data-cards="{{ cards|length }}" lang='),
+        ("<html lang=", '<html data-main="{{ self.main()|length }}" lang='),
+    ],
+)
+def test_a_theme_base_html_that_may_change_the_cards_renders_pages_whole(
+    tmp_path: Path, edit: tuple[str, str]
+) -> None:
+    site = _site(tmp_path, theme=_theme(tmp_path, "base.html", edit))
+    out = tmp_path / "out"
+    everything = _entries()
+    _write(out, _whole(site, _info(27), everything[3:23]))
+    PAGES.clear()
+    recent, before = [Rendered(e) for e in everything[:20]], [Rendered(e) for e in everything[3:23]]
+    made = FeedPages(site, out).page(_info(30), recent, before)
+    assert made.files == [(html_path(REF), _whole(site, _info(30), everything[:20]))]
+    assert dict(PAGES) == {"a theme's feed page": 1}

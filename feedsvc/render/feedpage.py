@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
 
+from jinja2 import nodes
+
 from feedsvc.records import Entry, FeedInfo
 from feedsvc.render import heads, html, theme
 from feedsvc.render.common import Site, clean, html_path
@@ -113,9 +115,45 @@ def page_digest(site: Site, info: FeedInfo, keys: Iterable[bytes]) -> str:
     return hashlib.sha256(b"".join([head, *keys])).hexdigest()
 
 
+_CARD_TEMPLATES = (_TEMPLATE, html.FEED_CARDS, "_cards.html")  # where the cards' bytes come from
+_AROUND = (nodes.Template, nodes.Block, nodes.If, nodes.For, nodes.With, nodes.Scope)  # output as is
+
+
 @functools.cache
 def _package_cards(theme_folder: str | None) -> bool:
-    """Are the feed page's templates the package's (which `_splice` knows the shape of)?"""
+    """Are the cards' bytes in the page those `html.feed_cards` makes? So when the templates they
+    come from are the package's (their own sources: `feed.html` includes `_feed_cards.html`, a
+    card each, as they are) and a theme's other templates of the page (its `base.html`, say)
+    neither read the cards (the name `cards`, or `self` to render a block again) nor put a block
+    under anything that could change its output (a filter, a `set` block, a call, a macro). The
+    head and tail are cut from the page rendered with the theme (`_skeleton`)."""
+    package = {name: source for name, source, _ in theme.templates_of(None, _TEMPLATE)}
+    for name, source, tree in theme.templates_of(theme_folder, _TEMPLATE):
+        if name in _CARD_TEMPLATES:
+            if source != package.get(name):
+                return False
+        elif source != package.get(name) and not _leaves_blocks_alone(tree):
+            return False
+    return True
+
+
+def _leaves_blocks_alone(tree: nodes.Template) -> bool:
+    if any(n.name in ("cards", "self") for n in tree.find_all(nodes.Name)):
+        return False
+    return _blocks_as_is(tree, under_change=False)
+
+
+def _blocks_as_is(node: nodes.Node, *, under_change: bool) -> bool:
+    """No block under a node (a filter, a `set` block, a call, a macro...) that is not `_AROUND`."""
+    if isinstance(node, nodes.Block) and under_change:
+        return False
+    under_change = under_change or not isinstance(node, _AROUND)
+    return all(_blocks_as_is(child, under_change=under_change) for child in node.iter_child_nodes())
+
+
+@functools.cache
+def _package_templates(theme_folder: str | None) -> bool:
+    """Are all the feed page's templates the package's (whose head `_marked` may join from a cut)?"""
     return theme.fingerprint(theme_folder, _TEMPLATE) == theme.fingerprint(None, _TEMPLATE)
 
 
@@ -165,10 +203,16 @@ def _marked(site: Site, info: FeedInfo, digest: str) -> bytes:
     Pages of one kind of feed differ but for the card only in their digest, the feed's name, slug
     and count, so the page of a kind is made once with stand-ins and cut at them (as
     `render.skeleton` cuts feed documents), if a second page, made with other stand-ins, comes
-    out of the pieces the same; only for values the page writes as they are."""
+    out of the pieces the same; only for values the page writes as they are, and with the
+    package's templates only (a theme's `base.html` may write a value otherwise: `count % 2`)."""
     name = clean(info.name).strip()
-    if not name or _ESCAPED.search(name) or not _SLUG.fullmatch(info.ref.slug):
-        return html.feed_page_of(site, info, [_MARK], digest)
+    if (
+        not name
+        or _ESCAPED.search(name)
+        or not _SLUG.fullmatch(info.ref.slug)
+        or not _package_templates(site.theme)
+    ):
+        return html.feed_page_of(site, info, [_MARK], digest)  # a theme's base.html: rendered as it is
     pieces = _CUTS.get((site, info.ref.kind), _UNCUT)
     if pieces is _UNCUT:
         pages = [_stand_in(site, info, n) for n in (0, 1)]
