@@ -189,7 +189,8 @@ def test_pages_joined_from_a_cut_are_the_pages_rendered(tmp_path: Path, name: st
         info = FeedInfo(ref=ref, name=name, entry_count=count)
         made = feedpage._marked(site, info, "cd" * 32)
         assert made == html.feed_page_of(site, info, [feedpage._MARK], "cd" * 32)
-    assert feedpage._CUTS[site, "section"] is not None and feedpage._CUTS[site, "contributor"] is not None
+    cuts = feedpage._kept(site).cuts
+    assert cuts["section"] is not None and cuts["contributor"] is not None
 
 
 @pytest.mark.parametrize("old_name", ["通讯员 董笑瑜", "董笑瑜", "A&B <董>"])
@@ -317,3 +318,11 @@ def test_a_theme_base_html_that_may_change_the_cards_renders_pages_whole(
     made = FeedPages(site, out).page(_info(30), recent, before)
     assert made.files == [(html_path(REF), _whole(site, _info(30), everything[:20]))]
     assert dict(PAGES) == {"a theme's feed page": 1}
+
+
+def test_what_is_kept_is_looked_up_by_identity_and_shared_by_equal_sites(tmp_path: Path) -> None:
+    site, same, other = _site(tmp_path), _site(tmp_path), _site(tmp_path, ui_language="en")
+    assert site == same and site is not same and site != other
+    kept = feedpage._kept(site)
+    assert feedpage._kept(site) is kept and feedpage._kept(same) is kept  # each ingest makes its Site
+    assert feedpage._kept(other) is not kept

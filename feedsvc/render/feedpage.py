@@ -15,10 +15,16 @@ cards both versions hold are copied from it as one piece of bytes:
 - the file must begin with the old page's head and end with its tail, and the cards that drop off
   the end are rendered and must end what lies between; only the new cards are rendered.
 
-The result is byte for byte the page rendered whole (`tests/test_feed_page_splice.py`). Anything it
-cannot prove (no file, another digest, a theme's own `feed.html` or cards, an edit) renders the
-page whole; a contributor's feed renamed (a new role) is spliced under the name its page on disk
-shows, when the digest proves that name. A page whose copy on disk carries its own digest is left as it is.
+The page on disk must also be what the hash of its content in its comment says (`seal`): an
+edit or a truncation is never copied, nor a damaged page kept as current. Splicing is meant to give
+the page rendered whole byte for byte, and is tested to (`tests/test_feed_page_splice.py`,
+`tests/test_feed_page_pipeline.py`); anything it cannot prove (no file, another digest, an edit,
+a theme's own cards or a theme template that may change them: `_package_cards`) renders the page
+whole. A contributor's feed renamed (a new role) is spliced under the name its page on disk shows,
+when the digest proves that name. A page on disk with its own digest and an intact content is kept.
+
+`PAGES` counts how pages were made, for benchmarks; it is updated without a lock, so its counts
+are approximate should publishes run in several threads at once.
 """
 
 from __future__ import annotations
@@ -163,18 +169,45 @@ class _Skeleton:
     tail: bytes
 
 
-_SKELETONS: OrderedDict[tuple[Site, FeedInfo, str], _Skeleton | None] = OrderedDict()
+@dataclass(slots=True)
+class _Kept:
+    """What `_skeleton` and `_marked` keep for one site (by value: each ingest makes its `Site`)."""
+
+    skeletons: OrderedDict[tuple[str, str, str, int, str], _Skeleton | None]
+    cuts: dict[str, heads.Pieces | None]
+
+
+_BY_SITE: dict[Site, _Kept] = {}
+_BY_ID: dict[int, tuple[Site, _Kept]] = {}  # id(site): the site, what is kept for it
 _NOT_KEPT = object()
+
+
+def _kept(site: Site) -> _Kept:
+    """What is kept for `site`, looked up by identity first (as `html._defaults` does): a `Site`
+    is hashed once, not twice a page."""
+    found = _BY_ID.get(id(site))
+    if found is not None and found[0] is site:
+        return found[1]
+    if len(_BY_ID) >= 8:
+        _BY_ID.clear()
+    if len(_BY_SITE) >= 8:
+        _BY_SITE.clear()
+    kept = _BY_SITE.get(site)
+    if kept is None:
+        kept = _BY_SITE[site] = _Kept(OrderedDict(), {})
+    _BY_ID[id(site)] = (site, kept)
+    return kept
 
 
 def _skeleton(site: Site, info: FeedInfo, digest: str) -> _Skeleton | None:
     """The page's bytes before and after its cards: the page made with one stand-in card, cut
     where that card's bytes are (None unless they occur once)."""
-    key = (site, info, digest)
-    kept = _SKELETONS.get(key, _NOT_KEPT)  # one read: another thread's publish may drop it meanwhile
+    skeletons = _kept(site).skeletons
+    key = (info.ref.kind, info.ref.slug, info.name, info.entry_count, digest)
+    kept = skeletons.get(key, _NOT_KEPT)  # one read: another thread's publish may drop it meanwhile
     if kept is not _NOT_KEPT:
         with suppress(KeyError):
-            _SKELETONS.move_to_end(key)
+            skeletons.move_to_end(key)
         return kept if isinstance(kept, _Skeleton) else None
     page = _marked(site, info, digest)
     mark = html.feed_cards(site, info.ref, [_MARK])
@@ -182,9 +215,10 @@ def _skeleton(site: Site, info: FeedInfo, digest: str) -> _Skeleton | None:
     found = None
     if mark and at >= 0 and page.find(mark, at + 1) < 0:
         found = _Skeleton(page[:at], page[at + len(mark) :])
-    _SKELETONS[key] = found
-    if len(_SKELETONS) > _KEPT_MAX:
-        _SKELETONS.popitem(last=False)
+    skeletons[key] = found
+    if len(skeletons) > _KEPT_MAX:
+        with suppress(KeyError):
+            skeletons.popitem(last=False)
     return found
 
 
@@ -193,8 +227,7 @@ def _skeleton(site: Site, info: FeedInfo, digest: str) -> _Skeleton | None:
 _STAND_INS = (("a5" * 32, "qxnameaq", "qxslugaq", 987654321), ("b7" * 32, "qxnamebq", "qxslugbq", 876543219))
 _SLUG = re.compile(r"[a-z0-9-]+")
 _ESCAPED = re.compile("[&<>\"']")  # what autoescaping changes
-_CUTS: dict[tuple[Site, str], heads.Pieces | None] = {}
-_UNCUT: heads.Pieces = ([], [])  # `_CUTS` holds no answer for the kind yet
+_UNCUT: heads.Pieces = ([], [])  # no cut of the kind kept yet
 
 
 def _marked(site: Site, info: FeedInfo, digest: str) -> bytes:
@@ -213,15 +246,14 @@ def _marked(site: Site, info: FeedInfo, digest: str) -> bytes:
         or not _package_templates(site.theme)
     ):
         return html.feed_page_of(site, info, [_MARK], digest)  # a theme's base.html: rendered as it is
-    pieces = _CUTS.get((site, info.ref.kind), _UNCUT)
+    cuts = _kept(site).cuts
+    pieces = cuts.get(info.ref.kind, _UNCUT)
     if pieces is _UNCUT:
         pages = [_stand_in(site, info, n) for n in (0, 1)]
         pieces = heads.cut(pages[0], _values(*_STAND_INS[0]))
         if heads.join(pieces, _values(*_STAND_INS[1])) != pages[1]:
             pieces = None
-        if len(_CUTS) >= _KEPT_MAX:
-            _CUTS.clear()
-        _CUTS[site, info.ref.kind] = pieces
+        cuts[info.ref.kind] = pieces
     if pieces is None:
         return html.feed_page_of(site, info, [_MARK], digest)
     return heads.join(pieces, _values(digest, name, info.ref.slug, info.entry_count))
