@@ -23,7 +23,8 @@ This script makes the regenerated output once per version of the code and keeps 
 Prints, for each version, min / median / max of the ingests into the archive and into empty
 stores, as wall time and as CPU time of the process (threads included: less moved by other work
 on the machine), their ratio (medians), the files written and how the feed documents of the
-ingests into the archive were made (`render.feeds.SPLICES`: spliced, or why rendered whole).
+ingests into the archive were made (`render.feeds.SPLICES`: spliced, or why rendered whole), and
+the feed pages for people (`render.feedpage.PAGES`).
 `--profile FILE` writes a cProfile of one more ingest into the archive, after the rounds (this
 code only; not counted in the figures).
 """
@@ -109,10 +110,17 @@ def round_(base: Path, work: Path, issues: list[Path], profile: Path | None) -> 
     from feedsvc.render import feeds
 
     splices = getattr(feeds, "SPLICES", None)  # how documents were made (this code; not every version has it)
+    try:
+        from feedsvc.render import feedpage
+
+        pages = getattr(feedpage, "PAGES", None)  # how feed pages for people were made
+    except ImportError:
+        pages = None
     ingest(work / "warm-up", issues[0])  # imports, caches
     working_copy(base, work / "archive")
-    if splices is not None:
-        splices.clear()
+    for counter in (splices, pages):
+        if counter is not None:
+            counter.clear()
     full, full_cpu, written = [], [], 0
     for path in issues[:-1] if profile else issues:
         seconds, written, cpu = ingest(work / "archive", path)
@@ -122,7 +130,7 @@ def round_(base: Path, work: Path, issues: list[Path], profile: Path | None) -> 
         with cProfile.Profile() as prof:
             seconds, written, cpu = ingest(work / "archive", issues[-1])
         prof.dump_stats(profile)
-    made = dict(splices or {})
+    made, pages_made = dict(splices or {}), dict(pages or {})
     empty, empty_cpu = [], []
     for n, path in enumerate(issues):
         seconds, _, cpu = ingest(work / f"empty-{n}", path)
@@ -136,6 +144,7 @@ def round_(base: Path, work: Path, issues: list[Path], profile: Path | None) -> 
         "empty_cpu": empty_cpu,
         "written": written,
         "splices": made,
+        "pages": pages_made,
     }
 
 
@@ -158,13 +167,14 @@ def report(name: str, rounds: list[dict[str, object]]) -> None:
             f"{name:8} {what:4} archive min/median/max {archive}; empty {alone}; "
             f"archive/empty {ratio:.2f}x; {rounds[-1]['written']} files written ({len(full)} ingests)"
         )
-    splices: dict[str, int] = {}
-    for r in rounds:
-        for reason, n in r.get("splices", {}).items():  # type: ignore[attr-defined]
-            splices[reason] = splices.get(reason, 0) + n
-    if splices:
-        made = ", ".join(f"{n} {reason}" for reason, n in sorted(splices.items()))
-        print(f"{'':8} feed documents into the archive: {made}")
+    for key, what in (("splices", "feed documents"), ("pages", "feed pages")):
+        counted: dict[str, int] = {}
+        for r in rounds:
+            for reason, n in r.get(key, {}).items():  # type: ignore[attr-defined]
+                counted[reason] = counted.get(reason, 0) + n
+        if counted:
+            made = ", ".join(f"{n} {reason}" for reason, n in sorted(counted.items()))
+            print(f"{'':8} {what} into the archive: {made}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,7 +23,8 @@ from feedsvc.plans import EntrySource, Plan
 from feedsvc.records import PAPER, Entry, EntryPerson, FeedInfo, FeedRef
 from feedsvc.render import html, opml
 from feedsvc.render.bundles import SEARCH_DIR, bundles
-from feedsvc.render.common import FAVICON, FAVICON_ICO, ICON, LOGO, Site, archive_pages, html_path
+from feedsvc.render.common import FAVICON, FAVICON_ICO, ICON, LOGO, Site, archive_pages
+from feedsvc.render.feedpage import FeedPages
 from feedsvc.render.feeds import FORMATS, Before, FeedRenderer, Outputs, Rendered
 from feedsvc.render.issues import ISSUES_INDEX, issue_path, neighbours, printed
 from feedsvc.render.past import past_issues
@@ -129,6 +130,7 @@ class Builder:
         self.site = Site.from_settings(settings)
         reuse = reuse and not _empty(self.folder)  # nothing there to compare with: no look
         self.renderer = FeedRenderer(self.site, self.folder if reuse else None)
+        self.pages = FeedPages(self.site, self.renderer.output_dir)
         self._days: list[dt.date] | None = None
         self._proofs: Proofs | None = None
 
@@ -145,10 +147,11 @@ class Builder:
             self._days = self.source.issue_dates()
         return self._days
 
-    def feed_page(self, info: FeedInfo, recent: list[Rendered]) -> Outputs:
-        return Outputs(
-            files=[(html_path(info.ref), html.feed_page(self.site, info, [r.entry for r in recent]))]
-        )
+    def feed_page(
+        self, info: FeedInfo, recent: list[Rendered], before: list[Rendered] | None = None
+    ) -> Outputs:
+        """The feed's page for people; `before`: its entries before the changes (`render.feedpage`)."""
+        return self.pages.page(info, recent, before)
 
     def shared(self, infos: list[FeedInfo], pages: Iterable[str]) -> Outputs:
         out = Outputs()
@@ -267,7 +270,7 @@ class Builder:
         before = Before(old_recent, old_last, old_recent) if ids else None
         yield renderer.subscription(ref, info.name, recent, last, before=before)
         if ref.kind != "paper":
-            yield self.feed_page(info, recent)
+            yield self.feed_page(info, recent, old_recent if ids else None)
         for number in range(last, 0, -1):
             low, high = (number - 1) * size, min(number * size, count)
             if high == count and high - low <= len(listed):  # read with the newest entries above

@@ -4,8 +4,8 @@ feed, the past issues by year (an index, a page per year), and the search page.
 
 Every link between pages is relative (`common.relative_url`), so the folder reads the same from
 any host, port or sub-folder, or from disk; Open Graph URLs and feed autodiscovery links
-(`<link rel="alternate">`) are absolute, as readers expect. Article, issue and year pages carry a digest
-of what their bytes depend on in an HTML comment at the top (`read_digest`).
+(`<link rel="alternate">`) are absolute, as readers expect. Article, issue, year and feed pages carry
+a digest of what their bytes depend on in an HTML comment at the top (`read_digest`).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from feedsvc.render.shared import ByFolder
 from feedsvc.render.ui import Words
 
 SEARCH = "search.html"
+FEED_CARDS = "_feed_cards.html"  # a feed page's list of cards (`feed_cards`)
 ICON = PNG_ICON  # icon.png (render/icons.py): Open Graph's image when a page has no photo
 _DIGEST = re.compile(rb"<!-- feedsvc (?:article|issue|issues) ([0-9a-f]{64}) -->")
 _FEED_TYPES = tuple((kind.ext, kind.media_type, kind.label) for kind in FEED_TYPES)
@@ -236,21 +237,38 @@ def read_digest(head: bytes) -> str | None:
     return found.group(1).decode() if found else None
 
 
-def feed_page(site: Site, info: FeedInfo, recent: Sequence[Entry]) -> bytes:
-    """A section's or contributor's page at `<stem>.html`: its feeds and its recent entries."""
+def feed_page(site: Site, info: FeedInfo, recent: Sequence[Entry], *, digest: str | None = None) -> bytes:
+    """A section's or contributor's page at `<stem>.html`: its feeds and its recent entries.
+    `digest` (`render.feedpage.page_digest`) goes into a comment at the top (`render.feedpage.seal`
+    adds the hash of the page's content to it)."""
+    return feed_page_of(site, info, [card(site, e) for e in recent], digest)
+
+
+def feed_page_of(site: Site, info: FeedInfo, cards: Sequence[Card], digest: str | None) -> bytes:
+    """`feed_page` from the cards themselves (`render.feedpage` renders one with a stand-in card)."""
     ref = info.ref
     title = site.title(info.name)
     return _render(
         site,
         "feed.html",
         html_path(ref),
+        comment=f"feedsvc feed {digest}" if digest else "",
         title=title,
         heading=title,
         alternates=_alternates(site, ((ref, title),)),
         stem=ref.stem,
         count=info.entry_count,
-        cards=[card(site, e) for e in recent],
+        cards=cards,
     )
+
+
+def feed_cards(site: Site, ref: FeedRef, cards: Sequence[Card]) -> bytes:
+    """The bytes `cards` make on the feed page of `ref` (`FEED_CARDS`, which `feed.html` includes),
+    with that page's `link`: the package's `feed.html` is its head, these and its tail."""
+    template = theme.template(site.theme, FEED_CARDS)
+    path = html_path(ref)
+    text = template.render(site=site, t=_words(site.ui), link=Links(path), path=path, cards=cards)
+    return text.encode("utf-8")
 
 
 def _feed_lines(site: Site, infos: Sequence[FeedInfo]) -> list[tuple[str, list[FeedLine]]]:

@@ -123,9 +123,19 @@ def fingerprint(theme: str | None, template: str) -> str:
     """A digest of `template` and every template it extends, includes or imports (as the theme
     or the package has them): what a page made with it depends on besides its data, so a theme
     overriding one template changes the digests of that template's pages only."""
+    h = hashlib.sha256()
+    for name, source, _ in templates_of(theme, template):
+        h.update(f"{name}\n{source}\n".encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+@functools.cache
+def templates_of(theme: str | None, template: str) -> tuple[tuple[str, str, nodes.Template], ...]:
+    """`template` and every template it extends, includes or imports: name, source and parsed
+    tree, as the theme or the package has them (each once, in the order `fingerprint` hashes)."""
     check_theme(theme)
     env = environment(theme)
-    h = hashlib.sha256()
+    found: list[tuple[str, str, nodes.Template]] = []
     todo, seen = [template], set()
     while todo:
         name = todo.pop()
@@ -136,6 +146,7 @@ def fingerprint(theme: str | None, template: str) -> str:
             source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
         except jinja2.TemplateNotFound as exc:
             raise ConfigError(f"site.theme: template {name} not found") from exc
-        h.update(f"{name}\n{source}\n".encode("utf-8", "surrogatepass"))
-        todo.extend(n for n in meta.find_referenced_templates(_parse(env, name, source)) if n is not None)
-    return h.hexdigest()
+        tree = _parse(env, name, source)
+        found.append((name, source, tree))
+        todo.extend(n for n in meta.find_referenced_templates(tree) if n is not None)
+    return tuple(found)
