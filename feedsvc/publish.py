@@ -21,6 +21,7 @@ import secrets
 import stat
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,9 @@ from feedsvc.render.common import html_path
 __all__ = ["Build", "EntrySource", "Plan", "build", "build_all", "plan", "remove", "sync_path", "write"]
 
 _AHEAD = 64  # files handed to the writer thread and not yet written
+_CHUNK = 16  # files handed to the writer thread at a time (one queue operation each way)
+_MAKERS = 3  # threads making a large run's temporary files: ext4 creates files in parallel, and the
+# GIL is released in the system calls (a regenerate's ~100,000 creations were one thread's work)
 _BATCH_FILES = 512  # temporary files made durable together, then renamed into place
 _BATCH_BYTES = 32 << 20
 _SYNCFS_MIN = 16  # a smaller batch is fsynced file by file
@@ -162,13 +166,15 @@ class _Writer(threading.Thread):
     at a time, makes the batch durable and renames its files into place in order; last, fsyncs the
     folders it renamed files in. The first batch's files are fdatasynced by a `Syncer` as they are
     written; a later batch's (a regenerate's) by one `syncfs` (an fsync per file for a small one),
-    and then the folders by one `syncfs`. After a failure it writes nothing more; the failed batch's
-    temporary files are removed and the files before the failing one renamed."""
+    and then the folders by one `syncfs`. A later batch's files are compared and written on
+    `_MAKERS` threads (`_Maker`); the batch is renamed here, in order, once all are written. After a
+    failure it writes nothing more; the failed batch's temporary files are removed and the files
+    before the failing one renamed."""
 
     def __init__(self, listing: Callable[[list[str]], None] | None = None) -> None:
         super().__init__(name="feedsvc-write", daemon=True)
         self.listing = listing
-        self.queue: queue.Queue[tuple[str, str, bytes] | None] = queue.Queue(_AHEAD)
+        self.queue: queue.Queue[list[tuple[str, str, bytes]] | None] = queue.Queue(max(1, _AHEAD // _CHUNK))
         self.changed: list[str] = []
         self.folders: set[str] = set()
         self.new_folders: list[str] = []  # made by this run (the highest of each chain first)
@@ -181,15 +187,17 @@ class _Writer(threading.Thread):
         self._prefix = f"{os.getpid()}-{secrets.token_hex(4)}"  # unlike any left by a crashed run
         self._serial = 0
         self._syncer: Syncer | None = Syncer()  # None once the run is large
+        self._maker: _Maker | None = None  # once the run is large
 
     def run(self) -> None:
-        while (item := self.queue.get()) is not None:
-            if self.failure is not None:
-                continue
-            try:
-                self._add(*item)
-            except BaseException as exc:  # raised in the calling thread
-                self.failure = exc
+        while (chunk := self.queue.get()) is not None:
+            for item in chunk:
+                if self.failure is not None:
+                    break
+                try:
+                    self._add(*item)
+                except BaseException as exc:  # raised in the calling thread
+                    self.failure = exc
         if self.failure is None:
             try:
                 self._commit()
@@ -197,6 +205,8 @@ class _Writer(threading.Thread):
                 self.failure = exc
         if self._syncer is not None and self.failure is not None:
             self._syncer.close()  # every descriptor it holds closed
+        if self._maker is not None:
+            self._maker.close()  # what it made and no batch holds removed
         for pending in self._batch:  # left by a failure
             with suppress(OSError):
                 os.unlink(pending.tmp)
@@ -219,10 +229,16 @@ class _Writer(threading.Thread):
         folder = os.path.dirname(target)
         if folder not in self._made:
             self._folder(folder, rel)
+        if self._maker is not None:  # a large run: compared and written on the maker's threads
+            self._maker.add(rel, target, self._tmp_name(target), data, fresh=folder in self._fresh)
+            self._size += len(data)
+            if self._maker.count >= _BATCH_FILES or self._size >= _BATCH_BYTES:
+                self._commit()
+            return
         if folder not in self._fresh and _unchanged(target, data, rel):
             return
         try:
-            tmp = self._temporary(target, data, rel)
+            tmp = self._temporary(target, self._tmp_name(target), data, rel)
         except PublishError:
             self._commit()  # what came before the failing file is written
             raise
@@ -233,13 +249,17 @@ class _Writer(threading.Thread):
             if self._syncer is not None:  # a large run: later batches are synced as one
                 self._syncer.close()
                 self._syncer = None
+                self._maker = _Maker(self._temporary)
 
-    def _temporary(self, target: str, data: bytes, rel: str) -> str:
-        """A new temporary file beside `target` holding `data` (not yet durable)."""
-        checkpoint("publish.write.file")
+    def _tmp_name(self, target: str) -> str:
+        """A temporary file's name beside `target`, unlike any other's."""
         folder, name = os.path.split(target)
         self._serial += 1
-        tmp = os.path.join(folder, f".{name}.{self._prefix}-{self._serial}{TEMP_SUFFIX}")
+        return os.path.join(folder, f".{name}.{self._prefix}-{self._serial}{TEMP_SUFFIX}")
+
+    def _temporary(self, target: str, tmp: str, data: bytes, rel: str) -> str:
+        """A new temporary file `tmp` beside `target` holding `data` (not yet durable)."""
+        checkpoint("publish.write.file")
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_TRUNC | os.O_CLOEXEC, 0o644)
         except OSError as exc:
@@ -280,7 +300,18 @@ class _Writer(threading.Thread):
         self._made.add(folder)
 
     def _commit(self) -> None:
-        """Make the batch durable, then rename its files into place, in order."""
+        """Make the batch durable, then rename its files into place, in order. The maker's files
+        are taken into the batch first; should one have failed, those before it are written."""
+        self._size = 0  # also when the maker's files were all unchanged: no batch to rename
+        if self._maker is not None:
+            made, failure = self._maker.take()
+            self._batch += made
+            if failure is not None:
+                self._rename()
+                raise failure
+        self._rename()
+
+    def _rename(self) -> None:
         batch = self._batch
         if not batch:
             return
@@ -305,6 +336,88 @@ class _Writer(threading.Thread):
         finally:
             del batch[:done]  # what is left has a temporary file to remove
             self._size = 0
+
+
+class _Maker:
+    """A large run's temporary files made on a few threads (`_MAKERS`), `_CHUNK` files a task and
+    at most `_AHEAD` files in hand: each file compared with its target (unless its folder is new)
+    and, if it differs, written to its temporary file. `take` waits for all given so far and returns
+    them in order as `_Pending`, up to the first failure."""
+
+    def __init__(self, temporary: Callable[[str, str, bytes, str], str]) -> None:
+        self._temporary = temporary
+        self._pool = ThreadPoolExecutor(_MAKERS, thread_name_prefix="feedsvc-make")
+        self._slots = threading.BoundedSemaphore(max(1, _AHEAD // _CHUNK))
+        self._chunk: list[_Item] = []
+        self._given: list[tuple[list[_Item], Future[_Made]]] = []
+        self.count = 0  # files given since the last `take`
+
+    def add(self, rel: str, target: str, tmp: str, data: bytes, *, fresh: bool) -> None:
+        self._chunk.append((rel, target, tmp, data, fresh))
+        self.count += 1
+        if len(self._chunk) >= _CHUNK:
+            self._submit()
+
+    def _submit(self) -> None:
+        chunk, self._chunk = self._chunk, []
+        self._slots.acquire()
+        try:
+            self._given.append((chunk, self._pool.submit(self._make, chunk)))
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def _make(self, chunk: list[_Item]) -> _Made:
+        """Each file's temporary file (None: unchanged), in order, up to the first failure (and
+        that failure)."""
+        made: list[str | None] = []
+        try:
+            for rel, target, tmp, data, fresh in chunk:
+                changed = fresh or not _unchanged(target, data, rel)
+                made.append(self._temporary(target, tmp, data, rel) if changed else None)
+        except Exception as exc:  # the files before it are written: returned with it
+            return made, exc
+        finally:
+            self._slots.release()
+        return made, None
+
+    def take(self) -> tuple[list[_Pending], BaseException | None]:
+        """The files made, in order, up to the first that failed (and that failure); the temporary
+        files made after a failure are removed."""
+        if self._chunk:
+            self._submit()
+        given, self._given, self.count = self._given, [], 0
+        out: list[_Pending] = []
+        failure: BaseException | None = None
+        for chunk, future in given:
+            failed: BaseException | None
+            try:
+                made, failed = future.result()
+            except BaseException as exc:  # raised by the writer thread
+                made, failed = [], exc
+            if failure is not None:
+                _unlink(made)
+                continue
+            done = zip(chunk, made, strict=False)  # `made` stops at a failure
+            out += [_Pending(rel, target, tmp) for (rel, target, *_), tmp in done if tmp]
+            failure = failed
+        return out, failure
+
+    def close(self) -> None:
+        """Stop the threads; temporary files made and not taken are removed."""
+        _unlink([pending.tmp for pending in self.take()[0]])
+        self._pool.shutdown(wait=True)
+
+
+_Item = tuple[str, str, str, bytes, bool]  # rel, target, temporary file, data, in a new folder
+_Made = tuple[list[str | None], Exception | None]  # a chunk's temporary files made, its failure
+
+
+def _unlink(paths: Iterable[str | None]) -> None:
+    for path in paths:
+        if path is not None:
+            with suppress(OSError):
+                os.unlink(path)
 
 
 def _umask() -> int:
@@ -366,13 +479,19 @@ def write(
     (the output manifest lists them: `pipeline`); if it raises, the batch is not written."""
     writer = _Writer(listing)
     writer.start()
+    chunk: list[tuple[str, str, bytes]] = []
     try:
         for rel, data in files:
             if writer.failure is not None:
                 break
-            writer.queue.put((rel, _target(output_dir, rel), data))
+            chunk.append((rel, _target(output_dir, rel), data))
+            if len(chunk) >= _CHUNK:
+                writer.queue.put(chunk)
+                chunk = []
     finally:
-        writer.queue.put(None)  # also when `files` failed: what it gave before is written
+        if chunk:  # also when `files` failed: what it gave before is written
+            writer.queue.put(chunk)
+        writer.queue.put(None)
         writer.join()
     if writer.failure is not None:
         raise writer.failure
