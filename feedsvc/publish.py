@@ -349,7 +349,8 @@ class _Maker:
         self._pool = ThreadPoolExecutor(_MAKERS, thread_name_prefix="feedsvc-make")
         self._slots = threading.BoundedSemaphore(max(1, _AHEAD // _CHUNK))
         self._chunk: list[_Item] = []
-        self._given: list[tuple[list[_Item], Future[_Made]]] = []
+        self._given: list[tuple[list[tuple[str, str]], Future[_Made]]] = []  # (rel, target)s, without
+        # their bytes: a batch's (up to 32 MB) are let go of once written
         self.count = 0  # files given since the last `take`
 
     def add(self, rel: str, target: str, tmp: str, data: bytes, *, fresh: bool) -> None:
@@ -362,7 +363,8 @@ class _Maker:
         chunk, self._chunk = self._chunk, []
         self._slots.acquire()
         try:
-            self._given.append((chunk, self._pool.submit(self._make, chunk)))
+            names = [(rel, target) for rel, target, *_ in chunk]
+            self._given.append((names, self._pool.submit(self._make, chunk)))
         except BaseException:
             self._slots.release()
             raise
@@ -399,7 +401,7 @@ class _Maker:
                 _unlink(made)
                 continue
             done = zip(chunk, made, strict=False)  # `made` stops at a failure
-            out += [_Pending(rel, target, tmp) for (rel, target, *_), tmp in done if tmp]
+            out += [_Pending(rel, target, tmp) for (rel, target), tmp in done if tmp]
             failure = failed
         return out, failure
 
