@@ -21,15 +21,14 @@ import secrets
 import stat
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import dataclass
 from pathlib import Path
 
 from feedsvc.config import Settings
 from feedsvc.durable import Syncer, make_folders, sync_path, with_parents
 from feedsvc.errors import PublishError
 from feedsvc.faults import checkpoint
+from feedsvc.makers import AHEAD, CHUNK, Maker, Pending, unlink_all
 from feedsvc.plans import EntrySource, Plan
 from feedsvc.records import Change, Entry, FeedRef
 from feedsvc.render.builder import INDEX, ISSUES_INDEX, OPML, SEARCH, TEMP_SUFFIX, Build, Builder, stale_files
@@ -37,10 +36,6 @@ from feedsvc.render.common import html_path
 
 __all__ = ["Build", "EntrySource", "Plan", "build", "build_all", "plan", "remove", "sync_path", "write"]
 
-_AHEAD = 64  # files handed to the writer thread and not yet written
-_CHUNK = 16  # files handed to the writer thread at a time (one queue operation each way)
-_MAKERS = 3  # threads making a large run's temporary files: ext4 creates files in parallel, and the
-# GIL is released in the system calls (a regenerate's ~100,000 creations were one thread's work)
 _BATCH_FILES = 512  # temporary files made durable together, then renamed into place
 _BATCH_BYTES = 32 << 20
 _SYNCFS_MIN = 16  # a smaller batch is fsynced file by file
@@ -154,27 +149,20 @@ def _unchanged(target: str, data: bytes, rel: str) -> bool:
         raise PublishError(f"{rel}: cannot read: {_reason(exc)}") from exc
 
 
-@dataclass(slots=True)
-class _Pending:
-    rel: str
-    target: str
-    tmp: str
-
-
 class _Writer(threading.Thread):
     """Writes the files `write` hands it: each to a temporary file beside its target, then, a batch
     at a time, makes the batch durable and renames its files into place in order; last, fsyncs the
     folders it renamed files in. The first batch's files are fdatasynced by a `Syncer` as they are
     written; a later batch's (a regenerate's) by one `syncfs` (an fsync per file for a small one),
     and then the folders by one `syncfs`. A later batch's files are compared and written on
-    `_MAKERS` threads (`_Maker`); the batch is renamed here, in order, once all are written. After a
+    `MAKERS` threads (`makers.Maker`); the batch is renamed here, in order, once all are written. After a
     failure it writes nothing more; the failed batch's temporary files are removed and the files
     before the failing one renamed."""
 
     def __init__(self, listing: Callable[[list[str]], None] | None = None) -> None:
         super().__init__(name="feedsvc-write", daemon=True)
         self.listing = listing
-        self.queue: queue.Queue[list[tuple[str, str, bytes]] | None] = queue.Queue(max(1, _AHEAD // _CHUNK))
+        self.queue: queue.Queue[list[tuple[str, str, bytes]] | None] = queue.Queue(max(1, AHEAD // CHUNK))
         self.changed: list[str] = []
         self.folders: set[str] = set()
         self.new_folders: list[str] = []  # made by this run (the highest of each chain first)
@@ -182,12 +170,12 @@ class _Writer(threading.Thread):
         self._made: set[str] = set()  # folders known to exist
         self._fresh: set[str] = set()  # folders this run made: nothing in them to compare with
         self._umask = _umask()
-        self._batch: list[_Pending] = []
+        self._batch: list[Pending] = []
         self._size = 0
         self._prefix = f"{os.getpid()}-{secrets.token_hex(4)}"  # unlike any left by a crashed run
         self._serial = 0
         self._syncer: Syncer | None = Syncer()  # None once the run is large
-        self._maker: _Maker | None = None  # once the run is large
+        self._maker: Maker | None = None  # once the run is large
 
     def run(self) -> None:
         while (chunk := self.queue.get()) is not None:
@@ -226,30 +214,39 @@ class _Writer(threading.Thread):
         self._syncer.close()
 
     def _add(self, rel: str, target: str, data: bytes) -> None:
+        maker = self._maker
+        if maker is not None and maker.failed.is_set():
+            self._commit()  # a file before this one failed: raises its error, what came before written
         folder = os.path.dirname(target)
-        if folder not in self._made:
-            self._folder(folder, rel)
-        if self._maker is not None:  # a large run: compared and written on the maker's threads
-            self._maker.add(rel, target, self._tmp_name(target), data, fresh=folder in self._fresh)
-            self._size += len(data)
-            if self._maker.count >= _BATCH_FILES or self._size >= _BATCH_BYTES:
-                self._commit()
-            return
-        if folder not in self._fresh and _unchanged(target, data, rel):
-            return
         try:
-            tmp = self._temporary(target, self._tmp_name(target), data, rel)
+            if folder not in self._made:
+                self._folder(folder, rel)
+            tmp = None if maker is not None else self._changed(rel, target, data, fresh=folder in self._fresh)
         except PublishError:
             self._commit()  # what came before the failing file is written
             raise
-        self._batch.append(_Pending(rel, target, tmp))
+        if maker is not None:  # a large run: compared and written on the maker's threads
+            maker.add(rel, target, self._tmp_name(target), data, fresh=folder in self._fresh)
+            files, size = len(self._batch) + maker.changed, self._size + maker.changed_bytes
+            if files >= _BATCH_FILES or size >= _BATCH_BYTES:  # changed files, counted once made
+                self._commit(whole=False)
+            return
+        if tmp is None:
+            return
+        self._batch.append(Pending(rel, target, tmp, len(data)))
         self._size += len(data)
         if len(self._batch) >= _BATCH_FILES or self._size >= _BATCH_BYTES:
             self._commit()
             if self._syncer is not None:  # a large run: later batches are synced as one
                 self._syncer.close()
                 self._syncer = None
-                self._maker = _Maker(self._temporary)
+                self._maker = Maker(_unchanged, self._temporary)
+
+    def _changed(self, rel: str, target: str, data: bytes, *, fresh: bool) -> str | None:
+        """`target`'s new temporary file holding `data`, if `data` differs from it (None if not)."""
+        if not fresh and _unchanged(target, data, rel):
+            return None
+        return self._temporary(target, self._tmp_name(target), data, rel)
 
     def _tmp_name(self, target: str) -> str:
         """A temporary file's name beside `target`, unlike any other's."""
@@ -299,17 +296,29 @@ class _Writer(threading.Thread):
         self._made.update(made)
         self._made.add(folder)
 
-    def _commit(self) -> None:
-        """Make the batch durable, then rename its files into place, in order. The maker's files
-        are taken into the batch first; should one have failed, those before it are written."""
-        self._size = 0  # also when the maker's files were all unchanged: no batch to rename
-        if self._maker is not None:
-            made, failure = self._maker.take()
-            self._batch += made
-            if failure is not None:
+    def _commit(self, *, whole: bool = True) -> None:
+        """Make the batch durable, then rename its files into place, in order. A large run's files
+        are taken from the maker first and cut into batches as they would have been on this thread
+        (`_BATCH_FILES` changed files or `_BATCH_BYTES`); unless `whole`, what is left short of a
+        batch waits for the next. Should one have failed, those before it are written."""
+        if self._maker is None:
+            self._rename()
+            return
+        made, failure = self._maker.take()
+        rest = iter(made)
+        try:
+            for pending in rest:
+                self._batch.append(pending)
+                self._size += pending.size
+                if len(self._batch) >= _BATCH_FILES or self._size >= _BATCH_BYTES:
+                    self._rename()
+            if whole or failure is not None:
                 self._rename()
-                raise failure
-        self._rename()
+        except BaseException:
+            unlink_all(pending.tmp for pending in rest)
+            raise
+        if failure is not None:
+            raise failure
 
     def _rename(self) -> None:
         batch = self._batch
@@ -338,90 +347,6 @@ class _Writer(threading.Thread):
             self._size = 0
 
 
-class _Maker:
-    """A large run's temporary files made on a few threads (`_MAKERS`), `_CHUNK` files a task and
-    at most `_AHEAD` files in hand: each file compared with its target (unless its folder is new)
-    and, if it differs, written to its temporary file. `take` waits for all given so far and returns
-    them in order as `_Pending`, up to the first failure."""
-
-    def __init__(self, temporary: Callable[[str, str, bytes, str], str]) -> None:
-        self._temporary = temporary
-        self._pool = ThreadPoolExecutor(_MAKERS, thread_name_prefix="feedsvc-make")
-        self._slots = threading.BoundedSemaphore(max(1, _AHEAD // _CHUNK))
-        self._chunk: list[_Item] = []
-        self._given: list[tuple[list[tuple[str, str]], Future[_Made]]] = []  # (rel, target)s, without
-        # their bytes: a batch's (up to 32 MB) are let go of once written
-        self.count = 0  # files given since the last `take`
-
-    def add(self, rel: str, target: str, tmp: str, data: bytes, *, fresh: bool) -> None:
-        self._chunk.append((rel, target, tmp, data, fresh))
-        self.count += 1
-        if len(self._chunk) >= _CHUNK:
-            self._submit()
-
-    def _submit(self) -> None:
-        chunk, self._chunk = self._chunk, []
-        self._slots.acquire()
-        try:
-            names = [(rel, target) for rel, target, *_ in chunk]
-            self._given.append((names, self._pool.submit(self._make, chunk)))
-        except BaseException:
-            self._slots.release()
-            raise
-
-    def _make(self, chunk: list[_Item]) -> _Made:
-        """Each file's temporary file (None: unchanged), in order, up to the first failure (and
-        that failure)."""
-        made: list[str | None] = []
-        try:
-            for rel, target, tmp, data, fresh in chunk:
-                changed = fresh or not _unchanged(target, data, rel)
-                made.append(self._temporary(target, tmp, data, rel) if changed else None)
-        except Exception as exc:  # the files before it are written: returned with it
-            return made, exc
-        finally:
-            self._slots.release()
-        return made, None
-
-    def take(self) -> tuple[list[_Pending], BaseException | None]:
-        """The files made, in order, up to the first that failed (and that failure); the temporary
-        files made after a failure are removed."""
-        if self._chunk:
-            self._submit()
-        given, self._given, self.count = self._given, [], 0
-        out: list[_Pending] = []
-        failure: BaseException | None = None
-        for chunk, future in given:
-            failed: BaseException | None
-            try:
-                made, failed = future.result()
-            except BaseException as exc:  # raised by the writer thread
-                made, failed = [], exc
-            if failure is not None:
-                _unlink(made)
-                continue
-            done = zip(chunk, made, strict=False)  # `made` stops at a failure
-            out += [_Pending(rel, target, tmp) for (rel, target), tmp in done if tmp]
-            failure = failed
-        return out, failure
-
-    def close(self) -> None:
-        """Stop the threads; temporary files made and not taken are removed."""
-        _unlink([pending.tmp for pending in self.take()[0]])
-        self._pool.shutdown(wait=True)
-
-
-_Item = tuple[str, str, str, bytes, bool]  # rel, target, temporary file, data, in a new folder
-_Made = tuple[list[str | None], Exception | None]  # a chunk's temporary files made, its failure
-
-
-def _unlink(paths: Iterable[str | None]) -> None:
-    for path in paths:
-        if path is not None:
-            with suppress(OSError):
-                os.unlink(path)
-
-
 def _umask() -> int:
     """The process's umask, read without changing it (Linux's /proc); all bits if unknown."""
     try:
@@ -434,7 +359,7 @@ def _umask() -> int:
     return 0o777
 
 
-def _durable(batch: list[_Pending]) -> None:
+def _durable(batch: list[Pending]) -> None:
     """Every temporary file of the batch on disk: for a large batch one `syncfs` of the output's
     file system (the disk writes them all in one go, instead of one journal commit per fsync), else
     an fsync per file."""
@@ -487,7 +412,7 @@ def write(
             if writer.failure is not None:
                 break
             chunk.append((rel, _target(output_dir, rel), data))
-            if len(chunk) >= _CHUNK:
+            if len(chunk) >= CHUNK:
                 writer.queue.put(chunk)
                 chunk = []
     finally:

@@ -552,8 +552,9 @@ def test_each_batch_is_listed_before_it_is_renamed(tmp_path: Path, monkeypatch: 
 def test_a_large_write_makes_files_on_several_threads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """After the first batch, files are made on the maker's threads and renamed in order; a second
-    write with the same bytes but one compares them there and writes only that one."""
+    """After the first batch, files are made on the maker's threads and renamed in order. A second
+    write with the same bytes but one writes only that one (its first batch never fills, so it makes
+    no maker: `test_makers` has the maker comparing files)."""
     monkeypatch.setattr(publish, "_BATCH_FILES", 10)
     real_open, makers = os.open, set()
 
