@@ -128,8 +128,8 @@ class Maker:
         return out, failure
 
     def close(self) -> None:
-        """Stop the threads after a failure: files not yet given to a task are dropped, tasks not
-        started make nothing, and the temporary files made and not taken are removed."""
+        """Stop the threads. Anything left is a failure's: files not yet given to a task are dropped,
+        tasks not started make nothing, and the temporary files made and not taken are removed."""
         self._chunk = []
         with self._lock:
             self._stop_after = -1  # every task

@@ -159,8 +159,15 @@ def test_batches_are_cut_by_the_files_that_changed(tmp_path: Path, monkeypatch: 
 
     monkeypatch.setattr(publish, "sync_path", sync_path)
     again = [(rel, data + b"!" if n % 20 == 0 else data) for n, (rel, data) in enumerate(files)]
-    changed = write(tmp_path, again, listing=batches.append)
+    waiting: list[int] = []  # temporary files not yet renamed, as each batch is listed
+
+    def listing(batch: list[str]) -> None:
+        batches.append(batch)
+        waiting.append(sum(name[0] == "." for folder in tmp_path.iterdir() for name in os.listdir(folder)))
+
+    changed = write(tmp_path, again, listing=listing)
     assert changed == [rel for n, (rel, _) in enumerate(files) if n % 20 == 0]
     assert [len(batch) for batch in batches] == [20] * 10
     assert [rel for batch in batches for rel in batch] == changed
     assert syncfs <= 9 + 1  # the 9 batches after the first, then the folders at most
+    assert max(waiting) <= 2 * 20 + makers.AHEAD  # taken from the makers once a batch's worth is made
