@@ -1,7 +1,7 @@
 """Cold and warm `feedsvc regenerate`, this checkout against another one, alternately (A/B/A/B).
 
     .venv/bin/python benchmarks/regen_ab.py --other /path/to/checkout [--years 10 | --days N]
-        [--runs 3] [--seed 1] [--cold-only] [--out benchmarks/out]
+        [--runs 3] [--seed 1] [--cold-only] [--keep] [--out benchmarks/out]
 
 The machine these figures come from is shared and noisy, so a change is measured against the code
 it changes in the same minutes: each round runs the other checkout (A) and then this one (B), each
@@ -61,6 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--cold-only", action="store_true", help="skip the warm runs")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="leave the output folders (deleting 100k files slows file creation)",
+    )
     parser.add_argument("--out", type=Path, default=OUT, help="cache and work folder (default: %(default)s)")
     args = parser.parse_args(argv)
     built = cached_store(spec_for(years=args.years, days=args.days, seed=args.seed), out=args.out)
@@ -101,7 +106,10 @@ def main(argv: list[str] | None = None) -> int:
                 if runs:
                     print(line(f"{side} {kind}", runs), flush=True)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:  # set aside under a new name: the next run starts with an empty work folder
+            work.rename(args.out / f"regen-ab-kept-{time.time_ns()}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

@@ -22,13 +22,13 @@ import stat
 import threading
 from collections.abc import Callable, Iterable
 from contextlib import suppress
-from dataclasses import dataclass
 from pathlib import Path
 
 from feedsvc.config import Settings
 from feedsvc.durable import Syncer, make_folders, sync_path, with_parents
 from feedsvc.errors import PublishError
 from feedsvc.faults import checkpoint
+from feedsvc.makers import AHEAD, CHUNK, Maker, Pending, unlink_all
 from feedsvc.plans import EntrySource, Plan
 from feedsvc.records import Change, Entry, FeedRef
 from feedsvc.render.builder import INDEX, ISSUES_INDEX, OPML, SEARCH, TEMP_SUFFIX, Build, Builder, stale_files
@@ -36,7 +36,6 @@ from feedsvc.render.common import html_path
 
 __all__ = ["Build", "EntrySource", "Plan", "build", "build_all", "plan", "remove", "sync_path", "write"]
 
-_AHEAD = 64  # files handed to the writer thread and not yet written
 _BATCH_FILES = 512  # temporary files made durable together, then renamed into place
 _BATCH_BYTES = 32 << 20
 _SYNCFS_MIN = 16  # a smaller batch is fsynced file by file
@@ -150,25 +149,20 @@ def _unchanged(target: str, data: bytes, rel: str) -> bool:
         raise PublishError(f"{rel}: cannot read: {_reason(exc)}") from exc
 
 
-@dataclass(slots=True)
-class _Pending:
-    rel: str
-    target: str
-    tmp: str
-
-
 class _Writer(threading.Thread):
     """Writes the files `write` hands it: each to a temporary file beside its target, then, a batch
     at a time, makes the batch durable and renames its files into place in order; last, fsyncs the
     folders it renamed files in. The first batch's files are fdatasynced by a `Syncer` as they are
     written; a later batch's (a regenerate's) by one `syncfs` (an fsync per file for a small one),
-    and then the folders by one `syncfs`. After a failure it writes nothing more; the failed batch's
-    temporary files are removed and the files before the failing one renamed."""
+    and then the folders by one `syncfs`. A later batch's files are compared and written on
+    `MAKERS` threads (`makers.Maker`); the batch is renamed here, in order, once all are written. After a
+    failure it writes nothing more; the failed batch's temporary files are removed and the files
+    before the failing one renamed."""
 
     def __init__(self, listing: Callable[[list[str]], None] | None = None) -> None:
         super().__init__(name="feedsvc-write", daemon=True)
         self.listing = listing
-        self.queue: queue.Queue[tuple[str, str, bytes] | None] = queue.Queue(_AHEAD)
+        self.queue: queue.Queue[list[tuple[str, str, bytes]] | None] = queue.Queue(max(1, AHEAD // CHUNK))
         self.changed: list[str] = []
         self.folders: set[str] = set()
         self.new_folders: list[str] = []  # made by this run (the highest of each chain first)
@@ -176,20 +170,22 @@ class _Writer(threading.Thread):
         self._made: set[str] = set()  # folders known to exist
         self._fresh: set[str] = set()  # folders this run made: nothing in them to compare with
         self._umask = _umask()
-        self._batch: list[_Pending] = []
+        self._batch: list[Pending] = []
         self._size = 0
         self._prefix = f"{os.getpid()}-{secrets.token_hex(4)}"  # unlike any left by a crashed run
         self._serial = 0
         self._syncer: Syncer | None = Syncer()  # None once the run is large
+        self._maker: Maker | None = None  # once the run is large
 
     def run(self) -> None:
-        while (item := self.queue.get()) is not None:
-            if self.failure is not None:
-                continue
-            try:
-                self._add(*item)
-            except BaseException as exc:  # raised in the calling thread
-                self.failure = exc
+        while (chunk := self.queue.get()) is not None:
+            for item in chunk:
+                if self.failure is not None:
+                    break
+                try:
+                    self._add(*item)
+                except BaseException as exc:  # raised in the calling thread
+                    self.failure = exc
         if self.failure is None:
             try:
                 self._commit()
@@ -197,6 +193,8 @@ class _Writer(threading.Thread):
                 self.failure = exc
         if self._syncer is not None and self.failure is not None:
             self._syncer.close()  # every descriptor it holds closed
+        if self._maker is not None:
+            self._maker.close()  # what it made and no batch holds removed
         for pending in self._batch:  # left by a failure
             with suppress(OSError):
                 os.unlink(pending.tmp)
@@ -216,30 +214,49 @@ class _Writer(threading.Thread):
         self._syncer.close()
 
     def _add(self, rel: str, target: str, data: bytes) -> None:
+        maker = self._maker
+        if maker is not None and maker.failed.is_set():
+            self._commit()  # a file before this one failed: raises its error, what came before written
         folder = os.path.dirname(target)
-        if folder not in self._made:
-            self._folder(folder, rel)
-        if folder not in self._fresh and _unchanged(target, data, rel):
-            return
         try:
-            tmp = self._temporary(target, data, rel)
+            if folder not in self._made:
+                self._folder(folder, rel)
+            tmp = None if maker is not None else self._changed(rel, target, data, fresh=folder in self._fresh)
         except PublishError:
             self._commit()  # what came before the failing file is written
             raise
-        self._batch.append(_Pending(rel, target, tmp))
+        if maker is not None:  # a large run: compared and written on the maker's threads
+            maker.add(rel, target, self._tmp_name(target), data, fresh=folder in self._fresh)
+            files, size = len(self._batch) + maker.changed, self._size + maker.changed_bytes
+            if files >= _BATCH_FILES or size >= _BATCH_BYTES:  # changed files, counted once made
+                self._commit(whole=False)
+            return
+        if tmp is None:
+            return
+        self._batch.append(Pending(rel, target, tmp, len(data)))
         self._size += len(data)
         if len(self._batch) >= _BATCH_FILES or self._size >= _BATCH_BYTES:
             self._commit()
             if self._syncer is not None:  # a large run: later batches are synced as one
                 self._syncer.close()
                 self._syncer = None
+                self._maker = Maker(_unchanged, self._temporary)
 
-    def _temporary(self, target: str, data: bytes, rel: str) -> str:
-        """A new temporary file beside `target` holding `data` (not yet durable)."""
-        checkpoint("publish.write.file")
+    def _changed(self, rel: str, target: str, data: bytes, *, fresh: bool) -> str | None:
+        """`target`'s new temporary file holding `data`, if `data` differs from it (None if not)."""
+        if not fresh and _unchanged(target, data, rel):
+            return None
+        return self._temporary(target, self._tmp_name(target), data, rel)
+
+    def _tmp_name(self, target: str) -> str:
+        """A temporary file's name beside `target`, unlike any other's."""
         folder, name = os.path.split(target)
         self._serial += 1
-        tmp = os.path.join(folder, f".{name}.{self._prefix}-{self._serial}{TEMP_SUFFIX}")
+        return os.path.join(folder, f".{name}.{self._prefix}-{self._serial}{TEMP_SUFFIX}")
+
+    def _temporary(self, target: str, tmp: str, data: bytes, rel: str) -> str:
+        """A new temporary file `tmp` beside `target` holding `data` (not yet durable)."""
+        checkpoint("publish.write.file")
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_TRUNC | os.O_CLOEXEC, 0o644)
         except OSError as exc:
@@ -279,8 +296,31 @@ class _Writer(threading.Thread):
         self._made.update(made)
         self._made.add(folder)
 
-    def _commit(self) -> None:
-        """Make the batch durable, then rename its files into place, in order."""
+    def _commit(self, *, whole: bool = True) -> None:
+        """Make the batch durable, then rename its files into place, in order. A large run's files
+        are taken from the maker first and cut into batches as they would have been on this thread
+        (`_BATCH_FILES` changed files or `_BATCH_BYTES`); unless `whole`, what is left short of a
+        batch waits for the next. Should one have failed, those before it are written."""
+        if self._maker is None:
+            self._rename()
+            return
+        made, failure = self._maker.take()
+        rest = iter(made)
+        try:
+            for pending in rest:
+                self._batch.append(pending)
+                self._size += pending.size
+                if len(self._batch) >= _BATCH_FILES or self._size >= _BATCH_BYTES:
+                    self._rename()
+            if whole or failure is not None:
+                self._rename()
+        except BaseException:
+            unlink_all(pending.tmp for pending in rest)
+            raise
+        if failure is not None:
+            raise failure
+
+    def _rename(self) -> None:
         batch = self._batch
         if not batch:
             return
@@ -319,7 +359,7 @@ def _umask() -> int:
     return 0o777
 
 
-def _durable(batch: list[_Pending]) -> None:
+def _durable(batch: list[Pending]) -> None:
     """Every temporary file of the batch on disk: for a large batch one `syncfs` of the output's
     file system (the disk writes them all in one go, instead of one journal commit per fsync), else
     an fsync per file."""
@@ -366,13 +406,19 @@ def write(
     (the output manifest lists them: `pipeline`); if it raises, the batch is not written."""
     writer = _Writer(listing)
     writer.start()
+    chunk: list[tuple[str, str, bytes]] = []
     try:
         for rel, data in files:
             if writer.failure is not None:
                 break
-            writer.queue.put((rel, _target(output_dir, rel), data))
+            chunk.append((rel, _target(output_dir, rel), data))
+            if len(chunk) >= CHUNK:
+                writer.queue.put(chunk)
+                chunk = []
     finally:
-        writer.queue.put(None)  # also when `files` failed: what it gave before is written
+        if chunk:  # also when `files` failed: what it gave before is written
+            writer.queue.put(chunk)
+        writer.queue.put(None)
         writer.join()
     if writer.failure is not None:
         raise writer.failure

@@ -6,6 +6,7 @@ import datetime as dt
 import errno
 import json
 import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -546,3 +547,48 @@ def test_each_batch_is_listed_before_it_is_renamed(tmp_path: Path, monkeypatch: 
     with pytest.raises(PublishError, match="the manifest"):
         write(tmp_path / "b", files, listing=refuse)
     assert not [p for p in (tmp_path / "b").rglob("*") if p.is_file()]  # nothing renamed, nothing left
+
+
+def test_a_large_write_makes_files_on_several_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the first batch, files are made on the maker's threads and renamed in order. A second
+    write with the same bytes but one writes only that one (its first batch never fills, so it makes
+    no maker: `test_makers` has the maker comparing files)."""
+    monkeypatch.setattr(publish, "_BATCH_FILES", 10)
+    real_open, makers = os.open, set()
+
+    def tracked(path: str, flags: int, mode: int = 0o777) -> int:
+        if path.endswith(".feedsvc-tmp"):
+            makers.add(threading.current_thread().name)
+        return real_open(path, flags, mode)
+
+    monkeypatch.setattr(os, "open", tracked)
+    files = [(f"{n % 4}/{n:03d}.atom", b"x" * n) for n in range(95)]
+    assert write(tmp_path, files) == [rel for rel, _ in files]
+    assert all((tmp_path / rel).read_bytes() == data for rel, data in files)
+    assert "feedsvc-write" in makers and any(name.startswith("feedsvc-make") for name in makers)
+    again = [(rel, b"changed" if rel == "2/062.atom" else data) for rel, data in files]
+    assert write(tmp_path, again) == ["2/062.atom"]
+    assert (tmp_path / "2/062.atom").read_bytes() == b"changed"
+    assert not [p for p in tmp_path.rglob(".*")]  # no temporary file left
+
+
+def test_a_failure_on_a_maker_thread_keeps_the_files_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file that cannot be written in a later batch: the files before it are in place, none after
+    it, no temporary file is left, and the error names it."""
+    monkeypatch.setattr(publish, "_BATCH_FILES", 10)
+    real_open = os.open
+
+    def full(path: str, flags: int, mode: int = 0o777) -> int:
+        if "/.027.atom." in path:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(path, flags, mode)
+
+    monkeypatch.setattr(os, "open", full)
+    files = [(f"d/{n:03d}.atom", b"x" * n) for n in range(45)]
+    with pytest.raises(PublishError, match=r"d/027\.atom: cannot write: No space"):
+        write(tmp_path, files)
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == [f"{n:03d}.atom" for n in range(27)]
