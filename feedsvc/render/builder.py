@@ -257,10 +257,11 @@ class Builder:
         ids = {e.id for e in changed if ref in renderer.feeds(e)}
         extra = len(ids)  # the old subscription document held this many entries more, at its end
         newest = count - (last - 1) * size if last else 0  # the open archive page: the newest entries
-        whole = self.site.max_entries + extra  # read whole: the feed page shows them, splices drop some
+        whole = self.site.max_entries  # read whole: the feed page shows them
         listed = [renderer.rendered(e) for e in source.entries(ref, limit=whole)]
-        if len(listed) == whole:  # the rest of the open archive page: keys enough (`render.stubs`)
-            listed += page_entries(renderer, source, ref, limit=newest - whole, offset=whole)
+        if len(listed) == whole:  # the rest of the open page, and those splices drop: keys enough
+            rest = max(newest, whole + extra) - whole  # (`render.stubs`, `feeds._cut`)
+            listed += page_entries(renderer, source, ref, limit=rest, offset=whole)
         recent = listed[: self.site.max_entries]
         old_recent = [r for r in listed if r.entry.id not in ids][: self.site.max_entries]
         old_last = archive_pages(count - extra, self.site.max_entries, size)
