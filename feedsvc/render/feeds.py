@@ -27,10 +27,12 @@ from feedsvc.render.common import (
     FeedDoc,
     Site,
     archive_path,
+    chain_digest,
     doc_digest,
     entry_digest,
     entry_key,
     entry_parts,
+    key_chain,
     shown,
 )
 from feedsvc.render.issues import Around
@@ -175,6 +177,7 @@ class Outputs:
     kept: list[str] = field(default_factory=list)
     obsolete: list[str] = field(default_factory=list)
     digest: str | None = None  # a feed document's digest (`_documents`), the same in every format
+    chain: bytes | None = None  # an archive page's `key_chain` of its entries' keys
 
 
 class FeedRenderer:
@@ -302,7 +305,12 @@ class FeedRenderer:
         disk is that one (`_splice`), the bytes of the entries it shares with `doc` are
         taken from it instead of being rendered again."""
         site = self.site
-        digest = doc_digest(site, doc, (r.key for r in entries))
+        chain = key_chain(r.key for r in entries) if doc.number is not None else None
+        digest = (
+            doc_digest(site, doc, (r.key for r in entries))
+            if chain is None
+            else chain_digest(site, doc, chain)
+        )
         paths = [doc.path(fmt.ext) for fmt in FORMATS]
         splicing = old is not None and before is not None
         raws: list[bytes | None] = []  # a file found not current, read whole where a splice may follow
@@ -313,7 +321,7 @@ class FeedRenderer:
                 break
             raws.append(None)
         else:
-            return Outputs(kept=paths, digest=digest)
+            return Outputs(kept=paths, digest=digest, chain=chain)
         partial = [r for r in entries if r.partial]
         if partial and self.complete is not None:
             self.complete(partial)
@@ -339,11 +347,15 @@ class FeedRenderer:
             if data is None:
                 data = fmt.document(site, doc, [r.data(site, i) for r in entries], digest)
             files.append((path, data))
-        return Outputs(files=files, digest=digest)
+        return Outputs(files=files, digest=digest, chain=chain)
 
     def digest_on_disk(self, path: str) -> str | None:
         """The digest at the top of a page for people in the output folder (article, issue)."""
         return self._digest_on_disk(path, html.read_digest)
+
+    def on_disk(self, path: str) -> bytes | None:
+        """The file in the output folder, if there is one."""
+        return self._read(path)
 
     def _read(self, path: str) -> bytes | None:
         if self.output_dir is None:
