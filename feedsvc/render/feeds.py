@@ -36,7 +36,7 @@ from feedsvc.render.common import (
     shown,
 )
 from feedsvc.render.issues import Around
-from feedsvc.render.skeleton import skeleton
+from feedsvc.render.skeleton import cut_run, skeleton
 
 _HEAD_BYTES = 256  # documents made here carry their digest within their first bytes
 
@@ -44,8 +44,8 @@ _HEAD_BYTES = 256  # documents made here carry their digest within their first b
 @dataclass(frozen=True, slots=True)
 class Format:
     """One feed format: file extension, entry renderer, document renderer, digest reader, and the
-    bytes every entry it renders starts with (`opener`: `_cut`; its last byte occurs nowhere else in
-    it, so two of its occurrences never overlap)."""
+    bytes every entry it renders starts with (`opener`: `skeleton.cut_run`; its last byte occurs
+    nowhere else in it, so two of its occurrences never overlap)."""
 
     ext: str
     entry: Callable[[Site, EntryParts], bytes]
@@ -453,7 +453,8 @@ def _splice(
     The digest proves `raw` is `fmt.document` of `old`'s entries. A document is a head, its
     entries' bytes joined by one separator and a tail (`render.skeleton`: made with markers for
     entries, kept in the process), so the bytes of the run of its first entries are found between
-    the head and the start of the first entry dropped (`_cut`: none of the dropped is rendered)."""
+    the head and the start of the first entry dropped (`skeleton.cut_run`: none of them is
+    rendered)."""
     (doc, entries, digest), (old_doc, old_entries, old_digest) = new, old
     if raw is None:
         return _miss("no file on disk")
@@ -478,7 +479,7 @@ def _splice(
     if len(raw) < len(head) + len(tail) or not (raw.startswith(head) and raw.endswith(tail)):
         return _miss("head or tail differ")
     body = raw[len(head) : len(raw) - len(tail)]
-    kept = _cut(body, sep, fmt.opener, len(old_entries), run)
+    kept = cut_run(body, sep, fmt.opener, len(old_entries), run)
     if kept is None:
         return _miss("entries not found by their openers")
     made = skeleton(site, fmt.ext, fmt.document, doc, digest)
@@ -489,27 +490,3 @@ def _splice(
     parts.append(kept)
     parts += [r.data(site, index) for r in entries[start + run :]]
     return made.fill(parts)
-
-
-def _cut(body: bytes, sep: bytes, opener: bytes, count: int, run: int) -> bytes | None:
-    """The bytes of the first `run` of the `count` entries in `body`, their separators between
-    them; None if that cannot be shown.
-
-    `body` is proven (by the digest) to be `count` entries' bytes joined by `sep`, each starting
-    with `opener` (`Format.opener`: the renderers write it first). So `opener` occurs at each
-    entry's start; if it occurs `count` times in all (no two occurrences overlap: see `Format`),
-    those are the only ones, and the `run + 1`-th is where the first dropped entry starts. Nothing
-    is rendered, unlike checking the cut against the dropped entries' bytes."""
-    if not 0 < run <= count:
-        return None
-    if run == count:
-        return body
-    if not body.startswith(opener) or body.count(opener) != count:
-        return None
-    start = len(body)
-    for _ in range(count - run):
-        start = body.rfind(opener, 0, start)
-    end = start - len(sep)
-    if end <= 0 or body[end:start] != sep:
-        return None
-    return body[:end]
