@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from feedsvc import pipeline
 from feedsvc.config import Settings
-from feedsvc.records import PAPER
-from feedsvc.render.common import archive_pages
-from feedsvc.render.feeds import SPLICES
+from feedsvc.records import PAPER, FeedRef
+from feedsvc.render.append import appended, open_page
+from feedsvc.render.common import Site, archive_pages, key_chain
+from feedsvc.render.feeds import SPLICES, FeedRenderer, Rendered
 from feedsvc.store import DB_NAME, Store
-from tests.render_helpers import instance_settings, tree
+from tests.render_helpers import bulk_entries, instance_settings, tree
+from tests.render_helpers import settings as render_settings
 from tests.test_page_digests import _ingest, _issues, _regenerated, _spy_reads
 
 
@@ -97,10 +100,10 @@ def test_what_cannot_be_proven_is_read_and_rendered_as_before(tmp_path: Path) ->
         _ingest(settings, tmp_path, pages)
     output = settings.paths.output
     gone = set()
-    for open_page in (output / "archive").rglob("*.json"):  # each feed's newest page: its JSON
-        if not open_page.with_name(f"{int(open_page.stem) + 1}.json").exists():
-            open_page.unlink()
-            gone.add(open_page.relative_to(output).as_posix())
+    for newest in (output / "archive").rglob("*.json"):  # each feed's newest page: its JSON
+        if not newest.with_name(f"{int(newest.stem) + 1}.json").exists():
+            newest.unlink()
+            gone.add(newest.relative_to(output).as_posix())
     SPLICES.clear()
     _ingest(settings, tmp_path, issues[5][:1])
     assert SPLICES["appended: not the page before on disk"] >= 1
@@ -110,3 +113,35 @@ def test_what_cannot_be_proven_is_read_and_rendered_as_before(tmp_path: Path) ->
     assert len(set(expected) - set(made)) < len(gone)  # the pages of the feeds touched were made
     _ingest(settings, tmp_path, issues[2])  # late
     assert tree(output, hidden=True) == _regenerated(settings, tmp_path / "re2")
+
+
+@pytest.mark.parametrize("old_name", ["记者 董笑瑜", "首席记者 董笑瑜"])
+def test_appended_is_the_page_rendered_whole(tmp_path: Path, old_name: str) -> None:
+    """`appended` alone: the page on disk made with the old entries (under the feed's old name:
+    a contributor's new role renames the feed), then the new entries appended, is the page
+    rendered whole; with a chain that is not the page's, nothing is made."""
+    site = Site.from_settings(render_settings(tmp_path / "out", max_entries=5, page_size=20))
+    out = tmp_path / "out"
+    ref = FeedRef(kind="contributor", slug="dong-xiaoyu")
+    everything = [Rendered(e) for e in bulk_entries(9)]  # oldest first
+    before = FeedRenderer(site, out).archive(ref, name=old_name, number=1, last=1, page=everything[:6])
+    for path, data in before.files:
+        (out / path).parent.mkdir(parents=True, exist_ok=True)
+        (out / path).write_bytes(data)
+    was = open_page(1, everything[:6], before.chain)
+    assert was is not None
+    SPLICES.clear()
+    fresh = [Rendered(r.entry) for r in everything[6:]]
+    made = appended(
+        FeedRenderer(site, out), ref, name="首席记者 董笑瑜", last=1, old_last=1, was=was, new=fresh
+    )
+    assert SPLICES == {"appended": 3}
+    whole = FeedRenderer(site, None).archive(ref, name="首席记者 董笑瑜", number=1, last=1, page=everything)
+    assert made is not None
+    assert made.files == whole.files
+    assert (made.digest, made.chain) == (whole.digest, whole.chain)
+    other = replace(was, chain=key_chain(r.key for r in everything[1:6]))  # not the page on disk
+    assert (
+        appended(FeedRenderer(site, out), ref, name=old_name, last=1, old_last=1, was=other, new=fresh)
+        is None
+    )

@@ -8,8 +8,10 @@ open page's chain, how many entries it held, the newest of them and its `updated
 and after the ingest are known by their digests without reading its older entries: the copy on
 disk must carry the old digest (the bytes are then the old page, every entry of it), its entries'
 bytes are taken as one piece between the old skeleton's head and tail, and only the new entries are
-rendered. Anything else (no copy, another digest on disk, a feed renamed) returns None: the caller
-reads the page and renders it as before (`Builder.feed`).
+rendered. A feed renamed meanwhile (a contributor's new role) is found under its old name as a
+splice finds it (`feeds.renamed`: a candidate, taken only if the digest on disk is its digest).
+Anything else (no copy, another digest on disk) returns None: the caller reads the page and renders
+it as before (`Builder.feed`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import NamedTuple
 
 from feedsvc.records import FeedInfo, FeedRef
 from feedsvc.render.common import FeedDoc, chain_digest, key_chain
-from feedsvc.render.feeds import FORMATS, SPLICES, FeedRenderer, Outputs, Rendered
+from feedsvc.render.feeds import FORMATS, SPLICES, FeedRenderer, Outputs, Rendered, renamed
 from feedsvc.render.skeleton import skeleton
 from feedsvc.render.stubs import Proofs
 from feedsvc.store.proofs import PageChain
@@ -111,10 +113,14 @@ def appended(
         return Outputs(kept=paths, digest=digest, chain=chain)
     files = []
     for i, (path, fmt, raw) in enumerate(zip(paths, FORMATS, raws, strict=True)):
-        if raw is None or found[i] != old_digest:
+        was_doc, was_digest = old, old_digest
+        if raw is not None and found[i] != old_digest:  # the feed renamed (`feeds.renamed`)?
+            was_doc = renamed(raw, site, fmt, old) or old
+            was_digest = chain_digest(site, was_doc, was.chain)
+        if raw is None or found[i] != was_digest:
             SPLICES["appended: not the page before on disk"] += 1
             return None
-        before = skeleton(site, fmt.ext, fmt.document, old, old_digest)
+        before = skeleton(site, fmt.ext, fmt.document, was_doc, was_digest)
         after = skeleton(site, fmt.ext, fmt.document, doc, digest)
         if before is None or after is None:
             SPLICES["appended: skeleton without markers"] += 1

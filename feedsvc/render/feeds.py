@@ -331,7 +331,7 @@ class FeedRenderer:
             data = None
             if old is not None and before is not None:
                 raw = raws[i] if i < len(raws) and raws[i] is not None else self._read(path)
-                was = _renamed(raw, site, fmt, old) or old
+                was = renamed(raw, site, fmt, old) or old
                 if was not in old_digests:
                     old_digests[was] = doc_digest(site, was, (r.key for r in before.entries))
                 data = _splice(
@@ -410,7 +410,7 @@ _TITLE = re.compile(rb"<title>([^<]*)</title>")  # a feed's own comes before its
 _JSON_TITLE = re.compile(rb'"title":("(?:[^"\\]|\\.)*")')
 
 
-def _renamed(raw: bytes | None, site: Site, fmt: Format, old: FeedDoc) -> FeedDoc | None:
+def renamed(raw: bytes | None, site: Site, fmt: Format, old: FeedDoc) -> FeedDoc | None:
     """`old` with the title and subtitle of the feed's name as the document on disk has it, when
     that is not the name `old` has: a contributor's feed is named after their newest byline's role
     (`记者`, `首席记者`), so a new role renames every document of the feed. Only a candidate:
