@@ -6,7 +6,9 @@ cannot prove is read and rendered as before."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 import sqlite3
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from feedsvc.render.feeds import SPLICES, FeedRenderer, Rendered
 from feedsvc.store import DB_NAME, Store
 from tests.render_helpers import bulk_entries, instance_settings, tree
 from tests.render_helpers import settings as render_settings
-from tests.test_page_digests import _ingest, _issues, _regenerated, _spy_reads
+from tests.test_page_digests import GeneratedPage, _ingest, _issues, _regenerated, _spy_reads
 
 
 def _settings(folder: Path) -> Settings:
@@ -145,3 +147,42 @@ def test_appended_is_the_page_rendered_whole(tmp_path: Path, old_name: str) -> N
         appended(FeedRenderer(site, out), ref, name=old_name, last=1, old_last=1, was=other, new=fresh)
         is None
     )
+
+
+def _sized(folder: Path, size: int, most: int) -> Settings:
+    settings = instance_settings(folder, size=size)
+    return settings.model_copy(update={"feeds": settings.feeds.model_copy(update={"max_entries": most})})
+
+
+def _one_by_one(settings: Settings, folder: Path, pages: list[GeneratedPage]) -> Counter[str]:
+    """Ingest `pages` one at a time, each followed by a comparison with a regenerate of a copy of
+    the store; what the splices did, summed."""
+    total: Counter[str] = Counter()
+    for n, page in enumerate(pages):
+        SPLICES.clear()
+        _ingest(settings, folder, [page])
+        total.update(SPLICES)
+        made, expected = tree(settings.paths.output, hidden=True), _regenerated(settings, folder / f"re{n}")
+        assert sorted(p for p in made.keys() | expected.keys() if made.get(p) != expected.get(p)) == [], (
+            n,
+            page.name,
+        )
+    return total
+
+
+@pytest.mark.parametrize(("size", "most"), [(10, 3), (11, 1), (10, 25)])
+def test_page_by_page_every_ingest_writes_what_a_regenerate_writes(
+    tmp_path: Path, size: int, most: int
+) -> None:
+    """Open pages appended to one newspaper page at a time, filled up and opened again, with
+    subscription documents shorter and longer than the pages."""
+    total = _one_by_one(_sized(tmp_path, size, most), tmp_path, [p for day in _issues(3) for p in day])
+    assert total["appended"] > 0
+
+
+def test_pages_in_random_order_write_what_a_regenerate_writes(tmp_path: Path) -> None:
+    """Pages arriving in any order (issues dated earlier arriving late among them)."""
+    pages = [p for day in _issues(4) for p in day]
+    random.Random(2).shuffle(pages)
+    total = _one_by_one(_sized(tmp_path, 10, 3), tmp_path, pages)
+    assert total["appended"] > 0

@@ -5,6 +5,7 @@ entry's key or the page's entries may have changed."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -44,9 +45,13 @@ def _ingest(settings: Settings, folder: Path, pages: list[GeneratedPage]) -> Non
 
 
 def _regenerated(settings: Settings, folder: Path) -> dict[str, bytes]:
-    fresh = settings.model_copy(update={"paths": settings.paths.model_copy(update={"output": folder})})
-    pipeline.regenerate(fresh, dt.datetime(2021, 6, 1, 9, tzinfo=TZ))
-    return tree(folder, hidden=True)
+    """What a regenerate writes into `folder`/out, from a copy of the store in `folder`/store: the
+    reference remembers no digests or chains in the store the ingests under test use."""
+    store = folder / "store"
+    shutil.copytree(settings.paths.store, store)
+    paths = settings.paths.model_copy(update={"output": folder / "out", "store": store})
+    pipeline.regenerate(settings.model_copy(update={"paths": paths}), dt.datetime(2021, 6, 1, 9, tzinfo=TZ))
+    return tree(folder / "out", hidden=True)
 
 
 def _spy_reads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[FeedRef, int, int]]:
