@@ -40,7 +40,7 @@ from feedsvc.identity import archive_tag_uri, feed_tag_uri
 from feedsvc.records import Entry, EntryPerson, FeedRef
 from feedsvc.render.theme import fingerprint as theme_fingerprint
 
-RENDER_VERSION = "2"
+RENDER_VERSION = "3"
 """Bump when the bytes of any feed document change for the same input: archive pages on disk
 carry a digest that includes this, so a bump makes the next regenerate render them again."""
 

@@ -114,7 +114,10 @@ def prepare(db: sqlite3.Connection) -> None:
         if name not in found
     )
     if missing or not {"key_generation", "page_digests", "page_chains"} <= tables:
-        db.executescript(f"BEGIN IMMEDIATE; {_TABLES} {missing} COMMIT;")
+        # a store from before page_chains remembers digests of the archive pages' former definition
+        # (RENDER_VERSION 2): forget them rather than rely on the settings' fingerprint alone
+        forget = "DELETE FROM page_digests;" if "page_chains" not in tables else ""
+        db.executescript(f"BEGIN IMMEDIATE; {_TABLES} {forget} {missing} COMMIT;")
 
 
 def generation(db: sqlite3.Connection) -> int:
