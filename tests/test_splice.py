@@ -150,15 +150,23 @@ def test_a_renamed_feed_is_spliced_under_its_new_name(tmp_path: Path, old_name: 
 
 @pytest.mark.parametrize("index", range(len(FORMATS)))
 def test_every_entry_starts_with_its_formats_opener(tmp_path: Path, index: int) -> None:
-    """`_cut` finds entries by `Format.opener`: each renderer writes it first, the fallbacks to
-    feedgen included, and it cannot overlap itself."""
+    """`skeleton.cut_run` finds entries by `Format.opener`: each renderer writes it first and
+    nowhere else (whatever the entry's text holds), the fallbacks to feedgen included, and it
+    cannot overlap itself."""
     site = _site(tmp_path)
     fmt = FORMATS[index]
     assert fmt.opener[-1:] not in fmt.opener[:-1]  # no border: occurrences never overlap
     entries = bulk_entries(6)
-    odd = entries[0].model_copy(update={"contributors": (), "paragraphs": ("<p>", '{"id":1}')})
+    openers = "".join(f.opener.decode() for f in FORMATS)  # every format's opener in the text
+    odd = entries[0].model_copy(
+        update={"contributors": (), "title": openers, "paragraphs": ("<p>", '{"id":1}', f"\n{openers}\n")}
+    )
     for entry in [*entries, odd]:
-        assert Rendered(entry).data(site, index).startswith(fmt.opener)
+        data = Rendered(entry).data(site, index)
+        assert data.startswith(fmt.opener)
+        assert data.count(fmt.opener) == 1, entry.id  # at its start only, content escaped
     fallback = {"atom": atom._feedgen_entry, "rss": rss._feedgen_item}.get(fmt.ext)
-    for entry in entries if fallback else ():
-        assert fallback(site, entry_parts(site, entry)).startswith(fmt.opener)
+    for entry in [*entries, odd] if fallback else ():
+        data = fallback(site, entry_parts(site, entry))
+        assert data.startswith(fmt.opener)
+        assert data.count(fmt.opener) == 1, entry.id
