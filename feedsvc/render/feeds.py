@@ -479,6 +479,8 @@ def _splice(
     if len(raw) < len(head) + len(tail) or not (raw.startswith(head) and raw.endswith(tail)):
         return _miss("head or tail differ")
     body = raw[len(head) : len(raw) - len(tail)]
+    if run == 0:  # pragma: no cover - the old first entry was found in the new document above
+        return _miss("every old entry dropped")
     kept = cut_run(body, sep, fmt.opener, len(old_entries), run)
     if kept is None:
         return _miss("entries not found by their openers")
