@@ -454,7 +454,9 @@ def _splice(
     entries' bytes joined by one separator and a tail (`render.skeleton`: made with markers for
     entries, kept in the process), so the bytes of the run of its first entries are found between
     the head and the start of the first entry dropped (`skeleton.cut_run`: none of them is
-    rendered)."""
+    rendered). The cut does not check the dropped entries' bytes (it did before `cut_run`): the
+    digest is what proves the file holds the old entries, as it always was for the kept entries'
+    bytes, which were never checked; the openers only show where the dropped ones start."""
     (doc, entries, digest), (old_doc, old_entries, old_digest) = new, old
     if raw is None:
         return _miss("no file on disk")
