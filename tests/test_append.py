@@ -11,6 +11,7 @@ import sqlite3
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -186,3 +187,26 @@ def test_pages_in_random_order_write_what_a_regenerate_writes(tmp_path: Path) ->
     random.Random(2).shuffle(pages)
     total = _one_by_one(_sized(tmp_path, 10, 3), tmp_path, pages)
     assert total["appended"] > 0
+
+
+def test_the_key_generation_is_read_before_any_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The generation the chains and digests are taken and saved at is read once, at the build's
+    start: a write between the build's reads of entries cannot give them a newer generation."""
+    settings = _settings(tmp_path)
+    issues = _issues(3)
+    for pages in issues[:2]:
+        _ingest(settings, tmp_path, pages)
+    calls: list[str] = []
+    for name in ("key_generation", "count", "entries", "page_chain", "known_page"):
+        real = getattr(Store, name)
+
+        def spy(self: Store, *args: object, _real: Any = real, _name: str = name, **kwargs: object) -> Any:
+            calls.append(_name)
+            return _real(self, *args, **kwargs)
+
+        monkeypatch.setattr(Store, name, spy)
+    SPLICES.clear()
+    _ingest(settings, tmp_path, issues[2][:1])
+    assert SPLICES["appended"] >= 3  # chains were taken
+    assert calls.count("key_generation") == 1
+    assert calls.index("key_generation") < min(calls.index("count"), calls.index("entries"))

@@ -131,14 +131,10 @@ class Builder:
         reuse = reuse and not _empty(self.folder)  # nothing there to compare with: no look
         self.renderer = FeedRenderer(self.site, self.folder if reuse else None)
         self._days: list[dt.date] | None = None
-        self._proofs: Proofs | None = None
-
-    @property
-    def proofs(self) -> Proofs:
-        """The remembered digests of full archive pages (`render.stubs.Proofs`), made on first use."""
-        if self._proofs is None:
-            self._proofs = Proofs(self.source, self.site)
-        return self._proofs
+        # the remembered digests and chains (`render.stubs.Proofs`): the key generation they are
+        # taken and saved at is read now, before any entry, so a write between this build's reads
+        # can only make them older than what was read (never taken again), not newer
+        self.proofs = Proofs(self.source, self.site)
 
     def issue_dates(self) -> list[dt.date]:
         """The store's issue dates, read once per build (the issues and the past issues use them)."""
