@@ -21,10 +21,11 @@ This script makes the regenerated output once per version of the code and keeps 
    see the same load.
 
 Prints, for each version, min / median / max of the ingests into the archive and into empty
-stores, as wall time and as CPU time of the process (threads included: less moved by other work
-on the machine), their ratio (medians), the files written and how the feed documents of the
-ingests into the archive were made (`render.feeds.SPLICES`: spliced, or why rendered whole), and
-the feed pages for people (`render.feedpage.PAGES`).
+stores, as wall time, as CPU time of the process (threads included: less moved by other work
+on the machine) and as CPU time of the main thread (`main`: the rendering, without the writer's
+and the syncers' threads), their ratio (medians), the files written and how the feed documents of
+the ingests into the archive were made (`render.feeds.SPLICES`: spliced, or why rendered whole),
+and the feed pages for people (`render.feedpage.PAGES`).
 `--profile FILE` writes a cProfile of one more ingest into the archive, after the rounds (this
 code only; not counted in the figures).
 """
@@ -90,16 +91,22 @@ def working_copy(base: Path, work: Path) -> None:
         shutil.copy2(base / OUTPUT_DIR / MANIFEST, listed)
 
 
+MAIN_CPU: list[float] = []  # each `ingest`'s CPU seconds on the calling thread alone
+
+
 def ingest(folder: Path, path: Path) -> tuple[float, int, float]:
     """Ingest one file into the instance in `folder`: (seconds, files written, CPU seconds of
-    this process: less moved than wall time by other work on the machine)."""
+    this process: less moved than wall time by other work on the machine). The CPU seconds of
+    the calling thread alone (rendering, without the writer's and syncers' threads) go to
+    `MAIN_CPU`."""
     from feedsvc import pipeline
 
     settings = instance_settings(folder)
     now = dt.datetime.now(settings.paper.tz)
-    cpu, started = time.process_time(), time.perf_counter()
+    cpu, started, main_cpu = time.process_time(), time.perf_counter(), time.thread_time()
     report = pipeline.ingest_file(settings, path, now)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    MAIN_CPU.append(time.thread_time() - main_cpu)
     if report.duplicate or not report.changes:
         raise RuntimeError(f"{path.name}: the ingest changed nothing ({report.summary()})")
     return seconds, len(report.written), cpu
@@ -122,16 +129,19 @@ def round_(base: Path, work: Path, issues: list[Path], profile: Path | None) -> 
         if counter is not None:
             counter.clear()
     full, full_cpu, written = [], [], 0
+    MAIN_CPU.clear()
     for path in issues[:-1] if profile else issues:
         seconds, written, cpu = ingest(work / "archive", path)
         full.append(seconds)
         full_cpu.append(cpu)
+    full_main = MAIN_CPU[:]
     if profile is not None:
         with cProfile.Profile() as prof:
             seconds, written, cpu = ingest(work / "archive", issues[-1])
         prof.dump_stats(profile)
     made, pages_made = dict(splices or {}), dict(pages or {})
     empty, empty_cpu = [], []
+    MAIN_CPU.clear()
     for n, path in enumerate(issues):
         seconds, _, cpu = ingest(work / f"empty-{n}", path)
         empty.append(seconds)
@@ -142,6 +152,8 @@ def round_(base: Path, work: Path, issues: list[Path], profile: Path | None) -> 
         "empty": empty,
         "full_cpu": full_cpu,
         "empty_cpu": empty_cpu,
+        "full_main": full_main,
+        "empty_main": MAIN_CPU[:],
         "written": written,
         "splices": made,
         "pages": pages_made,
@@ -158,7 +170,7 @@ def child(code: Path, base: Path, work: Path, issues: list[Path]) -> dict[str, o
 
 
 def report(name: str, rounds: list[dict[str, object]]) -> None:
-    for what, key in (("wall", ""), ("CPU", "_cpu")):
+    for what, key in (("wall", ""), ("CPU", "_cpu"), ("main", "_main")):
         full = [s for r in rounds for s in r["full" + key]]  # type: ignore[attr-defined]
         empty = [s for r in rounds for s in r["empty" + key]]  # type: ignore[attr-defined]
         ratio = statistics.median(full) / statistics.median(empty)

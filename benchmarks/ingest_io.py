@@ -1,6 +1,6 @@
 """Where an ingest's wall time goes on the I/O side, this code against another version.
 
-    .venv/bin/python benchmarks/ingest_io.py --against SRC [--runs 3] [--rounds 2]
+    .venv/bin/python benchmarks/ingest_io.py (--against SRC | --unsynced) [--runs 3] [--rounds 2]
         [--dirty-mb N | --sync]
 
 Uses `benchmarks/ingest.py`'s regenerated 10-year output (`OUT/ingest/<store>/base-this` and
@@ -14,6 +14,10 @@ has (no profiler):
 - `manifest.read` / `manifest.write`: the output manifest (the read is cached within a process);
 - `store.close`: closing the store (SQLite checkpoints its write-ahead log there);
 - `ingest`: the whole `pipeline.ingest_file`, and the process's user and system CPU time in it.
+
+`--unsynced` compares this code with itself made not to sync (`os.fdatasync`, `os.fsync` and
+`syncfs` made no-ops in the child: never for real use), both from `base-this`: what making an
+ingest's files durable adds to its wall time.
 
 Before each ingest, `--sync` writes back everything dirty (a quiet disk); `--dirty-mb N` has
 another process leave N MB written and not synced (what a regenerate, a backup or a log leaves on
@@ -88,10 +92,21 @@ def _before_each(dirty_mb: int, sync: bool, folder: Path) -> None:
         subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def _no_syncs() -> None:
+    """Every way feedsvc makes data durable made a no-op (`--unsynced`: a measurement only)."""
+    from feedsvc import durable
+
+    os.fdatasync = os.fsync = lambda fd: None
+    durable._SYNCFS = None  # sync_path(..., whole_fs=True) then reports False: callers fsync (no-op)
+
+
 def round_(base: Path, work: Path, issues: list[Path], dirty_mb: int, sync: bool) -> dict[str, list[float]]:
     """The issues into a copy of `base` in this process, each timed in pieces."""
     from feedsvc import manifest, pipeline
     from feedsvc.store import Store
+
+    if os.environ.get("FEEDSVC_INGEST_IO_UNSYNCED"):
+        _no_syncs()
 
     shutil.rmtree(work / "warm-up", ignore_errors=True)
     ingest(work / "warm-up", issues[0])  # imports, caches
@@ -120,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(round_(Path(base), Path(work), [Path(p) for p in names], int(dirty), sync == "1")))
         return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--against", type=Path, required=True, help="another version's source tree")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--against", type=Path, help="another version's source tree")
+    which.add_argument("--unsynced", action="store_true", help="this code against itself not syncing")
     parser.add_argument("--runs", type=int, default=3, help="issues ingested per round")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--dirty-mb", type=int, default=0)
@@ -130,16 +147,20 @@ def main(argv: list[str] | None = None) -> int:
     built = cached_store(spec_for(years=10, days=None, seed=1), out=args.out)
     folder = args.out / "ingest" / built.folder.name
     issues = new_issues(built.last_date, args.runs, 1, folder / "issues")
-    versions = {"this": ROOT, "against": args.against.resolve()}
+    versions = {"this": ROOT, "against": args.against.resolve()} if args.against else {}
+    if args.unsynced:
+        versions = {"synced": ROOT, "unsynced": ROOT}
     results: dict[str, dict[str, list[float]]] = {name: {} for name in versions}
     for n in range(args.rounds):
         for name, code in versions.items():
-            base = folder / f"base-{name}"
+            base = folder / f"base-{name if args.against else 'this'}"
             if not (base / ".regenerated").is_file():
                 raise SystemExit(f"{base}: not made yet (run benchmarks/ingest.py once)")
             print(f"[{time.strftime('%H:%M:%S')}] round {n + 1}: {name}", file=sys.stderr)
             env = child_env(PYTHONPATH=str(code))
             env["FEEDSVC_INGEST_BENCH_CODE"] = str(code)
+            if name == "unsynced":
+                env["FEEDSVC_INGEST_IO_UNSYNCED"] = "1"
             flags = [str(args.dirty_mb), "1" if args.sync else "0"]
             command = [sys.executable, __file__, "--child", str(base), str(folder / "work"), *flags]
             out = subprocess.run([*command, *map(str, issues)], env=env, check=True, stdout=subprocess.PIPE)

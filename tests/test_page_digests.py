@@ -5,6 +5,7 @@ entry's key or the page's entries may have changed."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -16,9 +17,12 @@ import pytest
 from feedsvc import pipeline
 from feedsvc.config import Settings
 from feedsvc.records import PAPER, FeedRef
-from feedsvc.render import builder, stubs
+from feedsvc.render import builder, common, stubs
+from feedsvc.render.common import Site
+from feedsvc.render.feeds import FeedRenderer, Rendered
 from feedsvc.store import DB_NAME, Store
-from tests.render_helpers import instance_settings, tree
+from tests.render_helpers import bulk_entries, instance_settings, tree
+from tests.render_helpers import settings as render_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -44,9 +48,13 @@ def _ingest(settings: Settings, folder: Path, pages: list[GeneratedPage]) -> Non
 
 
 def _regenerated(settings: Settings, folder: Path) -> dict[str, bytes]:
-    fresh = settings.model_copy(update={"paths": settings.paths.model_copy(update={"output": folder})})
-    pipeline.regenerate(fresh, dt.datetime(2021, 6, 1, 9, tzinfo=TZ))
-    return tree(folder, hidden=True)
+    """What a regenerate writes into `folder`/out, from a copy of the store in `folder`/store: the
+    reference remembers no digests or chains in the store the ingests under test use."""
+    store = folder / "store"
+    shutil.copytree(settings.paths.store, store)
+    paths = settings.paths.model_copy(update={"output": folder / "out", "store": store})
+    pipeline.regenerate(settings.model_copy(update={"paths": paths}), dt.datetime(2021, 6, 1, 9, tzinfo=TZ))
+    return tree(folder / "out", hidden=True)
 
 
 def _spy_reads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[FeedRef, int, int]]:
@@ -251,4 +259,79 @@ def test_a_role_that_renames_a_feed_is_not_taken_from_memory(tmp_path: Path) -> 
     assert (
         sorted(k for k in got.keys() | want.keys() if k.startswith("archive/") and got.get(k) != want.get(k))
         == []
+    )
+
+
+def test_pages_written_by_an_earlier_render_version_are_rendered_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Archive pages and remembered digests made by a feedsvc whose digests were defined otherwise
+    (as before `key_chain`) under the RENDER_VERSION before: none is taken by the next ingest."""
+    settings = instance_settings(tmp_path)
+    issues = _issues(4)
+    real = common._place_hash
+
+    def former(site: Any, doc: Any) -> Any:
+        h = real(site, doc)
+        h.update(b"a former definition\n")
+        return h
+
+    with monkeypatch.context() as before:
+        before.setattr(common, "RENDER_VERSION", str(int(common.RENDER_VERSION) - 1))
+        before.setattr(common, "_place_hash", former)
+        for pages in issues[:3]:
+            _ingest(settings, tmp_path, pages)
+    db = sqlite3.connect(settings.paths.store / DB_NAME)
+    try:
+        assert db.execute("SELECT count(*) FROM page_digests").fetchone()[0] > 0
+    finally:
+        db.close()
+    before = tree(settings.paths.output)
+    _ingest(settings, tmp_path, issues[3])
+    got, want = tree(settings.paths.output), _regenerated(settings, tmp_path / "re")
+    # the archive pages of the feeds the ingest rewrote (others, and article pages, wait for the
+    # regenerate a new RENDER_VERSION asks for)
+    touched = {p.removesuffix(".atom") for p in got if p.endswith(".atom") and got[p] != before.get(p)}
+    pages = {
+        p
+        for p in got.keys() | want.keys()
+        if p.startswith("archive/") and p.rpartition("/")[0][8:] in touched
+    }
+    assert len({p.rpartition("/")[0] for p in pages}) >= 3
+    assert sorted(p for p in pages if got.get(p) != want.get(p)) == []
+
+
+def test_a_store_without_page_chains_forgets_its_page_digests(tmp_path: Path) -> None:
+    """A store written before the open pages' chains remembers digests of the former definition."""
+    settings = instance_settings(tmp_path)
+    _ingest(settings, tmp_path, _issues(3)[0])
+    db = sqlite3.connect(settings.paths.store / DB_NAME, isolation_level=None)
+    try:
+        db.execute("DROP TABLE page_chains")
+        db.execute(
+            "INSERT OR REPLACE INTO page_digests VALUES (1, 1, 0, 'place', 'newest', '2021-05-03T09:00:00+08:00', 'x')"
+        )
+    finally:
+        db.close()
+    with Store.open(settings.paths.store, create=False):
+        pass
+    db = sqlite3.connect(settings.paths.store / DB_NAME)
+    try:
+        assert db.execute("SELECT count(*) FROM page_digests").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM page_chains").fetchone()[0] == 0
+    finally:
+        db.close()
+
+
+def test_the_archive_page_digest_is_that_of_its_render_version(tmp_path: Path) -> None:
+    """Archive pages on disk and remembered digests are taken while their digest is the one this
+    feedsvc computes: a new definition of that digest must come with a new RENDER_VERSION (which
+    is in every digest), or pages in the former definition would be kept. On a change of this
+    digest, bump RENDER_VERSION and write both here."""
+    site = Site.from_settings(render_settings(tmp_path / "out", max_entries=5, page_size=20))
+    page = [Rendered(e) for e in bulk_entries(20)]
+    digest = FeedRenderer(site, None).archive(PAPER, name="", number=1, last=2, page=page).digest
+    assert (common.RENDER_VERSION, digest) == (
+        "3",
+        "128324aa8095e55a7eeb950d9e6205cadf99ede887bdb458c1e148779634ef4f",
     )

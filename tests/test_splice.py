@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from feedsvc.records import PAPER, FeedRef
-from feedsvc.render.common import FeedDoc, Site, doc_digest
+from feedsvc.render import atom, rss
+from feedsvc.render.common import FeedDoc, Site, doc_digest, entry_parts
 from feedsvc.render.feeds import FORMATS, SPLICES, Before, FeedRenderer, Rendered, _splice
 
 from .render_helpers import bulk_entries, settings
@@ -45,6 +46,7 @@ def test_subscription_document_gains_new_entries_and_drops_the_oldest(tmp_path: 
     assert spliced == _whole(site, index, new, new_entries, digest)
     # of the new document's entries, only the three new ones were rendered; the rest came from disk
     assert [r for r in fresh if r._bytes[index] is not None] == fresh[:3]
+    assert all(r._bytes[index] is None for r in old_entries[-3:])  # nor were the dropped ones
 
 
 @pytest.mark.parametrize("index", range(len(FORMATS)))
@@ -81,9 +83,20 @@ def test_nothing_is_spliced_without_proof(tmp_path: Path, index: int) -> None:
     assert attempt(raw) == _whole(site, index, new, everything[:10], digest)
     assert attempt(None) is None  # no copy on disk
     last = everything[-1].data(site, index)
-    tampered = raw.replace(last, last.replace(b"2023", b"2024", 1))
-    assert tampered != raw
-    assert attempt(tampered) is None  # the entries dropped from its end are not what they should be
+    # the entries dropped from its end are cut off where their openers show, never rendered: what
+    # they hold does not matter (it is dropped), how many entries the file holds does
+    changed = raw.replace(last, last.replace(b"2023", b"2024", 1))
+    assert changed != raw
+    assert attempt(changed) == _whole(site, index, new, everything[:10], digest)
+    assert everything[-1].data(site, index) == last  # rendered by this test only
+    opener = fmt.opener
+    for tampered in (
+        raw.replace(last, last.replace(opener, b"", 1)),  # an entry without its opener
+        raw.replace(last, last + opener),  # an opener too many
+        raw.replace(last, opener + last),  # an entry's opener not where it starts
+    ):
+        assert tampered != raw
+        assert attempt(tampered) is None
     assert attempt(raw, everything[3:]) is None  # the copy on disk is not the version the caller means
 
 
@@ -133,3 +146,27 @@ def test_a_renamed_feed_is_spliced_under_its_new_name(tmp_path: Path, old_name: 
     again = FeedRenderer(site, out).subscription(ref, "首席记者 董笑瑜", everything[:20], 2, before=was)
     assert SPLICES.get("spliced", 0) == 0
     assert again.files == whole.files
+
+
+@pytest.mark.parametrize("index", range(len(FORMATS)))
+def test_every_entry_starts_with_its_formats_opener(tmp_path: Path, index: int) -> None:
+    """`skeleton.cut_run` finds entries by `Format.opener`: each renderer writes it first and
+    nowhere else (whatever the entry's text holds), the fallbacks to feedgen included, and it
+    cannot overlap itself."""
+    site = _site(tmp_path)
+    fmt = FORMATS[index]
+    assert fmt.opener[-1:] not in fmt.opener[:-1]  # no border: occurrences never overlap
+    entries = bulk_entries(6)
+    openers = "".join(f.opener.decode() for f in FORMATS)  # every format's opener in the text
+    odd = entries[0].model_copy(
+        update={"contributors": (), "title": openers, "paragraphs": ("<p>", '{"id":1}', f"\n{openers}\n")}
+    )
+    for entry in [*entries, odd]:
+        data = Rendered(entry).data(site, index)
+        assert data.startswith(fmt.opener)
+        assert data.count(fmt.opener) == 1, entry.id  # at its start only, content escaped
+    fallback = {"atom": atom._feedgen_entry, "rss": rss._feedgen_item}.get(fmt.ext)
+    for entry in [*entries, odd] if fallback else ():
+        data = fallback(site, entry_parts(site, entry))
+        assert data.startswith(fmt.opener)
+        assert data.count(fmt.opener) == 1, entry.id

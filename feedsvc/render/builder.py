@@ -22,6 +22,7 @@ from feedsvc.errors import StoreError
 from feedsvc.plans import EntrySource, Plan
 from feedsvc.records import PAPER, Entry, EntryPerson, FeedInfo, FeedRef
 from feedsvc.render import html, opml
+from feedsvc.render.append import Place, append_page, open_page
 from feedsvc.render.bundles import SEARCH_DIR, bundles
 from feedsvc.render.common import FAVICON, FAVICON_ICO, ICON, LOGO, Site, archive_pages
 from feedsvc.render.feedpage import FeedPages
@@ -132,14 +133,10 @@ class Builder:
         self.renderer = FeedRenderer(self.site, self.folder if reuse else None)
         self.pages = FeedPages(self.site, self.renderer.output_dir)
         self._days: list[dt.date] | None = None
-        self._proofs: Proofs | None = None
-
-    @property
-    def proofs(self) -> Proofs:
-        """The remembered digests of full archive pages (`render.stubs.Proofs`), made on first use."""
-        if self._proofs is None:
-            self._proofs = Proofs(self.source, self.site)
-        return self._proofs
+        # the remembered digests and chains (`render.stubs.Proofs`): the key generation they are
+        # taken and saved at is read now, before any entry, so a write between this build's reads
+        # can only make them older than what was read (never taken again), not newer
+        self.proofs = Proofs(self.source, self.site)
 
     def issue_dates(self) -> list[dt.date]:
         """The store's issue dates, read once per build (the issues and the past issues use them)."""
@@ -260,10 +257,14 @@ class Builder:
         ids = {e.id for e in changed if ref in renderer.feeds(e)}
         extra = len(ids)  # the old subscription document held this many entries more, at its end
         newest = count - (last - 1) * size if last else 0  # the open archive page: the newest entries
-        whole = self.site.max_entries + extra  # read whole: the feed page shows them, splices drop some
+        whole = self.site.max_entries  # read whole: the feed page shows them
         listed = [renderer.rendered(e) for e in source.entries(ref, limit=whole)]
-        if len(listed) == whole:  # the rest of the open archive page: keys enough (`render.stubs`)
-            listed += page_entries(renderer, source, ref, limit=newest - whole, offset=whole)
+        chain = self.proofs.chain(ref, last, below=newest) if ids and last else None
+        if chain is not None and not 0 < newest - chain.entries <= extra:
+            chain = None  # not the open page before with the newest entries appended
+        if len(listed) == whole:  # the rest of the open page (unless appended to, `render.append`)
+            rest = (whole + extra if chain else max(newest, whole + extra)) - whole  # and those splices
+            listed += page_entries(renderer, source, ref, limit=rest, offset=whole)  # drop: keys enough
         recent = listed[: self.site.max_entries]
         old_recent = [r for r in listed if r.entry.id not in ids][: self.site.max_entries]
         old_last = archive_pages(count - extra, self.site.max_entries, size)
@@ -273,6 +274,16 @@ class Builder:
             yield self.feed_page(info, recent, old_recent if ids else None)
         for number in range(last, 0, -1):
             low, high = (number - 1) * size, min(number * size, count)
+            if ids and number >= old_last:
+                if number < last:  # the open page before, filled up by the changes
+                    chain = self.proofs.chain(ref, number, below=count - low)
+                at = Place(number, last, old_last, high - low)
+                out = append_page(
+                    renderer, self.proofs, info, at, newer=listed[count - high :], ids=ids, was=chain
+                )
+                if out is not None:
+                    yield out
+                    continue
             if high == count and high - low <= len(listed):  # read with the newest entries above
                 page = listed[: high - low][::-1]
             else:
@@ -292,6 +303,8 @@ class Builder:
             yield out
             if out.digest is not None:
                 self.proofs.add(ref, info.name, number, last, page=page, digest=out.digest)
+            if number == last and page:
+                self.proofs.add_chain(ref, open_page(number, page, out.chain))
             if out.kept and page and since is not None and page[-1].entry.published < since:
                 break
         yield Outputs(obsolete=self.archive_files(ref, last))
@@ -358,9 +371,12 @@ class Builder:
             name = walk.info.name
             yield renderer.subscription(ref, name, recent, walk.last)
             if walk.last:
-                yield renderer.archive(
+                out = renderer.archive(
                     ref, name=name, number=walk.last, last=walk.last, page=walk.page, recent=recent
                 )
+                if walk.page:
+                    self.proofs.add_chain(ref, open_page(walk.last, walk.page, out.chain))
+                yield out
             if ref.kind != "paper":
                 yield self.feed_page(walk.info, recent)
         self.proofs.save()

@@ -40,7 +40,7 @@ from feedsvc.identity import archive_tag_uri, feed_tag_uri
 from feedsvc.records import Entry, EntryPerson, FeedRef
 from feedsvc.render.theme import fingerprint as theme_fingerprint
 
-RENDER_VERSION = "2"
+RENDER_VERSION = "3"
 """Bump when the bytes of any feed document change for the same input: archive pages on disk
 carry a digest that includes this, so a bump makes the next regenerate render them again."""
 
@@ -456,9 +456,39 @@ def entry_digest(site: Site, key: bytes) -> str:
     ).hexdigest()
 
 
+CHAIN_START = bytes(32)  # `key_chain` of no entries
+
+
+def key_chain(keys: Iterable[bytes], chain: bytes = CHAIN_START) -> bytes:
+    """`chain` (that of the keys before these) extended by `keys`, one SHA-256 a key: an archive
+    page's digest covers its entries' keys through this chain, so the digest of a page with
+    entries appended follows from the chain before and the new keys alone (`render.append`)."""
+    sha256 = hashlib.sha256
+    for key in keys:
+        chain = sha256(chain + key).digest()
+    return chain
+
+
 def doc_digest(site: Site, doc: FeedDoc, keys: Iterable[bytes]) -> str:
     """What a feed document's bytes depend on: the renderer, the paper's settings (and hubs, for a
-    subscription document), the document's place, links and `updated`, and its entries' keys."""
+    subscription document), the document's place, links and `updated`, and its entries' keys (an
+    archive page's through `key_chain`, a subscription document's each in turn)."""
+    if doc.number is not None:
+        return chain_digest(site, doc, key_chain(keys))
+    h = _place_hash(site, doc)
+    for key in keys:
+        h.update(key)
+    return h.hexdigest()
+
+
+def chain_digest(site: Site, doc: FeedDoc, chain: bytes) -> str:
+    """An archive page's `doc_digest` from the `key_chain` of its entries' keys."""
+    h = _place_hash(site, doc)
+    h.update(chain)
+    return h.hexdigest()
+
+
+def _place_hash(site: Site, doc: FeedDoc) -> hashlib._Hash:
     hubs = site.hubs if doc.number is None else ()
     place = (
         doc.ref.kind,
@@ -471,7 +501,4 @@ def doc_digest(site: Site, doc: FeedDoc, keys: Iterable[bytes]) -> str:
         doc.newer,
         hubs,
     )
-    h = hashlib.sha256(f"{site.fingerprint}\n{place!r}\n".encode("utf-8", "surrogatepass"))
-    for key in keys:
-        h.update(key)
-    return h.hexdigest()
+    return hashlib.sha256(f"{site.fingerprint}\n{place!r}\n".encode("utf-8", "surrogatepass"))

@@ -27,32 +27,37 @@ from feedsvc.render.common import (
     FeedDoc,
     Site,
     archive_path,
+    chain_digest,
     doc_digest,
     entry_digest,
     entry_key,
     entry_parts,
+    key_chain,
     shown,
 )
 from feedsvc.render.issues import Around
-from feedsvc.render.skeleton import skeleton
+from feedsvc.render.skeleton import cut_run, skeleton
 
 _HEAD_BYTES = 256  # documents made here carry their digest within their first bytes
 
 
 @dataclass(frozen=True, slots=True)
 class Format:
-    """One feed format: file extension, entry renderer, document renderer, digest reader."""
+    """One feed format: file extension, entry renderer, document renderer, digest reader, and the
+    bytes every entry it renders starts with (`opener`: `skeleton.cut_run`; its last byte occurs
+    nowhere else in it, so two of its occurrences never overlap)."""
 
     ext: str
     entry: Callable[[Site, EntryParts], bytes]
     document: Callable[[Site, FeedDoc, Sequence[bytes], str | None], bytes]
     read_digest: Callable[[bytes], str | None]
+    opener: bytes
 
 
 FORMATS: tuple[Format, ...] = (
-    Format(atom.EXT, atom.entry, atom.document, atom.read_digest),
-    Format(rss.EXT, rss.entry, rss.document, rss.read_digest),
-    Format(jsonfeed.EXT, jsonfeed.item, jsonfeed.document, jsonfeed.read_digest),
+    Format(atom.EXT, atom.entry, atom.document, atom.read_digest, b"  <entry>"),
+    Format(rss.EXT, rss.entry, rss.document, rss.read_digest, b"    <item>"),
+    Format(jsonfeed.EXT, jsonfeed.item, jsonfeed.document, jsonfeed.read_digest, b'{"id":'),
 )
 """Every feed document is made in each format (`common.FEED_TYPES`), through the same path."""
 
@@ -172,6 +177,7 @@ class Outputs:
     kept: list[str] = field(default_factory=list)
     obsolete: list[str] = field(default_factory=list)
     digest: str | None = None  # a feed document's digest (`_documents`), the same in every format
+    chain: bytes | None = None  # an archive page's `key_chain` of its entries' keys
 
 
 class FeedRenderer:
@@ -299,7 +305,12 @@ class FeedRenderer:
         disk is that one (`_splice`), the bytes of the entries it shares with `doc` are
         taken from it instead of being rendered again."""
         site = self.site
-        digest = doc_digest(site, doc, (r.key for r in entries))
+        chain = key_chain(r.key for r in entries) if doc.number is not None else None
+        digest = (
+            doc_digest(site, doc, (r.key for r in entries))
+            if chain is None
+            else chain_digest(site, doc, chain)
+        )
         paths = [doc.path(fmt.ext) for fmt in FORMATS]
         splicing = old is not None and before is not None
         raws: list[bytes | None] = []  # a file found not current, read whole where a splice may follow
@@ -310,7 +321,7 @@ class FeedRenderer:
                 break
             raws.append(None)
         else:
-            return Outputs(kept=paths, digest=digest)
+            return Outputs(kept=paths, digest=digest, chain=chain)
         partial = [r for r in entries if r.partial]
         if partial and self.complete is not None:
             self.complete(partial)
@@ -320,7 +331,7 @@ class FeedRenderer:
             data = None
             if old is not None and before is not None:
                 raw = raws[i] if i < len(raws) and raws[i] is not None else self._read(path)
-                was = _renamed(raw, site, fmt, old) or old
+                was = renamed(raw, site, fmt, old) or old
                 if was not in old_digests:
                     old_digests[was] = doc_digest(site, was, (r.key for r in before.entries))
                 data = _splice(
@@ -336,11 +347,15 @@ class FeedRenderer:
             if data is None:
                 data = fmt.document(site, doc, [r.data(site, i) for r in entries], digest)
             files.append((path, data))
-        return Outputs(files=files, digest=digest)
+        return Outputs(files=files, digest=digest, chain=chain)
 
     def digest_on_disk(self, path: str) -> str | None:
         """The digest at the top of a page for people in the output folder (article, issue)."""
         return self._digest_on_disk(path, html.read_digest)
+
+    def on_disk(self, path: str) -> bytes | None:
+        """The file in the output folder, if there is one."""
+        return self._read(path)
 
     def _read(self, path: str) -> bytes | None:
         if self.output_dir is None:
@@ -395,7 +410,7 @@ _TITLE = re.compile(rb"<title>([^<]*)</title>")  # a feed's own comes before its
 _JSON_TITLE = re.compile(rb'"title":("(?:[^"\\]|\\.)*")')
 
 
-def _renamed(raw: bytes | None, site: Site, fmt: Format, old: FeedDoc) -> FeedDoc | None:
+def renamed(raw: bytes | None, site: Site, fmt: Format, old: FeedDoc) -> FeedDoc | None:
     """`old` with the title and subtitle of the feed's name as the document on disk has it, when
     that is not the name `old` has: a contributor's feed is named after their newest byline's role
     (`记者`, `首席记者`), so a new role renames every document of the feed. Only a candidate:
@@ -437,8 +452,11 @@ def _splice(
 
     The digest proves `raw` is `fmt.document` of `old`'s entries. A document is a head, its
     entries' bytes joined by one separator and a tail (`render.skeleton`: made with markers for
-    entries, kept in the process), so the bytes of a run of its entries are found between the head and the
-    rendered bytes of the entries after the run, which must match."""
+    entries, kept in the process), so the bytes of the run of its first entries are found between
+    the head and the start of the first entry dropped (`skeleton.cut_run`: none of them is
+    rendered). The cut does not check the dropped entries' bytes (it did before `cut_run`): the
+    digest is what proves the file holds the old entries, as it always was for the kept entries'
+    bytes, which were never checked; the openers only show where the dropped ones start."""
     (doc, entries, digest), (old_doc, old_entries, old_digest) = new, old
     if raw is None:
         return _miss("no file on disk")
@@ -463,14 +481,15 @@ def _splice(
     if len(raw) < len(head) + len(tail) or not (raw.startswith(head) and raw.endswith(tail)):
         return _miss("head or tail differ")
     body = raw[len(head) : len(raw) - len(tail)]
-    dropped = b"".join(sep + r.data(site, index) for r in old_entries[run:])
-    if not body.endswith(dropped) or len(body) == len(dropped):
-        return _miss("dropped entries differ" if not body.endswith(dropped) else "every old entry dropped")
+    if run == 0:  # pragma: no cover - the old first entry was found in the new document above
+        return _miss("every old entry dropped")
+    kept = cut_run(body, sep, fmt.opener, len(old_entries), run)
+    if kept is None:
+        return _miss("entries not found by their openers")
     made = skeleton(site, fmt.ext, fmt.document, doc, digest)
     if made is None:  # pragma: no cover - the old document's skeleton was found just above
         return _miss("skeleton without markers")
     SPLICES["spliced"] += 1
-    kept = body[: len(body) - len(dropped)]
     parts = [r.data(site, index) for r in entries[:start]]
     parts.append(kept)
     parts += [r.data(site, index) for r in entries[start + run :]]

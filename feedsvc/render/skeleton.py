@@ -177,3 +177,27 @@ def _cut(stamp: heads.Stamp | None, site: Site, document: Document, doc: FeedDoc
     pieces = heads.cut(document(site, one, _MARKS, digest), _values(stamp, one, digest))
     check = document(site, other, _MARKS, other_digest)
     return pieces if heads.join(pieces, _values(stamp, other, other_digest)) == check else None
+
+
+def cut_run(body: bytes, sep: bytes, opener: bytes, count: int, run: int) -> bytes | None:
+    """The bytes of the first `run` of the `count` entries in `body`, their separators between
+    them; None if that cannot be shown.
+
+    `body` is proven (by the digest) to be `count` entries' bytes joined by `sep`, each starting
+    with `opener` (`feeds.Format.opener`: the renderers write it first). So `opener` occurs at each
+    entry's start; if it occurs `count` times in all (no two occurrences overlap: see `feeds.Format`),
+    those are the only ones, and the `run + 1`-th is where the first dropped entry starts. Nothing
+    is rendered, unlike checking the cut against the dropped entries' bytes."""
+    if not 0 < run <= count:
+        return None
+    if run == count:
+        return body
+    if not body.startswith(opener) or body.count(opener) != count:
+        return None
+    start = len(body)
+    for _ in range(count - run):
+        start = body.rfind(opener, 0, start)
+    end = start - len(sep)
+    if end <= 0 or body[end:start] != sep:
+        return None
+    return body[:end]

@@ -24,7 +24,7 @@ from feedsvc.plans import EntrySource
 from feedsvc.records import Entry, FeedRef
 from feedsvc.render.common import EMPTY_UPDATED, FeedDoc, Site, doc_digest
 from feedsvc.render.feeds import FeedRenderer, Rendered
-from feedsvc.store.proofs import KnownPage, PageDigest
+from feedsvc.store.proofs import KnownPage, PageChain, PageDigest
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,10 @@ class PageProofs(Protocol):
 
     def remember_pages(self, pages: Sequence[tuple[FeedRef, PageDigest]], generation: int) -> None: ...
 
+    def page_chain(self, ref: FeedRef, number: int, below: int, generation: int) -> PageChain | None: ...
+
+    def remember_chains(self, pages: Sequence[tuple[FeedRef, PageChain]], generation: int) -> None: ...
+
 
 def page_place(site: Site, ref: FeedRef, name: str, number: int, last: int) -> str:
     """What archive page `number`'s digest depends on besides its entries (and the `updated` they
@@ -103,6 +107,7 @@ class Proofs:
         self.site = site
         self.generation = self.source.key_generation() if self.source is not None else -1
         self.found: list[tuple[FeedRef, PageDigest]] = []
+        self.chains: dict[FeedRef, PageChain] = {}
 
     def known(self, ref: FeedRef, name: str, number: int, last: int, offset: int) -> KnownPage | None:
         """Full page `number`'s digest, if remembered and still its own; `offset`: its newest
@@ -122,12 +127,28 @@ class Proofs:
         place = page_place(self.site, ref, name, number, last)
         self.found.append((ref, PageDigest(number, place, newest.id, newest.published, digest)))
 
+    def chain(self, ref: FeedRef, number: int, below: int) -> PageChain | None:
+        """Page `number`'s remembered chain of its first entries, if they are still its first
+        (`store.proofs.chain`); `below`: the feed's entries newer than the page's oldest, and it."""
+        if self.source is None:
+            return None
+        return self.source.page_chain(ref, number, below, self.generation)
+
+    def add_chain(self, ref: FeedRef, page: PageChain | None) -> None:
+        """The feed's open page as it is now: remember it at the end."""
+        if self.source is not None and page is not None:
+            self.chains[ref] = page
+
     def save(self) -> None:
         """Remember the digests found; a store that cannot take them only costs later reads."""
-        if self.source is None or not self.found:
+        if self.source is None or not (self.found or self.chains):
             return
         try:
-            self.source.remember_pages(self.found, self.generation)
+            if self.found:
+                self.source.remember_pages(self.found, self.generation)
+            if self.chains:
+                self.source.remember_chains(list(self.chains.items()), self.generation)
         except StoreError as exc:
             log.warning("archive page digests not remembered: %s", exc)
         self.found = []
+        self.chains = {}

@@ -29,7 +29,7 @@ from feedsvc.faults import checkpoint
 from feedsvc.models import Issue
 from feedsvc.records import Change, Entry, EntryImage, EntryPerson, FeedInfo, FeedRef
 from feedsvc.store import proofs
-from feedsvc.store.proofs import KnownPage, PageDigest
+from feedsvc.store.proofs import KnownPage, PageChain, PageDigest
 from feedsvc.store.schema import (
     _BATCH,
     _ENTRY_COLUMNS,
@@ -498,6 +498,20 @@ class Store:
                     feeds[ref] = self._feed_id(ref)
             found = [(feed_id, page) for ref, page in pages if (feed_id := feeds[ref]) is not None]
             proofs.remember(self._db, found, generation)
+
+    @_reads
+    def page_chain(self, ref: FeedRef, number: int, below: int, generation: int) -> PageChain | None:
+        """Archive page `number`'s remembered chain, if it still holds (`store.proofs.chain`)."""
+        feed_id = self._feed_id(ref)
+        return (
+            None if feed_id is None else proofs.chain(self._db, feed_id, number, below=below, gen=generation)
+        )
+
+    def remember_chains(self, pages: Sequence[tuple[FeedRef, PageChain]], generation: int) -> None:
+        """Keep open archive pages' chains computed at `generation` (`store.proofs`)."""
+        with self._transaction("remember open archive pages"):
+            found = [(feed_id, page) for ref, page in pages if (feed_id := self._feed_id(ref)) is not None]
+            proofs.remember_chains(self._db, found, generation)
 
     def _feed_id(self, ref: FeedRef) -> int | None:
         if ref.kind == "paper":

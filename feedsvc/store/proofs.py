@@ -19,6 +19,12 @@ number and links) and the entry at its newest position. It is taken again only w
 
 Then the digest is the one the page's entries would give, and the page is current if its files
 carry it. Anything else reads the page's entries (as stubs) as before.
+
+The open (newest) archive page of each feed is remembered too (`page_chains`): the `key_chain` of
+its entries' keys (`render.common`), how many it held, the newest of them and the page's
+`updated`. While the generation is the same and that entry still sits at the page's position of
+that many entries, the page's first entries are those, unchanged: an ingest that appends entries
+to the page makes its digest from the chain and the new keys alone (`render.append`).
 """
 
 from __future__ import annotations
@@ -37,6 +43,9 @@ CREATE TABLE IF NOT EXISTS page_digests (
     feed_id INTEGER NOT NULL, number INTEGER NOT NULL, generation INTEGER NOT NULL,
     place TEXT NOT NULL, newest TEXT NOT NULL, published TEXT NOT NULL, digest TEXT NOT NULL,
     PRIMARY KEY (feed_id, number)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS page_chains (
+    feed_id INTEGER PRIMARY KEY, number INTEGER NOT NULL, generation INTEGER NOT NULL,
+    entries INTEGER NOT NULL, newest TEXT NOT NULL, updated TEXT NOT NULL, chain BLOB NOT NULL);
 """
 _BUMP = "BEGIN UPDATE key_generation SET n = n + 1; END"
 # (trigger name, event): every write that can change a stored entry's key or a feed's membership
@@ -72,6 +81,18 @@ class KnownPage:
 
 
 @dataclass(frozen=True, slots=True)
+class PageChain:
+    """An archive page's first `entries` entries (oldest first; `newest` the id of the last of
+    them): the `key_chain` of their keys and the page's `updated` with them alone."""
+
+    number: int
+    entries: int
+    newest: str
+    updated: dt.datetime
+    chain: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class PageDigest:
     """A full archive page's digest to remember: `newest` is the entry id at its newest position."""
 
@@ -92,8 +113,11 @@ def prepare(db: sqlite3.Connection) -> None:
         for name, event in _TRIGGERS
         if name not in found
     )
-    if missing or not {"key_generation", "page_digests"} <= tables:
-        db.executescript(f"BEGIN IMMEDIATE; {_TABLES} {missing} COMMIT;")
+    if missing or not {"key_generation", "page_digests", "page_chains"} <= tables:
+        # a store from before page_chains remembers digests of the archive pages' former definition
+        # (RENDER_VERSION 2): forget them rather than rely on the settings' fingerprint alone
+        forget = "DELETE FROM page_digests;" if "page_chains" not in tables else ""
+        db.executescript(f"BEGIN IMMEDIATE; {_TABLES} {forget} {missing} COMMIT;")
 
 
 def generation(db: sqlite3.Connection) -> int:
@@ -122,4 +146,33 @@ def remember(db: sqlite3.Connection, pages: Iterable[tuple[int, PageDigest]], ge
     db.executemany(
         "INSERT OR REPLACE INTO page_digests VALUES (?, ?, ?, ?, ?, ?, ?)",
         [(f, p.number, gen, p.place, p.newest, p.published.isoformat(), p.digest) for f, p in pages],
+    )
+
+
+def chain(db: sqlite3.Connection, feed_id: int, number: int, *, below: int, gen: int) -> PageChain | None:
+    """The feed's remembered page `number` if it still holds (module docstring); `below`: how many
+    of the feed's entries are newer than the page's oldest, or it (its place counted from the
+    newest, plus one)."""
+    row = db.execute(
+        "SELECT entries, newest, updated, chain FROM page_chains"
+        " WHERE feed_id = ? AND number = ? AND generation = ?",
+        (feed_id, number, gen),
+    ).fetchone()
+    if row is None or not 0 < row[0] <= below:
+        return None
+    at = db.execute(
+        f"SELECT entry_id FROM feed_members WHERE feed_id = ? ORDER BY {FEED_KEY} LIMIT 1 OFFSET ?",
+        (feed_id, below - row[0]),
+    ).fetchone()
+    if at is None or at[0] != row[1]:
+        return None
+    return PageChain(number, int(row[0]), str(row[1]), dt.datetime.fromisoformat(row[2]), bytes(row[3]))
+
+
+def remember_chains(db: sqlite3.Connection, pages: Iterable[tuple[int, PageChain]], gen: int) -> None:
+    """Keep these (feed id, open page), computed from the store at generation `gen` (in a
+    transaction): one a feed, the newest given."""
+    db.executemany(
+        "INSERT OR REPLACE INTO page_chains VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(f, p.number, gen, p.entries, p.newest, p.updated.isoformat(), p.chain) for f, p in pages],
     )
