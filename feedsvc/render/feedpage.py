@@ -46,6 +46,7 @@ from feedsvc.records import Entry, FeedInfo
 from feedsvc.render import heads, html, theme
 from feedsvc.render.common import Site, clean, html_path
 from feedsvc.render.feeds import Outputs, Rendered
+from feedsvc.render.skeleton import kept_run
 
 PAGES: Counter[str] = Counter()  # how feed pages were made: current, spliced, or why whole
 _HEAD_BYTES = 256  # the digest is in the page's first bytes (base.html's comment)
@@ -301,16 +302,10 @@ def splice(
     if opened is None:
         return _miss("content on disk is not its hash's")
     raw = opened[1]
-    keys = [r.key for r in entries]
-    try:
-        start = keys.index(old_entries[0].key)
-    except ValueError:
-        return _miss("old first entry not on the new page")
-    run = 0
-    while run < len(old_entries) and start + run < len(keys) and keys[start + run] == old_entries[run].key:
-        run += 1
-    if set(keys) & {r.key for r in old_entries[run:]}:
-        return _miss("old entries out of order")
+    found = kept_run([r.key for r in entries], [r.key for r in old_entries])
+    if isinstance(found, str):
+        return _miss(found)
+    start, run = found
     was = _skeleton(site, old_info, old_digest)
     if was is None:
         return _miss("skeleton without its card")

@@ -36,7 +36,7 @@ from feedsvc.render.common import (
     shown,
 )
 from feedsvc.render.issues import Around
-from feedsvc.render.skeleton import cut_run, skeleton
+from feedsvc.render.skeleton import cut_run, kept_run, skeleton
 
 _HEAD_BYTES = 256  # documents made here carry their digest within their first bytes
 
@@ -464,16 +464,10 @@ def _splice(
         return _miss("no entries before")
     if fmt.read_digest(raw[:_HEAD_BYTES]) != old_digest:
         return _miss("digest on disk is not the old document's")
-    keys = [r.key for r in entries]
-    try:
-        start = keys.index(old_entries[0].key)
-    except ValueError:
-        return _miss("old first entry not in the new document")
-    run = 0
-    while run < len(old_entries) and start + run < len(keys) and keys[start + run] == old_entries[run].key:
-        run += 1
-    if set(keys) & {r.key for r in old_entries[run:]}:
-        return _miss("old entries out of order")
+    found = kept_run([r.key for r in entries], [r.key for r in old_entries])
+    if isinstance(found, str):
+        return _miss(found)
+    start, run = found
     was = skeleton(site, fmt.ext, fmt.document, old_doc, old_digest)
     if was is None:
         return _miss("skeleton without markers")

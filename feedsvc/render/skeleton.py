@@ -201,3 +201,20 @@ def cut_run(body: bytes, sep: bytes, opener: bytes, count: int, run: int) -> byt
     if end <= 0 or body[end:start] != sep:
         return None
     return body[:end]
+
+
+def kept_run(keys: Sequence[bytes], old: Sequence[bytes]) -> tuple[int, int] | str:
+    """Where the old version's entries (`old`, newest first) sit in the new one (`keys`): the new
+    position of the old newest entry and how many old entries follow it there in the same order,
+    or why they cannot be copied as one piece (the old newest entry gone, or an old entry past
+    that run still in the new version: the order changed)."""
+    try:
+        start = list(keys).index(old[0])
+    except ValueError:
+        return "old first entry not in the new version"
+    run = 0
+    while run < len(old) and start + run < len(keys) and keys[start + run] == old[run]:
+        run += 1
+    if set(keys).intersection(old[run:]):
+        return "old entries out of order"
+    return start, run
