@@ -74,7 +74,8 @@ def make_base(store: Path, base: Path, code: Path) -> None:
     shutil.copytree(store, base / STORE_DIR)
     print(f"regenerating {base} with {code} (once)", file=sys.stderr)
     command = [sys.executable, "-m", "feedsvc.cli", "--config", str(code / "config" / "feedsvc.toml")]
-    env = child_env(PYTHONPATH=str(code))
+    env = child_env()  # `code`'s package first (child_env puts this checkout's first)
+    env["PYTHONPATH"] = os.pathsep.join((str(code), env["PYTHONPATH"]))
     subprocess.run([*command, "--log-level", "WARNING", "regenerate"], cwd=base, env=env, check=True)
     done.write_text(time.strftime("%Y-%m-%d %H:%M:%S\n"))
 
