@@ -22,9 +22,17 @@ from feedsvc.render.append import appended, open_page
 from feedsvc.render.common import Site, archive_pages, key_chain
 from feedsvc.render.feeds import SPLICES, FeedRenderer, Rendered
 from feedsvc.store import DB_NAME, Store
+from tests.ingest_helpers import (
+    GeneratedPage,
+    generated_issues,
+    ingest,
+    ingest_each,
+    regenerated,
+    spy_reads,
+    store_sql,
+)
 from tests.render_helpers import bulk_entries, instance_settings, tree
 from tests.render_helpers import settings as render_settings
-from tests.test_page_digests import GeneratedPage, _ingest, _issues, _regenerated, _spy_reads
 
 
 def _settings(folder: Path) -> Settings:
@@ -45,35 +53,29 @@ def test_an_ingest_appends_to_open_pages_without_reading_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = _settings(tmp_path)
-    issues = _issues(4)
-    for pages in issues[:3]:
-        _ingest(settings, tmp_path, pages)
+    issues = generated_issues(4)
+    ingest_each(settings, tmp_path, issues[:3])
     size, most = settings.feeds.archive_page_size, settings.feeds.max_entries
     with Store.open(settings.paths.store, create=False) as store:
         counts = {info.ref: info.entry_count for info in store.feed_infos()}
     assert counts[PAPER] % size > most  # the open page holds entries beyond the newest `most`
-    reads = _spy_reads(monkeypatch)
+    reads = spy_reads(monkeypatch)
     SPLICES.clear()
-    _ingest(settings, tmp_path, issues[3][:1])
+    ingest(settings, tmp_path, issues[3][:1])
     with Store.open(settings.paths.store, create=False) as store:
         added = {info.ref: info.entry_count - counts.get(info.ref, 0) for info in store.feed_infos()}
     assert SPLICES["appended"] >= 3  # the paper's open page at least, in every format
     # the paper's open page: nothing read beyond the newest entries and the ones its
     # subscription document drops (the page's older entries are neither read nor rendered)
     assert [(limit, offset) for ref, limit, offset in reads if ref == PAPER] == [(added[PAPER], most)]
-    assert tree(settings.paths.output, hidden=True) == _regenerated(settings, tmp_path / "re")
+    assert tree(settings.paths.output, hidden=True) == regenerated(settings, tmp_path / "re")
 
 
 def test_a_regenerate_remembers_every_open_page_and_the_next_ingest_appends(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
-    issues = _issues(3)
-    for pages in issues[:2]:
-        _ingest(settings, tmp_path, pages)
-    db = sqlite3.connect(settings.paths.store / DB_NAME, isolation_level=None)
-    try:
-        db.execute("DELETE FROM page_chains")
-    finally:
-        db.close()
+    issues = generated_issues(3)
+    ingest_each(settings, tmp_path, issues[:2])
+    store_sql(settings.paths.store, "DELETE FROM page_chains")
     settings.paths.output.joinpath("feed.atom").unlink()  # a regenerate renders it again
     pipeline.regenerate(settings, dt.datetime(2021, 6, 1, 9, tzinfo=dt.UTC))
     with Store.open(settings.paths.store, create=False) as store:
@@ -88,9 +90,9 @@ def test_a_regenerate_remembers_every_open_page_and_the_next_ingest_appends(tmp_
     )
     assert sorted(chains.values()) == expected
     SPLICES.clear()
-    _ingest(settings, tmp_path, issues[2])
+    ingest(settings, tmp_path, issues[2])
     assert SPLICES["appended"] >= 3
-    assert tree(settings.paths.output, hidden=True) == _regenerated(settings, tmp_path / "re")
+    assert tree(settings.paths.output, hidden=True) == regenerated(settings, tmp_path / "re")
 
 
 def test_what_cannot_be_proven_is_read_and_rendered_as_before(tmp_path: Path) -> None:
@@ -98,9 +100,8 @@ def test_what_cannot_be_proven_is_read_and_rendered_as_before(tmp_path: Path) ->
     others arriving late (its entries go before the open pages' newest: their remembered newest
     entry is no longer where it was), are rendered as a regenerate renders them."""
     settings = _settings(tmp_path)
-    issues = _issues(6)
-    for pages in issues[:2] + issues[3:5]:
-        _ingest(settings, tmp_path, pages)
+    issues = generated_issues(6)
+    ingest_each(settings, tmp_path, issues[:2] + issues[3:5])
     output = settings.paths.output
     gone = set()
     for newest in (output / "archive").rglob("*.json"):  # each feed's newest page: its JSON
@@ -108,14 +109,14 @@ def test_what_cannot_be_proven_is_read_and_rendered_as_before(tmp_path: Path) ->
             newest.unlink()
             gone.add(newest.relative_to(output).as_posix())
     SPLICES.clear()
-    _ingest(settings, tmp_path, issues[5][:1])
+    ingest(settings, tmp_path, issues[5][:1])
     assert SPLICES["appended: not the page before on disk"] >= 1
     assert SPLICES["appended"] == 0
-    made, expected = tree(output, hidden=True), _regenerated(settings, tmp_path / "re")
+    made, expected = tree(output, hidden=True), regenerated(settings, tmp_path / "re")
     assert made == {p: data for p, data in expected.items() if p in made or p not in gone}
     assert len(set(expected) - set(made)) < len(gone)  # the pages of the feeds touched were made
-    _ingest(settings, tmp_path, issues[2])  # late
-    assert tree(output, hidden=True) == _regenerated(settings, tmp_path / "re2")
+    ingest(settings, tmp_path, issues[2])  # late
+    assert tree(output, hidden=True) == regenerated(settings, tmp_path / "re2")
 
 
 @pytest.mark.parametrize("old_name", ["记者 董笑瑜", "首席记者 董笑瑜"])
@@ -161,9 +162,9 @@ def _one_by_one(settings: Settings, folder: Path, pages: list[GeneratedPage]) ->
     total: Counter[str] = Counter()
     for n, page in enumerate(pages):
         SPLICES.clear()
-        _ingest(settings, folder, [page])
+        ingest(settings, folder, [page])
         total.update(SPLICES)
-        made, expected = tree(settings.paths.output, hidden=True), _regenerated(settings, folder / f"re{n}")
+        made, expected = tree(settings.paths.output, hidden=True), regenerated(settings, folder / f"re{n}")
         assert sorted(p for p in made.keys() | expected.keys() if made.get(p) != expected.get(p)) == [], (
             n,
             page.name,
@@ -177,13 +178,15 @@ def test_page_by_page_every_ingest_writes_what_a_regenerate_writes(
 ) -> None:
     """Open pages appended to one newspaper page at a time, filled up and opened again, with
     subscription documents shorter and longer than the pages."""
-    total = _one_by_one(_sized(tmp_path, size, most), tmp_path, [p for day in _issues(3) for p in day])
+    total = _one_by_one(
+        _sized(tmp_path, size, most), tmp_path, [p for day in generated_issues(3) for p in day]
+    )
     assert total["appended"] > 0
 
 
 def test_pages_in_random_order_write_what_a_regenerate_writes(tmp_path: Path) -> None:
     """Pages arriving in any order (issues dated earlier arriving late among them)."""
-    pages = [p for day in _issues(4) for p in day]
+    pages = [p for day in generated_issues(4) for p in day]
     random.Random(2).shuffle(pages)
     total = _one_by_one(_sized(tmp_path, 10, 3), tmp_path, pages)
     assert total["appended"] > 0
@@ -193,9 +196,8 @@ def test_the_key_generation_is_read_before_any_entry(tmp_path: Path, monkeypatch
     """The generation the chains and digests are taken and saved at is read once, at the build's
     start: a write between the build's reads of entries cannot give them a newer generation."""
     settings = _settings(tmp_path)
-    issues = _issues(3)
-    for pages in issues[:2]:
-        _ingest(settings, tmp_path, pages)
+    issues = generated_issues(3)
+    ingest_each(settings, tmp_path, issues[:2])
     calls: list[str] = []
     for name in ("key_generation", "count", "entries", "page_chain", "known_page"):
         real = getattr(Store, name)
@@ -206,7 +208,7 @@ def test_the_key_generation_is_read_before_any_entry(tmp_path: Path, monkeypatch
 
         monkeypatch.setattr(Store, name, spy)
     SPLICES.clear()
-    _ingest(settings, tmp_path, issues[2][:1])
+    ingest(settings, tmp_path, issues[2][:1])
     assert SPLICES["appended"] >= 3  # chains were taken
     assert calls.count("key_generation") == 1
     assert calls.index("key_generation") < min(calls.index("count"), calls.index("entries"))

@@ -4,10 +4,6 @@ writes; a regenerate repairs a damaged page."""
 
 from __future__ import annotations
 
-import datetime as dt
-import shutil
-import sqlite3
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,31 +12,19 @@ import pytest
 from feedsvc import pipeline
 from feedsvc.config import Settings
 from feedsvc.render.feedpage import PAGES
-from feedsvc.store import DB_NAME
+from tests.ingest_helpers import (
+    NEW_ROLE,
+    NOW,
+    GeneratedPage,
+    generated_issues,
+    give_everyone_a_new_role,
+    ingest,
+    ingest_each,
+    regenerate_copy,
+)
 from tests.render_helpers import instance_settings, tree
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from benchmarks.issue import ArchiveSpec, GeneratedPage, iter_issues  # noqa: E402
-
-TZ = dt.timezone(dt.timedelta(hours=8))
-NOW = dt.datetime(2021, 6, 1, 9, tzinfo=TZ)
 FEED_PAGES = ("contributors/", "sections/")
-
-
-def _issues(days: int) -> list[list[GeneratedPage]]:
-    return list(iter_issues(ArchiveSpec(start=dt.date(2021, 5, 3), days=days, seed=5, contributors=6)))
-
-
-def _ingest(settings: Settings, folder: Path, pages: list[GeneratedPage]) -> None:
-    drops = folder / "drops"
-    drops.mkdir(exist_ok=True)
-    for page in pages:
-        path = drops / page.name
-        path.write_text(page.text, encoding="utf-8")
-        pipeline.ingest_file(settings, path, dt.datetime.combine(page.date, dt.time(9), tzinfo=TZ))
 
 
 def _feed_pages(folder: Path) -> dict[str, bytes]:
@@ -49,11 +33,7 @@ def _feed_pages(folder: Path) -> dict[str, bytes]:
 
 def _regenerated(settings: Settings, folder: Path) -> dict[str, bytes]:
     """The feed pages a regenerate of a copy of the store writes into an empty folder."""
-    store = folder / "store"
-    shutil.copytree(settings.paths.store, store)
-    paths = settings.paths.model_copy(update={"store": store, "output": folder / "out"})
-    pipeline.regenerate(settings.model_copy(update={"paths": paths}), NOW)
-    return _feed_pages(folder / "out")
+    return _feed_pages(regenerate_copy(settings, folder))
 
 
 def _last_ingest(settings: Settings, tmp_path: Path, pages: list[GeneratedPage]) -> list[str]:
@@ -61,7 +41,7 @@ def _last_ingest(settings: Settings, tmp_path: Path, pages: list[GeneratedPage])
     regenerate (a page it did not write may be stale here only when the test edits the store)."""
     before = _feed_pages(settings.paths.output)
     PAGES.clear()
-    _ingest(settings, tmp_path, pages)
+    ingest(settings, tmp_path, pages)
     after = _feed_pages(settings.paths.output)
     written = sorted(k for k in after if before.get(k) != after[k])
     assert written
@@ -77,9 +57,8 @@ def _with(settings: Settings, section: str, **values: object) -> Settings:
 @pytest.mark.parametrize("size", [10, 50])
 def test_ingests_splice_feed_pages(tmp_path: Path, size: int) -> None:
     settings = instance_settings(tmp_path, size=size)
-    issues = _issues(6)
-    for pages in issues[:5]:
-        _ingest(settings, tmp_path, pages)
+    issues = generated_issues(6)
+    ingest_each(settings, tmp_path, issues[:5])
     written = _last_ingest(settings, tmp_path, issues[5])
     assert PAGES["spliced"] > 0 and PAGES["spliced"] + PAGES["no page before (rendered whole)"] >= len(
         written
@@ -89,16 +68,11 @@ def test_ingests_splice_feed_pages(tmp_path: Path, size: int) -> None:
 def test_a_new_role_splices_the_renamed_contributor_pages(tmp_path: Path) -> None:
     """A contributor's feed is named after their newest role: renamed pages are spliced too."""
     settings = instance_settings(tmp_path)
-    issues = _issues(8)
-    for pages in issues[:7]:
-        _ingest(settings, tmp_path, pages)
-    db = sqlite3.connect(settings.paths.store / DB_NAME, isolation_level=None)
-    try:
-        db.execute("UPDATE contributors SET role = '首席记者', role_date = '2099-01-01'")
-    finally:
-        db.close()
+    issues = generated_issues(8)
+    ingest_each(settings, tmp_path, issues[:7])
+    give_everyone_a_new_role(settings.paths.store)
     written = _last_ingest(settings, tmp_path, issues[7])
-    renamed = [k for k in written if "首席记者".encode() in _feed_pages(settings.paths.output)[k]]
+    renamed = [k for k in written if NEW_ROLE.encode() in _feed_pages(settings.paths.output)[k]]
     assert renamed and PAGES["spliced"] > 0
 
 
@@ -116,9 +90,8 @@ def test_changed_settings_rewrite_feed_pages_as_a_regenerate_does(
     tmp_path: Path, section: str, values: dict[str, object] | None
 ) -> None:
     settings = instance_settings(tmp_path)
-    issues = _issues(6)
-    for pages in issues[:5]:
-        _ingest(settings, tmp_path, pages)
+    issues = generated_issues(6)
+    ingest_each(settings, tmp_path, issues[:5])
     last = issues[5]
     if values is None:  # page 2's section renamed in its header: a feed of its own
         last = [replace(p, text=p.text.replace("第2版 综合\n", "第2版 综合新闻\n", 1)) for p in last]
@@ -141,8 +114,7 @@ def test_a_regenerate_repairs_a_damaged_feed_page_whose_head_is_intact(tmp_path:
     """A feed page truncated, or edited after its head, still carries the current digest: the
     hash of its content, checked before a page on disk is kept, has it rendered again."""
     settings = instance_settings(tmp_path)
-    for pages in _issues(3):
-        _ingest(settings, tmp_path, pages)
+    ingest_each(settings, tmp_path, generated_issues(3))
     out = settings.paths.output
     good = _feed_pages(out)
     truncated, edited = sorted(out / k for k in good)[:2]

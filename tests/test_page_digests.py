@@ -4,10 +4,7 @@ entry's key or the page's entries may have changed."""
 
 from __future__ import annotations
 
-import datetime as dt
-import shutil
 import sqlite3
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,74 +12,37 @@ from typing import Any
 import pytest
 
 from feedsvc import pipeline
-from feedsvc.config import Settings
 from feedsvc.records import PAPER, FeedRef
-from feedsvc.render import builder, common, stubs
+from feedsvc.render import common
 from feedsvc.render.common import Site
 from feedsvc.render.feeds import FeedRenderer, Rendered
 from feedsvc.store import DB_NAME, Store
+from tests.ingest_helpers import (
+    NOW,
+    generated_issues,
+    give_everyone_a_new_role,
+    ingest,
+    ingest_each,
+    regenerated,
+    spy_reads,
+    store_sql,
+)
 from tests.render_helpers import bulk_entries, instance_settings, tree
 from tests.render_helpers import settings as render_settings
-
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from benchmarks.issue import ArchiveSpec, GeneratedPage, iter_issues  # noqa: E402
-
-TZ = dt.timezone(dt.timedelta(hours=8))
-START = dt.date(2021, 5, 3)
-
-
-def _issues(days: int) -> list[list[GeneratedPage]]:
-    return list(iter_issues(ArchiveSpec(start=START, days=days, seed=5, contributors=6)))
-
-
-def _ingest(settings: Settings, folder: Path, pages: list[GeneratedPage]) -> None:
-    drops = folder / "drops"
-    drops.mkdir(exist_ok=True)
-    for page in pages:
-        path = drops / page.name
-        path.write_text(page.text, encoding="utf-8")
-        pipeline.ingest_file(settings, path, dt.datetime.combine(page.date, dt.time(9), tzinfo=TZ))
-
-
-def _regenerated(settings: Settings, folder: Path) -> dict[str, bytes]:
-    """What a regenerate writes into `folder`/out, from a copy of the store in `folder`/store: the
-    reference remembers no digests or chains in the store the ingests under test use."""
-    store = folder / "store"
-    shutil.copytree(settings.paths.store, store)
-    paths = settings.paths.model_copy(update={"output": folder / "out", "store": store})
-    pipeline.regenerate(settings.model_copy(update={"paths": paths}), dt.datetime(2021, 6, 1, 9, tzinfo=TZ))
-    return tree(folder / "out", hidden=True)
-
-
-def _spy_reads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[FeedRef, int, int]]:
-    """The pages of entries the ingest walk reads as stubs: (feed, limit, offset)."""
-    reads: list[tuple[FeedRef, int, int]] = []
-    real = stubs.page_entries
-
-    def spy(renderer: Any, source: Any, ref: FeedRef, *, limit: int, offset: int) -> Any:
-        reads.append((ref, limit, offset))
-        return real(renderer, source, ref, limit=limit, offset=offset)
-
-    monkeypatch.setattr(builder, "page_entries", spy)
-    return reads
 
 
 def test_an_ingest_reads_no_older_page_whose_digest_is_remembered(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = instance_settings(tmp_path)
-    issues = _issues(5)
-    for pages in issues[:4]:
-        _ingest(settings, tmp_path, pages)
+    issues = generated_issues(5)
+    ingest_each(settings, tmp_path, issues[:4])
     size = settings.feeds.archive_page_size
     with Store.open(settings.paths.store, create=False) as store:
         before = store.key_generation()
         counts = {info.ref: info.entry_count for info in store.feed_infos()}
-    reads = _spy_reads(monkeypatch)
-    _ingest(settings, tmp_path, issues[4])
+    reads = spy_reads(monkeypatch)
+    ingest(settings, tmp_path, issues[4])
     with Store.open(settings.paths.store, create=False) as store:
         assert store.key_generation() == before  # new entries change no stored key
         added = {info.ref: info.entry_count - counts.get(info.ref, 0) for info in store.feed_infos()}
@@ -91,55 +51,48 @@ def test_an_ingest_reads_no_older_page_whose_digest_is_remembered(
     assert len(walked) > 3
     older = [(ref, offset) for ref, limit, offset in reads if limit == size and offset >= added[ref]]
     assert older == []  # every page holding no new entry proved from its remembered digest
-    assert tree(settings.paths.output, hidden=True) == _regenerated(settings, tmp_path / "re")
+    assert tree(settings.paths.output, hidden=True) == regenerated(settings, tmp_path / "re")
 
 
 def test_a_regenerate_remembers_the_pages_an_ingest_proves(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = instance_settings(tmp_path)
-    issues = _issues(5)
-    for pages in issues[:4]:
-        _ingest(settings, tmp_path, pages)
-    db = sqlite3.connect(settings.paths.store / DB_NAME, isolation_level=None)
-    try:
-        db.execute("DELETE FROM page_digests")  # none remembered by the ingests
-    finally:
-        db.close()
-    pipeline.regenerate(settings, dt.datetime(2021, 6, 1, 9, tzinfo=TZ))
+    issues = generated_issues(5)
+    ingest_each(settings, tmp_path, issues[:4])
+    store_sql(settings.paths.store, "DELETE FROM page_digests")  # none remembered by the ingests
+    pipeline.regenerate(settings, NOW)
     with Store.open(settings.paths.store, create=False) as store:
         counts = {info.ref: info.entry_count for info in store.feed_infos()}
-    reads = _spy_reads(monkeypatch)
-    _ingest(settings, tmp_path, issues[4])
+    reads = spy_reads(monkeypatch)
+    ingest(settings, tmp_path, issues[4])
     with Store.open(settings.paths.store, create=False) as store:
         added = {info.ref: info.entry_count - counts.get(info.ref, 0) for info in store.feed_infos()}
     size = settings.feeds.archive_page_size
     assert [(ref, offset) for ref, limit, offset in reads if limit == size and offset >= added[ref]] == []
-    assert tree(settings.paths.output, hidden=True) == _regenerated(settings, tmp_path / "re")
+    assert tree(settings.paths.output, hidden=True) == regenerated(settings, tmp_path / "re")
 
 
 def test_a_stale_page_on_disk_is_rendered_though_its_digest_is_remembered(tmp_path: Path) -> None:
     settings = instance_settings(tmp_path)
-    issues = _issues(4)
-    for pages in issues[:3]:
-        _ingest(settings, tmp_path, pages)
+    issues = generated_issues(4)
+    ingest_each(settings, tmp_path, issues[:3])
     output = settings.paths.output
     numbers = sorted(int(p.stem) for p in (output / "archive" / PAPER.stem).glob("*.atom"))
     older = output / "archive" / PAPER.stem / f"{numbers[-2]}.rss"
     older.write_bytes(b"stale")  # one format of the page before the open one
-    _ingest(settings, tmp_path, issues[3])
-    assert tree(output, hidden=True) == _regenerated(settings, tmp_path / "re")
+    ingest(settings, tmp_path, issues[3])
+    assert tree(output, hidden=True) == regenerated(settings, tmp_path / "re")
 
 
 def test_an_issue_dated_earlier_arriving_late_moves_pages_and_they_are_rendered(tmp_path: Path) -> None:
     """Pages count from the oldest entry: an earlier issue shifts every later page's entries
     without changing any stored key; the remembered digests of those pages are not taken."""
     settings = instance_settings(tmp_path)
-    issues = _issues(6)
-    for pages in issues[:2] + issues[3:]:
-        _ingest(settings, tmp_path, pages)
-    _ingest(settings, tmp_path, issues[2])
-    assert tree(settings.paths.output, hidden=True) == _regenerated(settings, tmp_path / "re")
+    issues = generated_issues(6)
+    ingest_each(settings, tmp_path, issues[:2] + issues[3:])
+    ingest(settings, tmp_path, issues[2])
+    assert tree(settings.paths.output, hidden=True) == regenerated(settings, tmp_path / "re")
 
 
 def test_a_new_slug_in_older_pages_is_not_taken_from_memory(tmp_path: Path) -> None:
@@ -148,9 +101,8 @@ def test_a_new_slug_in_older_pages_is_not_taken_from_memory(tmp_path: Path) -> N
     holding such an entry, is rendered again as a regenerate renders it (its remembered digest
     is not taken: the rename counted)."""
     settings = instance_settings(tmp_path)
-    issues = _issues(5)
-    for pages in issues[:4]:
-        _ingest(settings, tmp_path, pages)
+    issues = generated_issues(5)
+    ingest_each(settings, tmp_path, issues[:4])
     size = settings.feeds.archive_page_size
     with Store.open(settings.paths.store, create=False) as store:
         count = store.count(PAPER)
@@ -158,16 +110,16 @@ def test_a_new_slug_in_older_pages_is_not_taken_from_memory(tmp_path: Path) -> N
     names = [p.name for e in older for p in e.contributors]
     name = next(n for n in names if any(n in page.text for page in issues[4]))
     renamed = settings.model_copy(update={"slugs": {name: "renamed-person"}})
-    _ingest(renamed, tmp_path, issues[4])
+    ingest(renamed, tmp_path, issues[4])
     page = f"archive/{PAPER.stem}/{count // size}.atom"  # full before the ingest: the walk stops there
-    regenerated = _regenerated(renamed, tmp_path / "re")
-    assert b"renamed-person" in regenerated[page]
-    assert tree(settings.paths.output, hidden=True)[page] == regenerated[page]
+    want = regenerated(renamed, tmp_path / "re")
+    assert b"renamed-person" in want[page]
+    assert tree(settings.paths.output, hidden=True)[page] == want[page]
 
 
 def _store(tmp_path: Path) -> Path:
     settings = instance_settings(tmp_path)
-    _ingest(settings, tmp_path, _issues(2)[0])
+    ingest(settings, tmp_path, generated_issues(2)[0])
     return settings.paths.store
 
 
@@ -245,16 +197,11 @@ def test_a_role_that_renames_a_feed_is_not_taken_from_memory(tmp_path: Path) -> 
     """A contributor's newest role names their feed and changes no stored entry's key: the feed's
     title is part of a remembered digest's place, so every archive page is rendered again."""
     settings = instance_settings(tmp_path)
-    issues = _issues(8)
-    for pages in issues[:7]:
-        _ingest(settings, tmp_path, pages)
-    db = sqlite3.connect(settings.paths.store / DB_NAME, isolation_level=None)
-    try:
-        db.execute("UPDATE contributors SET role = '首席记者', role_date = '2099-01-01'")
-    finally:
-        db.close()
-    _ingest(settings, tmp_path, issues[7])
-    got, want = tree(settings.paths.output, hidden=True), _regenerated(settings, tmp_path / "re")
+    issues = generated_issues(8)
+    ingest_each(settings, tmp_path, issues[:7])
+    give_everyone_a_new_role(settings.paths.store)
+    ingest(settings, tmp_path, issues[7])
+    got, want = tree(settings.paths.output, hidden=True), regenerated(settings, tmp_path / "re")
     # archive pages only: the feeds of contributors the issue does not touch are not walked
     assert (
         sorted(k for k in got.keys() | want.keys() if k.startswith("archive/") and got.get(k) != want.get(k))
@@ -268,7 +215,7 @@ def test_pages_written_by_an_earlier_render_version_are_rendered_again(
     """Archive pages and remembered digests made by a feedsvc whose digests were defined otherwise
     (as before `key_chain`) under the RENDER_VERSION before: none is taken by the next ingest."""
     settings = instance_settings(tmp_path)
-    issues = _issues(4)
+    issues = generated_issues(4)
     real = common._place_hash
 
     def former(site: Any, doc: Any) -> Any:
@@ -279,16 +226,15 @@ def test_pages_written_by_an_earlier_render_version_are_rendered_again(
     with monkeypatch.context() as before:
         before.setattr(common, "RENDER_VERSION", str(int(common.RENDER_VERSION) - 1))
         before.setattr(common, "_place_hash", former)
-        for pages in issues[:3]:
-            _ingest(settings, tmp_path, pages)
+        ingest_each(settings, tmp_path, issues[:3])
     db = sqlite3.connect(settings.paths.store / DB_NAME)
     try:
         assert db.execute("SELECT count(*) FROM page_digests").fetchone()[0] > 0
     finally:
         db.close()
     before = tree(settings.paths.output)
-    _ingest(settings, tmp_path, issues[3])
-    got, want = tree(settings.paths.output), _regenerated(settings, tmp_path / "re")
+    ingest(settings, tmp_path, issues[3])
+    got, want = tree(settings.paths.output), regenerated(settings, tmp_path / "re")
     # the archive pages of the feeds the ingest rewrote (others, and article pages, wait for the
     # regenerate a new RENDER_VERSION asks for)
     touched = {p.removesuffix(".atom") for p in got if p.endswith(".atom") and got[p] != before.get(p)}
@@ -304,15 +250,12 @@ def test_pages_written_by_an_earlier_render_version_are_rendered_again(
 def test_a_store_without_page_chains_forgets_its_page_digests(tmp_path: Path) -> None:
     """A store written before the open pages' chains remembers digests of the former definition."""
     settings = instance_settings(tmp_path)
-    _ingest(settings, tmp_path, _issues(3)[0])
-    db = sqlite3.connect(settings.paths.store / DB_NAME, isolation_level=None)
-    try:
-        db.execute("DROP TABLE page_chains")
-        db.execute(
-            "INSERT OR REPLACE INTO page_digests VALUES (1, 1, 0, 'place', 'newest', '2021-05-03T09:00:00+08:00', 'x')"
-        )
-    finally:
-        db.close()
+    ingest(settings, tmp_path, generated_issues(3)[0])
+    store_sql(
+        settings.paths.store,
+        "DROP TABLE page_chains",
+        "INSERT OR REPLACE INTO page_digests VALUES (1, 1, 0, 'place', 'newest', '2021-05-03T09:00:00+08:00', 'x')",
+    )
     with Store.open(settings.paths.store, create=False):
         pass
     db = sqlite3.connect(settings.paths.store / DB_NAME)

@@ -1,0 +1,55 @@
+"""The store's side of `store.proofs`: full archive pages' digests and open pages' chains, by feed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from feedsvc.records import FeedRef
+from feedsvc.store import proofs
+from feedsvc.store.base import StoreBase, _reads
+from feedsvc.store.proofs import KnownPage, PageChain, PageDigest
+
+
+class DigestStore(StoreBase):
+    """`Store`'s remembered archive page digests and chains."""
+
+    @_reads
+    def key_generation(self) -> int:
+        """Counts the writes that could change a stored entry's key (`store.proofs`)."""
+        return proofs.generation(self._db)
+
+    @_reads
+    def known_page(
+        self, ref: FeedRef, number: int, place: str, offset: int, generation: int
+    ) -> KnownPage | None:
+        """Archive page `number`'s remembered digest, if it still holds (`store.proofs.known`)."""
+        feed_id = self._feed_id(ref)
+        return (
+            None
+            if feed_id is None
+            else proofs.known(self._db, feed_id, number, place=place, offset=offset, gen=generation)
+        )
+
+    def remember_pages(self, pages: Sequence[tuple[FeedRef, PageDigest]], generation: int) -> None:
+        """Keep full archive pages' digests computed at `generation` (`store.proofs`)."""
+        feeds: dict[FeedRef, int | None] = {}
+        with self._transaction("remember archive page digests"):
+            for ref, _ in pages:
+                if ref not in feeds:
+                    feeds[ref] = self._feed_id(ref)
+            found = [(feed_id, page) for ref, page in pages if (feed_id := feeds[ref]) is not None]
+            proofs.remember(self._db, found, generation)
+
+    @_reads
+    def page_chain(self, ref: FeedRef, number: int, below: int, generation: int) -> PageChain | None:
+        """Archive page `number`'s remembered chain, if it still holds (`store.proofs.chain`)."""
+        feed_id = self._feed_id(ref)
+        return (
+            None if feed_id is None else proofs.chain(self._db, feed_id, number, below=below, gen=generation)
+        )
+
+    def remember_chains(self, pages: Sequence[tuple[FeedRef, PageChain]], generation: int) -> None:
+        """Keep open archive pages' chains computed at `generation` (`store.proofs`)."""
+        with self._transaction("remember open archive pages"):
+            found = [(feed_id, page) for ref, page in pages if (feed_id := self._feed_id(ref)) is not None]
+            proofs.remember_chains(self._db, found, generation)
