@@ -104,8 +104,9 @@ def _words(language: str) -> Words:
     return Words(language)
 
 
-def _render(site: Site, template: str, path: str, **context: Any) -> bytes:
-    """The template rendered for the page at `path` (relative to the output folder)."""
+def _render(site: Site, template: str, path: str, link: Links | None = None, **context: Any) -> bytes:
+    """The template rendered for the page at `path` (relative to the output folder); `link`: the
+    page's `Links`, if the caller made links with it already."""
     words = _words(site.ui)
     defaults = _defaults(site)  # each only where the page gives none
     context.setdefault("comment", "")
@@ -119,7 +120,12 @@ def _render(site: Site, template: str, path: str, **context: Any) -> bytes:
         context["alternates"] = defaults["alternates"]
     try:
         text = theme.template(site.theme, template).render(
-            site=site, t=words, link=Links(path), path=path, feed_types=_FEED_TYPES, **context
+            site=site,
+            t=words,
+            link=Links(path) if link is None else link,
+            path=path,
+            feed_types=_FEED_TYPES,
+            **context,
         )
     except jinja2.TemplateSyntaxError as exc:  # a theme's template
         raise theme.syntax_error(exc, template) from exc
@@ -208,10 +214,14 @@ def article_page(
     caption = ""
     if entry.kind == "photo" and entry.images and paragraphs:
         caption = paragraphs.pop(0)  # a photo item's text is its caption
+    around = around or Around()
+    link = Links(entry.path)
+    writers, photographers, people = entry.writers, entry.photographers, _unique(entry.contributors)
     return _render(
         site,
         "article.html",
         entry.path,
+        link,
         comment=f"feedsvc article {digest}" if digest else "",
         title=f"{parts.title} - {site.name}",
         og_title=parts.title,
@@ -220,15 +230,68 @@ def article_page(
         description=lead(entry, 160) or site.subtitle(PAPER, ""),
         entry=entry,
         parts=parts,
-        writers=entry.writers,
-        photographers=entry.photographers,
-        people=_unique(entry.contributors),
+        writers=writers,
+        photographers=photographers,
+        people=people,
         paragraphs=paragraphs,
         caption=caption,
         where=where(site, entry),
-        around=around or Around(),
+        around=around,
         issue_path=issue_path(entry.issue_date),
+        **article_values(
+            _words(site.ui), entry, parts, around, link, people=(writers, photographers, people)
+        ),
     )
+
+
+def article_values(
+    words: Words,
+    entry: Entry,
+    parts: EntryParts,
+    around: Around,
+    link: Links,
+    *,
+    people: tuple[Sequence[EntryPerson], Sequence[EntryPerson], Sequence[EntryPerson]],
+) -> dict[str, Any]:
+    """What the package's `article.html` shows, made here rather than by calls in the template
+    (`link(…)`, `t.date(…)`, `isoformat()`, `loop.first`: each a call through Jinja2's context):
+    the hrefs, the dates as shown and in `datetime` attributes, and each list of people (`people`:
+    the writers, the photographers, everyone credited once) as (separator before it, href, label)."""
+    section = entry.section and entry.section_slug
+    published, updated = parts.published, parts.updated
+    writers, photographers, everyone = people
+    name_sep, list_sep = words.name_sep, words.list_sep
+    return {
+        "issue_href": link(issue_path(entry.issue_date)),
+        "issue_date": words.date(entry.issue_date),
+        "section_href": link(f"sections/{entry.section_slug}.html") if section else None,
+        "section_name": entry.section if section else None,
+        "byline": _people_links(writers, name_sep, link, first=""),
+        "published_iso": published.isoformat(),
+        "published_date": words.date(published),
+        "updated_iso": updated.isoformat() if updated != published else None,
+        "updated_date": words.date(updated) if updated != published else None,
+        "figures": tuple((link(i.path), i.width, i.height, n == 0) for n, i in enumerate(entry.images)),
+        "credits": _people_links(photographers, name_sep, link, first=""),
+        "prev_href": link(around.previous.path) if around.previous else None,
+        "prev_title": around.previous.title if around.previous else None,
+        "next_href": link(around.next.path) if around.next else None,
+        "next_title": around.next.title if around.next else None,
+        "people_links": _people_links(everyone, list_sep, link),
+    }
+
+
+def _people_links(
+    people: Sequence[EntryPerson], sep: str, link: Links, first: str | None = None
+) -> tuple[tuple[str, str, str], ...]:
+    """(separator, href, label) for each person's page: `sep` before each, but `first` (if given)
+    before the first."""
+    if not people:
+        return ()
+    out = [(sep, link(f"contributors/{p.slug}.html"), p.label) for p in people]
+    if first is not None:
+        out[0] = (first, *out[0][1:])
+    return tuple(out)
 
 
 def read_digest(head: bytes) -> str | None:
