@@ -162,8 +162,13 @@ def _alternates(site: Site, feeds: tuple[tuple[FeedRef, str], ...]) -> tuple[tup
 
 def where(site: Site, entry: Entry) -> str:
     """`第1版 · 要闻`"""
-    label = _words(site.ui).f("page", n=entry.page)
-    return label + (f" · {clean(entry.section)}" if entry.section else "")
+    return _where(site.ui, entry.page, entry.section)
+
+
+@functools.lru_cache(maxsize=1024)
+def _where(ui: str, page: int, section: str | None) -> str:
+    label = _words(ui).f("page", n=page)
+    return label + (f" · {clean(section)}" if section else "")
 
 
 def lead(entry: Entry, limit: int = _LEAD) -> str:
@@ -171,30 +176,55 @@ def lead(entry: Entry, limit: int = _LEAD) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+_WHEN: dict[tuple[object, str, dt.datetime], tuple[str, str]] = {}  # (zone, language, instant): shown
+_WHEN_KEPT = 4096
+
+
+def _when(site: Site, when: dt.datetime) -> tuple[str, str]:
+    """`when` in the paper's time zone as a card shows it (its date) and as its `datetime`
+    attribute, kept by instant (the items of an issue share one: made once an issue)."""
+    key = (site.tz, site.ui, when)
+    found = _WHEN.get(key)
+    if found is None:
+        if len(_WHEN) >= _WHEN_KEPT:
+            _WHEN.clear()
+        local = site.local(when)
+        found = _WHEN[key] = (_words(site.ui).date(local), local.isoformat())
+    return found
+
+
 def card(site: Site, entry: Entry) -> Card:
-    local = site.local(entry.published)
+    date, datetime = _when(site, entry.published)
     return Card(
         path=entry.path,
         title=entry_title(entry),
         kicker=clean(entry.kicker) if entry.kicker else None,
         lead=lead(entry),
         where=where(site, entry),
-        date=_words(site.ui).date(local),
-        datetime=local.isoformat(),
+        date=date,
+        datetime=datetime,
         image=entry.images[0] if entry.images else None,
     )
 
 
 def issue_view(site: Site, day: dt.date, entries: Sequence[Entry]) -> IssueView:
-    pages: list[PageView] = []
+    """An issue's pages in printed order, each with its items' cards."""
+    groups: list[tuple[Entry, list[Card]]] = []  # each page's first entry, its cards
     for entry in printed(entries):
-        if not pages or pages[-1].number != entry.page:
-            section = clean(entry.section) if entry.section else None
-            label = _words(site.ui).f("page", n=entry.page)
-            pages.append(PageView(number=entry.page, label=label, section=section, cards=()))
-        last = pages[-1]
-        pages[-1] = PageView(last.number, last.label, last.section, (*last.cards, card(site, entry)))
-    return IssueView(day=day, path=issue_path(day), pages=tuple(pages))
+        if not groups or groups[-1][0].page != entry.page:
+            groups.append((entry, []))
+        groups[-1][1].append(card(site, entry))
+    words = _words(site.ui)
+    pages = tuple(
+        PageView(
+            number=first.page,
+            label=words.f("page", n=first.page),
+            section=clean(first.section) if first.section else None,
+            cards=tuple(cards),
+        )
+        for first, cards in groups
+    )
+    return IssueView(day=day, path=issue_path(day), pages=pages)
 
 
 def _unique(people: Sequence[EntryPerson]) -> list[EntryPerson]:
