@@ -22,7 +22,17 @@ LOADER = jinja2.DictLoader(
         ),
         "_macros.html": (
             "{% macro card(x, sep=', ') %}<b>{{ x }}</b>{{ sep }}{{ caller() if caller is defined else '' }}{% endmacro %}"
+            "{% macro plain(x, sep='<->', last=none) %}[{{ x }}{{ sep }}{{ last }}]{% endmacro %}"
+            "{% macro many(x) %}({{ x }}{{ varargs | join('/') }}{{ kwargs | dictsort }}){% endmacro %}"
         ),
+        "macros.html": (
+            '{% import "_macros.html" as m %}{% from "_macros.html" import plain with context %}'
+            "{{ m.plain(title) }}{{ m.plain(title, safe) }}{{ m.plain(title, '|', n) }}"
+            "{{ plain(title, sep='kw') }}{{ m.many(1, 2, 3, a=title) }}{{ m.many(title) }}"
+            "{% for p in people %}{{ plain(p) }}{% endfor %}"
+            "{{ m.plain | attr('name') }}"
+        ),
+        "too_many.html": '{% import "_macros.html" as m %}{{ m.plain(1, 2, 3, 4) }}',
         "page.html": (
             '{% extends "base.html" %}{% import "_macros.html" as m %}\n'
             "{% block main %}{{ super() }}<h1>{{ title }}</h1>"
@@ -64,7 +74,7 @@ def environments(**options: Any) -> tuple[jinja2.Environment, jinja2.Environment
 
 
 @pytest.mark.parametrize("autoescape", [True, False])
-@pytest.mark.parametrize("name", ["page.html", "plain.html", "dynamic.html", "base.html"])
+@pytest.mark.parametrize("name", ["page.html", "plain.html", "dynamic.html", "base.html", "macros.html"])
 def test_renders_what_jinja2_renders(name: str, autoescape: bool) -> None:
     plain, grouped = environments(autoescape=autoescape, undefined=jinja2.StrictUndefined)
     expected = plain.get_template(name).render(CONTEXT)
@@ -209,3 +219,33 @@ def test_an_autoescape_block_switched_at_render_time(flag: bool, autoescape: boo
     expected = stock.from_string(source).render(values)
     assert ours.from_string(source).render(values) == expected
     assert ("&lt;b&gt;" in expected.split("|")[0]) is flag  # the switch itself is exercised
+
+
+def test_plain_macro_calls_skip_jinja2s_argument_handling(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A macro called with positional arguments only is invoked at once (`Context.call`), with
+    the defaults left to the macro as `Macro.__call__` leaves them; any other call is Jinja2's."""
+    plain, grouped = environments(autoescape=True, undefined=jinja2.StrictUndefined)
+    source = '{% import "_macros.html" as m %}{{ m.plain(title) }}{{ m.plain(safe, n) }}'
+    expected = plain.from_string(source).render(CONTEXT)
+    assert "[&lt;Tom &amp;" in expected and "&lt;-&gt;None]" in expected
+
+    def refused(*args: Any, **kwargs: Any) -> str:
+        raise AssertionError("Macro.__call__ was used")
+
+    monkeypatch.setattr(jinja2.runtime.Macro, "__call__", refused)
+    assert grouped.from_string(source).render(CONTEXT) == expected
+    with pytest.raises(AssertionError, match=r"Macro\.__call__ was used"):  # a keyword: Jinja2's way
+        grouped.from_string('{% import "_macros.html" as m %}{{ m.plain(title, sep="x") }}').render(CONTEXT)
+
+
+def test_too_many_or_too_few_arguments_raise_as_in_jinja2() -> None:
+    plain, grouped = environments(autoescape=True, undefined=jinja2.StrictUndefined)
+    for env in (plain, grouped):
+        with pytest.raises(TypeError, match="takes not more than 3 argument"):
+            env.get_template("too_many.html").render(CONTEXT)
+        with pytest.raises(jinja2.UndefinedError, match="parameter 'x' was not provided"):
+            env.from_string('{% import "_macros.html" as m %}{{ m.plain() }}').render(CONTEXT)
+        with pytest.raises(TypeError, match="two values for the special caller argument"):
+            env.from_string('{% import "_macros.html" as m %}{% call m.plain(1) %}x{% endcall %}').render(
+                CONTEXT
+            )

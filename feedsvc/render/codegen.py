@@ -37,7 +37,7 @@ import jinja2.runtime
 import markupsafe
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
-from jinja2.utils import internalcode
+from jinja2.utils import _PassArg, internalcode, missing
 from markupsafe import escape
 
 
@@ -56,6 +56,9 @@ def escape_text(value: Any) -> str:
     if type(value) is str:
         return _escape_inner(value)
     return escape(value)
+
+
+_EVAL_CONTEXT = _PassArg.eval_context
 
 
 class GroupedOutput(CodeGenerator):
@@ -108,15 +111,36 @@ class GroupedOutput(CodeGenerator):
         self.writeline("))")
 
 
+_INTERNAL = frozenset({"_block_vars", "_loop_vars"})  # what generated code passes `call` for itself
+
+
+def _plain_macro(macro: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """Is this a call of a template's macro that `Macro.__call__` would only pad with `missing`
+    (positional arguments, no more than it takes; no keywords, `caller`, `varargs` or `kwargs`)?"""
+    return (
+        type(macro) is jinja2.runtime.Macro
+        and not (macro.caller or macro.explicit_caller or macro.catch_kwargs or macro.catch_varargs)
+        and len(args) <= macro._argument_count
+        and kwargs.keys() <= _INTERNAL
+    )
+
+
 class Context(jinja2.runtime.Context):
-    """Jinja2's template context, with a quicker `call` for callables that take no context."""
+    """Jinja2's template context, with a quicker `call` for callables that take no context, for
+    `pass_eval_context` functions (a `{% shared %}` part's) and for plain macro calls (a card)."""
 
     @internalcode
     def call(__self, __obj: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if (
-            getattr(__obj, "jinja_pass_arg", None) is not None
-            or getattr(getattr(__obj, "__call__", None), "jinja_pass_arg", None) is not None  # noqa: B004
-        ):
+        if _plain_macro(__obj, args, kwargs):  # what `Macro.__call__` does for such a call
+            macro: Any = __obj
+            arguments = [*args, *(missing,) * (macro._argument_count - len(args))]
+            return macro._invoke(arguments, __self.eval_ctx.autoescape)
+        pass_arg = getattr(__obj, "jinja_pass_arg", None)
+        if getattr(getattr(__obj, "__call__", None), "jinja_pass_arg", None) is not None:  # noqa: B004
+            return super().call(__obj, *args, **kwargs)
+        if pass_arg is _EVAL_CONTEXT:
+            args = (__self.eval_ctx, *args)
+        elif pass_arg is not None:
             return super().call(__obj, *args, **kwargs)
         kwargs.pop("_block_vars", None)
         kwargs.pop("_loop_vars", None)

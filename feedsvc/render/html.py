@@ -104,8 +104,9 @@ def _words(language: str) -> Words:
     return Words(language)
 
 
-def _render(site: Site, template: str, path: str, **context: Any) -> bytes:
-    """The template rendered for the page at `path` (relative to the output folder)."""
+def _render(site: Site, template: str, path: str, link: Links | None = None, **context: Any) -> bytes:
+    """The template rendered for the page at `path` (relative to the output folder); `link`: the
+    page's `Links`, if the caller made links with it already."""
     words = _words(site.ui)
     defaults = _defaults(site)  # each only where the page gives none
     context.setdefault("comment", "")
@@ -117,10 +118,15 @@ def _render(site: Site, template: str, path: str, **context: Any) -> bytes:
     context.setdefault("og_image", ICON)
     if "alternates" not in context:
         context["alternates"] = defaults["alternates"]
+    context.update(site=site, t=words, link=Links(path) if link is None else link, path=path)
+    context["feed_types"] = _FEED_TYPES
     try:
-        text = theme.template(site.theme, template).render(
-            site=site, t=words, link=Links(path), path=path, feed_types=_FEED_TYPES, **context
-        )
+        found = theme.template(site.theme, template)
+        env = found.environment
+        try:  # `found.render(context)` without its copy of the context (~40 names an article)
+            text = env.concat(found.root_render_func(found.new_context(context)))
+        except Exception:
+            env.handle_exception()  # raises it, its traceback pointing into the template
     except jinja2.TemplateSyntaxError as exc:  # a theme's template
         raise theme.syntax_error(exc, template) from exc
     return text.encode("utf-8")
@@ -156,8 +162,13 @@ def _alternates(site: Site, feeds: tuple[tuple[FeedRef, str], ...]) -> tuple[tup
 
 def where(site: Site, entry: Entry) -> str:
     """`第1版 · 要闻`"""
-    label = _words(site.ui).f("page", n=entry.page)
-    return label + (f" · {clean(entry.section)}" if entry.section else "")
+    return _where(site.ui, entry.page, entry.section)
+
+
+@functools.lru_cache(maxsize=1024)
+def _where(ui: str, page: int, section: str | None) -> str:
+    label = _words(ui).f("page", n=page)
+    return label + (f" · {clean(section)}" if section else "")
 
 
 def lead(entry: Entry, limit: int = _LEAD) -> str:
@@ -165,30 +176,55 @@ def lead(entry: Entry, limit: int = _LEAD) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+_WHEN: dict[tuple[object, str, dt.datetime], tuple[str, str]] = {}  # (zone, language, instant): shown
+_WHEN_KEPT = 4096
+
+
+def _when(site: Site, when: dt.datetime) -> tuple[str, str]:
+    """`when` in the paper's time zone as a card shows it (its date) and as its `datetime`
+    attribute, kept by instant (the items of an issue share one: made once an issue)."""
+    key = (site.tz, site.ui, when)
+    found = _WHEN.get(key)
+    if found is None:
+        if len(_WHEN) >= _WHEN_KEPT:
+            _WHEN.clear()
+        local = site.local(when)
+        found = _WHEN[key] = (_words(site.ui).date(local), local.isoformat())
+    return found
+
+
 def card(site: Site, entry: Entry) -> Card:
-    local = site.local(entry.published)
+    date, datetime = _when(site, entry.published)
     return Card(
         path=entry.path,
         title=entry_title(entry),
         kicker=clean(entry.kicker) if entry.kicker else None,
         lead=lead(entry),
         where=where(site, entry),
-        date=_words(site.ui).date(local),
-        datetime=local.isoformat(),
+        date=date,
+        datetime=datetime,
         image=entry.images[0] if entry.images else None,
     )
 
 
 def issue_view(site: Site, day: dt.date, entries: Sequence[Entry]) -> IssueView:
-    pages: list[PageView] = []
+    """An issue's pages in printed order, each with its items' cards."""
+    groups: list[tuple[Entry, list[Card]]] = []  # each page's first entry, its cards
     for entry in printed(entries):
-        if not pages or pages[-1].number != entry.page:
-            section = clean(entry.section) if entry.section else None
-            label = _words(site.ui).f("page", n=entry.page)
-            pages.append(PageView(number=entry.page, label=label, section=section, cards=()))
-        last = pages[-1]
-        pages[-1] = PageView(last.number, last.label, last.section, (*last.cards, card(site, entry)))
-    return IssueView(day=day, path=issue_path(day), pages=tuple(pages))
+        if not groups or groups[-1][0].page != entry.page:
+            groups.append((entry, []))
+        groups[-1][1].append(card(site, entry))
+    words = _words(site.ui)
+    pages = tuple(
+        PageView(
+            number=first.page,
+            label=words.f("page", n=first.page),
+            section=clean(first.section) if first.section else None,
+            cards=tuple(cards),
+        )
+        for first, cards in groups
+    )
+    return IssueView(day=day, path=issue_path(day), pages=pages)
 
 
 def _unique(people: Sequence[EntryPerson]) -> list[EntryPerson]:
@@ -208,10 +244,14 @@ def article_page(
     caption = ""
     if entry.kind == "photo" and entry.images and paragraphs:
         caption = paragraphs.pop(0)  # a photo item's text is its caption
+    around = around or Around()
+    link = Links(entry.path)
+    writers, photographers, people = entry.writers, entry.photographers, _unique(entry.contributors)
     return _render(
         site,
         "article.html",
         entry.path,
+        link,
         comment=f"feedsvc article {digest}" if digest else "",
         title=f"{parts.title} - {site.name}",
         og_title=parts.title,
@@ -220,15 +260,68 @@ def article_page(
         description=lead(entry, 160) or site.subtitle(PAPER, ""),
         entry=entry,
         parts=parts,
-        writers=entry.writers,
-        photographers=entry.photographers,
-        people=_unique(entry.contributors),
+        writers=writers,
+        photographers=photographers,
+        people=people,
         paragraphs=paragraphs,
         caption=caption,
         where=where(site, entry),
-        around=around or Around(),
+        around=around,
         issue_path=issue_path(entry.issue_date),
+        **article_values(
+            _words(site.ui), entry, parts, around, link, people=(writers, photographers, people)
+        ),
     )
+
+
+def article_values(
+    words: Words,
+    entry: Entry,
+    parts: EntryParts,
+    around: Around,
+    link: Links,
+    *,
+    people: tuple[Sequence[EntryPerson], Sequence[EntryPerson], Sequence[EntryPerson]],
+) -> dict[str, Any]:
+    """What the package's `article.html` shows, made here rather than by calls in the template
+    (`link(…)`, `t.date(…)`, `isoformat()`, `loop.first`: each a call through Jinja2's context):
+    the hrefs, the dates as shown and in `datetime` attributes, and each list of people (`people`:
+    the writers, the photographers, everyone credited once) as (separator before it, href, label)."""
+    section = entry.section and entry.section_slug
+    published, updated = parts.published, parts.updated
+    writers, photographers, everyone = people
+    name_sep, list_sep = words.name_sep, words.list_sep
+    return {
+        "issue_href": link(issue_path(entry.issue_date)),
+        "issue_date": words.date(entry.issue_date),
+        "section_href": link(f"sections/{entry.section_slug}.html") if section else None,
+        "section_name": entry.section if section else None,
+        "byline": _people_links(writers, name_sep, link, first=""),
+        "published_iso": published.isoformat(),
+        "published_date": words.date(published),
+        "updated_iso": updated.isoformat() if updated != published else None,
+        "updated_date": words.date(updated) if updated != published else None,
+        "figures": tuple((link(i.path), i.width, i.height, n == 0) for n, i in enumerate(entry.images)),
+        "credits": _people_links(photographers, name_sep, link, first=""),
+        "prev_href": link(around.previous.path) if around.previous else None,
+        "prev_title": around.previous.title if around.previous else None,
+        "next_href": link(around.next.path) if around.next else None,
+        "next_title": around.next.title if around.next else None,
+        "people_links": _people_links(everyone, list_sep, link),
+    }
+
+
+def _people_links(
+    people: Sequence[EntryPerson], sep: str, link: Links, first: str | None = None
+) -> tuple[tuple[str, str, str], ...]:
+    """(separator, href, label) for each person's page: `sep` before each, but `first` (if given)
+    before the first."""
+    if not people:
+        return ()
+    out = [(sep, link(f"contributors/{p.slug}.html"), p.label) for p in people]
+    if first is not None:
+        out[0] = (first, *out[0][1:])
+    return tuple(out)
 
 
 def read_digest(head: bytes) -> str | None:

@@ -13,7 +13,7 @@ import datetime as dt
 import functools
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from feedsvc.records import Entry
@@ -74,16 +74,26 @@ def neighbours(entries: Sequence[Entry]) -> dict[str, Around]:
 
 
 def issue_digest(
-    site: Site, day: dt.date, entries: Iterable[Entry], previous: dt.date | None, following: dt.date | None
+    site: Site,
+    day: dt.date,
+    entries: Iterable[Entry],
+    previous: dt.date | None,
+    following: dt.date | None,
+    *,
+    keys: Mapping[str, bytes] | None = None,
 ) -> str:
-    """What an issue page's bytes depend on: the site, its date and neighbours, its entries."""
+    """What an issue page's bytes depend on: the site, its date and neighbours, its entries.
+    `keys`: the entries' `entry_key`s by id where known already (a worker has made them for the
+    article pages' digests)."""
     templates = theme.fingerprint(site.theme, "issue.html")
     h = hashlib.sha256(
         f"{site.fingerprint}\n{site.look}\n{templates}\nissue\n{day}\n{previous}\n{following}\n".encode()
     )
+    known = keys or {}
     for e in printed(entries):
-        h.update(entry_key(e))
-        h.update(repr(e.images).encode())
+        key = known.get(e.id)
+        h.update(entry_key(e) if key is None else key)
+        h.update(repr(e.images).encode() if e.images else b"()")
     return h.hexdigest()
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -102,10 +102,13 @@ def issue_outputs(
     entries: list[Entry],
     previous: dt.date | None,
     following: dt.date | None,
+    *,
+    keys: Mapping[str, bytes] | None = None,
 ) -> Outputs:
-    """An issue's page (`entries` in any order), unless the copy in the output folder is current."""
+    """An issue's page (`entries` in any order), unless the copy in the output folder is current.
+    `keys`: the entries' `entry_key`s by id, if made already."""
     path = issue_path(day)
-    digest = issue_digest(renderer.site, day, entries, previous, following)
+    digest = issue_digest(renderer.site, day, entries, previous, following, keys=keys)
     if renderer.digest_on_disk(path) == digest:
         return Outputs(kept=[path])
     page = html.issue_page(renderer.site, day, entries, previous, following, digest=digest)
@@ -131,8 +134,10 @@ class Worker:
         for n, day in enumerate(dates):
             entries = by_day[day]
             around = neighbours(entries)
+            keys: dict[str, bytes] = {}
             for entry in entries:
                 r = Rendered(entry, around[entry.id])
+                keys[entry.id] = r.key  # for the article's digest, and the issue's
                 if renderer.article_current(r):  # rendered later if ever needed, made whole then
                     made.append((pack(entry, slim=True), None, None))
                     continue
@@ -141,7 +146,7 @@ class Worker:
                 made.append((pack(entry, slim=True), data, r.article))
             previous = dates[n - 1] if n > 0 else task.before
             following = dates[n + 1] if n + 1 < len(dates) else task.after
-            out = issue_outputs(renderer, day, entries, previous, following)
+            out = issue_outputs(renderer, day, entries, previous, following, keys=keys)
             issues.append((out.kept[0], None) if out.kept else out.files[0])
         return made, issues
 

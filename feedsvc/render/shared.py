@@ -78,6 +78,9 @@ class _Varies(Exception):
 
 def _key(value: Any) -> object:
     """`value` as a part's key holds it, with its type; `_Varies` if it is not immutable."""
+    known = _KNOWN.get(id(value))  # a tuple or dataclass keyed before (`Site`, `Words`: every page)
+    if known is not None and known[0] is value:
+        return known[1]
     kind = type(value)
     if kind in _PLAIN:
         return (kind, value)
@@ -90,9 +93,6 @@ def _key(value: Any) -> object:
     if isinstance(value, Undefined):
         return _NO_VALUE
     if kind is tuple or _frozen_dataclass(kind):  # `Site`, `Words`: if every field is immutable too
-        known = _KNOWN.get(id(value))
-        if known is not None and known[0] is value:
-            return known[1]
         items = value if kind is tuple else (getattr(value, f.name) for f in dataclasses.fields(value))
         key = (kind, tuple(_key(v) for v in items))
         if len(_KNOWN) >= _KEPT:
@@ -163,7 +163,7 @@ class SharedExtension(Extension):
     @pass_eval_context
     def _shared(self, ctx: EvalContext, part: int, *values: Any, caller: Callable[[], str]) -> Markup:
         try:
-            key = (part, ctx.autoescape, *(_key(v) for v in values))
+            key = (part, ctx.autoescape, *map(_key, values))
         except _Varies:
             return Markup(caller())
         found = self._cache.get(key)

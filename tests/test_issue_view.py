@@ -1,0 +1,77 @@
+"""An issue page's view and digest made with what is known beforehand: `html.issue_view` (cards'
+dates kept by instant, pages grouped in one pass) gives the view the per-card way gave, and
+`issues.issue_digest` with the entries' keys made already gives the digest made from the entries."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from feedsvc.records import Entry, EntryImage
+from feedsvc.render import html
+from feedsvc.render.common import Site, clean, entry_key, entry_title
+from feedsvc.render.issues import issue_digest, issue_path, printed
+from tests.render_helpers import entry, fixture_entries, settings
+
+DAY = dt.date(2023, 6, 26)
+PHOTO = EntryImage(path="images/2023/06/26/p3-1.jpg", width=800, height=600, bbox=(0, 0, 1, 1), length=9)
+
+
+def entries() -> list[Entry]:
+    later = dt.datetime(2023, 6, 26, 23, 59, 59, 999_999, tzinfo=dt.UTC)  # another day in Beijing
+    return [
+        *[e for e in fixture_entries() if e.issue_date == DAY],
+        entry(DAY, 3, 2).model_copy(update={"images": (PHOTO,), "published": later}),
+        entry(DAY, 2, 7, kicker="<引>").model_copy(update={"section": "综\x07合"}),
+        entry(DAY, 1, 9).model_copy(update={"published": dt.datetime(1890, 1, 1, tzinfo=dt.UTC)}),
+    ]
+
+
+def reference(site: Site, day: dt.date, listed: list[Entry]) -> html.IssueView:
+    """The view as it was made before: each card's date from `Site.local`, pages rebuilt per card."""
+    words = html._words(site.ui)
+    pages: list[html.PageView] = []
+    for e in printed(listed):
+        if not pages or pages[-1].number != e.page:
+            section = clean(e.section) if e.section else None
+            pages.append(html.PageView(e.page, words.f("page", n=e.page), section, ()))
+        local = site.local(e.published)
+        card = html.Card(
+            path=e.path,
+            title=entry_title(e),
+            kicker=clean(e.kicker) if e.kicker else None,
+            lead=html.lead(e),
+            where=words.f("page", n=e.page) + (f" · {clean(e.section)}" if e.section else ""),
+            date=words.date(local),
+            datetime=local.isoformat(),
+            image=e.images[0] if e.images else None,
+        )
+        last = pages[-1]
+        pages[-1] = html.PageView(last.number, last.label, last.section, (*last.cards, card))
+    return html.IssueView(day=day, path=issue_path(day), pages=tuple(pages))
+
+
+@pytest.mark.parametrize("ui", ["zh", "en"])
+def test_issue_view_is_the_view_made_card_by_card(ui: str, tmp_path: Path) -> None:
+    site = dataclasses.replace(Site.from_settings(settings(tmp_path)), ui=ui)
+    listed = entries()
+    for _ in range(2):  # the second time from what was kept
+        assert html.issue_view(site, DAY, listed[::-1]) == reference(site, DAY, listed)
+    other = dataclasses.replace(site, tz=dt.UTC)  # another zone: not what the first zone kept
+    assert html.issue_view(other, DAY, listed) == reference(other, DAY, listed)
+    assert html.issue_view(other, DAY, listed) != html.issue_view(site, DAY, listed)
+
+
+def test_issue_digest_from_keys_made_already(tmp_path: Path) -> None:
+    site = Site.from_settings(settings(tmp_path))
+    listed = entries()
+    plain = issue_digest(site, DAY, listed, DAY - dt.timedelta(days=1), None)
+    keys = {e.id: entry_key(e) for e in listed}
+    assert issue_digest(site, DAY, listed, DAY - dt.timedelta(days=1), None, keys=keys) == plain
+    partly = dict(list(keys.items())[:2])
+    assert issue_digest(site, DAY, listed, DAY - dt.timedelta(days=1), None, keys=partly) == plain
+    keys[listed[0].id] = b"another key\n"  # the keys given are what is hashed
+    assert issue_digest(site, DAY, listed, DAY - dt.timedelta(days=1), None, keys=keys) != plain
