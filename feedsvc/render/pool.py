@@ -11,9 +11,10 @@ and goes back slimmed too (`Rendered.partial`): should a document holding it be 
 main process reads it again from the store (`FeedRenderer.complete`) and renders it.
 `Pool` hands runs of dates to the workers a few ahead of their use. Output bytes do not depend on
 where an entry was rendered: should the pool break, the main process renders the runs itself.
-Once every run is done, the workers would sit idle while the main process finishes the feeds whose
-newest entries came in the last runs: they make those feeds' pages for people (`Worker.feed_page`,
-from the entries' ids, read whole from the store), the same bytes as from the main process.
+Once every run is handed out, the workers would soon sit idle while the main process finishes the
+feeds whose newest entries come in the last runs: they make those feeds' pages for people
+(`Worker.feed_page`, from the entries' ids, read whole from the store), the same bytes as from
+the main process.
 """
 
 from __future__ import annotations
@@ -218,6 +219,11 @@ class Pool:
         while self._todo and len(self._running) < self.ahead:
             task = self._todo.popleft()
             self._running.append((task, self._submit(task)))
+
+    @property
+    def handed_out(self) -> bool:
+        """Is every run handed to the workers (they are about to sit idle)?"""
+        return not self._todo
 
     def feed_page(self, info: FeedInfo, ids: Sequence[str]) -> Future[Outputs] | None:
         """Have a worker make a feed's page for people from its newest entries (`ids`, newest

@@ -6,17 +6,16 @@ finished at once, and so is a feed once its newest entry has been walked (its su
 documents, open archive page and page for people): a feed whose last entry is years old is not
 kept to the end. With worker processes (`render.pool`), the pool is started before anything else
 is read, the shared pages (index, OPML, past issues, icons) are made while the workers start and
-import, and the pages for people of the feeds still open when the last run arrives are made by the
-workers, which would otherwise sit idle while this process finishes those feeds' documents.
+import, and the pages for people of the feeds finished once the last run is handed out are made by
+the workers, which would otherwise sit idle while this process finishes those feeds' documents.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import os
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
@@ -65,6 +64,8 @@ class _Started:
 
     pool: Pool
     order: list[str]
+    pages: list[tuple[FeedInfo, list[str], Future[Outputs] | None]] = field(default_factory=list)
+    """Pages for people handed to the workers: the feed, its entries' ids, the worker's result."""
 
 
 class Walker:
@@ -135,8 +136,8 @@ class Walker:
                             yield self._full_page(walk)
                     if walk.seen == walk.info.entry_count:
                         walk.done = True
-                        yield from self._finish(walk)
-            yield from self._last_feeds(walks, started.pool if started else None)
+                        yield from self._finish(walk, started)
+            yield from self._last_feeds(walks, started)
             self.proofs.save()
             yield shared if shared is not None else self.shared_all(infos)
         finally:
@@ -153,32 +154,27 @@ class Walker:
         walk.page = []
         return out
 
-    def _last_feeds(self, walks: dict[tuple[str, str], _Walk], pool: Pool | None) -> Iterator[Outputs]:
-        """The feeds not finished during the walk (their newest entries came last, or they have
-        none), their pages for people made by the pool's workers if there is one."""
+    def _last_feeds(self, walks: dict[tuple[str, str], _Walk], started: _Started | None) -> Iterator[Outputs]:
+        """The feeds not finished during the walk (they have no entries), then the pages for people
+        handed to the pool's workers (`_finish`), in the order handed out."""
         for walk in walks.values():
             if walk.seen != walk.info.entry_count:
                 ref = walk.info.ref
                 raise StoreError(
                     f"feed {ref.stem}: the store counts {walk.info.entry_count} entries, lists {walk.seen}"
                 )
-        left = [walk for walk in walks.values() if not walk.done]
-        pages: dict[int, Future[Outputs] | None] = {}
-        if pool is not None:  # the workers are idle from here on
-            for walk in left:
-                if walk.info.ref.kind != "paper" and walk.recent:
-                    ids = [r.entry.id for r in reversed(walk.recent)]
-                    pages[id(walk)] = pool.feed_page(walk.info, ids)
-        for walk in left:
-            future = pages.get(id(walk))
-            made = None if pool is None or future is None else functools.partial(pool.page_result, future)
-            yield from self._finish(walk, made)
-        if pool is not None:
-            pool.close(wait=False)  # every page is in: the workers exit while the rest is written
+            if not walk.done:
+                yield from self._finish(walk, started)
+        if started is not None:
+            for info, ids, future in started.pages:
+                yield started.pool.page_result(future) or self._feed_page_of(info, ids)
+            started.pages = []
+            started.pool.close(wait=False)  # every page is in: the workers exit while the rest is written
 
-    def _finish(self, walk: _Walk, made: Callable[[], Outputs | None] | None = None) -> Iterator[Outputs]:
-        """A feed's subscription documents, open archive page and page for people (from `made`
-        when it gives one, else made here); its entries are let go of."""
+    def _finish(self, walk: _Walk, started: _Started | None) -> Iterator[Outputs]:
+        """A feed's subscription documents, open archive page and page for people; its entries are
+        let go of. Once the pool has handed out its last run, its workers are about to sit idle:
+        the page for people is handed to them (by its entries' ids) and yielded at the end."""
         ref, name = walk.info.ref, walk.info.name
         recent = list(reversed(walk.recent))
         yield self.renderer.subscription(ref, name, recent, walk.last)
@@ -190,10 +186,22 @@ class Walker:
                 self.proofs.add_chain(ref, open_page(walk.last, walk.page, out.chain))
             yield out
         if ref.kind != "paper":
-            page = made() if made is not None else None
-            yield page if page is not None else self.feed_page(walk.info, recent)
+            if started is not None and started.pool.handed_out and recent:
+                ids = [r.entry.id for r in recent]
+                started.pages.append((walk.info, ids, started.pool.feed_page(walk.info, ids)))
+            else:
+                yield self.feed_page(walk.info, recent)
         walk.recent.clear()
         walk.page = []
+
+    def _feed_page_of(self, info: FeedInfo, ids: list[str]) -> Outputs:
+        """A page for people the pool was to make (and could not), from its entries read here."""
+        store = self.source
+        assert isinstance(store, Store)
+        entries = store.entries_by_id(ids)
+        if len(entries) != len(ids):
+            raise StoreError(f"{store.path}: entries of feed {info.ref.stem} are gone from the store")
+        return self.feed_page(info, [Rendered(e) for e in entries])
 
     def _start(self) -> _Started | None:
         """Worker processes for a regenerate of a large store (or with `workers` set), started now
