@@ -1,5 +1,5 @@
 """An article page's digest (`Rendered.article_digest`) is made once per entry and neighbours,
-and follows the neighbours when they are given later (as `builder._whole_issues` gives them)."""
+and follows the neighbours when they are given later (as `regen._whole_issues` gives them)."""
 
 from __future__ import annotations
 

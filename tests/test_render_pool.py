@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Sequence
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,9 @@ import pytest
 from feedsvc.config import Settings
 from feedsvc.parse import parse_bytes
 from feedsvc.publish import build_all, write
-from feedsvc.records import PAPER
+from feedsvc.records import PAPER, FeedInfo
+from feedsvc.render.common import html_path
+from feedsvc.render.feeds import Outputs
 from feedsvc.store import Store
 from tests.render_helpers import settings
 
@@ -126,3 +130,64 @@ def test_a_build_stopped_halfway_ends_its_workers(store: Store, tmp_path: Path) 
     assert not multiprocessing.active_children()
     with pytest.raises(StopIteration):
         next(b)
+
+
+def test_a_feed_is_finished_once_its_newest_entry_is_walked(store: Store, tmp_path: Path) -> None:
+    """Its documents and page are made then, not after the whole paper is walked."""
+    from feedsvc.render.issues import issue_path
+
+    order = [p for p, _ in build_all(store, _settings(tmp_path), workers=0)]
+    last_day = max(store.issue_dates())
+    early = [
+        info.ref
+        for info in store.feed_infos()
+        if info.ref.kind != "paper" and store.entries(info.ref, limit=1)[0].issue_date < last_day
+    ]
+    assert early
+    for ref in early:
+        assert order.index(f"{ref.stem}.atom") < order.index(issue_path(last_day))
+    articles = [n for n, p in enumerate(order) if p.startswith("articles/")]
+    assert order.index(f"{PAPER.stem}.atom") > max(articles)  # it holds the newest entry
+
+
+def test_the_idle_workers_make_the_last_pages_for_people(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once every run is handed out, the pages for people of the feeds finished after that are made
+    by the workers, from their entries read whole from the store: the bytes this process makes
+    from the slimmed entries (and the paper's, the site's index, here)."""
+    from feedsvc.render import pool, regen
+
+    alone = dict(build_all(store, _settings(tmp_path / "a"), workers=0))
+    monkeypatch.setattr(regen, "_RUN_DAYS", 1)  # 6 runs, 2 handed out ahead
+    monkeypatch.setattr(regen, "_AHEAD", 1)
+    handed: list[str] = []
+    feed_page = pool.Pool.feed_page
+
+    def spy(self: pool.Pool, info: FeedInfo, ids: Sequence[str]) -> Future[Outputs] | None:
+        handed.append(html_path(info.ref))
+        return feed_page(self, info, ids)
+
+    monkeypatch.setattr(pool.Pool, "feed_page", spy)
+    pooled = list(build_all(store, _settings(tmp_path / "b"), workers=2))
+    assert len(pooled) == len(alone) and dict(pooled) == alone
+    pages = [html_path(i.ref) for i in store.feed_infos() if i.ref.kind != "paper"]
+    assert handed and set(handed) <= set(pages) and len(set(handed)) == len(handed)
+
+
+def test_pages_for_people_the_pool_cannot_make_are_made_here(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    from feedsvc.render import pool
+
+    alone = dict(build_all(store, _settings(tmp_path / "a"), workers=0))
+
+    def died(self: pool.Pool, info: FeedInfo, ids: Sequence[str]) -> Future[Outputs]:
+        future: Future[Outputs] = Future()
+        future.set_exception(BrokenProcessPool("a worker died"))
+        return future
+
+    monkeypatch.setattr(pool.Pool, "feed_page", died)
+    assert dict(build_all(store, _settings(tmp_path / "b"), workers=2)) == alone

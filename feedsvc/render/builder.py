@@ -12,15 +12,12 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import os
-from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from feedsvc.config import Settings
-from feedsvc.errors import StoreError
 from feedsvc.plans import EntrySource, Plan
-from feedsvc.records import PAPER, Entry, EntryPerson, FeedInfo, FeedRef
+from feedsvc.records import PAPER, Entry, FeedInfo, FeedRef
 from feedsvc.render import html, opml
 from feedsvc.render.append import Place, append_page, open_page
 from feedsvc.render.bundles import SEARCH_DIR, bundles
@@ -29,10 +26,8 @@ from feedsvc.render.feedpage import FeedPages
 from feedsvc.render.feeds import FORMATS, Before, FeedRenderer, Outputs, Rendered
 from feedsvc.render.issues import ISSUES_INDEX, issue_path, neighbours, printed
 from feedsvc.render.past import past_issues
-from feedsvc.render.pool import Pool, arrived, complete, issue_outputs, runs
+from feedsvc.render.regen import Walker, empty_paper
 from feedsvc.render.stubs import Proofs, page_entries
-from feedsvc.store import Store
-from feedsvc.store.reader import StoreReader
 
 INDEX = "index.html"
 OPML = opml.FEEDS_OPML
@@ -41,13 +36,6 @@ __all__ = ["INDEX", "ISSUES_INDEX", "OPML", "SEARCH", "SEARCH_DIR", "TEMP_SUFFIX
 TEMP_SUFFIX = ".feedsvc-tmp"  # publish.write's temporary files: `.<name>.<random>.feedsvc-tmp`
 ICON_FILES = (ICON, FAVICON, FAVICON_ICO, LOGO)
 OUTPUT_SUFFIXES = frozenset({".atom", ".rss", ".json", ".html", ".opml"})
-_CHUNK = 500  # entries per store read while walking the whole paper in this process
-_RUN_DAYS = 8  # issues per task of a worker process
-_AHEAD = 3  # tasks rendered ahead per worker process
-_POOL_MIN = 3000  # entries from which a regenerate starts worker processes
-_POOL_MAX = 4
-_REMEMBERED = 2  # full archive pages per feed whose digests a regenerate remembers: the newest ones,
-# which an ingest proves current (`render.stubs.Proofs`); an ingest remembers those it computes
 
 
 class Build(Iterator[tuple[str, bytes]]):
@@ -96,23 +84,7 @@ def _exts() -> list[str]:
     return [fmt.ext for fmt in FORMATS]
 
 
-def _empty_paper() -> FeedInfo:
-    return FeedInfo(ref=PAPER, name="", entry_count=0)
-
-
-@dataclass
-class _Walk:
-    """A feed's state while `Builder.everything` walks the paper from its oldest entry."""
-
-    info: FeedInfo
-    last: int
-    recent: deque[Rendered]
-    page: list[Rendered] = field(default_factory=list)
-    number: int = 0
-    seen: int = 0
-
-
-class Builder:
+class Builder(Walker):
     """One build's state: the store, the site, the renderer (with its output folder to compare
     against, unless `reuse` is off) and how many worker processes a regenerate may start."""
 
@@ -137,18 +109,6 @@ class Builder:
         # taken and saved at is read now, before any entry, so a write between this build's reads
         # can only make them older than what was read (never taken again), not newer
         self.proofs = Proofs(self.source, self.site)
-
-    def issue_dates(self) -> list[dt.date]:
-        """The store's issue dates, read once per build (the issues and the past issues use them)."""
-        if self._days is None:
-            self._days = self.source.issue_dates()
-        return self._days
-
-    def feed_page(
-        self, info: FeedInfo, recent: list[Rendered], before: list[Rendered] | None = None
-    ) -> Outputs:
-        """The feed's page for people; `before`: its entries before the changes (`render.feedpage`)."""
-        return self.pages.page(info, recent, before)
 
     def shared(self, infos: list[FeedInfo], pages: Iterable[str]) -> Outputs:
         out = Outputs()
@@ -175,6 +135,9 @@ class Builder:
             out.files.extend(self.icons(out.kept))
         return out
 
+    def shared_all(self, infos: list[FeedInfo]) -> Outputs:
+        return self.shared(infos, (INDEX, OPML, ISSUES_INDEX, SEARCH))
+
     def icons(self, kept: list[str]) -> list[tuple[str, bytes]]:
         """The icon files (`render.icons`) missing from the output folder: their bytes never change,
         and one already there (a theme's own, say) is left alone."""
@@ -186,12 +149,6 @@ class Builder:
         from feedsvc.render import icons  # Pillow is imported only when icons are drawn
 
         return [(path, data) for path, data in icons.files() if path not in present]
-
-    def issue(
-        self, day: dt.date, entries: list[Entry], previous: dt.date | None, following: dt.date | None
-    ) -> Outputs:
-        """An issue's page (`entries` in any order), unless the copy on disk is current."""
-        return issue_outputs(self.renderer, day, entries, previous, following)
 
     def issues(self, plan: Plan) -> Iterator[Outputs]:
         """The pages of the issues `plan` touches and of their neighbours (whose links to them may
@@ -238,7 +195,7 @@ class Builder:
                 own = [f"{ref.stem}.{ext}" for ext in (*_exts(), "html")]
                 yield Outputs(obsolete=own + self.archive_files(ref, 0))
             else:
-                yield from self.feed(info or _empty_paper(), plan.since, plan.articles)
+                yield from self.feed(info or empty_paper(), plan.since, plan.articles)
         self.proofs.save()
         yield self.shared(infos, plan.pages)
 
@@ -323,194 +280,6 @@ class Builder:
                 found.append(f"{base}/{name}")
         return sorted(found)
 
-    def everything(self) -> Iterator[Outputs]:
-        """Every output. Walks the paper once from its oldest entry, handing each entry (rendered at
-        most once per format) to the open archive page of every feed it is in; a page that fills up
-        is finished at once. Memory holds the open pages and the newest entries of each feed."""
-        site, renderer = self.site, self.renderer
-        infos = self.source.feed_infos()
-        listed = infos if any(i.ref == PAPER for i in infos) else [_empty_paper(), *infos]
-        walks: dict[tuple[str, str], _Walk] = {}  # by (kind, slug): cheaper to hash than a FeedRef
-        for info in listed:
-            last = archive_pages(info.entry_count, site.max_entries, site.page_size)
-            walks[info.ref.kind, info.ref.slug] = _Walk(
-                info=info, last=last, recent=deque(maxlen=site.max_entries)
-            )
-        for rendered in self.walked():
-            if isinstance(rendered, Outputs):
-                yield rendered
-                continue
-            entry = rendered.entry
-            for ref in renderer.feeds(entry):
-                walk = walks.get((ref.kind, ref.slug))
-                if walk is None:
-                    raise StoreError(f"entry {entry.id} is in feed {ref.stem}, which the store does not list")
-                walk.seen += 1
-                walk.recent.append(rendered)
-                if walk.last:
-                    walk.page.append(rendered)
-                    if len(walk.page) == site.page_size:
-                        walk.number += 1
-                        name = walk.info.name
-                        out = renderer.archive(
-                            ref, name=name, number=walk.number, last=walk.last, page=walk.page
-                        )
-                        if out.digest is not None and walk.number >= walk.last - _REMEMBERED:
-                            self.proofs.add(
-                                ref, name, walk.number, walk.last, page=walk.page, digest=out.digest
-                            )
-                        yield out
-                        walk.page = []
-        for walk in walks.values():
-            ref = walk.info.ref
-            if walk.seen != walk.info.entry_count:
-                raise StoreError(
-                    f"feed {ref.stem}: the store counts {walk.info.entry_count} entries, lists {walk.seen}"
-                )
-            recent = list(reversed(walk.recent))
-            name = walk.info.name
-            yield renderer.subscription(ref, name, recent, walk.last)
-            if walk.last:
-                out = renderer.archive(
-                    ref, name=name, number=walk.last, last=walk.last, page=walk.page, recent=recent
-                )
-                if walk.page:
-                    self.proofs.add_chain(ref, open_page(walk.last, walk.page, out.chain))
-                yield out
-            if ref.kind != "paper":
-                yield self.feed_page(walk.info, recent)
-        self.proofs.save()
-        yield self.shared(infos, (INDEX, OPML, ISSUES_INDEX, SEARCH))
-
-    def walked(self) -> Iterator[Rendered | Outputs]:
-        """The paper's entries from the oldest, each with its article page made before it and each
-        issue's page once the issue is read: the entries as `Rendered`, the pages as `Outputs`.
-
-        A regenerate of a large store (or with `workers` set) has worker processes read and render
-        runs of issues (`render.pool`), while this process reads only the paper's order and puts
-        their entries in it; else the entries are read and rendered here (`prepared`)."""
-        count = self.source.count(PAPER)
-        workers = self.workers if self.workers is not None else _auto_workers(count)
-        if workers > 1 and isinstance(self.source, Store):
-            yield from self._by_workers(self.source, workers)
-            return
-        days = _IssueWalk(self)
-        for rendered in self.prepared():
-            yield self.renderer.article(rendered)
-            rendered.slim()
-            yield from days.add(rendered.entry)
-            yield rendered
-        yield from days.finish()
-
-    def _by_workers(self, store: Store, workers: int) -> Iterator[Rendered | Outputs]:
-        """`walked` with worker processes: each entry waits in `waiting` from its run's arrival
-        until its turn in the paper's order (the next entry, but for issues listed apart)."""
-        folder = store.path.parent
-        reader = StoreReader.open_readonly(folder)  # not memory-mapped: no items' pages held here
-        try:
-            order = reader.entry_ids(PAPER)
-            self._days = reader.issue_dates()
-        finally:
-            reader.close()
-        order.reverse()
-        pool = Pool(self.site, folder, self.renderer.output_dir, workers, ahead=_AHEAD * workers)
-        self.renderer.complete = lambda partial: complete(store, partial)
-        waiting: dict[str, Rendered] = {}
-        people: dict[tuple[object, ...], EntryPerson] = {}
-        try:
-            results = pool.results(runs(self.issue_dates(), _RUN_DAYS))
-            for entry_id in order:
-                while entry_id not in waiting:
-                    done = next(results, None)
-                    if done is None:
-                        raise StoreError(
-                            f"{store.path}: entry {entry_id} is in the paper's feed, in no issue"
-                        )
-                    yield arrived(*done, waiting, people)
-                yield waiting.pop(entry_id)
-            for done in results:  # issues after the newest entry's (published earlier than it)
-                yield arrived(*done, {}, people)
-        finally:
-            pool.close()
-
-    def prepared(self) -> Iterator[Rendered]:
-        """The paper's entries from the oldest, read here in chunks from the newest-first store,
-        with their neighbours in their issue. An entry whose article page is out of date (every
-        entry, into an empty folder) is rendered in every format at once, then slimmed
-        (`Rendered.slim`) so open archive pages hold little. The others are rendered only if a
-        document that holds them turns out to be out of date."""
-        carry: list[Rendered] = []  # the last issue read, which may go on in the next chunk
-        for end in range(self.source.count(PAPER), 0, -_CHUNK):
-            start = max(0, end - _CHUNK)
-            batch = self.source.entries(PAPER, limit=end - start, offset=start)
-            chunk = carry + [Rendered(e) for e in reversed(batch)]
-            chunk, carry = _whole_issues(chunk, last=start == 0)
-            for r in chunk:
-                if not self.renderer.article_current(r):
-                    r.render_all(self.site)
-            yield from chunk
-
-
-def _whole_issues(chunk: list[Rendered], *, last: bool) -> tuple[list[Rendered], list[Rendered]]:
-    """`chunk` (paper order, oldest first) split before its last issue unless it is the `last`
-    chunk, each entry given its neighbours in its issue: (entries ready, entries carried over).
-    The store lists an issue's entries together (they are published on its date)."""
-    cut = len(chunk)
-    if not last:
-        day = chunk[-1].entry.issue_date
-        while cut > 0 and chunk[cut - 1].entry.issue_date == day:
-            cut -= 1
-    ready, carry = chunk[:cut], chunk[cut:]
-    start = 0
-    for end in range(1, len(ready) + 1):
-        if end == len(ready) or ready[end].entry.issue_date != ready[start].entry.issue_date:
-            group = ready[start:end]
-            around = neighbours([r.entry for r in group])
-            for r in group:
-                r.around = around[r.entry.id]
-            start = end
-    return ready, carry
-
-
-class _IssueWalk:
-    """Issue pages while `Builder.everything` walks the paper in this process: an issue's page is
-    made once its entries are walked, linking to the issues before and after it by date (as
-    `Builder.issues` does). An issue listed apart (against the store's order) is made again at the
-    end, from the store."""
-
-    def __init__(self, builder: Builder) -> None:
-        self.builder = builder
-        self.days = builder.issue_dates()
-        self.at = {day: n for n, day in enumerate(self.days)}
-        self.day: dt.date | None = None
-        self.current: list[Entry] = []
-        self.seen: set[dt.date] = set()
-        self.split: set[dt.date] = set()
-
-    def add(self, entry: Entry) -> Iterator[Outputs]:
-        if entry.issue_date != self.day:
-            yield from self._close()
-            if entry.issue_date in self.seen:
-                self.split.add(entry.issue_date)
-            self.seen.add(entry.issue_date)
-            self.day, self.current = entry.issue_date, []
-        self.current.append(entry)
-
-    def _close(self) -> Iterator[Outputs]:
-        if self.day is not None and self.day not in self.split:
-            yield self._page(self.day, self.current)
-
-    def _page(self, day: dt.date, entries: list[Entry]) -> Outputs:
-        at = self.at[day]
-        previous = self.days[at - 1] if at > 0 else None
-        following = self.days[at + 1] if at + 1 < len(self.days) else None
-        return self.builder.issue(day, entries, previous, following)
-
-    def finish(self) -> Iterator[Outputs]:
-        yield from self._close()
-        for day in sorted(self.split):
-            yield self._page(day, self.builder.source.issue_entries(day))
-
 
 def _empty(folder: Path) -> bool:
     """Is `folder` missing or empty (a cold regenerate: no output can be current)?"""
@@ -521,13 +290,6 @@ def _empty(folder: Path) -> bool:
         return True
     except OSError:
         return False
-
-
-def _auto_workers(count: int) -> int:
-    """Worker processes for a regenerate of `count` entries: one per CPU, none for small papers."""
-    if count < _POOL_MIN:
-        return 0
-    return min(len(os.sched_getaffinity(0)), _POOL_MAX)
 
 
 def stale_files(folder: Path, keep: set[str]) -> list[str]:

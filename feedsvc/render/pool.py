@@ -11,6 +11,10 @@ and goes back slimmed too (`Rendered.partial`): should a document holding it be 
 main process reads it again from the store (`FeedRenderer.complete`) and renders it.
 `Pool` hands runs of dates to the workers a few ahead of their use. Output bytes do not depend on
 where an entry was rendered: should the pool break, the main process renders the runs itself.
+Once every run is handed out, the workers would soon sit idle while the main process finishes the
+feeds whose newest entries come in the last runs: they make those feeds' pages for people
+(`Worker.feed_page`, from the entries' ids, read whole from the store), the same bytes as from
+the main process.
 """
 
 from __future__ import annotations
@@ -23,12 +27,13 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from feedsvc.errors import StoreError
-from feedsvc.records import Entry, EntryPerson
+from feedsvc.records import Entry, EntryPerson, FeedInfo
 from feedsvc.render import html
 from feedsvc.render.common import Site
+from feedsvc.render.feedpage import FeedPages
 from feedsvc.render.feeds import FORMATS, FeedRenderer, Outputs, Rendered
 from feedsvc.render.issues import issue_digest, issue_path, neighbours
 from feedsvc.store import Store
@@ -39,6 +44,7 @@ _PERSON_FIELDS = tuple(EntryPerson.model_fields)
 _CONTRIBUTORS = _ENTRY_FIELDS.index("contributors")
 _PARAGRAPHS = _ENTRY_FIELDS.index("paragraphs")
 
+T = TypeVar("T")
 Packed = tuple[Any, ...]
 Made = tuple[Packed, tuple[bytes, ...] | None, bytes | None]  # entry, feed bytes, article page
 DaysDone = tuple[list[Made], list[tuple[str, bytes | None]]]  # entries, issue pages (None: current)
@@ -122,6 +128,7 @@ class Worker:
         self.site = site
         self.store = StoreReader.open_readonly(store)
         self.renderer = FeedRenderer(site, output_dir)
+        self.pages = FeedPages(site, output_dir)
 
     def render_days(self, task: Days) -> DaysDone:
         site, renderer = self.site, self.renderer
@@ -150,6 +157,14 @@ class Worker:
             issues.append((out.kept[0], None) if out.kept else out.files[0])
         return made, issues
 
+    def feed_page(self, info: FeedInfo, ids: Sequence[str]) -> Outputs:
+        """`info`'s page for people (`render.feedpage`) with the entries `ids` (newest first), read
+        whole from the store: the bytes the main process makes from the same entries slimmed."""
+        entries = self.store.entries_by_id(ids)
+        if len(entries) != len(ids):
+            raise StoreError(f"{self.store.path}: entries of feed {info.ref.stem} are gone from the store")
+        return self.pages.page(info, [Rendered(e) for e in entries])
+
     def close(self) -> None:
         self.store.close()
 
@@ -167,6 +182,11 @@ def _render_days(task: Days) -> DaysDone:
     return _worker.render_days(task)
 
 
+def _feed_page(info: FeedInfo, ids: tuple[str, ...]) -> Outputs:
+    assert _worker is not None, "worker not started"
+    return _worker.feed_page(info, ids)
+
+
 class Pool:
     """`workers` processes rendering runs of issues ahead of their use (`results`, in order).
     Should the pool break (a worker killed, or unable to start), the runs not yet done are
@@ -176,6 +196,8 @@ class Pool:
         self.args = (site, store, output_dir)
         self.ahead = ahead
         self._local: Worker | None = None
+        self._todo: deque[Days] = deque()
+        self._running: deque[tuple[Days, Future[DaysDone] | None]] = deque()
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),  # no fork of a process holding a store
@@ -183,16 +205,45 @@ class Pool:
             initargs=self.args,
         )
 
-    def results(self, tasks: Sequence[Days]) -> Iterator[DaysDone]:
-        todo = deque(tasks)
-        running: deque[tuple[Days, Future[DaysDone] | None]] = deque()
-        while todo or running:
-            while todo and len(running) < self.ahead:
-                task = todo.popleft()
-                running.append((task, self._submit(task)))
-            task, future = running.popleft()
+    def start(self, tasks: Sequence[Days]) -> None:
+        """Hand the first `ahead` of `tasks` to the workers now (their processes start with the
+        first), so that they start and import while this process does other work."""
+        self._todo.extend(tasks)
+        self._fill()
+
+    def results(self, tasks: Sequence[Days] = ()) -> Iterator[DaysDone]:
+        """Each run's result, in order: the runs given to `start`, then `tasks`."""
+        self._todo.extend(tasks)
+        while self._todo or self._running:
+            self._fill()
+            task, future = self._running.popleft()
             done = self._result(future)
             yield done if done is not None else self._here(task)
+
+    def _fill(self) -> None:
+        while self._todo and len(self._running) < self.ahead:
+            task = self._todo.popleft()
+            self._running.append((task, self._submit(task)))
+
+    @property
+    def handed_out(self) -> bool:
+        """Is every run handed to the workers (they are about to sit idle)?"""
+        return not self._todo
+
+    def feed_page(self, info: FeedInfo, ids: Sequence[str]) -> Future[Outputs] | None:
+        """Have a worker make a feed's page for people from its newest entries (`ids`, newest
+        first), read from the store; None if the pool is broken (make it here)."""
+        if self._pool is None:
+            return None
+        try:
+            return self._pool.submit(_feed_page, info, tuple(ids))
+        except BrokenProcessPool:
+            self._broken()
+            return None
+
+    def page_result(self, future: Future[Outputs] | None) -> Outputs | None:
+        """A page `feed_page` handed out; None if the pool broke meanwhile (make it here)."""
+        return self._result(future)
 
     def _submit(self, task: Days) -> Future[DaysDone] | None:
         if self._pool is None:
@@ -203,7 +254,7 @@ class Pool:
             self._broken()
             return None
 
-    def _result(self, future: Future[DaysDone] | None) -> DaysDone | None:
+    def _result(self, future: Future[T] | None) -> T | None:
         if future is None:
             return None
         try:
@@ -222,11 +273,15 @@ class Pool:
             self._local = Worker(*self.args)
         return self._local.render_days(task)
 
-    def close(self) -> None:
+    def close(self, *, wait: bool = True) -> None:
+        """End the workers; without `wait` (the build is done), they exit while this process goes
+        on (the executor's thread reaps them)."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.shutdown(wait=wait, cancel_futures=True)
+            self._pool = None
         if self._local is not None:
             self._local.close()
+            self._local = None
 
 
 def arrived(
