@@ -158,12 +158,8 @@ class Worker:
         return made, issues
 
     def feed_page(self, info: FeedInfo, ids: Sequence[str]) -> Outputs:
-        """`info`'s page for people (`render.feedpage`) with the entries `ids` (newest first), read
-        whole from the store: the bytes the main process makes from the same entries slimmed."""
-        entries = self.store.entries_by_id(ids)
-        if len(entries) != len(ids):
-            raise StoreError(f"{self.store.path}: entries of feed {info.ref.stem} are gone from the store")
-        return self.pages.page(info, [Rendered(e) for e in entries])
+        """`info`'s page for people with the entries `ids` (`feed_page_by_id`)."""
+        return feed_page_by_id(self.pages, self.store, info, ids)
 
     def close(self) -> None:
         self.store.close()
@@ -307,6 +303,16 @@ def arrived(
         else:
             out.files.append((path, page))
     return out
+
+
+def feed_page_by_id(pages: FeedPages, store: Store, info: FeedInfo, ids: Sequence[str]) -> Outputs:
+    """`info`'s page for people (`render.feedpage`) with the entries `ids` (newest first), read
+    whole from `store`: the bytes the main process makes from the same entries slimmed. A worker
+    makes it so (`Worker.feed_page`), and the main process when the worker could not."""
+    entries = store.entries_by_id(ids)
+    if len(entries) != len(ids):
+        raise StoreError(f"{store.path}: entries of feed {info.ref.stem} are gone from the store")
+    return pages.page(info, [Rendered(e) for e in entries])
 
 
 def complete(store: Store, partial: Sequence[Rendered]) -> None:

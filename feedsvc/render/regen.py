@@ -27,7 +27,7 @@ from feedsvc.render.common import Site, archive_pages
 from feedsvc.render.feedpage import FeedPages
 from feedsvc.render.feeds import FeedRenderer, Outputs, Rendered
 from feedsvc.render.issues import neighbours
-from feedsvc.render.pool import Pool, arrived, complete, issue_outputs, runs
+from feedsvc.render.pool import Pool, arrived, complete, feed_page_by_id, issue_outputs, runs
 from feedsvc.render.stubs import Proofs
 from feedsvc.store import Store
 from feedsvc.store.reader import StoreReader
@@ -198,10 +198,7 @@ class Walker:
         """A page for people the pool was to make (and could not), from its entries read here."""
         store = self.source
         assert isinstance(store, Store)
-        entries = store.entries_by_id(ids)
-        if len(entries) != len(ids):
-            raise StoreError(f"{store.path}: entries of feed {info.ref.stem} are gone from the store")
-        return self.feed_page(info, [Rendered(e) for e in entries])
+        return feed_page_by_id(self.pages, store, info, ids)
 
     def _start(self) -> _Started | None:
         """Worker processes for a regenerate of a large store (or with `workers` set), started now
