@@ -90,7 +90,14 @@ def test_values(tmp_path: Path) -> None:
     around = neighbours([e, entry(DAY, 3, 6)])[e.id]
     link = html.Links(e.path)
     values = html.article_values(
-        html._words("zh"), e, parts, around, link, people=(e.writers, e.photographers, list(e.contributors))
+        html._words("zh"),
+        e,
+        parts,
+        around,
+        link,
+        writers=e.writers,
+        photographers=e.photographers,
+        everyone=e.contributors,
     )
     assert values["issue_href"] == "../../../../issues/2023/06/26.html"
     assert values["section_href"] == "../../../../sections/min-sheng.html"

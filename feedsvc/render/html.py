@@ -269,7 +269,14 @@ def article_page(
         around=around,
         issue_path=issue_path(entry.issue_date),
         **article_values(
-            _words(site.ui), entry, parts, around, link, people=(writers, photographers, people)
+            _words(site.ui),
+            entry,
+            parts,
+            around,
+            link,
+            writers=writers,
+            photographers=photographers,
+            everyone=people,
         ),
     )
 
@@ -281,15 +288,16 @@ def article_values(
     around: Around,
     link: Links,
     *,
-    people: tuple[Sequence[EntryPerson], Sequence[EntryPerson], Sequence[EntryPerson]],
+    writers: Sequence[EntryPerson],
+    photographers: Sequence[EntryPerson],
+    everyone: Sequence[EntryPerson],
 ) -> dict[str, Any]:
     """What the package's `article.html` shows, made here rather than by calls in the template
     (`link(…)`, `t.date(…)`, `isoformat()`, `loop.first`: each a call through Jinja2's context):
-    the hrefs, the dates as shown and in `datetime` attributes, and each list of people (`people`:
-    the writers, the photographers, everyone credited once) as (separator before it, href, label)."""
+    the hrefs, the dates as shown and in `datetime` attributes, and each list of people (the
+    `writers`, the `photographers`, `everyone` credited once) as (separator before it, href, label)."""
     section = entry.section and entry.section_slug
     published, updated = parts.published, parts.updated
-    writers, photographers, everyone = people
     name_sep, list_sep = words.name_sep, words.list_sep
     return {
         "issue_href": link(issue_path(entry.issue_date)),
