@@ -1,8 +1,9 @@
-"""`html.article_values`: the links, dates and lists `article.html` used to make with calls in the
-template, made in Python. The package's `article.html` as it was before (kept, line for line, in
-`tests/data/article_before.html`: calling `link`, `t.date`, `isoformat` and `loop.first`) must give
-the same bytes as the one using the values, for photos with captions and credits, edited items,
-sections without a page, pages with and without neighbours, in both interface languages."""
+"""`render.article.article_values`, which `html.article_page` uses: the links, dates and lists
+`article.html` used to make with calls in the template, made in Python. The package's
+`article.html` as it was before (kept, line for line, in `tests/data/article_before.html`: calling
+`link`, `t.date`, `isoformat` and `loop.first`) must give the same bytes as the one using the
+values, for photos with captions and credits, edited items, sections without a page, pages with
+and without neighbours, in both interface languages."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from feedsvc.records import Entry, EntryImage
-from feedsvc.render import html, theme
+from feedsvc.render import article, html, theme
 from feedsvc.render.common import Site, entry_parts
 from feedsvc.render.issues import Around, neighbours
 from tests.render_helpers import DATA, DONG, YU, ZHANG_PHOTO, entry, fixture_entries, person, settings
@@ -89,7 +90,7 @@ def test_values(tmp_path: Path) -> None:
     parts = entry_parts(site, e)
     around = neighbours([e, entry(DAY, 3, 6)])[e.id]
     link = html.Links(e.path)
-    values = html.article_values(
+    values = article.article_values(
         html._words("zh"),
         e,
         parts,

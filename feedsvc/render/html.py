@@ -22,6 +22,7 @@ import jinja2
 from feedsvc.models import ImageRef
 from feedsvc.records import PAPER, Entry, EntryPerson, FeedInfo, FeedRef
 from feedsvc.render import theme
+from feedsvc.render.article import article_values
 from feedsvc.render.common import FEED_TYPES, EntryParts, Site, clean, entry_title, html_path, relative_url
 from feedsvc.render.common import ICON as PNG_ICON
 from feedsvc.render.issues import ISSUES_INDEX, Around, Months, issue_path, printed, year_path
@@ -279,57 +280,6 @@ def article_page(
             everyone=people,
         ),
     )
-
-
-def article_values(
-    words: Words,
-    entry: Entry,
-    parts: EntryParts,
-    around: Around,
-    link: Links,
-    *,
-    writers: Sequence[EntryPerson],
-    photographers: Sequence[EntryPerson],
-    everyone: Sequence[EntryPerson],
-) -> dict[str, Any]:
-    """What the package's `article.html` shows, made here rather than by calls in the template
-    (`link(…)`, `t.date(…)`, `isoformat()`, `loop.first`: each a call through Jinja2's context):
-    the hrefs, the dates as shown and in `datetime` attributes, and each list of people (the
-    `writers`, the `photographers`, `everyone` credited once) as (separator before it, href, label)."""
-    section = entry.section and entry.section_slug
-    published, updated = parts.published, parts.updated
-    name_sep, list_sep = words.name_sep, words.list_sep
-    return {
-        "issue_href": link(issue_path(entry.issue_date)),
-        "issue_date": words.date(entry.issue_date),
-        "section_href": link(f"sections/{entry.section_slug}.html") if section else None,
-        "section_name": entry.section if section else None,
-        "byline": _people_links(writers, name_sep, link, first=""),
-        "published_iso": published.isoformat(),
-        "published_date": words.date(published),
-        "updated_iso": updated.isoformat() if updated != published else None,
-        "updated_date": words.date(updated) if updated != published else None,
-        "figures": tuple((link(i.path), i.width, i.height, n == 0) for n, i in enumerate(entry.images)),
-        "credits": _people_links(photographers, name_sep, link, first=""),
-        "prev_href": link(around.previous.path) if around.previous else None,
-        "prev_title": around.previous.title if around.previous else None,
-        "next_href": link(around.next.path) if around.next else None,
-        "next_title": around.next.title if around.next else None,
-        "people_links": _people_links(everyone, list_sep, link),
-    }
-
-
-def _people_links(
-    people: Sequence[EntryPerson], sep: str, link: Links, first: str | None = None
-) -> tuple[tuple[str, str, str], ...]:
-    """(separator, href, label) for each person's page: `sep` before each, but `first` (if given)
-    before the first."""
-    if not people:
-        return ()
-    out = [(sep, link(f"contributors/{p.slug}.html"), p.label) for p in people]
-    if first is not None:
-        out[0] = (first, *out[0][1:])
-    return tuple(out)
 
 
 def read_digest(head: bytes) -> str | None:
