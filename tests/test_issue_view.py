@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import zoneinfo
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,14 @@ def test_issue_digest_from_keys_made_already(tmp_path: Path) -> None:
     assert issue_digest(site, DAY, listed, DAY - dt.timedelta(days=1), None, keys=partly) == plain
     keys[listed[0].id] = b"another key\n"  # the keys given are what is hashed
     assert issue_digest(site, DAY, listed, DAY - dt.timedelta(days=1), None, keys=keys) != plain
+
+
+def test_cards_dates_kept_by_instant_not_by_wall_time(tmp_path: Path) -> None:
+    """Two instants an hour apart that read the same on a clock going back (`fold`) compare equal
+    as datetimes of one zone: each card shows its own."""
+    site = Site.from_settings(settings(tmp_path))
+    first = dt.datetime(2023, 11, 5, 1, 30, tzinfo=zoneinfo.ZoneInfo("America/New_York"))
+    second = first.replace(fold=1)
+    assert first == second and first.utcoffset() != second.utcoffset()
+    cards = [html.card(site, entry(DAY, 1, 1).model_copy(update={"published": w})) for w in (first, second)]
+    assert [c.datetime for c in cards] == ["2023-11-05T13:30:00+08:00", "2023-11-05T14:30:00+08:00"]

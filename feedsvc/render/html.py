@@ -177,14 +177,17 @@ def lead(entry: Entry, limit: int = _LEAD) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-_WHEN: dict[tuple[object, str, dt.datetime], tuple[str, str]] = {}  # (zone, language, instant): shown
+_WHEN: dict[tuple[object, str, dt.datetime, dt.timedelta | None], tuple[str, str]] = {}
+# (zone, language, time, its UTC offset): shown
 _WHEN_KEPT = 4096
 
 
 def _when(site: Site, when: dt.datetime) -> tuple[str, str]:
     """`when` in the paper's time zone as a card shows it (its date) and as its `datetime`
-    attribute, kept by instant (the items of an issue share one: made once an issue)."""
-    key = (site.tz, site.ui, when)
+    attribute, kept by instant (the items of an issue share one: made once an issue). The key
+    holds the offset: two times of one zone compare by their clock, `fold` aside (the hour a
+    clock goes back shows twice), so equal times with equal offsets are one instant."""
+    key = (site.tz, site.ui, when, when.utcoffset())
     found = _WHEN.get(key)
     if found is None:
         if len(_WHEN) >= _WHEN_KEPT:
