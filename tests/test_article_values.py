@@ -68,7 +68,7 @@ def test_the_values_give_the_bytes_the_template_made(ui: str, tmp_path: Path) ->
     with pytest.MonkeyPatch.context() as mp:
         found = theme.template
         mp.setattr(
-            html.theme,
+            theme,
             "template",
             lambda name, which: (
                 theme.environment(name).from_string(BEFORE) if which == "article.html" else found(name, which)
