@@ -25,7 +25,7 @@ from feedsvc.render import theme
 from feedsvc.render.article import article_values
 from feedsvc.render.common import FEED_TYPES, EntryParts, Site, clean, entry_title, html_path, relative_url
 from feedsvc.render.common import ICON as PNG_ICON
-from feedsvc.render.issues import ISSUES_INDEX, Around, Months, issue_path, printed, year_path
+from feedsvc.render.issues import ISSUES_INDEX, Around, IssuePlace, Months, issue_path, printed, year_path
 from feedsvc.render.shared import ByFolder
 from feedsvc.render.ui import Words
 
@@ -357,17 +357,12 @@ def index_page(site: Site, infos: Sequence[FeedInfo], issue: Sequence[Entry]) ->
 
 
 def issue_page(
-    site: Site,
-    day: dt.date,
-    entries: Sequence[Entry],
-    previous: dt.date | None,
-    following: dt.date | None,
-    *,
-    digest: str | None = None,
+    site: Site, place: IssuePlace, entries: Sequence[Entry], *, digest: str | None = None
 ) -> bytes:
     """One issue's page at `issues/YYYY/MM/DD.html`: its pages and their items in printed order,
     links to the issues before and after it."""
     words = _words(site.ui)
+    day = place.day
 
     def near(other: dt.date | None) -> dict[str, str] | None:
         return {"path": issue_path(other), "title": words.date(other)} if other else None
@@ -381,8 +376,8 @@ def issue_page(
         title=f"{date} - {site.name}",
         issue=issue_view(site, day, entries),
         year_path=year_path(day.year),
-        previous=near(previous),
-        following=near(following),
+        previous=near(place.previous),
+        following=near(place.following),
     )
 
 

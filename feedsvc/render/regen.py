@@ -26,7 +26,7 @@ from feedsvc.render.append import open_page
 from feedsvc.render.common import Site, archive_pages
 from feedsvc.render.feedpage import FeedPages
 from feedsvc.render.feeds import FeedRenderer, Outputs, Rendered
-from feedsvc.render.issues import neighbours
+from feedsvc.render.issues import IssuePlace, neighbours
 from feedsvc.render.pool import Pool, arrived, complete, feed_page_by_id, issue_outputs, runs
 from feedsvc.render.stubs import Proofs
 from feedsvc.store import Store
@@ -86,11 +86,9 @@ class Walker:
             self._days = self.source.issue_dates()
         return self._days
 
-    def issue(
-        self, day: dt.date, entries: list[Entry], previous: dt.date | None, following: dt.date | None
-    ) -> Outputs:
+    def issue(self, place: IssuePlace, entries: list[Entry]) -> Outputs:
         """An issue's page (`entries` in any order), unless the copy on disk is current."""
-        return issue_outputs(self.renderer, day, entries, previous, following)
+        return issue_outputs(self.renderer, place, entries)
 
     def feed_page(
         self, info: FeedInfo, recent: list[Rendered], before: list[Rendered] | None = None
@@ -329,10 +327,7 @@ class _IssueWalk:
             yield self._page(self.day, self.current)
 
     def _page(self, day: dt.date, entries: list[Entry]) -> Outputs:
-        at = self.at[day]
-        previous = self.days[at - 1] if at > 0 else None
-        following = self.days[at + 1] if at + 1 < len(self.days) else None
-        return self.walker.issue(day, entries, previous, following)
+        return self.walker.issue(IssuePlace.among(self.days, self.at[day]), entries)
 
     def finish(self) -> Iterator[Outputs]:
         yield from self._close()
