@@ -33,7 +33,7 @@ from feedsvc.records import Entry
 from feedsvc.render import html
 from feedsvc.render.common import EntryParts, Site, entry_parts
 from feedsvc.render.feeds import FORMATS
-from feedsvc.render.issues import neighbours
+from feedsvc.render.issues import IssuePlace, neighbours
 from feedsvc.render.pool import Days, Worker, issue_outputs, pack, runs
 
 _RUN_DAYS = 8  # as render/builder.py hands them out
@@ -88,7 +88,7 @@ def pieces(worker: Worker, tasks: list[Days]) -> None:
     timed("unpickle", lambda: pickle.loads(blob))
     timed(
         "issue page (an issue)",
-        lambda: [issue_outputs(worker.renderer, d, es, None, None) for d, es in by_day.items()],
+        lambda: [issue_outputs(worker.renderer, IssuePlace(d), es) for d, es in by_day.items()],
         len(by_day),
     )
 

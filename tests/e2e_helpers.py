@@ -135,7 +135,8 @@ class ServedInstance:
 
     The server runs from the start (an empty folder serves 404), so the port is bound before
     anything is published and the absolute links in the output name the port really served.
-    Commands run as the real CLI in a subprocess (`cli`). Stop with `stop()`.
+    Commands run as the real CLI in a subprocess (`cli`). Stop with `stop()`, or use it in a
+    `with` block.
     """
 
     def __init__(self, folder: Path, *, attempts: int = 5, search: bool = False) -> None:
@@ -179,3 +180,9 @@ class ServedInstance:
 
     def stop(self) -> None:
         assert self.server.stop(), "the HTTP server did not stop"
+
+    def __enter__(self) -> ServedInstance:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,8 +1,9 @@
-"""`html.article_values`: the links, dates and lists `article.html` used to make with calls in the
-template, made in Python. The package's `article.html` as it was before (kept here, calling `link`,
-`t.date`, `isoformat` and `loop.first`) must give the same bytes as the one using the values, for
-photos with captions and credits, edited items, sections without a page, pages with and without
-neighbours, in both interface languages."""
+"""`render.article.article_values`, which `html.article_page` uses: the links, dates and lists
+`article.html` used to make with calls in the template, made in Python. The package's
+`article.html` as it was before (kept, line for line, in `tests/data/article_before.html`: calling
+`link`, `t.date`, `isoformat` and `loop.first`) must give the same bytes as the one using the
+values, for photos with captions and credits, edited items, sections without a page, pages with
+and without neighbours, in both interface languages."""
 
 from __future__ import annotations
 
@@ -13,50 +14,12 @@ from pathlib import Path
 import pytest
 
 from feedsvc.records import Entry, EntryImage
-from feedsvc.render import html, theme
+from feedsvc.render import article, html, theme
 from feedsvc.render.common import Site, entry_parts
 from feedsvc.render.issues import Around, neighbours
-from tests.render_helpers import DONG, YU, ZHANG_PHOTO, entry, fixture_entries, person, settings
+from tests.render_helpers import DATA, DONG, YU, ZHANG_PHOTO, entry, fixture_entries, person, settings
 
-BEFORE = """{% extends "base.html" %}
-{% block main %}
-<nav class="crumbs"><a href="{{ link(issue_path) }}">{{ t.date(entry.issue_date) }}</a>{% if entry.section and entry.section_slug %} › <a href="{{ link('sections/' ~ entry.section_slug ~ '.html') }}">{{ entry.section }}</a>{% endif %}</nav>
-<article>
-{% if parts.kicker %}
-<p class="kicker">{{ parts.kicker }}</p>
-{% endif %}
-<h1>{{ parts.title }}</h1>
-{% if parts.subtitle %}
-<p class="subtitle">{{ parts.subtitle }}</p>
-{% endif %}
-{% if writers %}
-<p class="byline">{% for p in writers %}{% if not loop.first %}{{ t.name_sep }}{% endif %}<a href="{{ link('contributors/' ~ p.slug ~ '.html') }}">{{ p.label }}</a>{% endfor %}</p>
-{% endif %}
-<p class="meta"><time datetime="{{ parts.published.isoformat() }}">{{ t.date(parts.published) }}</time> · {{ where }}{% if parts.updated != parts.published %} · {{ t.updated }} <time datetime="{{ parts.updated.isoformat() }}">{{ t.date(parts.updated) }}</time>{% endif %}</p>
-{% for image in entry.images %}
-<figure>
-<img src="{{ link(image.path) }}" width="{{ image.width }}" height="{{ image.height }}" alt="{{ parts.title }}">
-{% if loop.first and (caption or photographers) %}
-<figcaption>{{ caption }}{% if photographers %} <span class="credit">{{ t.photo_by }}{% for p in photographers %}{% if not loop.first %}{{ t.name_sep }}{% endif %}{{ p.label }}{% endfor %}</span>{% endif %}</figcaption>
-{% endif %}
-</figure>
-{% endfor %}
-{% for paragraph in paragraphs %}
-<p>{{ paragraph }}</p>
-{% endfor %}
-{% if photographers %}
-<p class="credit">{{ t.photo_by }}{% for p in photographers %}{% if not loop.first %}{{ t.name_sep }}{% endif %}<a href="{{ link('contributors/' ~ p.slug ~ '.html') }}">{{ p.label }}</a>{% endfor %}</p>
-{% endif %}
-</article>
-<nav class="prevnext">
-{% if around.previous %}<a rel="prev" href="{{ link(around.previous.path) }}">← {{ t.previous }} · {{ around.previous.title }}</a>{% endif %}
-{% if around.next %}<a rel="next" href="{{ link(around.next.path) }}">{{ t.next }} · {{ around.next.title }} →</a>{% endif %}
-</nav>
-{% endblock %}
-{% block footer %}
-<p class="feeds">{% shared %}{{ t.feeds_of }}{{ t.paper }} {% for ext, _, label in feed_types %}{% if not loop.first %} · {% endif %}<a href="{{ link('feed.' ~ ext) }}">{{ label }}</a>{% endfor %}{% endshared %}{% if entry.section and entry.section_slug %}{{ t.list_sep }}<a href="{{ link('sections/' ~ entry.section_slug ~ '.html') }}">{{ entry.section }}</a>{% endif %}{% for p in people %}{{ t.list_sep }}<a href="{{ link('contributors/' ~ p.slug ~ '.html') }}">{{ p.label }}</a>{% endfor %}</p>
-{% endblock %}
-"""  # the template as it was, line for line
+BEFORE = (DATA / "article_before.html").read_text(encoding="utf-8")  # the template as it was
 
 DAY = dt.date(2023, 6, 26)
 PHOTO = EntryImage(path="images/2023/06/26/p3-1.jpg", width=800, height=600, bbox=(0, 0, 1, 1), length=1234)
@@ -105,7 +68,7 @@ def test_the_values_give_the_bytes_the_template_made(ui: str, tmp_path: Path) ->
     with pytest.MonkeyPatch.context() as mp:
         found = theme.template
         mp.setattr(
-            html.theme,
+            theme,
             "template",
             lambda name, which: (
                 theme.environment(name).from_string(BEFORE) if which == "article.html" else found(name, which)
@@ -127,8 +90,15 @@ def test_values(tmp_path: Path) -> None:
     parts = entry_parts(site, e)
     around = neighbours([e, entry(DAY, 3, 6)])[e.id]
     link = html.Links(e.path)
-    values = html.article_values(
-        html._words("zh"), e, parts, around, link, people=(e.writers, e.photographers, list(e.contributors))
+    values = article.article_values(
+        html._words("zh"),
+        e,
+        parts,
+        around,
+        link,
+        writers=e.writers,
+        photographers=e.photographers,
+        everyone=e.contributors,
     )
     assert values["issue_href"] == "../../../../issues/2023/06/26.html"
     assert values["section_href"] == "../../../../sections/min-sheng.html"

@@ -287,11 +287,8 @@ return draw("钱") !== draw("塘") && draw("报") !== draw("闻");
 
 @pytest.fixture
 def instance(tmp_path: Path) -> Iterator[ServedInstance]:
-    inst = ServedInstance(tmp_path / "feedsvc")
-    try:
+    with ServedInstance(tmp_path / "feedsvc") as inst:
         yield inst
-    finally:
-        inst.stop()
 
 
 @pytest.fixture

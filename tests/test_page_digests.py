@@ -223,9 +223,9 @@ def test_pages_written_by_an_earlier_render_version_are_rendered_again(
         h.update(b"a former definition\n")
         return h
 
-    with monkeypatch.context() as before:
-        before.setattr(common, "RENDER_VERSION", str(int(common.RENDER_VERSION) - 1))
-        before.setattr(common, "_place_hash", former)
+    with monkeypatch.context() as former_code:
+        former_code.setattr(common, "RENDER_VERSION", str(int(common.RENDER_VERSION) - 1))
+        former_code.setattr(common, "_place_hash", former)
         ingest_each(settings, tmp_path, issues[:3])
     db = sqlite3.connect(settings.paths.store / DB_NAME)
     try:

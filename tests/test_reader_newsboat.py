@@ -135,11 +135,8 @@ class Newsboat:
 
 @pytest.fixture
 def instance(tmp_path: Path) -> Iterator[ServedInstance]:
-    inst = ServedInstance(tmp_path / "feedsvc")
-    try:
+    with ServedInstance(tmp_path / "feedsvc") as inst:
         yield inst
-    finally:
-        inst.stop()
 
 
 def _published(inst: ServedInstance, path: str) -> dict[str, dict[str, object]]:

@@ -178,16 +178,31 @@ def test_the_idle_workers_make_the_last_pages_for_people(
 def test_pages_for_people_the_pool_cannot_make_are_made_here(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A page for people handed to the workers whose worker died is made here, from its entries
+    read from the store: every page handed out comes back this way, the same bytes."""
     from concurrent.futures.process import BrokenProcessPool
 
-    from feedsvc.render import pool
+    from feedsvc.render import pool, regen
 
     alone = dict(build_all(store, _settings(tmp_path / "a"), workers=0))
+    monkeypatch.setattr(regen, "_RUN_DAYS", 1)  # 6 runs, 2 handed out ahead: pages handed out
+    monkeypatch.setattr(regen, "_AHEAD", 1)  # once the last run is
+    died: list[str] = []
+    here: list[str] = []
 
-    def died(self: pool.Pool, info: FeedInfo, ids: Sequence[str]) -> Future[Outputs]:
+    def dead(self: pool.Pool, info: FeedInfo, ids: Sequence[str]) -> Future[Outputs]:
+        died.append(html_path(info.ref))
         future: Future[Outputs] = Future()
         future.set_exception(BrokenProcessPool("a worker died"))
         return future
 
-    monkeypatch.setattr(pool.Pool, "feed_page", died)
+    made_here = regen.Walker._feed_page_of
+
+    def spy(self: regen.Walker, info: FeedInfo, ids: list[str]) -> Outputs:
+        here.append(html_path(info.ref))
+        return made_here(self, info, ids)
+
+    monkeypatch.setattr(pool.Pool, "feed_page", dead)
+    monkeypatch.setattr(regen.Walker, "_feed_page_of", spy)
     assert dict(build_all(store, _settings(tmp_path / "b"), workers=2)) == alone
+    assert died and here == died

@@ -90,11 +90,8 @@ def browser(tmp_path: Path) -> Iterator[Browser]:
 
 @pytest.fixture
 def instance(tmp_path: Path) -> Iterator[ServedInstance]:
-    inst = ServedInstance(tmp_path / "feedsvc", search=True)
-    try:
+    with ServedInstance(tmp_path / "feedsvc", search=True) as inst:
         yield inst
-    finally:
-        inst.stop()
 
 
 def _shot(browser: Browser, path: Path, size: tuple[int, int], docs: str | None = None) -> None:

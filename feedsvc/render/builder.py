@@ -24,7 +24,7 @@ from feedsvc.render.bundles import SEARCH_DIR, bundles
 from feedsvc.render.common import FAVICON, FAVICON_ICO, ICON, LOGO, Site, archive_pages
 from feedsvc.render.feedpage import FeedPages
 from feedsvc.render.feeds import FORMATS, Before, FeedRenderer, Outputs, Rendered
-from feedsvc.render.issues import ISSUES_INDEX, issue_path, neighbours, printed
+from feedsvc.render.issues import ISSUES_INDEX, IssuePlace, issue_path, neighbours, printed
 from feedsvc.render.past import past_issues
 from feedsvc.render.regen import Walker, empty_paper
 from feedsvc.render.stubs import Proofs, page_entries
@@ -174,10 +174,7 @@ class Builder(Walker):
                 for entry in printed(entries):
                     done.add(entry.path)
                     yield self.renderer.article(Rendered(entry, around[entry.id]))
-            at = bisect.bisect_left(days, day)
-            previous = days[at - 1] if at > 0 else None
-            following = days[at + 1] if at + 1 < len(days) else None
-            yield self.issue(day, entries, previous, following)
+            yield self.issue(IssuePlace.among(days, bisect.bisect_left(days, day)), entries)
         for entry in plan.articles:  # every one is in a touched issue; this is a safety net
             if entry.path not in done:
                 yield self.renderer.article(Rendered(entry))

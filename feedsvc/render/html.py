@@ -22,9 +22,10 @@ import jinja2
 from feedsvc.models import ImageRef
 from feedsvc.records import PAPER, Entry, EntryPerson, FeedInfo, FeedRef
 from feedsvc.render import theme
+from feedsvc.render.article import article_values
 from feedsvc.render.common import FEED_TYPES, EntryParts, Site, clean, entry_title, html_path, relative_url
 from feedsvc.render.common import ICON as PNG_ICON
-from feedsvc.render.issues import ISSUES_INDEX, Around, Months, issue_path, printed, year_path
+from feedsvc.render.issues import ISSUES_INDEX, Around, IssuePlace, Months, issue_path, printed, year_path
 from feedsvc.render.shared import ByFolder
 from feedsvc.render.ui import Words
 
@@ -176,14 +177,17 @@ def lead(entry: Entry, limit: int = _LEAD) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-_WHEN: dict[tuple[object, str, dt.datetime], tuple[str, str]] = {}  # (zone, language, instant): shown
+_WHEN: dict[tuple[object, str, dt.datetime, dt.timedelta | None], tuple[str, str]] = {}
+# (zone, language, time, its UTC offset): shown
 _WHEN_KEPT = 4096
 
 
 def _when(site: Site, when: dt.datetime) -> tuple[str, str]:
     """`when` in the paper's time zone as a card shows it (its date) and as its `datetime`
-    attribute, kept by instant (the items of an issue share one: made once an issue)."""
-    key = (site.tz, site.ui, when)
+    attribute, kept by instant (the items of an issue share one: made once an issue). The key
+    holds the offset: two times of one zone compare by their clock, `fold` aside (the hour a
+    clock goes back shows twice), so equal times with equal offsets are one instant."""
+    key = (site.tz, site.ui, when, when.utcoffset())
     found = _WHEN.get(key)
     if found is None:
         if len(_WHEN) >= _WHEN_KEPT:
@@ -269,59 +273,16 @@ def article_page(
         around=around,
         issue_path=issue_path(entry.issue_date),
         **article_values(
-            _words(site.ui), entry, parts, around, link, people=(writers, photographers, people)
+            _words(site.ui),
+            entry,
+            parts,
+            around,
+            link,
+            writers=writers,
+            photographers=photographers,
+            everyone=people,
         ),
     )
-
-
-def article_values(
-    words: Words,
-    entry: Entry,
-    parts: EntryParts,
-    around: Around,
-    link: Links,
-    *,
-    people: tuple[Sequence[EntryPerson], Sequence[EntryPerson], Sequence[EntryPerson]],
-) -> dict[str, Any]:
-    """What the package's `article.html` shows, made here rather than by calls in the template
-    (`link(…)`, `t.date(…)`, `isoformat()`, `loop.first`: each a call through Jinja2's context):
-    the hrefs, the dates as shown and in `datetime` attributes, and each list of people (`people`:
-    the writers, the photographers, everyone credited once) as (separator before it, href, label)."""
-    section = entry.section and entry.section_slug
-    published, updated = parts.published, parts.updated
-    writers, photographers, everyone = people
-    name_sep, list_sep = words.name_sep, words.list_sep
-    return {
-        "issue_href": link(issue_path(entry.issue_date)),
-        "issue_date": words.date(entry.issue_date),
-        "section_href": link(f"sections/{entry.section_slug}.html") if section else None,
-        "section_name": entry.section if section else None,
-        "byline": _people_links(writers, name_sep, link, first=""),
-        "published_iso": published.isoformat(),
-        "published_date": words.date(published),
-        "updated_iso": updated.isoformat() if updated != published else None,
-        "updated_date": words.date(updated) if updated != published else None,
-        "figures": tuple((link(i.path), i.width, i.height, n == 0) for n, i in enumerate(entry.images)),
-        "credits": _people_links(photographers, name_sep, link, first=""),
-        "prev_href": link(around.previous.path) if around.previous else None,
-        "prev_title": around.previous.title if around.previous else None,
-        "next_href": link(around.next.path) if around.next else None,
-        "next_title": around.next.title if around.next else None,
-        "people_links": _people_links(everyone, list_sep, link),
-    }
-
-
-def _people_links(
-    people: Sequence[EntryPerson], sep: str, link: Links, first: str | None = None
-) -> tuple[tuple[str, str, str], ...]:
-    """(separator, href, label) for each person's page: `sep` before each, but `first` (if given)
-    before the first."""
-    if not people:
-        return ()
-    out = [(sep, link(f"contributors/{p.slug}.html"), p.label) for p in people]
-    if first is not None:
-        out[0] = (first, *out[0][1:])
-    return tuple(out)
 
 
 def read_digest(head: bytes) -> str | None:
@@ -396,17 +357,12 @@ def index_page(site: Site, infos: Sequence[FeedInfo], issue: Sequence[Entry]) ->
 
 
 def issue_page(
-    site: Site,
-    day: dt.date,
-    entries: Sequence[Entry],
-    previous: dt.date | None,
-    following: dt.date | None,
-    *,
-    digest: str | None = None,
+    site: Site, place: IssuePlace, entries: Sequence[Entry], *, digest: str | None = None
 ) -> bytes:
     """One issue's page at `issues/YYYY/MM/DD.html`: its pages and their items in printed order,
     links to the issues before and after it."""
     words = _words(site.ui)
+    day = place.day
 
     def near(other: dt.date | None) -> dict[str, str] | None:
         return {"path": issue_path(other), "title": words.date(other)} if other else None
@@ -420,8 +376,8 @@ def issue_page(
         title=f"{date} - {site.name}",
         issue=issue_view(site, day, entries),
         year_path=year_path(day.year),
-        previous=near(previous),
-        following=near(following),
+        previous=near(place.previous),
+        following=near(place.following),
     )
 
 

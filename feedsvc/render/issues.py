@@ -43,6 +43,26 @@ def printed(entries: Iterable[Entry]) -> list[Entry]:
 
 
 @dataclass(frozen=True, slots=True)
+class IssuePlace:
+    """An issue's date and the dates of the issues before and after it (None: there is none),
+    which its page links to."""
+
+    day: dt.date
+    previous: dt.date | None = None
+    following: dt.date | None = None
+
+    @classmethod
+    def among(
+        cls, days: Sequence[dt.date], at: int, before: dt.date | None = None, after: dt.date | None = None
+    ) -> IssuePlace:
+        """The issue `days[at]` (`days` oldest first); `before`, `after`: the issues just before
+        and after `days`, if it is a run of the issues (`render.pool.Days`)."""
+        previous = days[at - 1] if at > 0 else before
+        following = days[at + 1] if at + 1 < len(days) else after
+        return cls(days[at], previous, following)
+
+
+@dataclass(frozen=True, slots=True)
 class Link:
     path: str
     title: str
@@ -74,18 +94,13 @@ def neighbours(entries: Sequence[Entry]) -> dict[str, Around]:
 
 
 def issue_digest(
-    site: Site,
-    day: dt.date,
-    entries: Iterable[Entry],
-    previous: dt.date | None,
-    following: dt.date | None,
-    *,
-    keys: Mapping[str, bytes] | None = None,
+    site: Site, place: IssuePlace, entries: Iterable[Entry], *, keys: Mapping[str, bytes] | None = None
 ) -> str:
     """What an issue page's bytes depend on: the site, its date and neighbours, its entries.
     `keys`: the entries' `entry_key`s by id where known already (a worker has made them for the
     article pages' digests)."""
     templates = theme.fingerprint(site.theme, "issue.html")
+    day, previous, following = place.day, place.previous, place.following
     h = hashlib.sha256(
         f"{site.fingerprint}\n{site.look}\n{templates}\nissue\n{day}\n{previous}\n{following}\n".encode()
     )

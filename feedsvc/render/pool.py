@@ -35,7 +35,7 @@ from feedsvc.render import html
 from feedsvc.render.common import Site
 from feedsvc.render.feedpage import FeedPages
 from feedsvc.render.feeds import FORMATS, FeedRenderer, Outputs, Rendered
-from feedsvc.render.issues import issue_digest, issue_path, neighbours
+from feedsvc.render.issues import IssuePlace, issue_digest, issue_path, neighbours
 from feedsvc.store import Store
 from feedsvc.store.reader import StoreReader
 
@@ -104,20 +104,18 @@ def runs(days: Sequence[dt.date], size: int) -> list[Days]:
 
 def issue_outputs(
     renderer: FeedRenderer,
-    day: dt.date,
+    place: IssuePlace,
     entries: list[Entry],
-    previous: dt.date | None,
-    following: dt.date | None,
     *,
     keys: Mapping[str, bytes] | None = None,
 ) -> Outputs:
     """An issue's page (`entries` in any order), unless the copy in the output folder is current.
     `keys`: the entries' `entry_key`s by id, if made already."""
-    path = issue_path(day)
-    digest = issue_digest(renderer.site, day, entries, previous, following, keys=keys)
+    path = issue_path(place.day)
+    digest = issue_digest(renderer.site, place, entries, keys=keys)
     if renderer.digest_on_disk(path) == digest:
         return Outputs(kept=[path])
-    page = html.issue_page(renderer.site, day, entries, previous, following, digest=digest)
+    page = html.issue_page(renderer.site, place, entries, digest=digest)
     return Outputs(files=[(path, page)])
 
 
@@ -151,19 +149,14 @@ class Worker:
                 r.render_all(site)
                 data = tuple(r.data(site, i) for i in range(len(FORMATS)))
                 made.append((pack(entry, slim=True), data, r.article))
-            previous = dates[n - 1] if n > 0 else task.before
-            following = dates[n + 1] if n + 1 < len(dates) else task.after
-            out = issue_outputs(renderer, day, entries, previous, following, keys=keys)
+            place = IssuePlace.among(dates, n, task.before, task.after)
+            out = issue_outputs(renderer, place, entries, keys=keys)
             issues.append((out.kept[0], None) if out.kept else out.files[0])
         return made, issues
 
     def feed_page(self, info: FeedInfo, ids: Sequence[str]) -> Outputs:
-        """`info`'s page for people (`render.feedpage`) with the entries `ids` (newest first), read
-        whole from the store: the bytes the main process makes from the same entries slimmed."""
-        entries = self.store.entries_by_id(ids)
-        if len(entries) != len(ids):
-            raise StoreError(f"{self.store.path}: entries of feed {info.ref.stem} are gone from the store")
-        return self.pages.page(info, [Rendered(e) for e in entries])
+        """`info`'s page for people with the entries `ids` (`feed_page_by_id`)."""
+        return feed_page_by_id(self.pages, self.store, info, ids)
 
     def close(self) -> None:
         self.store.close()
@@ -307,6 +300,16 @@ def arrived(
         else:
             out.files.append((path, page))
     return out
+
+
+def feed_page_by_id(pages: FeedPages, store: Store, info: FeedInfo, ids: Sequence[str]) -> Outputs:
+    """`info`'s page for people (`render.feedpage`) with the entries `ids` (newest first), read
+    whole from `store`: the bytes the main process makes from the same entries slimmed. A worker
+    makes it so (`Worker.feed_page`), and the main process when the worker could not."""
+    entries = store.entries_by_id(ids)
+    if len(entries) != len(ids):
+        raise StoreError(f"{store.path}: entries of feed {info.ref.stem} are gone from the store")
+    return pages.page(info, [Rendered(e) for e in entries])
 
 
 def complete(store: Store, partial: Sequence[Rendered]) -> None:

@@ -26,8 +26,8 @@ from feedsvc.render.append import open_page
 from feedsvc.render.common import Site, archive_pages
 from feedsvc.render.feedpage import FeedPages
 from feedsvc.render.feeds import FeedRenderer, Outputs, Rendered
-from feedsvc.render.issues import neighbours
-from feedsvc.render.pool import Pool, arrived, complete, issue_outputs, runs
+from feedsvc.render.issues import IssuePlace, neighbours
+from feedsvc.render.pool import Pool, arrived, complete, feed_page_by_id, issue_outputs, runs
 from feedsvc.render.stubs import Proofs
 from feedsvc.store import Store
 from feedsvc.store.reader import StoreReader
@@ -86,11 +86,9 @@ class Walker:
             self._days = self.source.issue_dates()
         return self._days
 
-    def issue(
-        self, day: dt.date, entries: list[Entry], previous: dt.date | None, following: dt.date | None
-    ) -> Outputs:
+    def issue(self, place: IssuePlace, entries: list[Entry]) -> Outputs:
         """An issue's page (`entries` in any order), unless the copy on disk is current."""
-        return issue_outputs(self.renderer, day, entries, previous, following)
+        return issue_outputs(self.renderer, place, entries)
 
     def feed_page(
         self, info: FeedInfo, recent: list[Rendered], before: list[Rendered] | None = None
@@ -198,10 +196,7 @@ class Walker:
         """A page for people the pool was to make (and could not), from its entries read here."""
         store = self.source
         assert isinstance(store, Store)
-        entries = store.entries_by_id(ids)
-        if len(entries) != len(ids):
-            raise StoreError(f"{store.path}: entries of feed {info.ref.stem} are gone from the store")
-        return self.feed_page(info, [Rendered(e) for e in entries])
+        return feed_page_by_id(self.pages, store, info, ids)
 
     def _start(self) -> _Started | None:
         """Worker processes for a regenerate of a large store (or with `workers` set), started now
@@ -332,10 +327,7 @@ class _IssueWalk:
             yield self._page(self.day, self.current)
 
     def _page(self, day: dt.date, entries: list[Entry]) -> Outputs:
-        at = self.at[day]
-        previous = self.days[at - 1] if at > 0 else None
-        following = self.days[at + 1] if at + 1 < len(self.days) else None
-        return self.walker.issue(day, entries, previous, following)
+        return self.walker.issue(IssuePlace.among(self.days, self.at[day]), entries)
 
     def finish(self) -> Iterator[Outputs]:
         yield from self._close()
