@@ -273,10 +273,10 @@ class Builder(Walker):
             names = os.listdir(self.folder / base)
         except OSError:
             return []
-        found = []
+        found, exts = [], frozenset(_exts())  # a big feed's folder holds thousands of names
         for name in names:
             stem, dot, ext = name.partition(".")
-            if dot and ext in _exts() and not (stem.isdecimal() and 1 <= int(stem) <= last):
+            if dot and ext in exts and not (stem.isdecimal() and 1 <= int(stem) <= last):
                 found.append(f"{base}/{name}")
         return sorted(found)
 
