@@ -138,7 +138,9 @@ def test_every_card_starts_with_the_opener_and_holds_it_nowhere_else(tmp_path: P
     opener = feedpage.CARD_OPENER
     assert opener[-1:] not in opener[:-1]  # no border: occurrences never overlap
     text = opener.decode() + '">' + opener.decode()
-    entries = [e.model_copy(update={"title": text, "kicker": text, "paragraphs": (text,)}) for e in _entries(4)]
+    entries = [
+        e.model_copy(update={"title": text, "kicker": text, "paragraphs": (text,)}) for e in _entries(4)
+    ]
     cards = [html.feed_cards(site, REF, [html.card(site, e)]) for e in entries]
     assert html.feed_cards(site, REF, [html.card(site, e) for e in entries]) == b"".join(cards)
     for card in cards:
