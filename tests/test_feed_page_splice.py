@@ -73,7 +73,8 @@ def _write(folder: Path, data: bytes) -> None:
 @pytest.mark.parametrize(("old", "new"), [(slice(3, 23), slice(0, 20)), (slice(3, 13), slice(0, 13))])
 def test_a_page_gains_new_cards_and_drops_the_oldest(tmp_path: Path, old: slice, new: slice) -> None:
     """Three new entries: with 20 cards a page, three old ones drop off its end (or, on a page not
-    yet full, none do); only the new cards and the dropped ones are read whole and rendered."""
+    yet full, none do); only the new cards are read whole and rendered (the dropped ones are cut
+    off where their openers show)."""
     site = _site(tmp_path)
     everything = _entries()
     old_info, info = _info(27 if old.stop == 23 else 10), _info(30 if old.stop == 23 else 13)
@@ -85,7 +86,7 @@ def test_a_page_gains_new_cards_and_drops_the_oldest(tmp_path: Path, old: slice,
     digest = page_digest(site, info, (r.key for r in recent))
     spliced = splice(raw, site, new=(info, recent, digest), old=(old_info, before, old_digest))
     assert spliced == _whole(site, info, everything[new])
-    assert sorted(loads.read) == sorted(e.id for e in everything[0:3] + everything[new.stop : old.stop])
+    assert sorted(loads.read) == sorted(e.id for e in everything[0:3])
 
 
 def test_nothing_is_spliced_without_proof(tmp_path: Path) -> None:
@@ -112,16 +113,38 @@ def test_nothing_is_spliced_without_proof(tmp_path: Path) -> None:
     tampered = raw.replace(last, last.replace(b"2023", b"2024", 1))
     assert tampered != raw
     assert attempt(tampered) is None  # an edit: the content is not its hash's
-    assert attempt(_resealed(tampered)) is None  # the cards dropped from its end are not what they should be
+    # resealed by hand: the digest is what proves the cards, as for feed documents; an edit in the
+    # cards dropped from its end goes with them
+    assert attempt(_resealed(tampered)) == _whole(site, info, everything[:20])
+    opener = feedpage.CARD_OPENER
+    assert attempt(_resealed(raw.replace(last, last.replace(opener, b"<li class=x", 1)))) is None
+    assert attempt(_resealed(raw.replace(last, last + opener + b">"))) is None  # an opener too many
     head = _resealed(raw.replace(b"<h2>", b"<h2 class=x>", 1))
     assert head != raw and attempt(head) is None  # its head is not the old page's
     assert PAGES == {
         "no file on disk": 1,
         "digest on disk is not the old page's": 3,
         "content on disk is not its hash's": 1,
-        "dropped cards differ": 1,
+        "cards not found by their openers": 2,
         "head or tail differ": 1,
+        "spliced": 1,
     }
+
+
+def test_every_card_starts_with_the_opener_and_holds_it_nowhere_else(tmp_path: Path) -> None:
+    """`feedpage.splice` cuts the dropped cards off at `CARD_OPENER`: every card starts with it,
+    with or without a photo, and a card's own text cannot write it (autoescaped)."""
+    site = _site(tmp_path)
+    opener = feedpage.CARD_OPENER
+    assert opener[-1:] not in opener[:-1]  # no border: occurrences never overlap
+    text = opener.decode() + '">' + opener.decode()
+    entries = [
+        e.model_copy(update={"title": text, "kicker": text, "paragraphs": (text,)}) for e in _entries(4)
+    ]
+    cards = [html.feed_cards(site, REF, [html.card(site, e)]) for e in entries]
+    assert html.feed_cards(site, REF, [html.card(site, e) for e in entries]) == b"".join(cards)
+    for card in cards:
+        assert card.startswith(opener) and card.count(opener) == 1
 
 
 def test_a_theme_with_its_own_cards_renders_pages_whole(tmp_path: Path) -> None:

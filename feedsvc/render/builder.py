@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import os
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -27,7 +28,7 @@ from feedsvc.render.feeds import FORMATS, Before, FeedRenderer, Outputs, Rendere
 from feedsvc.render.issues import ISSUES_INDEX, IssuePlace, issue_path, neighbours, printed
 from feedsvc.render.past import past_issues
 from feedsvc.render.regen import Walker, empty_paper
-from feedsvc.render.stubs import Proofs, page_entries
+from feedsvc.render.stubs import ById, Proofs, newest_entries, page_entries
 
 INDEX = "index.html"
 OPML = opml.FEEDS_OPML
@@ -109,6 +110,7 @@ class Builder(Walker):
         # taken and saved at is read now, before any entry, so a write between this build's reads
         # can only make them older than what was read (never taken again), not newer
         self.proofs = Proofs(self.source, self.site)
+        self._fresh: tuple[list[str], dict[str, Rendered]] | None = None
 
     def shared(self, infos: list[FeedInfo], pages: Iterable[str]) -> Outputs:
         out = Outputs()
@@ -211,8 +213,12 @@ class Builder(Walker):
         ids = {e.id for e in changed if ref in renderer.feeds(e)}
         extra = len(ids)  # the old subscription document held this many entries more, at its end
         newest = count - (last - 1) * size if last else 0  # the open archive page: the newest entries
-        whole = self.site.max_entries  # read whole: the feed page shows them
-        listed = [renderer.rendered(e) for e in source.entries(ref, limit=whole)]
+        whole = self.site.max_entries  # the feed page shows them: stubs with their keys, or whole
+        fresh = functools.partial(self.fresh, changed)
+        listed = newest_entries(renderer, source, self.proofs, ref, limit=whole, fresh=fresh) if ids else None
+        if listed is None:
+            listed = [renderer.rendered(e) for e in source.entries(ref, limit=whole)]
+        self.proofs.add_recent(ref, listed[:whole])
         chain = self.proofs.chain(ref, last, below=newest) if ids and last else None
         if chain is not None and not 0 < newest - chain.entries <= extra:
             chain = None  # not the open page before with the newest entries appended
@@ -263,6 +269,15 @@ class Builder(Walker):
                 break
         yield Outputs(obsolete=self.archive_files(ref, last))
 
+    def fresh(self, changed: Sequence[Entry]) -> dict[str, Rendered]:
+        """The entries `changed` (a plan's) as the store has them now, read whole in one query the
+        first time a feed asks for them (`render.stubs.newest_entries`)."""
+        wanted = [e.id for e in changed]
+        if self._fresh is None or self._fresh[0] != wanted:
+            read = self.source.entries_by_id(wanted) if isinstance(self.source, ById) else []
+            self._fresh = (wanted, {e.id: self.renderer.rendered(e) for e in read})
+        return self._fresh[1]
+
     def archive_files(self, ref: FeedRef, last: int) -> list[str]:
         """A feed's archive files in the output folder beyond page `last` (every one for `last` 0)."""
         base = f"archive/{ref.stem}"
@@ -270,10 +285,10 @@ class Builder(Walker):
             names = os.listdir(self.folder / base)
         except OSError:
             return []
-        found = []
+        found, exts = [], frozenset(_exts())  # a big feed's folder holds thousands of names
         for name in names:
             stem, dot, ext = name.partition(".")
-            if dot and ext in _exts() and not (stem.isdecimal() and 1 <= int(stem) <= last):
+            if dot and ext in exts and not (stem.isdecimal() and 1 <= int(stem) <= last):
                 found.append(f"{base}/{name}")
         return sorted(found)
 

@@ -12,8 +12,10 @@ cards both versions hold are copied from it as one piece of bytes:
   of its own: the cards of a list are the cards of each joined) and its tail; the head and tail
   are found in the page made with one stand-in card (`_skeleton`), itself joined from a cut made
   once per kind of feed (`_marked`);
-- the file must begin with the old page's head and end with its tail, and the cards that drop off
-  the end are rendered and must end what lies between; only the new cards are rendered.
+- the file must begin with the old page's head and end with its tail; what lies between is the
+  old cards (the digest and the seal prove it), each starting with `CARD_OPENER`, so the cards
+  that drop off the end are cut off where their openers show (`skeleton.cut_run`, as feed
+  documents are), not rendered; only the new cards are rendered.
 
 The page on disk must also be what the hash of its content in its comment says (`seal`): an
 edit or a truncation is never copied, nor a damaged page kept as current. Splicing is meant to give
@@ -46,7 +48,7 @@ from feedsvc.records import Entry, FeedInfo
 from feedsvc.render import heads, html, theme
 from feedsvc.render.common import Site, clean, html_path
 from feedsvc.render.feeds import Outputs, Rendered
-from feedsvc.render.skeleton import kept_run
+from feedsvc.render.skeleton import cut_run, kept_run
 
 PAGES: Counter[str] = Counter()  # how feed pages were made: current, spliced, or why whole
 _HEAD_BYTES = 256  # the digest is in the page's first bytes (base.html's comment)
@@ -62,6 +64,10 @@ _MARK = html.Card(
     datetime="",
     image=None,
 )
+# every card starts with this (`_cards.html`), and nowhere else holds it: the template writes no
+# other `<li class="card`, and every value in a card is escaped (no `<` or `"` of its own); its
+# last byte occurs nowhere else in it, so two occurrences never overlap (`skeleton.cut_run`)
+CARD_OPENER = b'<li class="card'
 _KEPT_MAX = 256  # skeletons kept: two for each of the ~40 pages an issue touches, and room to spare
 
 
@@ -312,14 +318,13 @@ def splice(
     if len(raw) < len(was.head) + len(was.tail) or not (raw.startswith(was.head) and raw.endswith(was.tail)):
         return _miss("head or tail differ")
     body = raw[len(was.head) : len(raw) - len(was.tail)]
-    dropped = _cards(site, old_info, old_entries[run:])
-    if not body.endswith(dropped) or len(body) == len(dropped):
-        return _miss("dropped cards differ" if not body.endswith(dropped) else "every old card dropped")
+    kept = cut_run(body, b"", CARD_OPENER, len(old_entries), run)
+    if kept is None:
+        return _miss("cards not found by their openers")
     made = _skeleton(site, info, digest)
     if made is None:  # pragma: no cover - the old page's skeleton was made just above
         return _miss("skeleton without its card")
     PAGES["spliced"] += 1
-    kept = body[: len(body) - len(dropped)]
     parts = [made.head, _cards(site, info, entries[:start]), kept, _cards(site, info, entries[start + run :])]
     return seal(b"".join([*parts, made.tail]))
 

@@ -176,6 +176,7 @@ class Walker:
         ref, name = walk.info.ref, walk.info.name
         recent = list(reversed(walk.recent))
         yield self.renderer.subscription(ref, name, recent, walk.last)
+        self.proofs.add_recent(ref, recent)
         if walk.last:
             out = self.renderer.archive(
                 ref, name=name, number=walk.last, last=walk.last, page=walk.page, recent=recent

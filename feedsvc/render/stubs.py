@@ -16,7 +16,7 @@ same entries, an ingest compares the files' digests with it and reads none of th
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
 from feedsvc.errors import StoreError
@@ -34,6 +34,13 @@ class StubSource(Protocol):
     """An entry source that reads entries as stubs too (`Store`); others' are read whole."""
 
     def entry_stubs(self, ref: FeedRef, *, limit: int, offset: int = 0) -> list[Entry]: ...
+
+
+@runtime_checkable
+class ById(Protocol):
+    """An entry source that reads entries by id (`Store`)."""
+
+    def entries_by_id(self, ids: Iterable[str]) -> list[Entry]: ...
 
 
 class _Whole:
@@ -83,6 +90,12 @@ class PageProofs(Protocol):
 
     def remember_chains(self, pages: Sequence[tuple[FeedRef, PageChain]], generation: int) -> None: ...
 
+    def recent_stubs(
+        self, ref: FeedRef, *, limit: int, generation: int
+    ) -> list[tuple[Entry, bytes | None]]: ...
+
+    def remember_recent(self, feeds: Sequence[tuple[FeedRef, Sequence[bytes]]], generation: int) -> None: ...
+
 
 def page_place(site: Site, ref: FeedRef, name: str, number: int, last: int) -> str:
     """What archive page `number`'s digest depends on besides its entries (and the `updated` they
@@ -108,6 +121,7 @@ class Proofs:
         self.generation = self.source.key_generation() if self.source is not None else -1
         self.found: list[tuple[FeedRef, PageDigest]] = []
         self.chains: dict[FeedRef, PageChain] = {}
+        self.recent: dict[FeedRef, list[bytes]] = {}
 
     def known(self, ref: FeedRef, name: str, number: int, last: int, offset: int) -> KnownPage | None:
         """Full page `number`'s digest, if remembered and still its own; `offset`: its newest
@@ -139,16 +153,61 @@ class Proofs:
         if self.source is not None and page is not None:
             self.chains[ref] = page
 
+    def stubs(self, ref: FeedRef, limit: int) -> list[tuple[Entry, bytes | None]] | None:
+        """The feed's `limit` newest entries as stubs with their remembered keys (None for an entry
+        whose key is not remembered at this build's generation), or None without a store to ask."""
+        if self.source is None:
+            return None
+        return self.source.recent_stubs(ref, limit=limit, generation=self.generation)
+
+    def add_recent(self, ref: FeedRef, recent: Sequence[Rendered]) -> None:
+        """The feed's newest entries (its subscription documents'): remember their keys at the end."""
+        if self.source is not None:
+            self.recent[ref] = [r.key for r in recent]
+
     def save(self) -> None:
         """Remember the digests found; a store that cannot take them only costs later reads."""
-        if self.source is None or not (self.found or self.chains):
+        if self.source is None or not (self.found or self.chains or self.recent):
             return
         try:
             if self.found:
                 self.source.remember_pages(self.found, self.generation)
             if self.chains:
                 self.source.remember_chains(list(self.chains.items()), self.generation)
+            if self.recent:
+                self.source.remember_recent(list(self.recent.items()), self.generation)
         except StoreError as exc:
             log.warning("archive page digests not remembered: %s", exc)
         self.found = []
         self.chains = {}
+        self.recent = {}
+
+
+def newest_entries(
+    renderer: FeedRenderer,
+    source: EntrySource,
+    proofs: Proofs,
+    ref: FeedRef,
+    *,
+    limit: int,
+    fresh: Callable[[], dict[str, Rendered]],
+) -> list[Rendered]:
+    """The feed's `limit` newest entries, newest first. Where the store remembers the keys of all of
+    them but the changes' (`fresh()`: the entries changed by what is published, read whole once for
+    every feed), the others are stubs with those keys, read whole (together) only if one of them is
+    rendered: a feed page or document spliced renders none of them. Otherwise all are read whole."""
+    found = proofs.stubs(ref, limit)
+    if found:
+        changed = fresh()
+        whole = _Whole(source, ref, limit, 0)
+        listed = []
+        for entry, key in found:
+            made = changed.get(entry.id)
+            if made is None and key is not None:
+                made = Rendered(entry, load=whole, key=key)
+            if made is None:
+                break
+            listed.append(made)
+        else:
+            return listed
+    return [renderer.rendered(e) for e in source.entries(ref, limit=limit)]

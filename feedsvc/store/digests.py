@@ -1,13 +1,15 @@
-"""The store's side of `store.proofs`: full archive pages' digests and open pages' chains, by feed."""
+"""The store's side of `store.proofs`: full archive pages' digests, open pages' chains and the keys
+of the newest entries, by feed."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from feedsvc.records import FeedRef
+from feedsvc.records import Entry, FeedRef
 from feedsvc.store import proofs
 from feedsvc.store.base import StoreBase, _reads
 from feedsvc.store.proofs import KnownPage, PageChain, PageDigest
+from feedsvc.store.schema import _STUBS_OF_FEED, _entry
 
 
 class DigestStore(StoreBase):
@@ -53,3 +55,30 @@ class DigestStore(StoreBase):
         with self._transaction("remember open archive pages"):
             found = [(feed_id, page) for ref, page in pages if (feed_id := self._feed_id(ref)) is not None]
             proofs.remember_chains(self._db, found, generation)
+
+    @_reads
+    def recent_stubs(self, ref: FeedRef, *, limit: int, generation: int) -> list[tuple[Entry, bytes | None]]:
+        """The feed's `limit` newest entries as stubs, newest first, without their text, contributors
+        or photos (never rendered: `render.stubs.newest_entries`), each with its key as remembered at
+        `generation` (`store.proofs`) if the key begins with the stub's id, `updated`, path and
+        position, else None."""
+        feed_id = self._feed_id(ref)
+        if feed_id is None:
+            return []
+        rows = self._db.execute(_STUBS_OF_FEED, (feed_id, limit, 0)).fetchall()
+        keys = proofs.recent_keys(self._db, feed_id, gen=generation)
+        by_id = {key[: key.find(b"\t")]: key for key in keys}
+        found: list[tuple[Entry, bytes | None]] = []
+        for row in rows:
+            entry = _entry(row, ())
+            head = f"{entry.id}\t{entry.updated.isoformat()}\t{entry.path}\t{entry.position}\t"
+            prefix = head.encode("utf-8", "surrogatepass")  # as `render.common.entry_key` begins
+            key = by_id.get(prefix[: prefix.find(b"\t")])
+            found.append((entry, key if key is not None and key.startswith(prefix) else None))
+        return found
+
+    def remember_recent(self, feeds: Sequence[tuple[FeedRef, Sequence[bytes]]], generation: int) -> None:
+        """Keep the keys of feeds' newest entries computed at `generation` (`store.proofs`)."""
+        with self._transaction("remember the newest entries' keys"):
+            found = [(feed_id, keys) for ref, keys in feeds if (feed_id := self._feed_id(ref)) is not None]
+            proofs.remember_recent(self._db, found, generation)

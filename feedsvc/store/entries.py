@@ -13,7 +13,7 @@ from feedsvc.store.schema import (
     _ENTRY_COLUMNS,
     _ENTRY_JOIN,
     _FEED_ORDER,
-    _STUB_COLUMNS,
+    _STUBS_OF_FEED,
     FEED_KEY,
     PAPER_FEED_ID,
     _day,
@@ -76,13 +76,7 @@ class EntryStore(StoreBase):
         """`entries` without their text (no kicker, headline, title or paragraphs): what an entry's
         digest key (`render.common.entry_key`) and its place in a feed need, for proving a document
         current without reading what it shows. Never to be rendered (`render.stubs`)."""
-        rows = self._db.execute(
-            "WITH m AS (SELECT item_id, published_ts, arrival, page, position, entry_id FROM feed_members"
-            f" WHERE feed_id = ? ORDER BY {FEED_KEY} LIMIT ? OFFSET ?)"
-            f" SELECT {_STUB_COLUMNS} FROM m JOIN items i ON i.id = m.item_id {_ENTRY_JOIN}"
-            f" ORDER BY {_FEED_ORDER}",
-            (self._feed_id(ref), limit, offset),
-        ).fetchall()
+        rows = self._db.execute(_STUBS_OF_FEED, (self._feed_id(ref), limit, offset)).fetchall()
         return self._entries(rows)
 
     @_streams

@@ -25,13 +25,19 @@ its entries' keys (`render.common`), how many it held, the newest of them and th
 `updated`. While the generation is the same and that entry still sits at the page's position of
 that many entries, the page's first entries are those, unchanged: an ingest that appends entries
 to the page makes its digest from the chain and the new keys alone (`render.append`).
+
+The keys of each feed's newest entries (the subscription documents' and the feed page's) are
+remembered too (`recent_keys`): while the generation is the same, an entry's key is the one
+remembered, so an ingest reads those entries as stubs without their contributors and photos and
+takes their keys from here (`Store.recent_stubs`; each key is checked to begin with its stub's
+id, `updated`, path and position too), reading whole only the new entries.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from feedsvc.store.schema import FEED_KEY
@@ -46,7 +52,10 @@ CREATE TABLE IF NOT EXISTS page_digests (
 CREATE TABLE IF NOT EXISTS page_chains (
     feed_id INTEGER PRIMARY KEY, number INTEGER NOT NULL, generation INTEGER NOT NULL,
     entries INTEGER NOT NULL, newest TEXT NOT NULL, updated TEXT NOT NULL, chain BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS recent_keys (
+    feed_id INTEGER PRIMARY KEY, generation INTEGER NOT NULL, keys BLOB NOT NULL);
 """
+_PROOF_TABLES = frozenset({"key_generation", "page_digests", "page_chains", "recent_keys"})
 _BUMP = "BEGIN UPDATE key_generation SET n = n + 1; END"
 # (trigger name, event): every write that can change a stored entry's key or a feed's membership
 # but adding entries (see the module docstring)
@@ -113,7 +122,7 @@ def prepare(db: sqlite3.Connection) -> None:
         for name, event in _TRIGGERS
         if name not in found
     )
-    if missing or not {"key_generation", "page_digests", "page_chains"} <= tables:
+    if missing or not tables >= _PROOF_TABLES:
         # a store from before page_chains remembers digests of the archive pages' former definition
         # (RENDER_VERSION 2): forget them rather than rely on the settings' fingerprint alone
         forget = "DELETE FROM page_digests;" if "page_chains" not in tables else ""
@@ -175,4 +184,33 @@ def remember_chains(db: sqlite3.Connection, pages: Iterable[tuple[int, PageChain
     db.executemany(
         "INSERT OR REPLACE INTO page_chains VALUES (?, ?, ?, ?, ?, ?, ?)",
         [(f, p.number, gen, p.entries, p.newest, p.updated.isoformat(), p.chain) for f, p in pages],
+    )
+
+
+def pack_keys(keys: Iterable[bytes]) -> bytes:
+    """Keys as one blob: each with its length before it (a key may hold any byte)."""
+    return b"".join(len(key).to_bytes(4, "big") + key for key in keys)
+
+
+def unpack_keys(blob: bytes) -> list[bytes]:
+    keys, at = [], 0
+    while at < len(blob):
+        size = int.from_bytes(blob[at : at + 4], "big")
+        keys.append(blob[at + 4 : at + 4 + size])
+        at += 4 + size
+    return keys
+
+
+def recent_keys(db: sqlite3.Connection, feed_id: int, *, gen: int) -> list[bytes]:
+    """The remembered keys of the feed's newest entries, if taken at generation `gen` (else none)."""
+    row = db.execute(
+        "SELECT keys FROM recent_keys WHERE feed_id = ? AND generation = ?", (feed_id, gen)
+    ).fetchone()
+    return unpack_keys(bytes(row[0])) if row else []
+
+
+def remember_recent(db: sqlite3.Connection, feeds: Iterable[tuple[int, Sequence[bytes]]], gen: int) -> None:
+    """Keep these (feed id, its newest entries' keys), computed at generation `gen` (in a transaction)."""
+    db.executemany(
+        "INSERT OR REPLACE INTO recent_keys VALUES (?, ?, ?)", [(f, gen, pack_keys(k)) for f, k in feeds]
     )

@@ -132,6 +132,13 @@ _STUB_COLUMNS = """
     NULL, NULL, '', 0, NULL, '[]', i.published, i.updated, s.name, s.slug"""
 _FEED_ORDER = "m.published_ts DESC, m.arrival DESC, m.page, m.position, m.entry_id"
 FEED_KEY = "published_ts DESC, arrival DESC, page, position, entry_id"  # feed_members in feed order
+# a feed's entries as stubs, newest first (feed id, limit, offset); the offset is skipped in the
+# covering index alone, before any item row is read
+_STUBS_OF_FEED = (
+    "WITH m AS (SELECT item_id, published_ts, arrival, page, position, entry_id FROM feed_members"
+    f" WHERE feed_id = ? ORDER BY {FEED_KEY} LIMIT ? OFFSET ?)"
+    f" SELECT {_STUB_COLUMNS} FROM m JOIN items i ON i.id = m.item_id {_ENTRY_JOIN} ORDER BY {_FEED_ORDER}"
+)
 
 
 class Submission(BaseModel):

@@ -1,0 +1,111 @@
+"""The keys of each feed's newest entries remembered in the store (`store.proofs`, `recent_keys`):
+an ingest reads those entries as stubs with their remembered keys, and the changed entries whole
+once, never a feed's newest entries whole; a key is taken only at the same key generation and for
+the stub it begins with. Whatever is read, the output is the regenerate's."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from feedsvc import pipeline
+from feedsvc.records import PAPER, FeedRef
+from feedsvc.render.common import entry_key
+from feedsvc.store import DB_NAME, Store
+from tests.ingest_helpers import NOW, generated_issues, ingest, ingest_each, regenerated, store_sql
+from tests.render_helpers import instance_settings, tree
+
+
+def _spy_whole(monkeypatch: pytest.MonkeyPatch) -> list[tuple[FeedRef, int | None, int]]:
+    """Every read of a feed's entries whole: (feed, limit, offset)."""
+    reads: list[tuple[FeedRef, int | None, int]] = []
+    real = Store.entries
+
+    def spy(self: Store, ref: FeedRef, *, limit: int | None = None, offset: int = 0) -> Any:
+        reads.append((ref, limit, offset))
+        return real(self, ref, limit=limit, offset=offset)
+
+    monkeypatch.setattr(Store, "entries", spy)
+    return reads
+
+
+def _remembered(store: Path) -> int:
+    db = sqlite3.connect(store / DB_NAME)
+    try:
+        return int(db.execute("SELECT count(*) FROM recent_keys").fetchone()[0])
+    finally:
+        db.close()
+
+
+def test_an_ingest_reads_no_feeds_newest_entries_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = instance_settings(tmp_path)
+    issues = generated_issues(5)
+    ingest_each(settings, tmp_path, issues[:4])
+    reads = _spy_whole(monkeypatch)
+    ingest(settings, tmp_path, issues[4])
+    assert [read for read in reads if read[2] == 0] == []  # (an archive page may be read whole)
+    assert tree(settings.paths.output, hidden=True) == regenerated(settings, tmp_path / "re")
+
+
+def test_a_regenerate_remembers_every_feeds_newest_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = instance_settings(tmp_path)
+    issues = generated_issues(4)
+    ingest_each(settings, tmp_path, issues[:3])
+    store_sql(settings.paths.store, "DELETE FROM recent_keys")
+    pipeline.regenerate(settings, NOW)
+    with Store.open(settings.paths.store, create=False) as store:
+        feeds = len(store.feed_infos())
+    assert _remembered(settings.paths.store) == feeds
+    reads = _spy_whole(monkeypatch)
+    ingest(settings, tmp_path, issues[3])
+    assert [read for read in reads if read[2] == 0] == []
+    assert tree(settings.paths.output, hidden=True) == regenerated(settings, tmp_path / "re")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE key_generation SET n = n + 1",  # a stored entry's key may have changed
+        "DELETE FROM recent_keys",  # nothing remembered (a store from before the table)
+        "DROP TABLE recent_keys",  # a store from before the table: made again when opened
+    ],
+)
+def test_without_remembered_keys_the_newest_entries_are_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    settings = instance_settings(tmp_path)
+    issues = generated_issues(4)
+    ingest_each(settings, tmp_path, issues[:3])
+    store_sql(settings.paths.store, change)
+    reads = _spy_whole(monkeypatch)
+    ingest(settings, tmp_path, issues[3])
+    assert (PAPER, settings.feeds.max_entries, 0) in reads
+    assert tree(settings.paths.output, hidden=True) == regenerated(settings, tmp_path / "re")
+    assert _remembered(settings.paths.store) > 0  # remembered again for the next ingest
+
+
+def test_a_remembered_key_is_taken_only_for_its_stub_and_generation(tmp_path: Path) -> None:
+    settings = instance_settings(tmp_path)
+    ingest(settings, tmp_path, generated_issues(1)[0])
+    with Store.open(settings.paths.store, create=False) as store:
+        gen = store.key_generation()
+        entries = store.entries(PAPER, limit=4)
+        keys = [entry_key(e) for e in entries]
+        moved = entry_key(entries[1].model_copy(update={"position": entries[1].position + 1}))
+        stale = entry_key(entries[2].model_copy(update={"updated": NOW}))
+        store.remember_recent([(PAPER, [keys[0], moved, stale])], gen)
+        found = store.recent_stubs(PAPER, limit=4, generation=gen)
+        assert [e.id for e, _ in found] == [e.id for e in entries]
+        assert [key for _, key in found] == [keys[0], None, None, None]
+        assert all(e.paragraphs == () and e.contributors == () for e, _ in found)  # stubs
+        assert [key for _, key in store.recent_stubs(PAPER, limit=4, generation=gen + 1)] == [None] * 4
+        store.remember_recent([(PAPER, keys)], gen)
+        assert [key for _, key in store.recent_stubs(PAPER, limit=4, generation=gen)] == keys
+        assert store.recent_stubs(FeedRef(kind="section", slug="none-such"), limit=4, generation=gen) == []
