@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 
 from feedsvc import pipeline
-from feedsvc.records import PAPER, FeedRef
-from feedsvc.render.common import entry_key
+from feedsvc.records import PAPER, Entry, FeedRef
+from feedsvc.render import common, feeds, stubs
+from feedsvc.render.common import entry_key, key_form
 from feedsvc.store import DB_NAME, Store
+from feedsvc.store.proofs import pack_keys, unpack_keys
 from tests.ingest_helpers import NOW, generated_issues, ingest, ingest_each, regenerated, store_sql
 from tests.render_helpers import instance_settings, tree
 
@@ -100,12 +102,63 @@ def test_a_remembered_key_is_taken_only_for_its_stub_and_generation(tmp_path: Pa
         keys = [entry_key(e) for e in entries]
         moved = entry_key(entries[1].model_copy(update={"position": entries[1].position + 1}))
         stale = entry_key(entries[2].model_copy(update={"updated": NOW}))
-        store.remember_recent([(PAPER, [keys[0], moved, stale])], gen)
-        found = store.recent_stubs(PAPER, limit=4, generation=gen)
+        form = key_form()
+        store.remember_recent([(PAPER, [keys[0], moved, stale])], gen, form)
+        found = store.recent_stubs(PAPER, limit=4, generation=gen, form=form)
         assert [e.id for e, _ in found] == [e.id for e in entries]
         assert [key for _, key in found] == [keys[0], None, None, None]
         assert all(e.paragraphs == () and e.contributors == () for e, _ in found)  # stubs
-        assert [key for _, key in store.recent_stubs(PAPER, limit=4, generation=gen + 1)] == [None] * 4
-        store.remember_recent([(PAPER, keys)], gen)
-        assert [key for _, key in store.recent_stubs(PAPER, limit=4, generation=gen)] == keys
-        assert store.recent_stubs(FeedRef(kind="section", slug="none-such"), limit=4, generation=gen) == []
+        later = store.recent_stubs(PAPER, limit=4, generation=gen + 1, form=form)
+        assert [key for _, key in later] == [None] * 4
+        store.remember_recent([(PAPER, keys)], gen, form)
+        assert [key for _, key in store.recent_stubs(PAPER, limit=4, generation=gen, form=form)] == keys
+        other = store.recent_stubs(PAPER, limit=4, generation=gen, form="another")
+        assert [key for _, key in other] == [None] * 4  # keys of another definition of entry_key
+        none_such = FeedRef(kind="section", slug="none-such")
+        assert store.recent_stubs(none_such, limit=4, generation=gen, form=form) == []
+
+
+def test_a_damaged_blob_of_keys_gives_none() -> None:
+    keys = [b"tag:a\t1\n", b"tag:b\t2\n"]
+    blob = pack_keys(keys)
+    assert unpack_keys(blob) == keys
+    assert unpack_keys(blob[:-1]) == []  # cut short
+    assert unpack_keys(blob[:-1] + b"x") == []  # a key not ending with its newline
+    assert unpack_keys(blob + bytes(4)) == []  # an empty key
+    assert unpack_keys(b"") == []
+
+
+def test_keys_an_older_feedsvc_remembered_are_not_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upgrade that keys entries otherwise (same id, `updated`, path and position; another tail)
+    and renders otherwise: the first ingest after it must not mix the older keys into digests."""
+    settings = instance_settings(tmp_path)
+    issues = generated_issues(4)
+
+    def older_key(entry: Entry) -> bytes:
+        return entry_key(entry) + b"older\n"
+
+    with monkeypatch.context() as older:
+        older.setattr(common, "RENDER_VERSION", common.RENDER_VERSION + "-older")
+        older.setattr(feeds, "entry_key", older_key)
+        older.setattr(common, "key_form", lambda: "older")
+        older.setattr(stubs, "key_form", lambda: "older")
+        ingest_each(settings, tmp_path, issues[:3])
+    assert _remembered(settings.paths.store) > 0
+    before = tree(settings.paths.output)
+    ingest(settings, tmp_path, issues[3])  # the upgraded feedsvc
+    got, want = tree(settings.paths.output), regenerated(settings, tmp_path / "re")
+    written = [p for p in got if got[p] != before.get(p) and not p.startswith(("articles/", "issues/"))]
+    assert written
+    assert [p for p in written if got[p] != want.get(p)] == []
+
+
+def test_the_key_form_follows_the_definition_of_entry_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    form = key_form()
+    key_form.cache_clear()
+    monkeypatch.setattr(common, "entry_key", lambda entry: entry_key(entry) + b"older\n")
+    try:
+        assert key_form() != form
+    finally:
+        key_form.cache_clear()

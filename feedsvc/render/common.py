@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 from feedsvc.config import Settings
 from feedsvc.identity import archive_tag_uri, feed_tag_uri
-from feedsvc.records import Entry, EntryPerson, FeedRef
+from feedsvc.records import Entry, EntryImage, EntryPerson, FeedRef
 from feedsvc.render.theme import fingerprint as theme_fingerprint
 
 RENDER_VERSION = "3"
@@ -445,6 +445,23 @@ def entry_key(entry: Entry) -> bytes:
     where = f"{entry.path}\t{entry.position}"
     key = f"{entry.id}\t{entry.updated.isoformat()}\t{where}\t{section}\t{people}\n"
     return key.encode("utf-8", "surrogatepass")
+
+
+@functools.cache
+def key_form() -> str:
+    """Which definition of `entry_key` this is: the key of one entry with every field it may take,
+    digested. Keys the store remembers (`store.proofs`, `recent_keys`) are taken only by the same
+    form, so a feedsvc that keys entries otherwise never mixes an older one's keys into its digests."""
+    when = dt.datetime(2001, 2, 3, 4, 5, 6, 7, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    sample = Entry(
+        id="tag:example.org,2001:a", issue_date=when.date(), page=2, position=3, section="要闻",
+        section_slug="yao-wen", kind="article", kicker="k", headline="h", subtitle="s", title="t",
+        title_derived=False, dateline="d", paragraphs=("p",), published=when, updated=when,
+        path="articles/2001/02/03/p2-03.html",
+        contributors=(EntryPerson(role="记者", name="甲", credit="摄", slug="jia"),),
+        images=(EntryImage(path="images/a.jpg", width=4, height=5, bbox=(0, 0, 1, 1), length=6),),
+    )  # fmt: skip
+    return hashlib.sha256(entry_key(sample)).hexdigest()[:16]
 
 
 def entry_digest(site: Site, key: bytes) -> str:

@@ -22,7 +22,7 @@ from typing import Protocol, runtime_checkable
 from feedsvc.errors import StoreError
 from feedsvc.plans import EntrySource
 from feedsvc.records import Entry, FeedRef
-from feedsvc.render.common import EMPTY_UPDATED, FeedDoc, Site, doc_digest
+from feedsvc.render.common import EMPTY_UPDATED, FeedDoc, Site, doc_digest, key_form
 from feedsvc.render.feeds import FeedRenderer, Rendered
 from feedsvc.store.proofs import KnownPage, PageChain, PageDigest
 
@@ -91,10 +91,12 @@ class PageProofs(Protocol):
     def remember_chains(self, pages: Sequence[tuple[FeedRef, PageChain]], generation: int) -> None: ...
 
     def recent_stubs(
-        self, ref: FeedRef, *, limit: int, generation: int
+        self, ref: FeedRef, *, limit: int, generation: int, form: str
     ) -> list[tuple[Entry, bytes | None]]: ...
 
-    def remember_recent(self, feeds: Sequence[tuple[FeedRef, Sequence[bytes]]], generation: int) -> None: ...
+    def remember_recent(
+        self, feeds: Sequence[tuple[FeedRef, Sequence[bytes]]], generation: int, form: str
+    ) -> None: ...
 
 
 def page_place(site: Site, ref: FeedRef, name: str, number: int, last: int) -> str:
@@ -158,7 +160,7 @@ class Proofs:
         whose key is not remembered at this build's generation), or None without a store to ask."""
         if self.source is None:
             return None
-        return self.source.recent_stubs(ref, limit=limit, generation=self.generation)
+        return self.source.recent_stubs(ref, limit=limit, generation=self.generation, form=key_form())
 
     def add_recent(self, ref: FeedRef, recent: Sequence[Rendered]) -> None:
         """The feed's newest entries (its subscription documents'): remember their keys at the end."""
@@ -175,7 +177,7 @@ class Proofs:
             if self.chains:
                 self.source.remember_chains(list(self.chains.items()), self.generation)
             if self.recent:
-                self.source.remember_recent(list(self.recent.items()), self.generation)
+                self.source.remember_recent(list(self.recent.items()), self.generation, key_form())
         except StoreError as exc:
             log.warning("archive page digests not remembered: %s", exc)
         self.found = []

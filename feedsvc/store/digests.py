@@ -57,16 +57,18 @@ class DigestStore(StoreBase):
             proofs.remember_chains(self._db, found, generation)
 
     @_reads
-    def recent_stubs(self, ref: FeedRef, *, limit: int, generation: int) -> list[tuple[Entry, bytes | None]]:
+    def recent_stubs(
+        self, ref: FeedRef, *, limit: int, generation: int, form: str
+    ) -> list[tuple[Entry, bytes | None]]:
         """The feed's `limit` newest entries as stubs, newest first, without their text, contributors
         or photos (never rendered: `render.stubs.newest_entries`), each with its key as remembered at
-        `generation` (`store.proofs`) if the key begins with the stub's id, `updated`, path and
-        position, else None."""
+        `generation` by the key definition `form` (`store.proofs`) if the key begins with the stub's
+        id, `updated`, path and position, else None."""
         feed_id = self._feed_id(ref)
         if feed_id is None:
             return []
         rows = self._db.execute(_STUBS_OF_FEED, (feed_id, limit, 0)).fetchall()
-        keys = proofs.recent_keys(self._db, feed_id, gen=generation)
+        keys = proofs.recent_keys(self._db, feed_id, gen=generation, form=form)
         by_id = {key[: key.find(b"\t")]: key for key in keys}
         found: list[tuple[Entry, bytes | None]] = []
         for row in rows:
@@ -77,8 +79,11 @@ class DigestStore(StoreBase):
             found.append((entry, key if key is not None and key.startswith(prefix) else None))
         return found
 
-    def remember_recent(self, feeds: Sequence[tuple[FeedRef, Sequence[bytes]]], generation: int) -> None:
-        """Keep the keys of feeds' newest entries computed at `generation` (`store.proofs`)."""
+    def remember_recent(
+        self, feeds: Sequence[tuple[FeedRef, Sequence[bytes]]], generation: int, form: str
+    ) -> None:
+        """Keep the keys of feeds' newest entries computed at `generation` by the key definition
+        `form` (`store.proofs`)."""
         with self._transaction("remember the newest entries' keys"):
             found = [(feed_id, keys) for ref, keys in feeds if (feed_id := self._feed_id(ref)) is not None]
-            proofs.remember_recent(self._db, found, generation)
+            proofs.remember_recent(self._db, found, generation, form)

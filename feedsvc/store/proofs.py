@@ -27,10 +27,12 @@ that many entries, the page's first entries are those, unchanged: an ingest that
 to the page makes its digest from the chain and the new keys alone (`render.append`).
 
 The keys of each feed's newest entries (the subscription documents' and the feed page's) are
-remembered too (`recent_keys`): while the generation is the same, an entry's key is the one
-remembered, so an ingest reads those entries as stubs without their contributors and photos and
-takes their keys from here (`Store.recent_stubs`; each key is checked to begin with its stub's
-id, `updated`, path and position too), reading whole only the new entries.
+remembered too (`recent_keys`): while the generation is the same and the keys were made by the
+same definition (`form`: `render.common.key_form`, so a feedsvc that keys entries otherwise takes
+none an older one made), an entry's key is the one remembered, so an ingest reads those entries
+as stubs without their contributors and photos and takes their keys from here
+(`Store.recent_stubs`; each key is checked to begin with its stub's id, `updated`, path and
+position too), reading whole only the new entries.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ CREATE TABLE IF NOT EXISTS page_chains (
     feed_id INTEGER PRIMARY KEY, number INTEGER NOT NULL, generation INTEGER NOT NULL,
     entries INTEGER NOT NULL, newest TEXT NOT NULL, updated TEXT NOT NULL, chain BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS recent_keys (
-    feed_id INTEGER PRIMARY KEY, generation INTEGER NOT NULL, keys BLOB NOT NULL);
+    feed_id INTEGER PRIMARY KEY, generation INTEGER NOT NULL, form TEXT NOT NULL, keys BLOB NOT NULL);
 """
 _PROOF_TABLES = frozenset({"key_generation", "page_digests", "page_chains", "recent_keys"})
 _BUMP = "BEGIN UPDATE key_generation SET n = n + 1; END"
@@ -193,24 +195,33 @@ def pack_keys(keys: Iterable[bytes]) -> bytes:
 
 
 def unpack_keys(blob: bytes) -> list[bytes]:
+    """The keys `pack_keys` packed; none if the blob is not whole (each key ends with a newline)."""
     keys, at = [], 0
     while at < len(blob):
         size = int.from_bytes(blob[at : at + 4], "big")
-        keys.append(blob[at + 4 : at + 4 + size])
-        at += 4 + size
+        end = at + 4 + size
+        if size == 0 or end > len(blob) or blob[end - 1] != 0x0A:
+            return []
+        keys.append(blob[at + 4 : end])
+        at = end
     return keys
 
 
-def recent_keys(db: sqlite3.Connection, feed_id: int, *, gen: int) -> list[bytes]:
-    """The remembered keys of the feed's newest entries, if taken at generation `gen` (else none)."""
+def recent_keys(db: sqlite3.Connection, feed_id: int, *, gen: int, form: str) -> list[bytes]:
+    """The remembered keys of the feed's newest entries, if taken at generation `gen` by the key
+    definition `form` (else none)."""
     row = db.execute(
-        "SELECT keys FROM recent_keys WHERE feed_id = ? AND generation = ?", (feed_id, gen)
+        "SELECT keys FROM recent_keys WHERE feed_id = ? AND generation = ? AND form = ?", (feed_id, gen, form)
     ).fetchone()
     return unpack_keys(bytes(row[0])) if row else []
 
 
-def remember_recent(db: sqlite3.Connection, feeds: Iterable[tuple[int, Sequence[bytes]]], gen: int) -> None:
-    """Keep these (feed id, its newest entries' keys), computed at generation `gen` (in a transaction)."""
+def remember_recent(
+    db: sqlite3.Connection, feeds: Iterable[tuple[int, Sequence[bytes]]], gen: int, form: str
+) -> None:
+    """Keep these (feed id, its newest entries' keys), computed at generation `gen` by the key
+    definition `form` (in a transaction)."""
     db.executemany(
-        "INSERT OR REPLACE INTO recent_keys VALUES (?, ?, ?)", [(f, gen, pack_keys(k)) for f, k in feeds]
+        "INSERT OR REPLACE INTO recent_keys VALUES (?, ?, ?, ?)",
+        [(f, gen, form, pack_keys(k)) for f, k in feeds],
     )
