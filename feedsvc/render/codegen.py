@@ -25,6 +25,9 @@ A `{% shared %}` part (`render.shared`) is looked up where it stands: its key ma
 it reads, the kept part taken, and its body defined and rendered only when it is not kept (Jinja2
 would make a `Macro` of the body and call the extension through the context on every page).
 
+`x.name` tries Python's `getattr` in place and calls `Environment.getattr` (which looks up an item,
+or makes an undefined value) only when the object has no such attribute.
+
 A template's globals are a plain dict (see `Environment.make_globals`).
 
 `Environment` is the environment class using all three (`render.theme`): every template, the package's
@@ -40,7 +43,7 @@ import jinja2
 import jinja2.runtime
 import markupsafe
 from jinja2 import nodes
-from jinja2.compiler import CodeGenerator, Frame
+from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.utils import _PassArg, internalcode, missing
 from markupsafe import escape
 
@@ -115,6 +118,21 @@ class GroupedOutput(CodeGenerator):
             self.write(",")
         self.outdent()
         self.writeline("))")
+
+    @optimizeconst
+    def visit_Getattr(self, node: nodes.Getattr, frame: Frame) -> None:
+        """`x.name` as Python's `getattr(x, name, missing)`, `environment.getattr` (item look-up,
+        undefined) only when that finds nothing: what `Environment.getattr` does first, without
+        its call."""
+        env = self.environment
+        if env.is_async or type(env).getattr is not jinja2.Environment.getattr:  # a sandbox's
+            super().visit_Getattr(node, frame)
+            return
+        obj, value = self.temporary_identifier(), self.temporary_identifier()
+        self.write(f"({value} if ({value} := getattr(({obj} := ")
+        self.visit(node.node, frame)
+        name = repr(node.attr)
+        self.write(f"), {name}, missing)) is not missing else environment.getattr({obj}, {name}))")
 
     def visit_CallBlock(self, node: nodes.CallBlock, frame: Frame) -> None:
         """A `{% shared %}` part (`render.shared`) looked up first, its body defined and rendered

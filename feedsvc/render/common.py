@@ -450,10 +450,21 @@ def entry_key(entry: Entry) -> bytes:
 def entry_digest(site: Site, key: bytes) -> str:
     """What an article page's bytes depend on: the renderer, the paper's settings, the site's look,
     the entry (and, in `key`, whatever else the page shows: its neighbours in the issue)."""
-    templates = theme_fingerprint(site.theme, "article.html")
-    return hashlib.sha256(
-        f"{site.fingerprint}\n{site.look}\n{templates}\narticle\n".encode() + key
-    ).hexdigest()
+    found = _ARTICLE_PREFIX.get(id(site))
+    if found is None or found[0] is not site:
+        templates = theme_fingerprint(site.theme, "article.html")
+        prefix = hashlib.sha256(f"{site.fingerprint}\n{site.look}\n{templates}\narticle\n".encode())
+        if len(_ARTICLE_PREFIX) >= 8:
+            _ARTICLE_PREFIX.clear()
+        found = _ARTICLE_PREFIX[id(site)] = (site, prefix)
+    h = found[1].copy()
+    h.update(key)
+    return h.hexdigest()
+
+
+_ARTICLE_PREFIX: dict[int, tuple[Site, hashlib._Hash]] = {}
+"""id(site): the site, `entry_digest`'s hash of what comes before the key (looked up by identity:
+hashing a `Site` costs more than the rest)."""
 
 
 CHAIN_START = bytes(32)  # `key_chain` of no entries
