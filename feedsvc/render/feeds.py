@@ -80,12 +80,17 @@ class Rendered:
     )
 
     def __init__(
-        self, entry: Entry, around: Around | None = None, *, load: Callable[[str], Entry] | None = None
+        self,
+        entry: Entry,
+        around: Around | None = None,
+        *,
+        load: Callable[[str], Entry] | None = None,
+        key: bytes | None = None,
     ) -> None:
         self.entry = entry  # without `load`, the whole entry; with it, a stub (`render.stubs`)
         self._load = load  # the whole entry by id, read when the entry's text is first needed
         self.around = around  # its neighbours in the issue, shown on its article page
-        self._key: bytes | None = None
+        self._key = key  # `entry_key(entry)`, if made already (by a worker process)
         self._digest: tuple[Around | None, str] | None = None  # the article digest, for these neighbours
         self._parts: EntryParts | None = None
         self._updated: dt.datetime | None = None
