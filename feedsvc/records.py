@@ -7,6 +7,7 @@ names one feed (the whole paper, a section, or a contributor) and where its file
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -118,13 +119,19 @@ class Entry(_Frozen):
         """Every feed this entry appears in."""
         refs = [PAPER]
         if self.section and self.section_slug:
-            refs.append(FeedRef(kind="section", slug=self.section_slug))
+            refs.append(feed_ref("section", self.section_slug))
         seen = set()
         for person in self.contributors:
             if person.slug not in seen:
                 seen.add(person.slug)
-                refs.append(FeedRef(kind="contributor", slug=person.slug))
+                refs.append(feed_ref("contributor", person.slug))
         return tuple(refs)
+
+
+@functools.lru_cache(maxsize=4096)
+def feed_ref(kind: FeedKind, slug: str) -> FeedRef:
+    """`FeedRef(kind=kind, slug=slug)`, validated once per feed (it is frozen: one instance serves)."""
+    return FeedRef(kind=kind, slug=slug)
 
 
 class Change(_Frozen):

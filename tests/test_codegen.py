@@ -249,3 +249,49 @@ def test_too_many_or_too_few_arguments_raise_as_in_jinja2() -> None:
             env.from_string('{% import "_macros.html" as m %}{% call m.plain(1) %}x{% endcall %}').render(
                 CONTEXT
             )
+
+
+class Made:
+    """An object with an attribute, counting how often it is made (an expression evaluated once)."""
+
+    made = 0
+
+    def __init__(self) -> None:
+        Made.made += 1
+        self.name = "attr <n>"
+
+
+ATTRIBUTES = (
+    "{{ obj.name }}|{{ d.key }}|{{ d.items is defined }}|{{ d.nothing is defined }}|{{ make().name }}"
+    "|{{ (obj.missing or 'fallback') }}|{{ d.nested.deeper }}|{{ n.real }}"
+)
+
+
+@pytest.mark.parametrize("undefined", [jinja2.Undefined, jinja2.StrictUndefined])
+def test_attribute_reads_as_jinja2_reads_them(undefined: type[jinja2.Undefined]) -> None:
+    """`x.name`: the attribute first, then the item, then an undefined value; the object's
+    expression evaluated once."""
+    context = {
+        "obj": Made(),
+        "d": {"key": "item & key", "nothing": None, "nested": {"deeper": 1}},
+        "make": Made,
+        "n": 7,
+    }
+    plain, grouped = environments(autoescape=True, undefined=undefined)
+    source = (
+        ATTRIBUTES
+        if undefined is jinja2.Undefined
+        else ATTRIBUTES.replace("|{{ (obj.missing or 'fallback') }}", "")
+    )
+    Made.made = 0
+    expected = plain.from_string(source).render(context)
+    assert Made.made == 1
+    assert grouped.from_string(source).render(context) == expected
+    assert Made.made == 2
+    assert "getattr(" in grouped.compile(source, raw=True)
+    if undefined is jinja2.StrictUndefined:
+        for env in (plain, grouped):
+            with pytest.raises(jinja2.UndefinedError):
+                env.from_string("{{ obj.missing }}").render(context)
+            with pytest.raises(jinja2.UndefinedError):
+                env.from_string("{{ nowhere.name }}").render(context)

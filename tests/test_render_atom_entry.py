@@ -3,6 +3,7 @@ of the same pieces (`atom._feedgen_entry`), for any text, and refuse what lxml r
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -10,8 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feedsvc.render import atom
-from feedsvc.render.common import EntryParts, ImagePart, Person, Site
+from feedsvc.render import atom, rss
+from feedsvc.render.common import EntryParts, ImagePart, Person, Site, entry_parts
+from tests.render_helpers import entry
+from tests.render_helpers import person as person_of
 from tests.render_helpers import settings as site_settings
 
 SITE = Site.from_settings(site_settings(Path("feeds")))
@@ -92,3 +95,58 @@ def test_text_xml_cannot_hold_is_refused_as_before(bad: str) -> None:
         atom._feedgen_entry(SITE, p)
     with pytest.raises(ValueError):
         atom.entry(SITE, p)
+
+
+BAD = st.sampled_from(["", "\x01", "\x0b", "\ud800", "\ufffe", "\x7f", "\x85", "&<>"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {
+            "title": BAD,
+            "paragraph": BAD,
+            "kicker": BAD,
+            "subtitle": BAD,
+            "name": BAD,
+            "role": BAD,
+            "slug": st.sampled_from(["dong", "d\x01ng", "d\ud800"]),
+            "kind": st.sampled_from(["article", "photo"]),
+        }
+    )
+)
+def test_parts_checked_once_only_when_every_format_would_pass(f: dict[str, str]) -> None:
+    """`entry_parts` marks its parts `xml_checked` only if the checks Atom and RSS would make on
+    their own find nothing; either way each format writes the same bytes as checking itself."""
+    name = f["name"]
+    people = (
+        person_of(f["role"], f"董{name}", f["slug"]),
+        person_of(None, f"张{name}", "zhang", credit="摄"),
+    )
+    e = entry(
+        dt.date(2024, 1, 2),
+        1,
+        3,
+        title=f"标题{f['title']}",
+        people=people,
+        paragraphs=(f"导语{f['paragraph']}", "第二段"),
+        kicker=f["kicker"] or None,
+        subtitle=f["subtitle"] or None,
+        kind=f["kind"],
+    )
+    p = entry_parts(SITE, e)
+    unchecked = dataclasses.replace(p, xml_checked=False)
+    authors = [(a.name, a.url) for a in (*p.authors, *p.photographers) if a.name]
+    description, content = rss._fields(p)
+    if p.xml_checked:
+        assert atom._xml_safe(SITE, p, authors) and rss._xml_safe(SITE, p, description, content)
+    for fmt in (atom.entry, rss.entry):
+        try:
+            expected: bytes | type[Exception] = fmt(SITE, unchecked)
+        except ValueError:
+            expected = ValueError
+        if expected is ValueError:
+            with pytest.raises(ValueError):
+                fmt(SITE, p)
+        else:
+            assert fmt(SITE, p) == expected

@@ -10,7 +10,7 @@ import jinja2
 import pytest
 from markupsafe import Markup
 
-from feedsvc.render import html, theme
+from feedsvc.render import codegen, html, theme
 from feedsvc.render.common import Site, entry_parts
 from feedsvc.render.html import Links
 from feedsvc.render.shared import SharedExtension
@@ -26,6 +26,19 @@ BODY = (
 )
 
 
+ENVIRONMENTS = {"jinja2": jinja2.Environment, "codegen": codegen.Environment}
+_ENVIRONMENT: list[type[jinja2.Environment]] = [jinja2.Environment]
+
+
+@pytest.fixture(autouse=True, params=sorted(ENVIRONMENTS))
+def environment_class(request: pytest.FixtureRequest) -> Any:
+    """Each test with Jinja2's environment (the part through `SharedExtension._shared`) and with
+    the package's (`render.codegen`: looked up inline, the body rendered only on a miss)."""
+    _ENVIRONMENT[0] = ENVIRONMENTS[request.param]
+    yield
+    _ENVIRONMENT[0] = jinja2.Environment
+
+
 class Counter:
     def __init__(self) -> None:
         self.calls = 0
@@ -38,7 +51,7 @@ class Counter:
 def env(text: str, *, shared: bool, made: Counter | None = None) -> jinja2.Environment:
     plain = text.replace("{% shared %}", "{% if true %}").replace("{% endshared %}", "{% endif %}")
     source = text if shared else plain
-    e = jinja2.Environment(
+    e = (_ENVIRONMENT[0] if shared else jinja2.Environment)(
         loader=jinja2.DictLoader({"page.html": source}),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -188,7 +201,7 @@ def test_the_package_templates_parts_are_rendered_once_per_folder(monkeypatch: p
     environment = theme.environment(site.theme)
     extension = next(e for e in environment.extensions.values() if isinstance(e, SharedExtension))
     misses = Misses()
-    monkeypatch.setattr(extension, "_cache", misses)
+    monkeypatch.setattr(extension, "kept", misses)
     entries = bulk_entries(8, per_day=4)  # two days: two folders of 4 articles
 
     def pages() -> list[bytes]:
@@ -217,3 +230,12 @@ class Plain(jinja2.BaseLoader):
         source, name, _ = self.loader.get_source(environment, template)
         plain = source.replace("{% shared %}", "{% if true %}").replace("{% endshared %}", "{% endif %}")
         return plain, name, lambda: False
+
+
+def test_codegen_looks_parts_up_without_a_macro() -> None:
+    e = env(BODY, shared=True)
+    code = e.compile(BODY, "page.html", raw=True)
+    if isinstance(e, codegen.Environment):
+        assert "_shared" not in code and "Macro(" not in code and ".kept.get(" in code
+    else:
+        assert "._shared, " in code

@@ -19,7 +19,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree  # type: ignore[import-untyped]
 
 from feedsvc.render import heads
-from feedsvc.render.common import ATOM, ICON, LOGO, EntryParts, FeedDoc, Site, html_path
+from feedsvc.render.common import ATOM, ICON, LOGO, NOT_XML, EntryParts, FeedDoc, Site, html_path
 
 EXT = ATOM.ext
 MEDIA_TYPE = ATOM.media_type
@@ -50,11 +50,8 @@ def entry(site: Site, parts: EntryParts) -> bytes:
     cannot hold go to `_feedgen_entry`, which refuses them as before."""
     authors = [(p.name, p.url) for p in parts.authors if p.name]
     contributors = [(p.name, p.url) for p in parts.photographers if p.name]
-    texts = [parts.id, parts.title, parts.content_html, parts.summary, parts.url, parts.page_label]
-    texts += [parts.section or "", site.url("sections/")]
-    texts += [x for pair in authors + contributors for x in pair]
-    texts += [image.url for image in parts.images]
-    if not authors or not parts.title or NOT_XML.search("".join(texts)):
+    safe = parts.xml_checked or _xml_safe(site, parts, authors + contributors)
+    if not authors or not parts.title or not safe:
         return _feedgen_entry(site, parts)
     out = [
         f"  <entry>\n    <id>{xml_text(parts.id)}</id>\n    <title>{xml_text(parts.title)}</title>\n"
@@ -78,8 +75,13 @@ def entry(site: Site, parts: EntryParts) -> bytes:
     return "".join(out).encode()
 
 
-# What lxml refuses to serialize: C0 controls but tab, newline and return; surrogates; U+FFFE/F.
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+def _xml_safe(site: Site, parts: EntryParts, people: list[tuple[str, str]]) -> bool:
+    """Does lxml take every string `entry` writes?"""
+    texts = [parts.id, parts.title, parts.content_html, parts.summary, parts.url, parts.page_label]
+    texts += [parts.section or "", site.url("sections/")]
+    texts += [x for pair in people for x in pair]
+    texts += [image.url for image in parts.images]
+    return NOT_XML.search("".join(texts)) is None
 
 
 def xml_text(value: str) -> str:

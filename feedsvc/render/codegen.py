@@ -21,6 +21,13 @@ an undefined value that must raise) goes through `markupsafe.escape` as before.
 asks for nothing to be passed (no `pass_context` and the like, on it or on its `__call__`) is called
 at once, without Jinja2's two helper calls; any other goes through Jinja2's own `call`.
 
+A `{% shared %}` part (`render.shared`) is looked up where it stands: its key made from the values
+it reads, the kept part taken, and its body defined and rendered only when it is not kept (Jinja2
+would make a `Macro` of the body and call the extension through the context on every page).
+
+`x.name` tries Python's `getattr` in place and calls `Environment.getattr` (which looks up an item,
+or makes an undefined value) only when the object has no such attribute.
+
 A template's globals are a plain dict (see `Environment.make_globals`).
 
 `Environment` is the environment class using all three (`render.theme`): every template, the package's
@@ -36,9 +43,11 @@ import jinja2
 import jinja2.runtime
 import markupsafe
 from jinja2 import nodes
-from jinja2.compiler import CodeGenerator, Frame
+from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.utils import _PassArg, internalcode, missing
 from markupsafe import escape
+
+from feedsvc.render.shared import SharedExtension
 
 
 def _plain_escape(text: str) -> str:
@@ -110,7 +119,57 @@ class GroupedOutput(CodeGenerator):
         self.outdent()
         self.writeline("))")
 
+    @optimizeconst
+    def visit_Getattr(self, node: nodes.Getattr, frame: Frame) -> None:
+        """`x.name` as Python's `getattr(x, name, missing)`, `environment.getattr` (item look-up,
+        undefined) only when that finds nothing: what `Environment.getattr` does first, without
+        its call."""
+        env = self.environment
+        if env.is_async or type(env).getattr is not jinja2.Environment.getattr:  # a sandbox's
+            super().visit_Getattr(node, frame)
+            return
+        obj, value = self.temporary_identifier(), self.temporary_identifier()
+        self.write(f"({value} if ({value} := getattr(({obj} := ")
+        self.visit(node.node, frame)
+        name = repr(node.attr)
+        self.write(f"), {name}, missing)) is not missing else environment.getattr({obj}, {name}))")
 
+    def visit_CallBlock(self, node: nodes.CallBlock, frame: Frame) -> None:
+        """A `{% shared %}` part (`render.shared`) looked up first, its body defined and rendered
+        only when it is not kept: no `Macro` and no call through the context per page."""
+        call = node.call
+        target = call.node if isinstance(call, nodes.Call) else None
+        if not (
+            isinstance(target, nodes.ExtensionAttribute)
+            and target.identifier == _SHARED
+            and target.name == "_shared"
+            and not (node.args or call.kwargs or call.dyn_args or call.dyn_kwargs)
+        ):
+            super().visit_CallBlock(node, frame)
+            return
+        part, *names = call.args
+        values, key, found = (self.temporary_identifier() for _ in range(3))
+        shared = f"environment.extensions[{_SHARED!r}]"
+        self.writeline(f"{values} = (")
+        for name in names:
+            self.visit(name, frame)
+            self.write(", ")
+        self.write(")")
+        self.writeline(f"{key} = {shared}.key(context.eval_ctx.autoescape, ")
+        self.visit(part, frame)
+        self.write(f", {values})")
+        self.writeline(f"{found} = {shared}.kept.get({key})")
+        self.writeline(f"if {found} is None:")
+        self.indent()
+        self.macro_body(node, frame)  # `def macro():`, the part's body
+        self.writeline(f"{found} = {shared}.render({key}, macro, {values})")
+        self.outdent()
+        self.start_write(frame, node)
+        self.write(found)
+        self.end_write(frame)
+
+
+_SHARED = f"{SharedExtension.__module__}.{SharedExtension.__name__}"  # its `identifier`
 _INTERNAL = frozenset({"_block_vars", "_loop_vars"})  # what generated code passes `call` for itself
 
 

@@ -77,6 +77,10 @@ FAVICON_ICO = "favicon.ico"  # 16, 32 and 48 px, for browsers
 LOGO = "logo.png"  # twice as wide as tall: Atom logo
 
 
+# What lxml refuses to serialize: C0 controls but tab, newline and return; surrogates; U+FFFE/F.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def clean(text: str) -> str:
     """`text` without characters that XML 1.0 forbids or discourages."""
     return _ILLEGAL.sub("", text)
@@ -274,6 +278,9 @@ class EntryParts:
     subtitle: str | None
     page: int
     images: tuple[ImagePart, ...] = ()
+    xml_checked: bool = False
+    """Made by `entry_parts` from text it cleaned (`clean`) and ids, URLs and site names in which
+    it found nothing XML cannot hold (`NOT_XML`): the feed formats need not look again."""
 
     @property
     def tags(self) -> list[str]:
@@ -358,12 +365,10 @@ def entry_parts(site: Site, entry: Entry) -> EntryParts:
     # The writers in credit order; a picture's author is its photographer; an item with no byline
     # at all carries the paper.
     writers = people(credited(entry.writers))
-    by_photographers = not writers and entry.kind == "photo" and bool(people(entry.photographers))
-    authors = (
-        writers
-        or (people(entry.photographers) if by_photographers else ())
-        or (Person(name=site.name, url=site.base_url),)
-    )
+    photographers = people(entry.photographers)
+    by_photographers = not writers and entry.kind == "photo" and bool(photographers)
+    paper = (Person(name=site.name, url=site.base_url),)
+    authors = writers or (photographers if by_photographers else ()) or paper
     section = clean(entry.section).strip() if entry.section else None
     section_url = site.url(f"sections/{entry.section_slug}.html") if section and entry.section_slug else None
     body = body_html(entry.paragraphs)
@@ -371,17 +376,21 @@ def entry_parts(site: Site, entry: Entry) -> EntryParts:
         ImagePart(url=site.url(image.path), width=image.width, height=image.height, length=image.length)
         for image in entry.images
     )
+    url = site.url(entry.path)
+    # every other string below is cleaned text, or markup and labels made here from cleaned text
+    raw = [entry.id, url, site.name, site.base_url, site.url("sections/"), *(i.url for i in images)]
+    raw += [p.url for p in (*authors, *photographers)]
     return EntryParts(
         id=entry.id,
         title=entry_title(entry),
-        url=site.url(entry.path),
+        url=url,
         body_html=body,
         content_html=content_html(entry, body, credited_photographers=by_photographers, images=images),
         summary=clean(entry.summary),
         published=site.local(shown(entry, entry.published)),
         updated=site.local(shown(entry, entry.updated)),
         authors=authors,
-        photographers=people(entry.photographers),
+        photographers=photographers,
         section=section or None,
         section_url=section_url,
         page_label=page_label(entry.page),
@@ -389,6 +398,7 @@ def entry_parts(site: Site, entry: Entry) -> EntryParts:
         subtitle=clean(entry.subtitle) if entry.subtitle else None,
         page=entry.page,
         images=images,
+        xml_checked=NOT_XML.search("".join(raw)) is None,
     )
 
 
@@ -467,10 +477,21 @@ def key_form() -> str:
 def entry_digest(site: Site, key: bytes) -> str:
     """What an article page's bytes depend on: the renderer, the paper's settings, the site's look,
     the entry (and, in `key`, whatever else the page shows: its neighbours in the issue)."""
-    templates = theme_fingerprint(site.theme, "article.html")
-    return hashlib.sha256(
-        f"{site.fingerprint}\n{site.look}\n{templates}\narticle\n".encode() + key
-    ).hexdigest()
+    found = _ARTICLE_PREFIX.get(id(site))
+    if found is None or found[0] is not site:
+        templates = theme_fingerprint(site.theme, "article.html")
+        prefix = hashlib.sha256(f"{site.fingerprint}\n{site.look}\n{templates}\narticle\n".encode())
+        if len(_ARTICLE_PREFIX) >= 8:
+            _ARTICLE_PREFIX.clear()
+        found = _ARTICLE_PREFIX[id(site)] = (site, prefix)
+    h = found[1].copy()
+    h.update(key)
+    return h.hexdigest()
+
+
+_ARTICLE_PREFIX: dict[int, tuple[Site, hashlib._Hash]] = {}
+"""id(site): the site, `entry_digest`'s hash of what comes before the key (looked up by identity:
+hashing a `Site` costs more than the rest)."""
 
 
 CHAIN_START = bytes(32)  # `key_chain` of no entries

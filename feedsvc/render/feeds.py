@@ -90,7 +90,7 @@ class Rendered:
         self.entry = entry  # without `load`, the whole entry; with it, a stub (`render.stubs`)
         self._load = load  # the whole entry by id, read when the entry's text is first needed
         self.around = around  # its neighbours in the issue, shown on its article page
-        self._key = key  # given: the stub's key as the store remembers it (`render.stubs.newest_entries`)
+        self._key = key  # `entry_key(entry)` if made already: by a worker, or as the store remembers it
         self._digest: tuple[Around | None, str] | None = None  # the article digest, for these neighbours
         self._parts: EntryParts | None = None
         self._updated: dt.datetime | None = None

@@ -3,12 +3,14 @@ assembles documents.
 
 Each worker opens the store read-only (`store.reader`) and is handed runs of issue dates (`Days`):
 it reads those issues' entries and renders, unless the copy in the output folder is current, each
-entry's article page and its bytes in every feed format, and each issue's page (`render_days`).
-It sends back the bytes and each entry packed as a plain tuple (pickling pydantic models costs as
-much as rendering them), slimmed to what pages listing it use once its feed bytes are made (no
-paragraphs but the lead: `Rendered.slim`). An entry whose article page is current is not rendered
-and goes back slimmed too (`Rendered.partial`): should a document holding it be out of date, the
-main process reads it again from the store (`FeedRenderer.complete`) and renders it.
+entry's article page and its bytes in every feed format, and each issue's page (`render_days`). It
+sends back the bytes, each entry's digest key (`Rendered.key`, made for its article page's digest:
+the main process needs it for the documents' digests) and the entry packed as a plain tuple
+(pickling pydantic models costs as much as rendering them), slimmed to what pages listing it use
+once its feed bytes are made (no paragraphs but the lead: `Rendered.slim`). An entry whose article
+page is current is not rendered and goes back slimmed too (`Rendered.partial`): should a document
+holding it be out of date, the main process reads it again from the store (`FeedRenderer.complete`)
+and renders it.
 `Pool` hands runs of dates to the workers a few ahead of their use. Output bytes do not depend on
 where an entry was rendered: should the pool break, the main process renders the runs itself.
 Once every run is handed out, the workers would soon sit idle while the main process finishes the
@@ -46,7 +48,7 @@ _PARAGRAPHS = _ENTRY_FIELDS.index("paragraphs")
 
 T = TypeVar("T")
 Packed = tuple[Any, ...]
-Made = tuple[Packed, tuple[bytes, ...] | None, bytes | None]  # entry, feed bytes, article page
+Made = tuple[Packed, bytes, tuple[bytes, ...] | None, bytes | None]  # entry, key, feed bytes, article
 DaysDone = tuple[list[Made], list[tuple[str, bytes | None]]]  # entries, issue pages (None: current)
 
 _new = object.__new__
@@ -144,11 +146,11 @@ class Worker:
                 r = Rendered(entry, around[entry.id])
                 keys[entry.id] = r.key  # for the article's digest, and the issue's
                 if renderer.article_current(r):  # rendered later if ever needed, made whole then
-                    made.append((pack(entry, slim=True), None, None))
+                    made.append((pack(entry, slim=True), r.key, None, None))
                     continue
                 r.render_all(site)
                 data = tuple(r.data(site, i) for i in range(len(FORMATS)))
-                made.append((pack(entry, slim=True), data, r.article))
+                made.append((pack(entry, slim=True), r.key, data, r.article))
             place = IssuePlace.among(dates, n, task.before, task.after)
             out = issue_outputs(renderer, place, entries, keys=keys)
             issues.append((out.kept[0], None) if out.kept else out.files[0])
@@ -285,8 +287,8 @@ def arrived(
 ) -> Outputs:
     """A run of issues from a worker: its entries put in `waiting`, its pages as `Outputs`."""
     out = Outputs()
-    for packed, data, article in made:
-        r = Rendered(unpack(packed, people))
+    for packed, key, data, article in made:
+        r = Rendered(unpack(packed, people), key=key)
         r.article_current = r.partial = data is None
         if data is None:
             out.kept.append(r.entry.path)

@@ -141,7 +141,7 @@ class SharedExtension(Extension):
 
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
-        self._cache: dict[tuple[object, ...], Markup] = {}
+        self.kept: dict[tuple[object, ...] | None, Markup] = {}  # never holds None
         self._parts = itertools.count()  # each part's identity (next() is atomic)
 
     def parse(self, parser: Parser) -> nodes.Node:
@@ -162,19 +162,31 @@ class SharedExtension(Extension):
 
     @pass_eval_context
     def _shared(self, ctx: EvalContext, part: int, *values: Any, caller: Callable[[], str]) -> Markup:
+        """The part, kept or rendered (`caller`). Templates compiled by `render.codegen` do the
+        same without the call: `key`, a look-up in `kept`, `render` on a miss."""
+        key = self.key(ctx.autoescape, part, values)
+        found = self.kept.get(key)
+        return found if found is not None else self.render(key, caller, values)
+
+    def key(self, autoescape: bool, part: int, values: tuple[Any, ...]) -> tuple[object, ...] | None:
+        """The part's key with these values; None if a value is not known to be immutable (the
+        part is rendered every time)."""
         try:
-            key = (part, ctx.autoescape, *map(_key, values))
+            return (part, autoescape, *map(_key, values))
         except _Varies:
-            return Markup(caller())
-        found = self._cache.get(key)
-        if found is None:
-            links = [v for v in values if isinstance(v, ByFolder)]
-            for link in links:
-                link.by_page = False
-            found = Markup(caller())
-            if any(link.by_page for link in links):
-                return found
-            if len(self._cache) >= _KEPT:
-                self._cache.clear()
-            self._cache[key] = found
+            return None
+
+    def render(
+        self, key: tuple[object, ...] | None, body: Callable[[], str], values: tuple[Any, ...]
+    ) -> Markup:
+        """The part rendered (`body`), kept under `key` unless that is None or it linked to its page."""
+        links = [v for v in values if isinstance(v, ByFolder)] if key is not None else []
+        for link in links:
+            link.by_page = False
+        found = Markup(body())
+        if key is None or any(link.by_page for link in links):
+            return found
+        if len(self.kept) >= _KEPT:
+            self.kept.clear()
+        self.kept[key] = found
         return found

@@ -119,10 +119,12 @@ def _parse(env: jinja2.Environment, name: str, source: str) -> nodes.Template:
 
 
 @functools.cache
+@functools.cache
 def fingerprint(theme: str | None, template: str) -> str:
     """A digest of `template` and every template it extends, includes or imports (as the theme
     or the package has them): what a page made with it depends on besides its data, so a theme
-    overriding one template changes the digests of that template's pages only."""
+    overriding one template changes the digests of that template's pages only. Made once per
+    process, as `templates_of` reads the templates once (each article page's digest asks)."""
     h = hashlib.sha256()
     for name, source, _ in templates_of(theme, template):
         h.update(f"{name}\n{source}\n".encode("utf-8", "surrogatepass"))
