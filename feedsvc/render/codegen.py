@@ -70,12 +70,21 @@ def escape_text(value: Any) -> str:
 _EVAL_CONTEXT = _PassArg.eval_context
 
 
+@internalcode
+def attr_missing(environment: jinja2.Environment, obj: Any, name: str) -> Any:
+    """The rest of `Environment.getattr` once `getattr(obj, name)` found nothing."""
+    try:
+        return obj[name]
+    except (TypeError, LookupError, AttributeError):
+        return environment.undefined(obj=obj, name=name)
+
+
 class GroupedOutput(CodeGenerator):
     """`CodeGenerator` yielding each `Output` node's pieces joined, as one string, each value
     escaped by `escape_text`."""
 
     def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
-        self.writeline(f"from {__name__} import escape_text")
+        self.writeline(f"from {__name__} import escape_text, attr_missing")
         super().visit_Template(node, frame)
 
     def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
@@ -132,7 +141,7 @@ class GroupedOutput(CodeGenerator):
         self.write(f"({value} if ({value} := getattr(({obj} := ")
         self.visit(node.node, frame)
         name = repr(node.attr)
-        self.write(f"), {name}, missing)) is not missing else environment.getattr({obj}, {name}))")
+        self.write(f"), {name}, missing)) is not missing else attr_missing(environment, {obj}, {name}))")
 
     def visit_CallBlock(self, node: nodes.CallBlock, frame: Frame) -> None:
         """A `{% shared %}` part (`render.shared`) looked up first, its body defined and rendered

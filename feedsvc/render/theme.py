@@ -119,7 +119,6 @@ def _parse(env: jinja2.Environment, name: str, source: str) -> nodes.Template:
 
 
 @functools.cache
-@functools.cache
 def fingerprint(theme: str | None, template: str) -> str:
     """A digest of `template` and every template it extends, includes or imports (as the theme
     or the package has them): what a page made with it depends on besides its data, so a theme
