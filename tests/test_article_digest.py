@@ -3,6 +3,7 @@ and follows the neighbours when they are given later (as `regen._whole_issues` g
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -28,3 +29,11 @@ def test_digest_follows_the_neighbours() -> None:
     assert beside == Rendered(e, r.around).article_digest(SITE)
     r.around = Around(previous=Link("articles/2023/06/26/p1-01.html", "改了标题"))
     assert r.article_digest(SITE) not in (alone, beside)
+
+
+def test_digest_follows_the_site_it_is_made_for() -> None:
+    """Whatever is kept between calls (the digest's prefix), each site's digest is its own."""
+    sites = [SITE, dataclasses.replace(SITE, look="other"), dataclasses.replace(SITE, fingerprint="f2")]
+    digests = [entry_digest(site, b"k") for site in sites * 2]
+    assert len(set(digests[:3])) == 3
+    assert digests[3:] == digests[:3]

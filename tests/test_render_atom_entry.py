@@ -150,3 +150,22 @@ def test_parts_checked_once_only_when_every_format_would_pass(f: dict[str, str])
                 fmt(SITE, p)
         else:
             assert fmt(SITE, p) == expected
+
+
+@pytest.mark.parametrize("where", ["id", "photographer_slug"])
+def test_parts_with_strings_xml_cannot_hold_are_not_marked_checked(where: str) -> None:
+    """The strings `entry_parts` does not clean (the id, the people's links) are looked at too."""
+    people = (person_of("记者", "董", "dong"), person_of(None, "张", "zhang", credit="摄"))
+    e = entry(dt.date(2024, 1, 2), 1, 3, people=people)
+    if where == "id":
+        e = e.model_copy(update={"id": e.id + "\x01"})
+    else:
+        shooter = e.contributors[1].model_copy(update={"slug": "zh\x01ang"})
+        e = e.model_copy(update={"contributors": (e.contributors[0], shooter)})
+    parts = entry_parts(SITE, e)
+    assert not parts.xml_checked
+    with pytest.raises(ValueError):
+        atom.entry(SITE, parts)
+    if where == "id":
+        with pytest.raises(ValueError):
+            rss.entry(SITE, parts)

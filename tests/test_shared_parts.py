@@ -239,3 +239,12 @@ def test_codegen_looks_parts_up_without_a_macro() -> None:
         assert "_shared" not in code and "Macro(" not in code and ".kept.get(" in code
     else:
         assert "._shared, " in code
+
+
+def test_a_part_is_kept_apart_for_each_run_time_autoescape() -> None:
+    """`{% autoescape flag %}` decided when the page renders: a part kept escaped is never given
+    where the text is not to be escaped, nor the other way round."""
+    e = _ENVIRONMENT[0](autoescape=True, undefined=jinja2.StrictUndefined, extensions=[SharedExtension])
+    t = e.from_string("{% autoescape flag %}{% shared %}{{ name }}{% endshared %}{% endautoescape %}")
+    got = [t.render(flag=flag, name="<b>") for flag in (True, False, True, False)]
+    assert got == ["&lt;b&gt;", "<b>", "&lt;b&gt;", "<b>"]
