@@ -94,6 +94,15 @@ def store_sql(store: Path, *statements: str) -> None:
         db.close()
 
 
+def store_rows(store: Path, sql: str) -> list[tuple[Any, ...]]:
+    """The rows `sql` gives on the store in the folder `store`, read as another program would."""
+    db = sqlite3.connect(store / DB_NAME)
+    try:
+        return db.execute(sql).fetchall()
+    finally:
+        db.close()
+
+
 def give_everyone_a_new_role(store: Path) -> None:
     """Every contributor's newest role becomes `NEW_ROLE` (dated after any issue): their feeds are
     renamed, no stored entry's key changes."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import sqlite3
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -21,7 +20,7 @@ from feedsvc.records import PAPER, FeedRef
 from feedsvc.render.append import appended, open_page
 from feedsvc.render.common import Site, archive_pages, key_chain
 from feedsvc.render.feeds import SPLICES, FeedRenderer, Rendered
-from feedsvc.store import DB_NAME, Store
+from feedsvc.store import Store
 from tests.ingest_helpers import (
     GeneratedPage,
     generated_issues,
@@ -29,6 +28,7 @@ from tests.ingest_helpers import (
     ingest_each,
     regenerated,
     spy_reads,
+    store_rows,
     store_sql,
 )
 from tests.render_helpers import bulk_entries, instance_settings, tree
@@ -42,11 +42,9 @@ def _settings(folder: Path) -> Settings:
 
 
 def _chains(store_dir: Path) -> dict[int, tuple[int, int]]:
-    db = sqlite3.connect(store_dir / DB_NAME)
-    try:
-        return {f: (n, e) for f, n, e in db.execute("SELECT feed_id, number, entries FROM page_chains")}
-    finally:
-        db.close()
+    return {
+        f: (n, e) for f, n, e in store_rows(store_dir, "SELECT feed_id, number, entries FROM page_chains")
+    }
 
 
 def test_an_ingest_appends_to_open_pages_without_reading_them(

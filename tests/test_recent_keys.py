@@ -5,7 +5,6 @@ the stub it begins with. Whatever is read, the output is the regenerate's."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +14,17 @@ from feedsvc import pipeline
 from feedsvc.records import PAPER, Entry, FeedRef
 from feedsvc.render import common, feeds, stubs
 from feedsvc.render.common import entry_key, key_form
-from feedsvc.store import DB_NAME, Store
+from feedsvc.store import Store
 from feedsvc.store.proofs import pack_keys, unpack_keys
-from tests.ingest_helpers import NOW, generated_issues, ingest, ingest_each, regenerated, store_sql
+from tests.ingest_helpers import (
+    NOW,
+    generated_issues,
+    ingest,
+    ingest_each,
+    regenerated,
+    store_rows,
+    store_sql,
+)
 from tests.render_helpers import instance_settings, tree
 
 
@@ -35,11 +42,7 @@ def _spy_whole(monkeypatch: pytest.MonkeyPatch) -> list[tuple[FeedRef, int | Non
 
 
 def _remembered(store: Path) -> int:
-    db = sqlite3.connect(store / DB_NAME)
-    try:
-        return int(db.execute("SELECT count(*) FROM recent_keys").fetchone()[0])
-    finally:
-        db.close()
+    return int(store_rows(store, "SELECT count(*) FROM recent_keys")[0][0])
 
 
 def test_an_ingest_reads_no_feeds_newest_entries_whole(
