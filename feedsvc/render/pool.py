@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 from feedsvc.errors import StoreError
 from feedsvc.records import Entry, EntryPerson, FeedInfo
 from feedsvc.render import html
-from feedsvc.render.common import Site
+from feedsvc.render.common import EntryParts, Site
 from feedsvc.render.feedpage import FeedPages
 from feedsvc.render.feeds import FORMATS, FeedRenderer, Outputs, Rendered
 from feedsvc.render.issues import IssuePlace, issue_digest, issue_path, neighbours
@@ -110,14 +110,16 @@ def issue_outputs(
     entries: list[Entry],
     *,
     keys: Mapping[str, bytes] | None = None,
+    parts: Mapping[str, EntryParts] | None = None,
 ) -> Outputs:
     """An issue's page (`entries` in any order), unless the copy in the output folder is current.
-    `keys`: the entries' `entry_key`s by id, if made already."""
+    `keys`: the entries' `entry_key`s by id, if made already; `parts`: their `EntryParts`, where
+    made (the cards take their cleaned title, kicker and lead)."""
     path = issue_path(place.day)
     digest = issue_digest(renderer.site, place, entries, keys=keys)
     if renderer.digest_on_disk(path) == digest:
         return Outputs(kept=[path])
-    page = html.issue_page(renderer.site, place, entries, digest=digest)
+    page = html.issue_page(renderer.site, place, entries, digest=digest, parts=parts)
     return Outputs(files=[(path, page)])
 
 
@@ -142,6 +144,7 @@ class Worker:
             entries = by_day[day]
             around = neighbours(entries)
             keys: dict[str, bytes] = {}
+            parts: dict[str, EntryParts] = {}
             for entry in entries:
                 r = Rendered(entry, around[entry.id])
                 keys[entry.id] = r.key  # for the article's digest, and the issue's
@@ -149,10 +152,11 @@ class Worker:
                     made.append((pack(entry, slim=True), r.key, None, None))
                     continue
                 r.render_all(site)
+                parts[entry.id] = r.parts(site)
                 data = tuple(r.data(site, i) for i in range(len(FORMATS)))
                 made.append((pack(entry, slim=True), r.key, data, r.article))
             place = IssuePlace.among(dates, n, task.before, task.after)
-            out = issue_outputs(renderer, place, entries, keys=keys)
+            out = issue_outputs(renderer, place, entries, keys=keys, parts=parts)
             issues.append((out.kept[0], None) if out.kept else out.files[0])
         return made, issues
 
