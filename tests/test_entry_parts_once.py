@@ -1,20 +1,23 @@
 """What `entry_parts` makes once and the pages take from it (the cleaned paragraphs, the instants
 in RFC 3339, the cleaned title, kicker and summary of a card) gives the bytes the pages made from
 the entry itself give: control characters, line breaks inside paragraphs, long leads, photo
-items, corrections, instants before 1901 (local mean time, shown in UTC)."""
+items, corrections, instants before 1901 (local mean time, shown in UTC). And the entries a worker
+packs for the main process come back whole."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import pickle
 from pathlib import Path
 
 import pytest
 
-from feedsvc.records import Entry, EntryImage
+from feedsvc.records import Entry, EntryImage, EntryPerson
 from feedsvc.render import atom, html, jsonfeed
 from feedsvc.render.common import EntryParts, Site, body_html, clean, entry_parts
 from feedsvc.render.issues import IssuePlace, neighbours
+from feedsvc.render.pool import pack, unpack
 from tests.render_helpers import ZHANG_PHOTO, entry, fixture_entries, settings
 
 DAY = dt.date(2023, 6, 26)
@@ -86,3 +89,15 @@ def test_cards_from_parts_are_the_cards_from_entries(site: Site) -> None:
     assert html.issue_page(site, place, listed, parts=parts) == html.issue_page(site, place, listed)
     some = dict(list(parts.items())[:3])  # the worker has parts only of the entries it rendered
     assert html.issue_page(site, place, listed, parts=some) == html.issue_page(site, place, listed)
+
+
+def test_an_entry_packed_for_the_main_process_comes_back_whole() -> None:
+    """`pool.pack` (every field read in one call) and `pool.unpack` give the entry back, people
+    and photos included; slimmed, with its lead alone."""
+    people: dict[tuple[object, ...], EntryPerson] = {}
+    for e in entries():
+        packed = pickle.loads(pickle.dumps(pack(e), protocol=pickle.HIGHEST_PROTOCOL))
+        assert unpack(packed, people) == e
+        assert unpack(pack(e, slim=True)) == e.model_copy(update={"paragraphs": e.paragraphs[:1]})
+    photo = next(e for e in entries() if e.images)
+    assert unpack(pack(photo)).images == (PHOTO,) and len(people) >= 3

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import operator
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -43,6 +44,8 @@ from feedsvc.store.reader import StoreReader
 
 _ENTRY_FIELDS = tuple(Entry.model_fields)
 _PERSON_FIELDS = tuple(EntryPerson.model_fields)
+_entry_values = operator.attrgetter(*_ENTRY_FIELDS)  # every field's value, in order, in one call
+_person_values = operator.attrgetter(*_PERSON_FIELDS)
 _CONTRIBUTORS = _ENTRY_FIELDS.index("contributors")
 _PARAGRAPHS = _ENTRY_FIELDS.index("paragraphs")
 
@@ -57,8 +60,8 @@ _set = object.__setattr__
 
 def pack(entry: Entry, *, slim: bool = False) -> Packed:
     """`entry` as a plain tuple; `slim`: without its paragraphs but the lead."""
-    values = [getattr(entry, name) for name in _ENTRY_FIELDS]
-    values[_CONTRIBUTORS] = tuple(tuple(getattr(p, n) for n in _PERSON_FIELDS) for p in entry.contributors)
+    values = list(_entry_values(entry))
+    values[_CONTRIBUTORS] = tuple(map(_person_values, entry.contributors))
     if slim:
         values[_PARAGRAPHS] = entry.paragraphs[:1]
     return tuple(values)
