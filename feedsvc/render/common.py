@@ -409,7 +409,9 @@ def entry_parts(site: Site, entry: Entry) -> EntryParts:
     # every other string below is cleaned text, or markup and labels made here from cleaned text
     raw = [entry.id, url, site.name, site.base_url, site.url("sections/"), *(i.url for i in images)]
     raw += [p.url for p in (*authors, *photographers)]
-    published, updated = site.local(shown(entry, entry.published)), site.local(shown(entry, entry.updated))
+    published = site.local(shown(entry, entry.published))
+    same = entry.updated == entry.published and entry.updated.utcoffset() == entry.published.utcoffset()
+    updated = published if same else site.local(shown(entry, entry.updated))  # (of the instant alone)
     published_iso = published.isoformat()
     same = updated == published and updated.utcoffset() == published.utcoffset()  # the same clock
     return EntryParts(
