@@ -92,6 +92,18 @@ def test_fewer_generator_steps() -> None:
     assert after <= before / 2
 
 
+@pytest.mark.parametrize("name", ["page.html", "dynamic.html"])
+def test_blocks_and_parents_joined_where_called(name: str) -> None:
+    """A parent's root and each block are joined where they are called, not delegated to: the page
+    comes out of its root as one piece, where Jinja2 passes every piece up through each level."""
+    plain, grouped = environments(autoescape=True, undefined=jinja2.StrictUndefined)
+    pieces = list(grouped.get_template(name).generate(CONTEXT))
+    assert pieces == ["".join(plain.get_template(name).generate(CONTEXT))]
+    assert len(list(plain.get_template(name).generate(CONTEXT))) > 10
+    source = LOADER.get_source(plain, name)[0]
+    assert "yield from" not in grouped.compile(source, name, raw=True)
+
+
 def test_package_templates_compile_grouped() -> None:
     """The site's environment (the package's templates and a theme's) uses the grouped compiler."""
     env = theme.environment(None)

@@ -55,7 +55,7 @@ def entry(site: Site, parts: EntryParts) -> bytes:
         return _feedgen_entry(site, parts)
     out = [
         f"  <entry>\n    <id>{xml_text(parts.id)}</id>\n    <title>{xml_text(parts.title)}</title>\n"
-        f"    <updated>{parts.updated.isoformat()}</updated>\n"
+        f"    <updated>{parts.updated_iso}</updated>\n"
     ]
     out += [_person("author", name, url) for name, url in authors]
     content = xml_text(parts.content_html)
@@ -71,7 +71,7 @@ def entry(site: Site, parts: EntryParts) -> bytes:
     label = xml_attr(parts.page_label)
     out.append(f'    <category term="{label}" label="{label}"/>\n')
     out += [_person("contributor", name, url) for name, url in contributors]
-    out.append(f"    <published>{parts.published.isoformat()}</published>\n  </entry>\n")
+    out.append(f"    <published>{parts.published_iso}</published>\n  </entry>\n")
     return "".join(out).encode()
 
 

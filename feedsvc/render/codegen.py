@@ -11,6 +11,11 @@ buffered (macros, call blocks, `{% set %}` blocks: already one `extend` per node
 be dropped (output outside a block of a template that extends another at run time) is the code
 Jinja2's own.
 
+A template that extends another runs its parent's root, and the parent runs each block, as a
+`yield concat(…)` of that generator rather than Jinja2's `yield from …`: a piece an article's
+`{% block main %}` yields then resumes that block alone, not the block, `base.html`'s root and
+`article.html`'s root in turn (a page comes out of its root as one string).
+
 Each value output is escaped by `escape_text`, which gives the characters `markupsafe.escape`
 gives without making a `Markup` of a plain string first (whose constructor looks for `__html__`
 on the escaped string, an attribute lookup that fails, every time): the pieces are joined into
@@ -86,6 +91,14 @@ class GroupedOutput(CodeGenerator):
     def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
         self.writeline(f"from {__name__} import escape_text, attr_missing")
         super().visit_Template(node, frame)
+
+    def writeline(self, x: str, node: nodes.Node | None = None, extra: int = 0) -> None:
+        """A parent template's root and a block are joined where they are called (`yield
+        concat(…)`), not delegated to (`yield from …`): each piece a block yields then resumes
+        one generator, not every one it is nested in."""
+        if x.startswith(_DELEGATE) and not self.environment.is_async:
+            x = f"yield concat({x.removeprefix(_DELEGATE)})"
+        super().writeline(x, node, extra)
 
     def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
         if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile and finalize.src is None:
@@ -178,6 +191,7 @@ class GroupedOutput(CodeGenerator):
         self.end_write(frame)
 
 
+_DELEGATE = "yield from "  # what Jinja2 writes to run a parent's root, a block, an include
 _SHARED = f"{SharedExtension.__module__}.{SharedExtension.__name__}"  # its `identifier`
 _INTERNAL = frozenset({"_block_vars", "_loop_vars"})  # what generated code passes `call` for itself
 

@@ -281,6 +281,19 @@ class EntryParts:
     xml_checked: bool = False
     """Made by `entry_parts` from text it cleaned (`clean`) and ids, URLs and site names in which
     it found nothing XML cannot hold (`NOT_XML`): the feed formats need not look again."""
+    paragraphs: tuple[str, ...] | None = None
+    """The entry's paragraphs cleaned, as `body_html` shows them (`entry_parts` makes them; None:
+    not made, clean them where needed)."""
+    stamps: tuple[str, str] | None = None
+    """`published` and `updated` in RFC 3339 (`isoformat`), made once (None: not made)."""
+
+    @property
+    def published_iso(self) -> str:
+        return self.stamps[0] if self.stamps is not None else self.published.isoformat()
+
+    @property
+    def updated_iso(self) -> str:
+        return self.stamps[1] if self.stamps is not None else self.updated.isoformat()
 
     @property
     def tags(self) -> list[str]:
@@ -329,8 +342,23 @@ def entry_title(entry: Entry) -> str:
 
 def body_html(paragraphs: Iterable[str]) -> str:
     """Paragraphs as escaped `<p>` elements, one a line (a line break inside a paragraph starts a new one)."""
-    text = esc("\n".join(paragraphs))
+    return _body_html(clean("\n".join(paragraphs)))
+
+
+def _body_html(cleaned: str) -> str:
+    """`body_html` of paragraphs joined by line breaks and cleaned."""
+    text = html.escape(cleaned, quote=True)
     return "<p>" + text.replace("\n", "</p>\n<p>") + "</p>" if text else ""
+
+
+def cleaned_paragraphs(paragraphs: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    """`paragraphs` cleaned one by one, and joined by line breaks then cleaned (`body_html`'s
+    text), with one scan of the text where none holds anything to clean (as in nearly every entry)."""
+    joined = "\n".join(paragraphs)
+    cleaned = clean(joined)
+    if cleaned == joined:
+        return paragraphs, cleaned
+    return tuple(clean(p) for p in paragraphs), cleaned
 
 
 def content_html(
@@ -371,7 +399,8 @@ def entry_parts(site: Site, entry: Entry) -> EntryParts:
     authors = writers or (photographers if by_photographers else ()) or paper
     section = clean(entry.section).strip() if entry.section else None
     section_url = site.url(f"sections/{entry.section_slug}.html") if section and entry.section_slug else None
-    body = body_html(entry.paragraphs)
+    paragraphs, cleaned = cleaned_paragraphs(entry.paragraphs)
+    body = _body_html(cleaned)
     images = tuple(
         ImagePart(url=site.url(image.path), width=image.width, height=image.height, length=image.length)
         for image in entry.images
@@ -380,6 +409,11 @@ def entry_parts(site: Site, entry: Entry) -> EntryParts:
     # every other string below is cleaned text, or markup and labels made here from cleaned text
     raw = [entry.id, url, site.name, site.base_url, site.url("sections/"), *(i.url for i in images)]
     raw += [p.url for p in (*authors, *photographers)]
+    published = site.local(shown(entry, entry.published))
+    same = entry.updated == entry.published and entry.updated.utcoffset() == entry.published.utcoffset()
+    updated = published if same else site.local(shown(entry, entry.updated))  # (of the instant alone)
+    published_iso = published.isoformat()
+    same = updated == published and updated.utcoffset() == published.utcoffset()  # the same clock
     return EntryParts(
         id=entry.id,
         title=entry_title(entry),
@@ -387,8 +421,8 @@ def entry_parts(site: Site, entry: Entry) -> EntryParts:
         body_html=body,
         content_html=content_html(entry, body, credited_photographers=by_photographers, images=images),
         summary=clean(entry.summary),
-        published=site.local(shown(entry, entry.published)),
-        updated=site.local(shown(entry, entry.updated)),
+        published=published,
+        updated=updated,
         authors=authors,
         photographers=photographers,
         section=section or None,
@@ -399,6 +433,8 @@ def entry_parts(site: Site, entry: Entry) -> EntryParts:
         page=entry.page,
         images=images,
         xml_checked=NOT_XML.search("".join(raw)) is None,
+        paragraphs=paragraphs,
+        stamps=(published_iso, published_iso if same else updated.isoformat()),
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,7 +173,12 @@ def _where(ui: str, page: int, section: str | None) -> str:
 
 
 def lead(entry: Entry, limit: int = _LEAD) -> str:
-    text = clean(entry.summary).strip()
+    return _cut(clean(entry.summary), limit)
+
+
+def _cut(summary: str, limit: int) -> str:
+    """A cleaned summary as a lead of at most `limit` characters."""
+    text = summary.strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -197,13 +202,19 @@ def _when(site: Site, when: dt.datetime) -> tuple[str, str]:
     return found
 
 
-def card(site: Site, entry: Entry) -> Card:
+def card(site: Site, entry: Entry, parts: EntryParts | None = None) -> Card:
+    """`entry` as a list shows it; `parts`: its `EntryParts`, if made (their title, kicker and
+    summary are cleaned already)."""
     date, datetime = _when(site, entry.published)
+    if parts is None:
+        title, kicker, shown = entry_title(entry), clean(entry.kicker) if entry.kicker else None, lead(entry)
+    else:
+        title, kicker, shown = parts.title, parts.kicker, _cut(parts.summary, _LEAD)
     return Card(
         path=entry.path,
-        title=entry_title(entry),
-        kicker=clean(entry.kicker) if entry.kicker else None,
-        lead=lead(entry),
+        title=title,
+        kicker=kicker,
+        lead=shown,
         where=where(site, entry),
         date=date,
         datetime=datetime,
@@ -211,13 +222,17 @@ def card(site: Site, entry: Entry) -> Card:
     )
 
 
-def issue_view(site: Site, day: dt.date, entries: Sequence[Entry]) -> IssueView:
-    """An issue's pages in printed order, each with its items' cards."""
+def issue_view(
+    site: Site, day: dt.date, entries: Sequence[Entry], parts: Mapping[str, EntryParts] | None = None
+) -> IssueView:
+    """An issue's pages in printed order, each with its items' cards; `parts`: the entries'
+    `EntryParts` by id, where made."""
     groups: list[tuple[Entry, list[Card]]] = []  # each page's first entry, its cards
+    known = parts or {}
     for entry in printed(entries):
         if not groups or groups[-1][0].page != entry.page:
             groups.append((entry, []))
-        groups[-1][1].append(card(site, entry))
+        groups[-1][1].append(card(site, entry, known.get(entry.id)))
     words = _words(site.ui)
     pages = tuple(
         PageView(
@@ -244,7 +259,8 @@ def article_page(
     """An article's page at `entry.path`: kicker, headline, subtitle, byline, photo and caption,
     body, photo credit, the items before and after it in its issue. `digest` (see
     `common.entry_digest`) goes into a comment at the top, for `read_digest`."""
-    paragraphs = [clean(p) for p in entry.paragraphs]
+    cleaned = parts.paragraphs
+    paragraphs = list(cleaned) if cleaned is not None else [clean(p) for p in entry.paragraphs]
     caption = ""
     if entry.kind == "photo" and entry.images and paragraphs:
         caption = paragraphs.pop(0)  # a photo item's text is its caption
@@ -261,7 +277,7 @@ def article_page(
         og_title=parts.title,
         og_type="article",
         og_image=entry.images[0].path if entry.images else ICON,
-        description=lead(entry, 160) or site.subtitle(PAPER, ""),
+        description=_cut(parts.summary, 160) or site.subtitle(PAPER, ""),
         entry=entry,
         parts=parts,
         writers=writers,
@@ -357,10 +373,15 @@ def index_page(site: Site, infos: Sequence[FeedInfo], issue: Sequence[Entry]) ->
 
 
 def issue_page(
-    site: Site, place: IssuePlace, entries: Sequence[Entry], *, digest: str | None = None
+    site: Site,
+    place: IssuePlace,
+    entries: Sequence[Entry],
+    *,
+    digest: str | None = None,
+    parts: Mapping[str, EntryParts] | None = None,
 ) -> bytes:
     """One issue's page at `issues/YYYY/MM/DD.html`: its pages and their items in printed order,
-    links to the issues before and after it."""
+    links to the issues before and after it. `parts`: the entries' `EntryParts` by id, where made."""
     words = _words(site.ui)
     day = place.day
 
@@ -374,7 +395,7 @@ def issue_page(
         issue_path(day),
         comment=f"feedsvc issue {digest}" if digest else "",
         title=f"{date} - {site.name}",
-        issue=issue_view(site, day, entries),
+        issue=issue_view(site, day, entries, parts),
         year_path=year_path(day.year),
         previous=near(place.previous),
         following=near(place.following),

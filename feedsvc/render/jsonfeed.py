@@ -102,7 +102,8 @@ def item(site: Site, parts: EntryParts) -> bytes:
         out += (',"summary":', _text(parts.summary))
     if parts.images:
         out += (',"image":', _text(parts.images[0].url))
-    out += (',"date_published":"', _stamp(parts.published), '","date_modified":"', _stamp(parts.updated))
+    published, updated = _zulu(parts.published_iso), _zulu(parts.updated_iso)
+    out += (',"date_published":"', published, '","date_modified":"', updated)
     authors = ",".join(f'{{"name":{_text(p.name)},"url":{_text(p.url)}}}' for p in parts.authors)
     out += ('","authors":[', authors, '],"tags":[', ",".join(map(_text, parts.tags)), "]")
     out += (',"language":', _text(site.language))
@@ -120,9 +121,8 @@ def item(site: Site, parts: EntryParts) -> bytes:
     return "".join(out).encode()
 
 
-def _stamp(when: dt.datetime) -> str:
-    """A datetime as pydantic writes it: ISO 8601, `Z` for UTC."""
-    text = when.isoformat()
+def _zulu(text: str) -> str:
+    """A datetime's `isoformat` as pydantic writes the datetime: `Z` for UTC."""
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import operator
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -34,7 +35,7 @@ from typing import Any, TypeVar
 from feedsvc.errors import StoreError
 from feedsvc.records import Entry, EntryPerson, FeedInfo
 from feedsvc.render import html
-from feedsvc.render.common import Site
+from feedsvc.render.common import EntryParts, Site
 from feedsvc.render.feedpage import FeedPages
 from feedsvc.render.feeds import FORMATS, FeedRenderer, Outputs, Rendered
 from feedsvc.render.issues import IssuePlace, issue_digest, issue_path, neighbours
@@ -43,6 +44,8 @@ from feedsvc.store.reader import StoreReader
 
 _ENTRY_FIELDS = tuple(Entry.model_fields)
 _PERSON_FIELDS = tuple(EntryPerson.model_fields)
+_entry_values = operator.attrgetter(*_ENTRY_FIELDS)  # every field's value, in order, in one call
+_person_values = operator.attrgetter(*_PERSON_FIELDS)
 _CONTRIBUTORS = _ENTRY_FIELDS.index("contributors")
 _PARAGRAPHS = _ENTRY_FIELDS.index("paragraphs")
 
@@ -57,8 +60,8 @@ _set = object.__setattr__
 
 def pack(entry: Entry, *, slim: bool = False) -> Packed:
     """`entry` as a plain tuple; `slim`: without its paragraphs but the lead."""
-    values = [getattr(entry, name) for name in _ENTRY_FIELDS]
-    values[_CONTRIBUTORS] = tuple(tuple(getattr(p, n) for n in _PERSON_FIELDS) for p in entry.contributors)
+    values = list(_entry_values(entry))
+    values[_CONTRIBUTORS] = tuple(map(_person_values, entry.contributors))
     if slim:
         values[_PARAGRAPHS] = entry.paragraphs[:1]
     return tuple(values)
@@ -110,14 +113,16 @@ def issue_outputs(
     entries: list[Entry],
     *,
     keys: Mapping[str, bytes] | None = None,
+    parts: Mapping[str, EntryParts] | None = None,
 ) -> Outputs:
     """An issue's page (`entries` in any order), unless the copy in the output folder is current.
-    `keys`: the entries' `entry_key`s by id, if made already."""
+    `keys`: the entries' `entry_key`s by id, if made already; `parts`: their `EntryParts`, where
+    made (the cards take their cleaned title, kicker and lead)."""
     path = issue_path(place.day)
     digest = issue_digest(renderer.site, place, entries, keys=keys)
     if renderer.digest_on_disk(path) == digest:
         return Outputs(kept=[path])
-    page = html.issue_page(renderer.site, place, entries, digest=digest)
+    page = html.issue_page(renderer.site, place, entries, digest=digest, parts=parts)
     return Outputs(files=[(path, page)])
 
 
@@ -142,6 +147,7 @@ class Worker:
             entries = by_day[day]
             around = neighbours(entries)
             keys: dict[str, bytes] = {}
+            parts: dict[str, EntryParts] = {}
             for entry in entries:
                 r = Rendered(entry, around[entry.id])
                 keys[entry.id] = r.key  # for the article's digest, and the issue's
@@ -149,10 +155,11 @@ class Worker:
                     made.append((pack(entry, slim=True), r.key, None, None))
                     continue
                 r.render_all(site)
+                parts[entry.id] = r.parts(site)
                 data = tuple(r.data(site, i) for i in range(len(FORMATS)))
                 made.append((pack(entry, slim=True), r.key, data, r.article))
             place = IssuePlace.among(dates, n, task.before, task.after)
-            out = issue_outputs(renderer, place, entries, keys=keys)
+            out = issue_outputs(renderer, place, entries, keys=keys, parts=parts)
             issues.append((out.kept[0], None) if out.kept else out.files[0])
         return made, issues
 
