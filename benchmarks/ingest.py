@@ -1,6 +1,6 @@
 """Ingest into the 10-year store against an empty one, quickly enough to iterate with.
 
-    .venv/bin/python benchmarks/ingest.py [--runs 3] [--rounds 1] [--days N]
+    .venv/bin/python benchmarks/ingest.py [--runs 3] [--rounds 1] [--days N] [--start DAY]
         [--against SRC] [--profile FILE]
 
 `benchmarks/run.py` measures an ingest after a cold regenerate (~80 s of both cores) every time.
@@ -26,6 +26,10 @@ on the machine) and as CPU time of the main thread (`main`: the rendering, witho
 and the syncers' threads), their ratio (medians), the files written and how the feed documents of
 the ingests into the archive were made (`render.feeds.SPLICES`: spliced, or why rendered whole),
 and the feed pages for people (`render.feedpage.PAGES`).
+The issues are dated from the day after the archive's last: with the default start (2014-01-01)
+the first of each round is a new year's first issue, which makes every year page of the past
+issues again (once a year in a real paper); `--start 2014-07-01` (another cached store) measures
+ingests in the middle of a year.
 `--profile FILE` writes a cProfile of one more ingest into the archive, after the rounds (this
 code only; not counted in the figures).
 """
@@ -200,6 +204,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--days", type=int, help="number of daily issues (overrides --years)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--start",
+        type=dt.date.fromisoformat,
+        default=dt.date(2014, 1, 1),
+        help="the archive's first day (default 2014-01-01: its ingests start a new year, one in"
+        " --runs a year's first issue; e.g. 2014-07-01 for ingests in the middle of a year)",
+    )
     parser.add_argument("--runs", type=int, default=3, help="issues ingested per round")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--against", type=Path, help="another version's source tree, run alternately")
@@ -207,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=Path, help="cProfile one more ingest into the archive")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
-    built = cached_store(spec_for(years=args.years, days=args.days, seed=args.seed), out=args.out)
+    spec = spec_for(years=args.years, days=args.days, seed=args.seed, start=args.start)
+    built = cached_store(spec, out=args.out)
     folder = args.out / "ingest" / built.folder.name
     versions = {"this": ROOT, **({"against": args.against.resolve()} if args.against else {})}
     for name, code in versions.items():

@@ -44,7 +44,7 @@ from pathlib import Path
 
 from jinja2 import nodes
 
-from feedsvc.records import Entry, FeedInfo
+from feedsvc.records import Entry, FeedInfo, FeedRef
 from feedsvc.render import heads, html, theme
 from feedsvc.render.common import Site, clean, html_path
 from feedsvc.render.feeds import Outputs, Rendered
@@ -182,6 +182,7 @@ class _Kept:
 
     skeletons: OrderedDict[tuple[str, str, str, int, str], _Skeleton | None]
     cuts: dict[str, heads.Pieces | None]
+    marks: dict[tuple[str, str], bytes]  # the stand-in card's bytes on a feed's page (`_mark`)
 
 
 _BY_SITE: dict[Site, _Kept] = {}
@@ -201,7 +202,7 @@ def _kept(site: Site) -> _Kept:
         _BY_SITE.clear()
     kept = _BY_SITE.get(site)
     if kept is None:
-        kept = _BY_SITE[site] = _Kept(OrderedDict(), {})
+        kept = _BY_SITE[site] = _Kept(OrderedDict(), {}, {})
     _BY_ID[id(site)] = (site, kept)
     return kept
 
@@ -217,7 +218,7 @@ def _skeleton(site: Site, info: FeedInfo, digest: str) -> _Skeleton | None:
             skeletons.move_to_end(key)
         return kept if isinstance(kept, _Skeleton) else None
     page = _marked(site, info, digest)
-    mark = html.feed_cards(site, info.ref, [_MARK])
+    mark = _mark(site, info.ref)
     at = page.find(mark)
     found = None
     if mark and at >= 0 and page.find(mark, at + 1) < 0:
@@ -227,6 +228,21 @@ def _skeleton(site: Site, info: FeedInfo, digest: str) -> _Skeleton | None:
         with suppress(KeyError):
             skeletons.popitem(last=False)
     return found
+
+
+def _mark(site: Site, ref: FeedRef) -> bytes:
+    """The stand-in card's bytes on `ref`'s page (`html.feed_cards`: they depend on the site and
+    the page's path only), made once per feed: a splice asks for the old page's skeleton and the
+    new one's."""
+    marks = _kept(site).marks
+    key = (ref.kind, ref.slug)
+    mark = marks.get(key)
+    if mark is None:
+        mark = html.feed_cards(site, ref, [_MARK])
+        if len(marks) >= _KEPT_MAX:
+            marks.clear()
+        marks[key] = mark
+    return mark
 
 
 # ------------------------------------------------------------------------------- cut by kind

@@ -310,12 +310,9 @@ class FeedRenderer:
         disk is that one (`_splice`), the bytes of the entries it shares with `doc` are
         taken from it instead of being rendered again."""
         site = self.site
-        chain = key_chain(r.key for r in entries) if doc.number is not None else None
-        digest = (
-            doc_digest(site, doc, (r.key for r in entries))
-            if chain is None
-            else chain_digest(site, doc, chain)
-        )
+        keys = [r.key for r in entries]
+        chain = key_chain(keys) if doc.number is not None else None
+        digest = doc_digest(site, doc, keys) if chain is None else chain_digest(site, doc, chain)
         paths = [doc.path(fmt.ext) for fmt in FORMATS]
         splicing = old is not None and before is not None
         raws: list[bytes | None] = []  # a file found not current, read whole where a splice may follow
@@ -332,13 +329,17 @@ class FeedRenderer:
             self.complete(partial)
         files = []
         old_digests: dict[FeedDoc, str] = {}  # the old document's, made once for every format
+        old_keys = [r.key for r in before.entries] if before is not None else []
+        run: tuple[int, int] | str | None = None  # where the old entries sit in the new (`kept_run`)
         for i, (path, fmt) in enumerate(zip(paths, FORMATS, strict=True)):
             data = None
             if old is not None and before is not None:
                 raw = raws[i] if i < len(raws) and raws[i] is not None else self._read(path)
                 was = renamed(raw, site, fmt, old) or old
                 if was not in old_digests:
-                    old_digests[was] = doc_digest(site, was, (r.key for r in before.entries))
+                    old_digests[was] = doc_digest(site, was, old_keys)
+                if run is None and old_keys:  # the same in every format: found once
+                    run = kept_run(keys, old_keys)
                 data = _splice(
                     raw,
                     site,
@@ -346,6 +347,7 @@ class FeedRenderer:
                     index=i,
                     new=(doc, entries, digest),
                     old=(was, before.entries, old_digests[was]),
+                    where=run,
                 )
             else:
                 SPLICES["no document before (rendered whole)"] += 1
@@ -449,6 +451,7 @@ def _splice(
     index: int,
     new: tuple[FeedDoc, Sequence[Rendered], str],
     old: tuple[FeedDoc, Sequence[Rendered], str],
+    where: tuple[int, int] | str | None = None,
 ) -> bytes | None:
     """`new`'s document in format `fmt` made from `raw`, the bytes on disk, when they are `old`'s
     document (`old` holds its digest; the bytes on disk must carry it): the entries both hold, a
@@ -461,7 +464,9 @@ def _splice(
     the head and the start of the first entry dropped (`skeleton.cut_run`: none of them is
     rendered). The cut does not check the dropped entries' bytes (it did before `cut_run`): the
     digest is what proves the file holds the old entries, as it always was for the kept entries'
-    bytes, which were never checked; the openers only show where the dropped ones start."""
+    bytes, which were never checked; the openers only show where the dropped ones start. `where`:
+    `skeleton.kept_run` of the new and old entries' keys if found already (it is the same for
+    every format)."""
     (doc, entries, digest), (old_doc, old_entries, old_digest) = new, old
     if raw is None:
         return _miss("no file on disk")
@@ -469,7 +474,7 @@ def _splice(
         return _miss("no entries before")
     if fmt.read_digest(raw[:_HEAD_BYTES]) != old_digest:
         return _miss("digest on disk is not the old document's")
-    found = kept_run([r.key for r in entries], [r.key for r in old_entries])
+    found = where if where is not None else kept_run([r.key for r in entries], [r.key for r in old_entries])
     if isinstance(found, str):
         return _miss(found)
     start, run = found

@@ -208,13 +208,16 @@ def kept_run(keys: Sequence[bytes], old: Sequence[bytes]) -> tuple[int, int] | s
     position of the old newest entry and how many old entries follow it there in the same order,
     or why they cannot be copied as one piece (the old newest entry gone, or an old entry past
     that run still in the new version: the order changed)."""
+    keys = keys if isinstance(keys, list) else list(keys)
     try:
-        start = list(keys).index(old[0])
+        start = keys.index(old[0])
     except ValueError:
         return "old first entry not in the new version"
     run = 0
-    while run < len(old) and start + run < len(keys) and keys[start + run] == old[run]:
+    for new_key, old_key in zip(keys[start:], old, strict=False):
+        if new_key != old_key:
+            break
         run += 1
-    if set(keys).intersection(old[run:]):
+    if run < len(old) and not set(keys).isdisjoint(old[run:]):
         return "old entries out of order"
     return start, run

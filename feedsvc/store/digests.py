@@ -73,10 +73,11 @@ class DigestStore(StoreBase):
         found: list[tuple[Entry, bytes | None]] = []
         for row in rows:
             entry = _entry(row, ())
-            head = f"{entry.id}\t{entry.updated.isoformat()}\t{entry.path}\t{entry.position}\t"
-            prefix = head.encode("utf-8", "surrogatepass")  # as `render.common.entry_key` begins
-            key = by_id.get(prefix[: prefix.find(b"\t")])
-            found.append((entry, key if key is not None and key.startswith(prefix) else None))
+            key = by_id.get(entry.id.encode("utf-8", "surrogatepass")) if by_id else None
+            if key is not None:  # as `render.common.entry_key` begins
+                head = f"{entry.id}\t{entry.updated.isoformat()}\t{entry.path}\t{entry.position}\t"
+                key = key if key.startswith(head.encode("utf-8", "surrogatepass")) else None
+            found.append((entry, key))
         return found
 
     def remember_recent(

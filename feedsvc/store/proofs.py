@@ -39,10 +39,13 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from feedsvc.store.schema import FEED_KEY
+
+_SIZE = struct.Struct(">I")  # a packed key's length (`pack_keys`)
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS key_generation (n INTEGER NOT NULL);
@@ -196,13 +199,16 @@ def pack_keys(keys: Iterable[bytes]) -> bytes:
 
 def unpack_keys(blob: bytes) -> list[bytes]:
     """The keys `pack_keys` packed; none if the blob is not whole (each key ends with a newline)."""
-    keys, at = [], 0
-    while at < len(blob):
-        size = int.from_bytes(blob[at : at + 4], "big")
-        end = at + 4 + size
-        if size == 0 or end > len(blob) or blob[end - 1] != 0x0A:
+    keys, at, whole = [], 0, len(blob)
+    while at < whole:
+        if at + 4 > whole:
             return []
-        keys.append(blob[at + 4 : end])
+        (size,) = _SIZE.unpack_from(blob, at)
+        at += 4
+        end = at + size
+        if size == 0 or end > whole or blob[end - 1] != 0x0A:
+            return []
+        keys.append(blob[at:end])
         at = end
     return keys
 
