@@ -144,7 +144,8 @@ def _title_like(c: str) -> bool:
 
 def caption_split(block: Block, raw_segments: list[str]) -> tuple[str, str] | None:
     """`钱塘绿岛即将开放 位于河庄街道……。`: a short title, then a complete caption. (`raw_segments`
-    hold no whitespace: a block's segments, so they need no `compact`.)"""
+    hold no whitespace: a block's segments, so they need no `compact`; the block's segment_lengths
+    are their printed widths.)"""
     if len(raw_segments) < 2:
         return None
     title = raw_segments[0]
@@ -165,7 +166,9 @@ def caption_split(block: Block, raw_segments: list[str]) -> tuple[str, str] | No
     rest = "".join(raw_segments[1:])
     if len(rest) < (8 if credit else max(20, 1.5 * len(title))) or not ends_complete(caption):
         return None
-    widths = sorted(visual_lens(raw_segments[1:-1]))
+    # the widths of the lines between the first and the last (the credit may have cut the list
+    # short, but only its last line: the others are the block's own, measured already)
+    widths = sorted(block.segment_lengths[1 : len(raw_segments) - 1])
     if len(widths) >= 2 and visual_len(title) > 0.75 * widths[len(widths) // 2]:
         return None
     if len(widths) < 2 and len(title) > 12:
@@ -242,7 +245,7 @@ _SHORT = 200
 def classify(raw: RawBlock, *, publication: str | None, name_en: str | None) -> Block:
     segments = raw.segments
     whole = " ".join(segments)
-    lengths = visual_lens(segments)
+    lengths = visual_lens(segments, whole)
     block = Block(
         kind="body", text="", line=raw.line_number, segment_lengths=lengths, width=_column_width(lengths)
     )
