@@ -245,7 +245,7 @@ _SHORT = 200
 def classify(raw: RawBlock, *, publication: str | None, name_en: str | None) -> Block:
     segments = raw.segments
     whole = " ".join(segments)
-    lengths = visual_lens(segments, whole)
+    lengths = visual_lens(segments)
     block = Block(
         kind="body", text="", line=raw.line_number, segment_lengths=lengths, width=_column_width(lengths)
     )

@@ -132,19 +132,12 @@ def visual_len(text: str) -> float:
         return (len(text) + len(text.encode("utf-8", "surrogatepass"))) / 4
 
 
-def visual_lens(segments: list[str], joined: str) -> tuple[float, ...]:
-    """`visual_len` of each visual line (this runs for every line of every page). `joined` is
-    `" ".join(segments)`: it is encoded once, and its UTF-8 split at the spaces gives each line's
-    byte count (segments hold no whitespace, and no other character's UTF-8 holds a space's byte),
-    rather than a call to encode for every line."""
+def visual_lens(segments: list[str]) -> tuple[float, ...]:
+    """`visual_len` of each visual line: this runs for every line of every page."""
     try:
-        encoded = joined.encode()  # (the fast path: no error handler)
-    except UnicodeEncodeError:  # a lone surrogate (the PDF front end does not drop them)
+        return tuple([(len(s) + len(s.encode())) / 4 for s in segments])
+    except UnicodeEncodeError:
         return tuple([visual_len(s) for s in segments])
-    if not segments:
-        return ()
-    sizes = map(len, encoded.split(b" "))
-    return tuple([(chars + size) / 4 for chars, size in zip(map(len, segments), sizes, strict=True)])
 
 
 def is_punct(ch: str) -> bool:
