@@ -13,6 +13,7 @@ from feedsvc.records import PAPER, FeedRef
 from feedsvc.render import atom, rss
 from feedsvc.render.common import FeedDoc, Site, doc_digest, entry_parts
 from feedsvc.render.feeds import FORMATS, SPLICES, Before, FeedRenderer, Rendered, _splice
+from feedsvc.render.skeleton import kept_run
 
 from .render_helpers import bulk_entries, settings
 
@@ -40,9 +41,9 @@ def test_subscription_document_gains_new_entries_and_drops_the_oldest(tmp_path: 
     new, digest = _doc(site, new_entries, last=2)
     raw = _whole(site, index, old, [Rendered(r.entry) for r in old_entries], old_digest)
     fresh = [Rendered(r.entry) for r in new_entries]  # nothing rendered yet
-    spliced = _splice(
-        raw, site, FORMATS[index], index=index, new=(new, fresh, digest), old=(old, old_entries, old_digest)
-    )
+    where = kept_run([r.key for r in fresh], [r.key for r in old_entries])
+    new_doc, old_doc = (new, fresh, digest), (old, old_entries, old_digest)
+    spliced = _splice(raw, site, FORMATS[index], index=index, new=new_doc, old=old_doc, where=where)
     assert spliced == _whole(site, index, new, new_entries, digest)
     # of the new document's entries, only the three new ones were rendered; the rest came from disk
     assert [r for r in fresh if r._bytes[index] is not None] == fresh[:3]
@@ -63,6 +64,7 @@ def test_open_archive_page_gains_entries_at_its_end(tmp_path: Path, index: int) 
         index=index,
         new=(new, everything, digest),
         old=(old, everything[:5], old_digest),
+        where=kept_run([r.key for r in everything], [r.key for r in everything[:5]]),
     )
     assert spliced == _whole(site, index, new, everything, digest)
 
@@ -78,7 +80,8 @@ def test_nothing_is_spliced_without_proof(tmp_path: Path, index: int) -> None:
 
     def attempt(data: bytes | None, entries: Sequence[Rendered] = everything[2:]) -> bytes | None:
         was = (old, entries, doc_digest(site, old, (r.key for r in entries)))  # as `_documents` gives it
-        return _splice(data, site, fmt, index=index, new=(new, everything[:10], digest), old=was)
+        where = kept_run([r.key for r in everything[:10]], [r.key for r in entries]) if entries else None
+        return _splice(data, site, fmt, index=index, new=(new, everything[:10], digest), old=was, where=where)
 
     assert attempt(raw) == _whole(site, index, new, everything[:10], digest)
     assert attempt(None) is None  # no copy on disk

@@ -178,7 +178,7 @@ class _Skeleton:
 
 @dataclass(slots=True)
 class _Kept:
-    """What `_skeleton` and `_marked` keep for one site (by value: each ingest makes its `Site`)."""
+    """What `_skeleton`, `_marked` and `_mark` keep for one site (by value: each ingest makes its `Site`)."""
 
     skeletons: OrderedDict[tuple[str, str, str, int, str], _Skeleton | None]
     cuts: dict[str, heads.Pieces | None]

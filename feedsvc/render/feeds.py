@@ -451,7 +451,7 @@ def _splice(
     index: int,
     new: tuple[FeedDoc, Sequence[Rendered], str],
     old: tuple[FeedDoc, Sequence[Rendered], str],
-    where: tuple[int, int] | str | None = None,
+    where: tuple[int, int] | str | None,
 ) -> bytes | None:
     """`new`'s document in format `fmt` made from `raw`, the bytes on disk, when they are `old`'s
     document (`old` holds its digest; the bytes on disk must carry it): the entries both hold, a
@@ -465,8 +465,8 @@ def _splice(
     rendered). The cut does not check the dropped entries' bytes (it did before `cut_run`): the
     digest is what proves the file holds the old entries, as it always was for the kept entries'
     bytes, which were never checked; the openers only show where the dropped ones start. `where`:
-    `skeleton.kept_run` of the new and old entries' keys if found already (it is the same for
-    every format)."""
+    `skeleton.kept_run` of the new and old entries' keys (the same for every format: found once by
+    the caller), None when there were no old entries."""
     (doc, entries, digest), (old_doc, old_entries, old_digest) = new, old
     if raw is None:
         return _miss("no file on disk")
@@ -474,7 +474,9 @@ def _splice(
         return _miss("no entries before")
     if fmt.read_digest(raw[:_HEAD_BYTES]) != old_digest:
         return _miss("digest on disk is not the old document's")
-    found = where if where is not None else kept_run([r.key for r in entries], [r.key for r in old_entries])
+    found = where
+    if found is None:  # pragma: no cover - there were old entries (checked above)
+        return _miss("no entries before")
     if isinstance(found, str):
         return _miss(found)
     start, run = found
