@@ -12,9 +12,11 @@ be dropped (output outside a block of a template that extends another at run tim
 Jinja2's own.
 
 A template that extends another runs its parent's root, and the parent runs each block, as a
-`yield concat(…)` of that generator rather than Jinja2's `yield from …`: a piece an article's
+`yield concat(…)` of that generator rather than Jinja2's `yield from …` (as does an include
+without context, the other place Jinja2 writes `yield from`): a piece an article's
 `{% block main %}` yields then resumes that block alone, not the block, `base.html`'s root and
-`article.html`'s root in turn (a page comes out of its root as one string).
+`article.html`'s root in turn (a page comes out of its root as one string, so `stream()` gives it
+in one piece).
 
 Each value output is escaped by `escape_text`, which gives the characters `markupsafe.escape`
 gives without making a `Markup` of a plain string first (whose constructor looks for `__html__`
@@ -93,9 +95,9 @@ class GroupedOutput(CodeGenerator):
         super().visit_Template(node, frame)
 
     def writeline(self, x: str, node: nodes.Node | None = None, extra: int = 0) -> None:
-        """A parent template's root and a block are joined where they are called (`yield
-        concat(…)`), not delegated to (`yield from …`): each piece a block yields then resumes
-        one generator, not every one it is nested in."""
+        """A parent template's root, a block and an include without context are joined where
+        they are called (`yield concat(…)`), not delegated to (`yield from …`): each piece a
+        block yields then resumes one generator, not every one it is nested in."""
         if x.startswith(_DELEGATE) and not self.environment.is_async:
             x = f"yield concat({x.removeprefix(_DELEGATE)})"
         super().writeline(x, node, extra)

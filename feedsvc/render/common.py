@@ -384,6 +384,12 @@ def content_html(
     return "\n".join(out)
 
 
+def _same_time(a: dt.datetime, b: dt.datetime) -> bool:
+    """The same clock at the same offset (`==` of two times in one zone compares their clocks,
+    blind to a fold: the offsets tell the repeated hour's two instants apart)."""
+    return a == b and a.utcoffset() == b.utcoffset()
+
+
 def entry_parts(site: Site, entry: Entry) -> EntryParts:
     def people(persons: Iterable[EntryPerson]) -> tuple[Person, ...]:
         return tuple(
@@ -410,10 +416,9 @@ def entry_parts(site: Site, entry: Entry) -> EntryParts:
     raw = [entry.id, url, site.name, site.base_url, site.url("sections/"), *(i.url for i in images)]
     raw += [p.url for p in (*authors, *photographers)]
     published = site.local(shown(entry, entry.published))
-    same = entry.updated == entry.published and entry.updated.utcoffset() == entry.published.utcoffset()
-    updated = published if same else site.local(shown(entry, entry.updated))  # (of the instant alone)
+    one_instant = _same_time(entry.updated, entry.published)
+    updated = published if one_instant else site.local(shown(entry, entry.updated))  # (of the instant alone)
     published_iso = published.isoformat()
-    same = updated == published and updated.utcoffset() == published.utcoffset()  # the same clock
     return EntryParts(
         id=entry.id,
         title=entry_title(entry),
@@ -434,7 +439,7 @@ def entry_parts(site: Site, entry: Entry) -> EntryParts:
         images=images,
         xml_checked=NOT_XML.search("".join(raw)) is None,
         paragraphs=paragraphs,
-        stamps=(published_iso, published_iso if same else updated.isoformat()),
+        stamps=(published_iso, published_iso if _same_time(updated, published) else updated.isoformat()),
     )
 
 
