@@ -169,3 +169,25 @@ def test_search_box_and_page_only_with_search_on(tmp_path: Path) -> None:
         b'data-bundles="pagefind/recent/ pagefind/2023/"' not in on["search.html"]
     )  # one month: recent only
     assert b'data-bundles="pagefind/recent/"' in on["search.html"]
+
+
+def test_a_theme_may_include_a_template_ignore_missing(tmp_path: Path) -> None:
+    """Jinja2 renders `{% include … ignore missing %}` (or one of a list) without the template, so
+    the digests' walk over a theme's templates must not stop at it; a plain include of a missing
+    template is the setting's error, named."""
+    theme_dir = tmp_path / "theme"
+    theme_dir.mkdir()
+    article = '{% extends "base.html" %}{% block main %}{% include "note.html" ignore missing %}'
+    article += '{% include ["nowhere.html", "aside.html"] %}BODY{% endblock %}\n'
+    (theme_dir / "article.html").write_text(article, encoding="utf-8")
+    (theme_dir / "aside.html").write_text("ASIDE", encoding="utf-8")
+    pages = [v for k, v in _site(tmp_path, theme=theme_dir).items() if k.startswith("articles/")]
+    assert pages and all(b"ASIDE" in page and b"BODY" in page for page in pages)
+    names = [name for name, _, _ in theme.templates_of(str(theme_dir), "article.html")]
+    assert "aside.html" in names and "note.html" not in names
+
+    (theme_dir / "article.html").write_text(article.replace(" ignore missing", ""), encoding="utf-8")
+    moved = tmp_path / "theme2"  # another folder: the templates of a theme are read once per process
+    theme_dir.rename(moved)
+    with pytest.raises(ConfigError, match=r"^site\.theme: template note\.html not found$"):
+        _site(tmp_path, theme=moved)

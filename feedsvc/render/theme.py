@@ -133,21 +133,38 @@ def fingerprint(theme: str | None, template: str) -> str:
 @functools.cache
 def templates_of(theme: str | None, template: str) -> tuple[tuple[str, str, nodes.Template], ...]:
     """`template` and every template it extends, includes or imports: name, source and parsed
-    tree, as the theme or the package has them (each once, in the order `fingerprint` hashes)."""
+    tree, as the theme or the package has them (each once, in the order `fingerprint` hashes).
+    A template only included `ignore missing`, or as one of a list, may be missing (Jinja2 renders
+    without it): it is left out, and counts once it is there."""
     check_theme(theme)
     env = environment(theme)
     found: list[tuple[str, str, nodes.Template]] = []
-    todo, seen = [template], set()
+    todo, seen = [(template, False)], set()
     while todo:
-        name = todo.pop()
+        name, optional = todo.pop()
         if name in seen:
             continue
-        seen.add(name)
         try:
             source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
         except jinja2.TemplateNotFound as exc:
+            if optional:
+                continue
             raise ConfigError(f"site.theme: template {name} not found") from exc
+        seen.add(name)
         tree = _parse(env, name, source)
         found.append((name, source, tree))
-        todo.extend(n for n in meta.find_referenced_templates(tree) if n is not None)
+        optional_names = _optional_includes(tree)
+        todo.extend((n, n in optional_names) for n in meta.find_referenced_templates(tree) if n is not None)
     return tuple(found)
+
+
+def _optional_includes(tree: nodes.Template) -> set[str]:
+    """The names a template includes `ignore missing` or as one of a list (`{% include [a, b] %}`:
+    the first found is rendered)."""
+    names = set()
+    for include in tree.find_all(nodes.Include):
+        target = include.template
+        choices = target.items if isinstance(target, (nodes.Tuple, nodes.List)) else [target]
+        if include.ignore_missing or len(choices) > 1:
+            names |= {c.value for c in choices if isinstance(c, nodes.Const) and isinstance(c.value, str)}
+    return names
