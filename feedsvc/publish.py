@@ -7,7 +7,7 @@
 an iterator of (relative path, bytes) made lazily, so a whole archive never sits in memory. When
 it is exhausted, `Build.obsolete` lists outputs that are no longer produced (retracted articles,
 emptied feeds, archive pages beyond the last) for `remove`. Feed documents and article pages whose
-copy in the output folder is current (same digest, see `render.common.doc_digest`) are not
+copy in the output folder is current (same digest, see `render.keys.doc_digest`) are not
 rendered again; they are listed in `Build.kept`. `write` replaces a file only when its bytes
 differ, atomically; nothing else writes into the output folder.
 """

@@ -29,7 +29,8 @@ from feedsvc.config import Settings
 from feedsvc.errors import PublishError
 from feedsvc.records import Entry
 from feedsvc.render.bundles import RECENT, SEARCH_DIR, bundle_bound, bundle_of, window_start
-from feedsvc.render.common import Site, clean, entry_key, entry_title, esc
+from feedsvc.render.common import Site, clean, entry_title, esc
+from feedsvc.render.keys import entry_key
 
 log = logging.getLogger(__name__)
 DIGEST = "feedsvc.digest"

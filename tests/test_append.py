@@ -18,8 +18,9 @@ from feedsvc import pipeline
 from feedsvc.config import Settings
 from feedsvc.records import PAPER, FeedRef
 from feedsvc.render.append import appended, open_page
-from feedsvc.render.common import Site, archive_pages, key_chain
+from feedsvc.render.common import Site, archive_pages
 from feedsvc.render.feeds import SPLICES, FeedRenderer, Rendered
+from feedsvc.render.keys import key_chain
 from feedsvc.store import Store
 from tests.ingest_helpers import (
     GeneratedPage,

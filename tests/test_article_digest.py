@@ -7,9 +7,10 @@ import dataclasses
 import datetime as dt
 from pathlib import Path
 
-from feedsvc.render.common import Site, entry_digest
+from feedsvc.render.common import Site
 from feedsvc.render.feeds import Rendered
 from feedsvc.render.issues import Around, Link
+from feedsvc.render.keys import entry_digest
 from tests.render_helpers import entry, settings
 
 SITE = Site.from_settings(settings(Path("feeds")))

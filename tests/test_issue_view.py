@@ -13,8 +13,9 @@ import pytest
 
 from feedsvc.records import Entry, EntryImage
 from feedsvc.render import html
-from feedsvc.render.common import Site, clean, entry_key, entry_title
+from feedsvc.render.common import Site, clean, entry_title
 from feedsvc.render.issues import IssuePlace, issue_digest, issue_path, printed
+from feedsvc.render.keys import entry_key
 from tests.render_helpers import entry, fixture_entries, settings
 
 DAY = dt.date(2023, 6, 26)

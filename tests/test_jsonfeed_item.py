@@ -56,6 +56,7 @@ IMAGES = st.builds(
 def parts(draw: st.DrawFn) -> EntryParts:
     zone = draw(ZONES)
     when = dt.datetime(2023, 6, 26, 6, 0, tzinfo=zone) + dt.timedelta(seconds=draw(st.integers(0, 10**8)))
+    updated = when + dt.timedelta(hours=draw(st.integers(0, 48)))
     return EntryParts(
         id=draw(TEXT),
         title=draw(TEXT),
@@ -64,7 +65,7 @@ def parts(draw: st.DrawFn) -> EntryParts:
         content_html=draw(TEXT),
         summary=draw(TEXT),
         published=when,
-        updated=when + dt.timedelta(hours=draw(st.integers(0, 48))),
+        updated=updated,
         authors=tuple(Person(n, u) for n, u in draw(st.lists(st.tuples(TEXT, TEXT), min_size=1, max_size=3))),
         photographers=(),
         section=draw(st.none() | TEXT),
@@ -73,6 +74,9 @@ def parts(draw: st.DrawFn) -> EntryParts:
         kicker=draw(st.none() | TEXT),
         subtitle=draw(st.none() | TEXT),
         page=draw(st.integers(1, 200)),
+        paragraphs=(),
+        published_iso=when.isoformat(),
+        updated_iso=updated.isoformat(),
         images=tuple(draw(st.lists(IMAGES, max_size=2))),
     )
 
@@ -101,7 +105,8 @@ def test_lone_surrogates_are_refused_by_both() -> None:
     bad = EntryParts(
         id="x", title="a\ud800b", url="http://x/", body_html="", content_html="", summary="",
         published=when, updated=when, authors=(Person("n", "http://x/"),), photographers=(),
-        section=None, section_url=None, page_label="第1版", kicker=None, subtitle=None, page=1,
+        section=None, section_url=None, page_label="第1版", kicker=None, subtitle=None, page=1, paragraphs=(), published_iso=when.isoformat(),
+        updated_iso=when.isoformat(),
     )  # fmt: skip
     with pytest.raises(UnicodeEncodeError):
         jsonfeed.item(SITE, bad)

@@ -13,7 +13,7 @@ import pytest
 
 from feedsvc import pipeline
 from feedsvc.records import PAPER, FeedRef
-from feedsvc.render import common
+from feedsvc.render import common, keys
 from feedsvc.render.common import Site
 from feedsvc.render.feeds import FeedRenderer, Rendered
 from feedsvc.store import DB_NAME, Store
@@ -216,7 +216,7 @@ def test_pages_written_by_an_earlier_render_version_are_rendered_again(
     (as before `key_chain`) under the RENDER_VERSION before: none is taken by the next ingest."""
     settings = instance_settings(tmp_path)
     issues = generated_issues(4)
-    real = common._place_hash
+    real = keys._place_hash
 
     def former(site: Any, doc: Any) -> Any:
         h = real(site, doc)
@@ -225,7 +225,7 @@ def test_pages_written_by_an_earlier_render_version_are_rendered_again(
 
     with monkeypatch.context() as former_code:
         former_code.setattr(common, "RENDER_VERSION", str(int(common.RENDER_VERSION) - 1))
-        former_code.setattr(common, "_place_hash", former)
+        former_code.setattr(keys, "_place_hash", former)
         ingest_each(settings, tmp_path, issues[:3])
     db = sqlite3.connect(settings.paths.store / DB_NAME)
     try:

@@ -12,8 +12,8 @@ import pytest
 
 from feedsvc import pipeline
 from feedsvc.records import PAPER, Entry, FeedRef
-from feedsvc.render import common, feeds, stubs
-from feedsvc.render.common import entry_key, key_form
+from feedsvc.render import common, feeds, keys, stubs
+from feedsvc.render.keys import entry_key, key_form
 from feedsvc.store import Store
 from feedsvc.store.proofs import pack_keys, unpack_keys
 from tests.ingest_helpers import (
@@ -145,7 +145,7 @@ def test_keys_an_older_feedsvc_remembered_are_not_taken(
     with monkeypatch.context() as older:
         older.setattr(common, "RENDER_VERSION", common.RENDER_VERSION + "-older")
         older.setattr(feeds, "entry_key", older_key)
-        older.setattr(common, "key_form", lambda: "older")
+        older.setattr(keys, "key_form", lambda: "older")
         older.setattr(stubs, "key_form", lambda: "older")
         ingest_each(settings, tmp_path, issues[:3])
     assert _remembered(settings.paths.store) > 0
@@ -160,7 +160,7 @@ def test_keys_an_older_feedsvc_remembered_are_not_taken(
 def test_the_key_form_follows_the_definition_of_entry_key(monkeypatch: pytest.MonkeyPatch) -> None:
     form = key_form()
     key_form.cache_clear()
-    monkeypatch.setattr(common, "entry_key", lambda entry: entry_key(entry) + b"older\n")
+    monkeypatch.setattr(keys, "entry_key", lambda entry: entry_key(entry) + b"older\n")
     try:
         assert key_form() != form
     finally:

@@ -34,6 +34,7 @@ def person(name: str, url: str = "http://127.0.0.1:8000/contributors/dong-xiaoyu
 def parts(draw: st.DrawFn) -> EntryParts:
     when = dt.datetime(2023, 6, 26, 6, 0, tzinfo=CST) + dt.timedelta(minutes=draw(st.integers(0, 10**6)))
     section = draw(st.none() | WORD)
+    updated = when + dt.timedelta(hours=draw(st.integers(0, 48)))
     return EntryParts(
         id=draw(st.sampled_from(["tag:qiantang.feedsvc.example,2023:2023-06-26/p1/3", "tag:x,2023:a&b<c>"])),
         title=draw(WORD),
@@ -44,7 +45,7 @@ def parts(draw: st.DrawFn) -> EntryParts:
         content_html=draw(TEXT),
         summary=draw(TEXT),
         published=when,
-        updated=when + dt.timedelta(hours=draw(st.integers(0, 48))),
+        updated=updated,
         authors=tuple(
             person(n, u)
             for n, u in draw(
@@ -58,6 +59,9 @@ def parts(draw: st.DrawFn) -> EntryParts:
         kicker=None,
         subtitle=None,
         page=1,
+        paragraphs=(),
+        published_iso=when.isoformat(),
+        updated_iso=updated.isoformat(),
         images=tuple(draw(st.lists(IMAGES, max_size=2))),
     )
 
@@ -89,7 +93,8 @@ def test_text_xml_cannot_hold_is_refused_as_before(bad: str) -> None:
         id="tag:x,2023:1", title=f"标题{bad}", url="http://x/a.html", body_html="", content_html="",
         summary="", published=dt.datetime(2023, 6, 26, 6, tzinfo=CST), updated=dt.datetime(2023, 6, 26, 6, tzinfo=CST),
         authors=(person("董笑瑜"),), photographers=(), section=None, section_url=None, page_label="第1版",
-        kicker=None, subtitle=None, page=1,
+        kicker=None, subtitle=None, page=1, paragraphs=(), published_iso="2023-06-26T06:00:00+08:00",
+        updated_iso="2023-06-26T06:00:00+08:00",
     )  # fmt: skip
     with pytest.raises(ValueError):
         atom._feedgen_entry(SITE, p)

@@ -31,7 +31,8 @@ def test_item_fields() -> None:
         id="tag:x,2023:2023-06-26/p1/2", title="标题", url="http://x/a.html", body_html="",
         content_html="<p>本报讯 导语 & 更多</p>", summary="本报讯 导语 & <b>", published=when, updated=when,
         authors=(person("董笑瑜"), person("张祥荣")), photographers=(), section="要闻", section_url=None,
-        page_label="第1版", kicker=None, subtitle=None, page=1,
+        page_label="第1版", kicker=None, subtitle=None, page=1, paragraphs=(), published_iso=when.isoformat(),
+        updated_iso=when.isoformat(),
     )  # fmt: skip
     item = rss.entry(SITE, p).decode()
     assert '<guid isPermaLink="false">tag:x,2023:2023-06-26/p1/2</guid>' in item
@@ -47,7 +48,8 @@ def test_text_xml_cannot_hold_is_refused_as_before(bad: str) -> None:
     p = EntryParts(
         id="tag:x,2023:1", title=f"标题{bad}", url="http://x/a.html", body_html="", content_html="",
         summary="", published=when, updated=when, authors=(person("董笑瑜"),), photographers=(),
-        section=None, section_url=None, page_label="第1版", kicker=None, subtitle=None, page=1,
+        section=None, section_url=None, page_label="第1版", kicker=None, subtitle=None, page=1, paragraphs=(), published_iso=when.isoformat(),
+        updated_iso=when.isoformat(),
     )  # fmt: skip
     with pytest.raises(ValueError):
         rss._feedgen_item(SITE, p)

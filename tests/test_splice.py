@@ -11,8 +11,9 @@ import pytest
 
 from feedsvc.records import PAPER, FeedRef
 from feedsvc.render import atom, rss
-from feedsvc.render.common import FeedDoc, Site, doc_digest, entry_parts
+from feedsvc.render.common import FeedDoc, Site, entry_parts
 from feedsvc.render.feeds import FORMATS, SPLICES, Before, FeedRenderer, Rendered, _splice
+from feedsvc.render.keys import doc_digest
 from feedsvc.render.skeleton import kept_run
 
 from .render_helpers import bulk_entries, settings

@@ -14,8 +14,9 @@ import pytest
 from feedsvc import collector, pipeline
 from feedsvc.config import Settings
 from feedsvc.records import PAPER
-from feedsvc.render.common import Site, entry_key
+from feedsvc.render.common import Site
 from feedsvc.render.feeds import FORMATS, FeedRenderer
+from feedsvc.render.keys import entry_key
 from feedsvc.render.stubs import page_entries
 from feedsvc.store import Store
 from tests.render_helpers import instance_settings, tree

@@ -2,7 +2,7 @@
 
 At an ingest the new entries go to the end of each touched feed's open archive page (pages count
 from the oldest entry; `store/schema.py`'s `arrival` keeps the order append-only). The page's
-digest covers its entries' keys through a chain (`common.key_chain`), and the store remembers each
+digest covers its entries' keys through a chain (`keys.key_chain`), and the store remembers each
 open page's chain, how many entries it held, the newest of them and its `updated`
 (`store.proofs.PageChain`), proven still to be the page's first entries there. So the page before
 and after the ingest are known by their digests without reading its older entries: the copy on
@@ -22,8 +22,9 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from feedsvc.records import FeedInfo, FeedRef
-from feedsvc.render.common import FeedDoc, chain_digest, key_chain
+from feedsvc.render.common import FeedDoc
 from feedsvc.render.feeds import FORMATS, SPLICES, FeedRenderer, Outputs, Rendered, renamed
+from feedsvc.render.keys import chain_digest, key_chain
 from feedsvc.render.skeleton import skeleton
 from feedsvc.render.stubs import Proofs
 from feedsvc.store.proofs import PageChain

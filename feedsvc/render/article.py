@@ -28,7 +28,9 @@ def article_values(
     the hrefs, the dates as shown and in `datetime` attributes, and each list of people (the
     `writers`, the `photographers`, `everyone` credited once) as (separator before it, href, label)."""
     section = entry.section and entry.section_slug
-    published, updated = parts.published, parts.updated
+    # compared as written, not as datetimes: in a daylight-saving fold two instants an hour apart
+    # share a clock and a tzinfo, and `!=` between such datetimes ignores `fold`
+    changed = parts.updated_iso != parts.published_iso
     name_sep, list_sep = words.name_sep, words.list_sep
     return {
         "issue_href": link(issue_path(entry.issue_date)),
@@ -37,9 +39,9 @@ def article_values(
         "section_name": entry.section if section else None,
         "byline": _people_links(writers, name_sep, link, first=""),
         "published_iso": parts.published_iso,
-        "published_date": words.date(published),
-        "updated_iso": parts.updated_iso if updated != published else None,
-        "updated_date": words.date(updated) if updated != published else None,
+        "published_date": words.date(parts.published),
+        "updated_iso": parts.updated_iso if changed else None,
+        "updated_date": words.date(parts.updated) if changed else None,
         "figures": tuple((link(i.path), i.width, i.height, n == 0) for n, i in enumerate(entry.images)),
         "credits": _people_links(photographers, name_sep, link, first=""),
         "prev_href": link(around.previous.path) if around.previous else None,

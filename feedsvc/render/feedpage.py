@@ -121,7 +121,7 @@ def whole(site: Site, info: FeedInfo, entries: Sequence[Entry], digest: str) -> 
 
 def page_digest(site: Site, info: FeedInfo, keys: Iterable[bytes]) -> str:
     """What a feed page's bytes depend on: the renderer, the paper's settings, the site's look,
-    the templates, the feed, its name and count, and its cards' entries (`common.entry_key`)."""
+    the templates, the feed, its name and count, and its cards' entries (`keys.entry_key`)."""
     templates = theme.fingerprint(site.theme, _TEMPLATE)
     place = (info.ref.kind, info.ref.slug, info.name, info.entry_count)
     head = f"{site.fingerprint}\n{site.look}\n{templates}\nfeed\n{place!r}\n".encode("utf-8", "surrogatepass")

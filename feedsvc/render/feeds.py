@@ -3,7 +3,7 @@
 `Rendered` holds one entry and, made on first use, its pieces and its bytes in every format, so an
 entry that appears in several documents is rendered once per run. `FeedRenderer` makes documents
 from them and leaves a document alone when the copy in the output folder carries the digest it
-would have now (`common.doc_digest`, `common.entry_digest`): a regenerate over an up-to-date folder
+would have now (`keys.doc_digest`, `keys.entry_digest`): a regenerate over an up-to-date folder
 renders almost nothing.
 """
 
@@ -21,21 +21,9 @@ from pathlib import Path
 
 from feedsvc.records import Entry, FeedRef
 from feedsvc.render import atom, html, jsonfeed, rss
-from feedsvc.render.common import (
-    EMPTY_UPDATED,
-    EntryParts,
-    FeedDoc,
-    Site,
-    archive_path,
-    chain_digest,
-    doc_digest,
-    entry_digest,
-    entry_key,
-    entry_parts,
-    key_chain,
-    shown,
-)
+from feedsvc.render.common import EMPTY_UPDATED, EntryParts, FeedDoc, Site, archive_path, entry_parts, shown
 from feedsvc.render.issues import Around
+from feedsvc.render.keys import chain_digest, doc_digest, entry_digest, entry_key, key_chain
 from feedsvc.render.skeleton import cut_run, kept_run, skeleton
 
 _HEAD_BYTES = 256  # documents made here carry their digest within their first bytes

@@ -258,9 +258,8 @@ def article_page(
 ) -> bytes:
     """An article's page at `entry.path`: kicker, headline, subtitle, byline, photo and caption,
     body, photo credit, the items before and after it in its issue. `digest` (see
-    `common.entry_digest`) goes into a comment at the top, for `read_digest`."""
-    cleaned = parts.paragraphs
-    paragraphs = list(cleaned) if cleaned is not None else [clean(p) for p in entry.paragraphs]
+    `keys.entry_digest`) goes into a comment at the top, for `read_digest`."""
+    paragraphs = list(parts.paragraphs)
     caption = ""
     if entry.kind == "photo" and entry.images and paragraphs:
         caption = paragraphs.pop(0)  # a photo item's text is its caption

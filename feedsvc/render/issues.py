@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from feedsvc.records import Entry
 from feedsvc.render import theme
-from feedsvc.render.common import Site, entry_key, entry_title
+from feedsvc.render.common import Site, entry_title
+from feedsvc.render.keys import entry_key
 
 ISSUES_INDEX = "issues/index.html"
 YEAR_PAGE = re.compile(r"([0-9]{4})\.html")  # a year's page in `issues/`

@@ -3,7 +3,7 @@
 At an ingest, each feed the issue touches walks its archive pages newest first and stops at the
 first page older than the changes that is current on disk (`Builder.feed`): for most feeds the page
 before the open one, 99 entries read from the store only to compute its digest. A document's digest
-covers its entries' keys (`common.entry_key`: ids, dates, places, names, photos' sizes, no text),
+covers its entries' keys (`keys.entry_key`: ids, dates, places, names, photos' sizes, no text),
 so those entries are read as stubs (`Store.entry_stubs`: no headline, title or paragraphs) and a
 `Rendered` made from a stub reads the page's whole entries (one query for the page) only when one
 of them is rendered: when the page is not current after all.
@@ -22,8 +22,9 @@ from typing import Protocol, runtime_checkable
 from feedsvc.errors import StoreError
 from feedsvc.plans import EntrySource
 from feedsvc.records import Entry, FeedRef
-from feedsvc.render.common import EMPTY_UPDATED, FeedDoc, Site, doc_digest, key_form
+from feedsvc.render.common import EMPTY_UPDATED, FeedDoc, Site
 from feedsvc.render.feeds import FeedRenderer, Rendered
+from feedsvc.render.keys import doc_digest, key_form
 from feedsvc.store.proofs import KnownPage, PageChain, PageDigest
 
 log = logging.getLogger(__name__)

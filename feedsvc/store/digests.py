@@ -74,7 +74,7 @@ class DigestStore(StoreBase):
         for row in rows:
             entry = _entry(row, ())
             key = by_id.get(entry.id.encode("utf-8", "surrogatepass")) if by_id else None
-            if key is not None:  # as `render.common.entry_key` begins
+            if key is not None:  # as `render.keys.entry_key` begins
                 head = f"{entry.id}\t{entry.updated.isoformat()}\t{entry.path}\t{entry.position}\t"
                 key = key if key.startswith(head.encode("utf-8", "surrogatepass")) else None
             found.append((entry, key))

@@ -74,7 +74,7 @@ class EntryStore(StoreBase):
     @_reads
     def entry_stubs(self, ref: FeedRef, *, limit: int, offset: int = 0) -> list[Entry]:
         """`entries` without their text (no kicker, headline, title or paragraphs): what an entry's
-        digest key (`render.common.entry_key`) and its place in a feed need, for proving a document
+        digest key (`render.keys.entry_key`) and its place in a feed need, for proving a document
         current without reading what it shows. Never to be rendered (`render.stubs`)."""
         rows = self._db.execute(_STUBS_OF_FEED, (self._feed_id(ref), limit, offset)).fetchall()
         return self._entries(rows)

@@ -3,7 +3,7 @@ without reading its entries (`render.stubs.known_page`).
 
 At an ingest each feed's walk stops at the first page older than the changes that is current on
 disk: for most feeds the page just before the open one, 100 entries read only to compute its
-digest (`render.common.doc_digest`: the document's place and its entries' keys). A full page's
+digest (`render.keys.doc_digest`: the document's place and its entries' keys). A full page's
 digest is remembered here when a build computes it (`page_digests`), with what it was computed
 from beyond its entries' keys (`place`: the site's fingerprint, the feed, its title, the page's
 number and links) and the entry at its newest position. It is taken again only while
@@ -28,7 +28,7 @@ to the page makes its digest from the chain and the new keys alone (`render.appe
 
 The keys of each feed's newest entries (the subscription documents' and the feed page's) are
 remembered too (`recent_keys`): while the generation is the same and the keys were made by the
-same definition (`form`: `render.common.key_form`, so a feedsvc that keys entries otherwise takes
+same definition (`form`: `render.keys.key_form`, so a feedsvc that keys entries otherwise takes
 none an older one made), an entry's key is the one remembered, so an ingest reads those entries
 as stubs without their contributors and photos and takes their keys from here
 (`Store.recent_stubs`; each key is checked to begin with its stub's id, `updated`, path and
