@@ -7,6 +7,9 @@ import dataclasses
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
+from feedsvc.render import keys
 from feedsvc.render.common import Site
 from feedsvc.render.feeds import Rendered
 from feedsvc.render.issues import Around, Link
@@ -38,3 +41,12 @@ def test_digest_follows_the_site_it_is_made_for() -> None:
     digests = [entry_digest(site, b"k") for site in sites * 2]
     assert len(set(digests[:3])) == 3
     assert digests[3:] == digests[:3]
+
+
+def test_digest_follows_the_article_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Article pages written by a feedsvc that rendered them otherwise (`ARTICLE_VERSION`) do not
+    prove current: the next regenerate renders them again."""
+    before = entry_digest(SITE, b"k")
+    monkeypatch.setattr(keys, "ARTICLE_VERSION", keys.ARTICLE_VERSION + "-older")
+    monkeypatch.setattr(keys, "_ARTICLE_PREFIX", {})
+    assert entry_digest(SITE, b"k") != before
