@@ -113,9 +113,9 @@ class Listed(Set[str]):
 
     def changed(self, plus: Iterable[str], minus: Iterable[str]) -> Listed:
         """These files with `plus` listed and then `minus` not."""
-        plus, minus = frozenset(plus), frozenset(minus)
-        added = (self._added | plus) - minus
-        removed = (self._removed - plus) | minus
+        plus, minus = frozenset(plus), frozenset(minus)  # `plus`: also the files found current
+        added = self._added.union(plus.difference(self._base)).difference(minus)
+        removed = self._removed.difference(plus).union(minus.intersection(self._base))
         if len(added) + len(removed) > _fold_at(len(self._base)):
             return Listed(self._base.difference(removed).union(added))
         return Listed(self._base, added, removed)
