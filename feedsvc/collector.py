@@ -109,8 +109,8 @@ def long_walk() -> Iterator[None]:
     millions of objects, nearly all freed by reference counting within the entry that made them;
     at 700 each young collection found almost nothing, and the objects it moved on made the older
     generations' collections come more often, each over the hundreds of thousands of objects the
-    walk holds (a fifth of the main process's CPU in a 1-year regenerate, ~2 % of a worker's
-    instructions). The reference cycles it does make are still collected, ~70 times less often.
+    walk holds (in a worker ~2 % of its loop's instructions; docs/PERFORMANCE.md, "Ninth round").
+    The reference cycles it does make are still collected, ~70 times less often.
     Nested or from several threads: the thresholds are set back when the last walk ends."""
     with _LOCK:
         if _WALKS.depth == 0:
