@@ -4,6 +4,7 @@ give, whatever the changes, while a publish copies only what it changes."""
 from __future__ import annotations
 
 import gc
+import itertools
 from pathlib import Path
 
 import pytest
@@ -76,8 +77,31 @@ def test_a_publish_does_not_copy_the_whole_list(tmp_path: Path) -> None:
     after = manifest.updated(before, "s", [*kept, *new], ["articles/0/1.html"])
     made = [o for o in gc.get_objects(0) if isinstance(o, (set, frozenset, list, dict)) and o is not kept]
     assert max(map(len, made), default=0) < 1_000
+    # the same, by identity (whatever the collector's generations hold): the base was not copied
+    assert isinstance(after.files, manifest.Listed) and isinstance(before.files, manifest.Listed)
+    assert after.files._base is before.files._base
     assert after.files == (files | {"issues/2024/01/02.html", "articles/9/1.html"}) - {"articles/0/1.html"}
     written = manifest.write(tmp_path, after)
     manifest._LAST.clear()
     assert manifest.read(tmp_path) == written
     assert (tmp_path / manifest.PARTS).is_dir()
+
+
+def test_versions_sharing_a_base_compare_as_their_sets() -> None:
+    """Two versions of one base compare by their added and removed paths (`Listed.__eq__`'s fast
+    path, which `pipeline._publish` relies on to know whether the manifest changed): as their sets
+    would."""
+    base = manifest.Listed(f"a/{n}.html" for n in range(20))
+    versions = [
+        base,
+        base.changed(["b/1.html"], []),
+        base.changed(["b/1.html"], ["a/3.html"]),
+        base.changed([], ["a/3.html"]),
+        base.changed([], ["a/4.html"]),
+        base.changed(["b/2.html"], ["a/3.html"]),
+        base.changed(["a/3.html"], []),  # a path of the base listed again: no change
+    ]
+    assert all(v._base is base._base for v in versions)  # none folded: the fast path is taken
+    for one, other in itertools.product(versions, repeat=2):
+        assert (one == other) == (set(one) == set(other)), sorted(set(one) ^ set(other))
+        assert (one != other) == (set(one) != set(other))
