@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from feedsvc import collector
+from feedsvc import collector, pipeline, publish
+from feedsvc.errors import PublishError
+from feedsvc.publish import build_all
 from feedsvc.render import pool
 from feedsvc.render.feeds import Outputs
 from feedsvc.render.regen import Walker
+from tests.render_helpers import FakeSource, bulk_entries, instance_settings
 
 
 @pytest.fixture(autouse=True)
@@ -83,3 +86,27 @@ def test_a_worker_process_collects_the_young_less_often(monkeypatch: pytest.Monk
     pool._start(None, Path("store"), None)  # type: ignore[arg-type]
     assert gc.get_threshold() == (collector._YOUNG, 10, 10)
     assert made == [(None, Path("store"), None)]
+
+
+def test_a_regenerate_whose_publish_fails_sets_the_thresholds_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that fails midway (a full disk) leaves the walk unfinished; `_publish` closes the
+    build, so the thresholds are set back at once (a `Build` is a reference cycle: dropping it
+    would wait for a full collection), and the daemon's next job runs at the usual ones."""
+    saved = gc.get_threshold()
+    conf = instance_settings(tmp_path)
+    conf.paths.store.mkdir(parents=True, exist_ok=True)  # where the publish-pending marker goes
+    build = build_all(FakeSource(bulk_entries(120)), conf, workers=0)
+
+    def fails_after_three(output: Path, files: Iterable[tuple[str, bytes]], **_: Any) -> Iterator[str]:
+        for n, (rel, _data) in enumerate(files):
+            if n == 3:
+                raise PublishError(f"{output / rel}: no space left on device")
+            yield rel
+
+    monkeypatch.setattr(publish, "write", fails_after_three)
+    with pytest.raises(PublishError, match="no space left"):
+        pipeline._publish(conf, build, "s", full=True)
+    assert collector._WALKS.depth == 0
+    assert gc.get_threshold() == saved
