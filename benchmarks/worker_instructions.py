@@ -43,6 +43,10 @@ def worker_loop(root: Path, folder: Path, runs: int) -> int:
     assert Path(feedsvc.__file__).is_relative_to(root), feedsvc.__file__
     settings = load_settings(HERE / "config" / "feedsvc.toml", cwd=folder)
     settings = settings.model_copy(update={"site": settings.site.model_copy(update={"search": False})})
+    from feedsvc import collector
+
+    if hasattr(collector, "for_a_worker"):  # as `pool._start` does in a worker process (cold9 on)
+        collector.for_a_worker()
     worker = Worker(Site.from_settings(settings), settings.paths.store, None)
     try:
         tasks = cut(worker.store.issue_dates(), _RUN_DAYS)

@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 # after the path fix, so that the script runs from anywhere
 from benchmarks.archive_store import cached_store, instance_settings, spec_for
 from benchmarks.stats import spread
+from feedsvc import collector
 from feedsvc.records import Entry
 from feedsvc.render import html
 from feedsvc.render.common import EntryParts, Site, entry_parts
@@ -107,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     built = cached_store(spec)
     settings = instance_settings(built.folder)
     site = Site.from_settings(settings)
+    collector.for_a_worker()  # as `pool._start` does in a worker process
     worker = Worker(site, built.store, None)
     try:
         tasks = runs(worker.store.issue_dates(), _RUN_DAYS)

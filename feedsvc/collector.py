@@ -86,3 +86,48 @@ def freeze_startup() -> None:
     permanent generation: later full collections look only at what was made since."""
     gc.collect()
     gc.freeze()
+
+
+_YOUNG = 50_000  # objects made (less those freed) between young collections in a long walk
+
+
+class _Walks:
+    """The walks in progress (`long_walk`) and the thresholds the first of them found."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.saved = gc.get_threshold()
+
+
+_WALKS = _Walks()
+
+
+@contextmanager
+def long_walk() -> Iterator[None]:
+    """Fewer automatic collections while a whole regenerate walks the paper: the youngest
+    generation is collected every `_YOUNG` objects rather than every 700. A regenerate makes
+    millions of objects, nearly all freed by reference counting within the entry that made them;
+    at 700 each young collection found almost nothing, and the objects it moved on made the older
+    generations' collections come more often, each over the hundreds of thousands of objects the
+    walk holds (in a worker ~2 % of its loop's instructions; docs/PERFORMANCE.md, "Ninth round").
+    The reference cycles it does make are still collected, ~70 times less often.
+    Nested or from several threads: the thresholds are set back when the last walk ends."""
+    with _LOCK:
+        if _WALKS.depth == 0:
+            _WALKS.saved = gc.get_threshold()
+            young, *older = _WALKS.saved
+            gc.set_threshold(max(young, _YOUNG), *older)
+        _WALKS.depth += 1
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _WALKS.depth -= 1
+            if _WALKS.depth == 0:
+                gc.set_threshold(*_WALKS.saved)
+
+
+def for_a_worker() -> None:
+    """A regenerate's worker process: its whole life is one walk (`long_walk`'s thresholds)."""
+    young, *older = gc.get_threshold()
+    gc.set_threshold(max(young, _YOUNG), *older)

@@ -432,6 +432,8 @@ def _publish(
     except PublishError:
         marker.touch()
         raise
+    finally:
+        build.close()  # a build stopped early: its walk and workers end now, not at a collection
     marker.unlink(missing_ok=True)
     checkpoint("pipeline.publish.done")
     return written, removed

@@ -248,3 +248,33 @@ def test_a_part_is_kept_apart_for_each_run_time_autoescape() -> None:
     t = e.from_string("{% autoescape flag %}{% shared %}{{ name }}{% endshared %}{% endautoescape %}")
     got = [t.render(flag=flag, name="<b>") for flag in (True, False, True, False)]
     assert got == ["&lt;b&gt;", "<b>", "&lt;b&gt;", "<b>"]
+
+
+def keyed(text: str) -> list[str]:
+    """The names the part's key holds (the arguments its `_shared` call is given)."""
+    part = next(env(text, shared=True).parse(text).find_all(jinja2.nodes.CallBlock))
+    return [arg.name for arg in part.call.args[1:] if isinstance(arg, jinja2.nodes.Name)]
+
+
+def test_a_name_only_a_loop_of_the_part_sets_is_not_in_the_key() -> None:
+    inside = (
+        "{% shared %}\n{% for x, (y, z) in xs if x %}{{ x }}{{ y }}{{ z }}{% endfor %}\n{% endshared %}\n"
+    )
+    assert keyed(inside) == ["xs"]
+    many = [
+        {"xs": ((1, (2, 3)), (0, (4, 5))), "x": "a", "y": "b", "z": "c"},
+        {"xs": ((6, (7, 8)),), "x": "d"},
+    ]
+    same_as_plain(inside, many)
+    # read before the loop, in what it loops over, after it, in its `else`: the page's, in the key
+    for outside, names in (
+        ("{{ x }}{% for x in xs %}{{ x }}{% endfor %}", ["x", "xs"]),
+        ("{% for x in x %}{{ x }}{% endfor %}", ["x"]),
+        ("{% for x in xs %}{{ x }}{% endfor %}{{ x }}", ["x", "xs"]),
+        ("{% for x in xs %}{{ x }}{% else %}{{ x }}{% endfor %}", ["x", "xs"]),
+        ("{% for x in xs %}{% for y in x %}{{ x }}{{ y }}{% endfor %}{{ y }}{% endfor %}", ["xs", "y"]),
+    ):
+        text = f"{{% shared %}}\n{outside}\n{{% endshared %}}\n"
+        assert keyed(text) == names, outside
+        same_as_plain(text, [{"xs": ("ab",), "x": "cd", "y": "e"}, {"xs": ("ab",), "x": "fg", "y": "h"}])
+        same_as_plain(text, [{"xs": (), "x": "ij", "y": "k"}, {"xs": (), "x": "lm", "y": "n"}])

@@ -14,6 +14,7 @@ from feedsvc.errors import StoreError
 from feedsvc.models import Contributor, Issue, Item, Page
 from feedsvc.records import PAPER, Entry, FeedRef
 from feedsvc.store import DB_NAME, Store
+from feedsvc.store.entries import ISSUE_DATES
 
 CST = dt.timezone(dt.timedelta(hours=8))
 DAY = dt.date(2023, 6, 26)
@@ -389,7 +390,24 @@ def test_issue_dates_come_from_an_index_added_to_older_stores(tmp_path: Path) ->
     db.close()
     with Store.open(tmp_path / "var") as s:
         assert s.issue_dates() == [DAY, T2.date()]
-        plan = s._db.execute(
-            "EXPLAIN QUERY PLAN SELECT DISTINCT issue_date FROM items WHERE retracted = 0 ORDER BY issue_date"
+        plan = " ".join(row[-1] for row in s._db.execute("EXPLAIN QUERY PLAN " + ISSUE_DATES))
+    assert "items_live_by_date" in plan
+
+
+def test_issue_dates_are_the_issues_with_a_live_entry(tmp_path: Path) -> None:
+    """An issue whose entries were all retracted (a page corrected to none) is not listed; each
+    stored issue is looked up in the index of live items by date (a seek each), the same dates
+    as a walk of every live item gives."""
+    with Store.open(tmp_path / "var") as s:
+        ingest(s, issue(page(1, A), day=T2.date()), "b.txt", now=T2)
+        ingest(s, issue(page(1, B)), "a.txt")
+        ingest(s, issue(page(1, C), day=dt.date(2023, 6, 28)), "c.txt", now=T2)
+        ingest(s, issue(page(1), day=T2.date()), "b-fixed.txt", now=T2)
+        assert s.issue_dates() == [DAY, dt.date(2023, 6, 28)]
+        walked = s._db.execute(
+            "SELECT DISTINCT issue_date FROM items WHERE retracted = 0 ORDER BY issue_date"
         ).fetchall()
-    assert any("items_live_by_date" in row[-1] for row in plan)
+        assert [dt.date.fromisoformat(row[0]) for row in walked] == s.issue_dates()
+        assert s._db.execute("SELECT COUNT(*) FROM issues").fetchone()[0] == 3
+        plan = " ".join(row[-1] for row in s._db.execute("EXPLAIN QUERY PLAN " + ISSUE_DATES))
+    assert "SEARCH i USING INDEX items_live_by_date (issue_date=?)" in plan

@@ -189,6 +189,21 @@ def _name_ok(name: str) -> bool:
     return 2 <= len(plain) <= 4 or ("·" in name and 3 <= len(plain) <= 12)
 
 
+# One role and one plain name, what the scan in `parse_byline` reads as that person and nothing
+# else: the role as `_role_at` takes it (an atomic group: no other role on backtracking), blanks,
+# then two to four Han characters none of which can end a name or start a role or a credit.
+_NOT_IN_NAME = "".join(sorted({*_ROLE_START, *_SUFFIX_START, *_PREFIX_START, *_SUFFIX_END, *_SEPARATORS}))
+_ONE_PERSON = re.compile(
+    f"(?>{_ROLE_AT.pattern})[ \u3000]*(?P<name>(?:(?![{re.escape(_NOT_IN_NAME)}])[\u4e00-\u9fff]){{2,4}})"
+)
+_PHOTO_ROLES = ("摄影", "摄影记者", "首席摄影记者")  # they credit the photos (摄) of whom they name
+
+
+def _one_person(role: str, name: str) -> tuple[Contributor, ...]:
+    """What `_assemble` makes of the tokens of a role and one name."""
+    return (Contributor(role=role, name=name, credit="摄" if role in _PHOTO_ROLES else None),)
+
+
 def parse_byline(text: str) -> tuple[Contributor, ...] | None:
     """Contributors if the whole `text` is a byline or credit line, else None."""
     if "／" not in text and not _ANY_MARK.search(text):
@@ -211,6 +226,10 @@ def parse_byline(text: str) -> tuple[Contributor, ...] | None:
     s = s.replace("／", "/").replace("：", " ").replace(":", " ")
     if not s or len(s) > 80 or "，" in s or "。" in s or "," in s or not _ANY_MARK.search(s):
         return None
+    one = _ONE_PERSON.fullmatch(s)
+    if one is not None:  # `记者 张三`, the common byline: one match instead of the scan below
+        name = one["name"]
+        return _one_person(one["role"], name) if marked or has_surname(name) else None
     tokens: list[tuple[str, str]] = []  # (kind, value): role | credit | name | sep
     i, n = 0, len(s)
     while i < n:
@@ -305,7 +324,7 @@ def _assemble(tokens: list[tuple[str, str]]) -> tuple[Contributor, ...] | None:
         else:
             if not _name_ok(value):
                 return None
-            credit = prefix_credit or ("摄" if role in ("摄影", "摄影记者", "首席摄影记者") else None)
+            credit = prefix_credit or ("摄" if role in _PHOTO_ROLES else None)
             people.append([role, value, credit])
     if role in _PEN_ROLES and (not people or people[-1][0] != role):
         people.append([role, "本报" + role, prefix_credit])

@@ -71,7 +71,9 @@ class Build(Iterator[tuple[str, bytes]]):
         return next(self._files)
 
     def close(self) -> None:
-        """Stop building now (worker processes end too); dropping the last reference does the same."""
+        """Stop building now (worker processes end too, and the walk's `collector.long_walk`). A
+        build stopped early must be closed: its generator refers to it, so dropping the last
+        reference ends it only when the cyclic collector frees the two."""
         self._files.close()
 
     @property

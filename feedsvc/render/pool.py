@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from feedsvc import collector
 from feedsvc.errors import StoreError
 from feedsvc.records import Entry, EntryPerson, FeedInfo
 from feedsvc.render import html
@@ -176,6 +177,7 @@ _worker: Worker | None = None  # in a worker process
 
 def _start(site: Site, store: Path, output_dir: Path | None) -> None:
     global _worker  # noqa: PLW0603 - the worker's one piece of state, set once when it starts
+    collector.for_a_worker()
     _worker = Worker(site, store, output_dir)
 
 

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
+from feedsvc import collector
 from feedsvc.errors import StoreError
 from feedsvc.plans import EntrySource
 from feedsvc.records import PAPER, Entry, EntryPerson, FeedInfo
@@ -101,6 +102,11 @@ class Walker:
         raise NotImplementedError
 
     def everything(self) -> Iterator[Outputs]:
+        """Every output (`_walk_all`), with fewer automatic collections meanwhile (`collector.long_walk`)."""
+        with collector.long_walk():
+            yield from self._walk_all()
+
+    def _walk_all(self) -> Iterator[Outputs]:
         """Every output. Walks the paper once from its oldest entry, handing each entry (rendered at
         most once per format) to the open archive page of every feed it is in; a page that fills up
         is finished at once, a feed once its entries are all walked. Memory holds the open pages

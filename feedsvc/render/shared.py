@@ -8,8 +8,9 @@ always those of rendering the part every time:
 
 - The key is the part itself (each parsed part gets an identity of its own: two parts on one
   line, or in two templates made from strings, are two parts), the escaping in force, and the
-  value of every variable the part reads (a name only ever read inside a `for` of the part as
-  its `loop` is left out: the loop sets it). A name with no value counts as one fixed marker.
+  value of every variable the part reads (`loop` inside a `for` of the part, and a name read
+  only where a `for` of the part sets it as its target, are left out: the loop sets them). A
+  name with no value counts as one fixed marker.
 - Values count only if they are immutable, each keyed with its type: str, Markup, int, float,
   bool, None, a time zone, tuples of these, frozen dataclasses of these (`Site`, `Words`), and
   `link` (`html.Links`), which counts as its page's folder. A part reading any other value (a
@@ -107,21 +108,30 @@ def _frozen_dataclass(kind: type) -> bool:
     return params is not None and bool(params.frozen)
 
 
-def _walk(node: nodes.Node, in_loop: bool) -> Iterator[tuple[nodes.Node, bool]]:
-    """`node` and every node under it, each with whether it is inside a `for` body of the part."""
-    yield node, in_loop
+def _walk(
+    node: nodes.Node, in_loop: bool, bound: frozenset[str]
+) -> Iterator[tuple[nodes.Node, bool, frozenset[str]]]:
+    """`node` and every node under it, each with whether it is inside a `for` body of the part
+    and the names the `for`s of the part it is inside set (their targets, in their body and
+    filter: not in what they loop over, nor in their `else`)."""
+    yield node, in_loop, bound
     for field, value in node.iter_fields():
-        inner = in_loop or (isinstance(node, nodes.For) and field == "body")
+        inner, names = in_loop, bound
+        if isinstance(node, nodes.For) and field in ("body", "test"):
+            inner = inner or field == "body"
+            targets = (node.target, *node.target.find_all(nodes.Name))
+            names = bound | {n.name for n in targets if isinstance(n, nodes.Name)}
         for child in value if isinstance(value, list) else [value]:
             if isinstance(child, nodes.Node):
-                yield from _walk(child, inner)
+                yield from _walk(child, inner, names)
 
 
 def _reads(body: list[nodes.Node]) -> tuple[list[str], str | None]:
-    """The names the part's key holds, and what it holds that is refused (None: nothing)."""
+    """The names the part's key holds, and what it holds that is refused (None: nothing). A name
+    read only where a `for` of the part sets it is the loop's, not the page's: not in the key."""
     names: set[str] = set()
     for top in body:
-        for node, in_loop in _walk(top, False):
+        for node, in_loop, bound in _walk(top, False, frozenset()):
             refused = next((what for kind, what in _REFUSED.items() if isinstance(node, kind)), None)
             if refused is not None:
                 return [], refused
@@ -129,7 +139,7 @@ def _reads(body: list[nodes.Node]) -> tuple[list[str], str | None]:
                 continue
             if node.name in _REFUSED_NAMES or (node.name == "loop" and not in_loop):
                 return [], f"a read of `{node.name}`"
-            if node.name != "loop":
+            if node.name != "loop" and node.name not in bound:
                 names.add(node.name)
     return sorted(names), None
 
