@@ -97,6 +97,24 @@ def static_files(theme: str | None) -> dict[str, Path]:
     return dict(sorted(found.items()))
 
 
+@functools.cache
+def look_digest(theme: str | None) -> str:
+    """A digest of every template and static file the site is made from (the theme's where it has
+    one, the package's otherwise), read once per process, as the templates are."""
+    templates = _files(PACKAGE)
+    if theme is not None:
+        templates.update(_files(Path(theme)))
+    h = hashlib.sha256()
+    for prefix, files in (("", templates), (f"{STATIC}/", static_files(theme))):
+        for name, path in sorted(files.items()):
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise ConfigError(f"site.theme: cannot read {path}: {exc.strerror}") from exc
+            h.update(f"{prefix}{name}\n{len(data)}\n".encode("utf-8", "surrogatepass") + data)
+    return h.hexdigest()
+
+
 def rendered_static(theme: str | None) -> list[str]:
     """Static files made from templates (the default icon), unless the theme ships the file itself."""
     plain = static_files(theme)
