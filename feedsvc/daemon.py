@@ -163,8 +163,9 @@ class Daemon:
         """One scan of the inbox: set aside what cannot be taken, take what is complete (in the
         order it became complete), then ingest what `.processing/` holds, in arrival order."""
         try:
-            if pipeline.publish_pending(self.settings):
-                self._republish()
+            behind = pipeline.output_behind(self.settings)
+            if behind is not None:
+                self._republish(behind)
             ready, rejected = self.inbox.scan()
         except Exception:
             self.errors.exception("inbox scan failed; the daemon goes on")
@@ -228,14 +229,14 @@ class Daemon:
         if self.pinger is not None and report.changed_feeds:
             self.pinger.notify(report.feed_urls(self.settings))
 
-    def _republish(self) -> None:
+    def _republish(self, why: str) -> None:
         try:
             report = pipeline.regenerate(self.settings, self.clock(), only_if_pending=True)
-        except PublishError as exc:
+        except (PublishError, StoreError) as exc:
             log.error("publish still failing: %s", exc)
             return
         if report.written or report.removed:
-            log.info("republished after an earlier failure: %s", report.summary())
+            log.info("published everything again (%s): %s", why, report.summary())
         if self.pinger is not None and report.changed_feeds:
             self.pinger.notify(report.feed_urls(self.settings))
 

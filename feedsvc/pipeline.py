@@ -6,6 +6,8 @@ store folder (`publish-pending`) is set before the store changes and cleared onc
 written: if writing fails (full disk, read-only folder) or the process dies on the way, the store
 keeps what it took, the marker stays, and the next run (or daemon tick) rewrites every output. A
 submission stored but not applied when the process died is applied when it comes again.
+The next run rewrites every output too when the settings or the site's templates changed since the
+output was last published whole (`published`), so no page keeps the old look until the nightly run.
 """
 
 from __future__ import annotations
@@ -18,7 +20,18 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedsvc import collector, editing, journal, lock, manifest, publish, resubmit, review, search_note
+from feedsvc import (
+    collector,
+    editing,
+    journal,
+    lock,
+    manifest,
+    publish,
+    published,
+    resubmit,
+    review,
+    search_note,
+)
 from feedsvc.config import Settings
 from feedsvc.errors import MissingStore, ParseError, PublishError, StoreError
 from feedsvc.faults import checkpoint
@@ -178,7 +191,7 @@ def ingest_parsed(
         open_store(settings, new_store=new_store) as store,
         collector.paused() as gc_state,
     ):
-        behind = publish_pending(settings)  # an earlier publish failed or was cut short: rewrite all
+        behind = output_behind(settings) is not None  # rewrite all first
         if behind:
             gc_state.resume()  # a whole regenerate follows: the collector stays on
         _mark_pending(settings)
@@ -261,10 +274,10 @@ def regenerate(
 ) -> Report:
     """Rewrite every output from the store (only files whose bytes change are touched); with
     `reparse`, first parse every stored original again (ids are kept by matching). With
-    `only_if_pending` (the daemon's retry), nothing is done unless the publish-pending marker is
-    still set once the writer lock is held: an ingest running meanwhile sets and clears it."""
+    `only_if_pending` (the daemon's retry), nothing is done unless the output is still behind
+    (`output_behind`) once the writer lock is held: an ingest running meanwhile may have caught up."""
     with lock.writer(settings.paths.store), open_store(settings, new_store=new_store) as store:
-        if only_if_pending and not publish_pending(settings):
+        if only_if_pending and output_behind(settings) is None:
             return Report(name="regenerate")
         _mark_pending(settings)
         changes: list[Change] = []
@@ -318,7 +331,7 @@ def edit(settings: Settings, now: dt.datetime, change: Edit, *, name: str = "cor
     """Apply an editors' change to the store (`change(store, settings, now)`: corrections files
     synced, an approval) and rewrite only the outputs it affects."""
     with lock.writer(settings.paths.store), open_store(settings) as store:
-        behind = publish_pending(settings)
+        behind = output_behind(settings) is not None
         _mark_pending(settings)
         try:
             applied = change(store, settings, now)
@@ -402,7 +415,8 @@ def _publish(
     marker = settings.paths.store / PENDING_MARKER
     output = settings.paths.output
     try:
-        listing = _Listing(output, manifest.read(output) or manifest.Manifest(), store_id)
+        found = manifest.read(output)  # None: nothing published here yet, so this publish is all of it
+        listing = _Listing(output, found or manifest.Manifest(), store_id)
         appended = journal.Journal(output / manifest.PARTS)  # a full run's batches listed
         files = itertools.chain(_counted(build, progress), photos)
         try:
@@ -429,7 +443,9 @@ def _publish(
             final = manifest.Manifest(final.store_id, there, final.saved, None, final.saved_store)
         if final != listed:
             manifest.write(output, final)
-    except PublishError:
+        if full or found is None:
+            published.record(settings)
+    except (PublishError, StoreError):
         marker.touch()
         raise
     finally:
@@ -468,6 +484,17 @@ def update_search(settings: Settings) -> None:
             days = search_note.take(settings)
         with open_store(settings) as store:
             search_note.index(settings, store, days)
+
+
+def output_behind(settings: Settings) -> str | None:
+    """Why every output must be published again before anything else, if it must: an earlier
+    publish failed or was cut short, or the output was made with other settings or another look
+    (`published`)."""
+    if publish_pending(settings):
+        return "an earlier publish failed or was cut short"
+    if not published.current(settings):
+        return "the settings or the site's templates changed since the output was last published whole"
+    return None
 
 
 def publish_pending(settings: Settings) -> bool:

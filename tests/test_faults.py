@@ -235,7 +235,7 @@ def test_daemon_ticks_through_a_full_disk(
         assert inst.tree() == before
         assert inst.pending
     daemon.tick()
-    assert "republished after an earlier failure" in caplog.text
+    assert "published everything again (an earlier publish failed" in caplog.text
     assert inst.tree() == prepared.one, diff(inst.tree(), prepared.one)
     assert not inst.pending
 
@@ -310,7 +310,7 @@ def test_the_daemon_retry_rechecks_the_marker_under_the_lock(
     marker.touch()  # a real failure left it: the retry rewrites everything
     daemon.tick()
     assert (inst.output / "index.html").exists() and not inst.pending
-    assert "republished after an earlier failure" in caplog.text
+    assert "published everything again (an earlier publish failed" in caplog.text
 
 
 # ------------------------------------------------------------------------------------ processes

@@ -191,3 +191,22 @@ def test_a_theme_may_include_a_template_ignore_missing(tmp_path: Path) -> None:
     theme_dir.rename(moved)
     with pytest.raises(ConfigError, match=r"^site\.theme: template note\.html not found$"):
         _site(tmp_path, theme=moved)
+
+
+def test_a_theme_including_a_list_needs_one_of_its_templates(tmp_path: Path) -> None:
+    """`{% include [a, b] %}` renders the first of them that is found, and without `ignore missing`
+    Jinja2 fails the page when none is: the setting's one-line error instead, before any page."""
+    theme_dir = tmp_path / "theme"
+    theme_dir.mkdir()
+    article = '{% extends "base.html" %}{% block main %}{% include ["nowhere.html", "nothere.html"] %}'
+    article += '{% include ["gone.html", "lost.html"] ignore missing %}BODY{% endblock %}\n'
+    (theme_dir / "article.html").write_text(article, encoding="utf-8")
+    expected = r"^site\.theme: article\.html includes one of nowhere\.html, nothere\.html: none is found$"
+    with pytest.raises(ConfigError, match=expected):
+        theme.templates_of(str(theme_dir), "article.html")
+
+    (theme_dir / "nothere.html").write_text("ASIDE", encoding="utf-8")
+    moved = tmp_path / "theme2"  # another folder: the templates of a theme are read once per process
+    theme_dir.rename(moved)
+    pages = [v for k, v in _site(tmp_path, theme=moved).items() if k.startswith("articles/")]
+    assert pages and all(b"ASIDE" in page and b"BODY" in page for page in pages)

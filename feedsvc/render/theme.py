@@ -97,6 +97,24 @@ def static_files(theme: str | None) -> dict[str, Path]:
     return dict(sorted(found.items()))
 
 
+@functools.cache
+def look_digest(theme: str | None) -> str:
+    """A digest of every template and static file the site is made from (the theme's where it has
+    one, the package's otherwise), read once per process, as the templates are."""
+    templates = _files(PACKAGE)
+    if theme is not None:
+        templates.update(_files(Path(theme)))
+    h = hashlib.sha256()
+    for prefix, files in (("", templates), (f"{STATIC}/", static_files(theme))):
+        for name, path in sorted(files.items()):
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise ConfigError(f"site.theme: cannot read {path}: {exc.strerror}") from exc
+            h.update(f"{prefix}{name}\n{len(data)}\n".encode("utf-8", "surrogatepass") + data)
+    return h.hexdigest()
+
+
 def rendered_static(theme: str | None) -> list[str]:
     """Static files made from templates (the default icon), unless the theme ships the file itself."""
     plain = static_files(theme)
@@ -135,10 +153,12 @@ def templates_of(theme: str | None, template: str) -> tuple[tuple[str, str, node
     """`template` and every template it extends, includes or imports: name, source and parsed
     tree, as the theme or the package has them (each once, in the order `fingerprint` hashes).
     A template only included `ignore missing`, or as one of a list, may be missing (Jinja2 renders
-    without it): it is left out, and counts once it is there."""
+    without it): it is left out, and counts once it is there. A list included without `ignore
+    missing` needs one of its templates, as Jinja2 does when it renders: the setting's error."""
     check_theme(theme)
     env = environment(theme)
     found: list[tuple[str, str, nodes.Template]] = []
+    lists: list[tuple[str, tuple[str, ...]]] = []  # (includer, a list of which one must be found)
     todo, seen = [(template, False)], set()
     while todo:
         name, optional = todo.pop()
@@ -153,18 +173,28 @@ def templates_of(theme: str | None, template: str) -> tuple[tuple[str, str, node
         seen.add(name)
         tree = _parse(env, name, source)
         found.append((name, source, tree))
-        optional_names = _optional_includes(tree)
+        optional_names, needed = _optional_includes(tree)
+        lists += [(name, choices) for choices in needed]
         todo.extend((n, n in optional_names) for n in meta.find_referenced_templates(tree) if n is not None)
+    for includer, choices in lists:
+        if seen.isdisjoint(choices):
+            raise ConfigError(f"site.theme: {includer} includes one of {', '.join(choices)}: none is found")
     return tuple(found)
 
 
-def _optional_includes(tree: nodes.Template) -> set[str]:
+def _optional_includes(tree: nodes.Template) -> tuple[set[str], list[tuple[str, ...]]]:
     """The names a template includes `ignore missing` or as one of a list (`{% include [a, b] %}`:
-    the first found is rendered)."""
-    names = set()
+    the first found is rendered), and the lists included without `ignore missing`, of which one
+    must be found (those whose names are all written out: a name computed while rendering is
+    not known here)."""
+    names: set[str] = set()
+    needed: list[tuple[str, ...]] = []
     for include in tree.find_all(nodes.Include):
         target = include.template
         choices = target.items if isinstance(target, (nodes.Tuple, nodes.List)) else [target]
+        known = tuple(c.value for c in choices if isinstance(c, nodes.Const) and isinstance(c.value, str))
         if include.ignore_missing or len(choices) > 1:
-            names |= {c.value for c in choices if isinstance(c, nodes.Const) and isinstance(c.value, str)}
-    return names
+            names.update(known)
+        if not include.ignore_missing and len(choices) > 1 and len(known) == len(choices):
+            needed.append(known)
+    return names, needed

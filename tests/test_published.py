@@ -1,0 +1,94 @@
+"""The output follows the settings and the site's look (`feedsvc.published`): after a change of the
+settings that shape the files, or of the theme's templates, the next publish rewrites every output,
+so no page keeps the old look; a run with the same ones stays an ingest of what it touches."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+from feedsvc import pipeline, published
+from feedsvc.config import Settings
+from feedsvc.daemon import Daemon
+from tests.ingest_helpers import NOW, generated_issues, ingest, ingest_each, regenerated
+from tests.render_helpers import instance_settings, tree
+
+
+def _in_english(settings: Settings) -> Settings:
+    return settings.model_copy(update={"site": settings.site.model_copy(update={"ui_language": "en"})})
+
+
+def _themed(settings: Settings, folder: Path) -> Settings:
+    return settings.model_copy(update={"site": settings.site.model_copy(update={"theme": folder})})
+
+
+def test_an_ingest_with_the_same_settings_is_not_behind(tmp_path: Path) -> None:
+    settings = instance_settings(tmp_path)
+    assert pipeline.output_behind(settings) is None  # nothing published yet: nothing old
+    ingest_each(settings, tmp_path, generated_issues(2))
+    assert (settings.paths.store / published.NAME).is_file()
+    assert pipeline.output_behind(settings) is None
+    moved = settings.model_copy(
+        update={"paths": settings.paths.model_copy(update={"inbox": tmp_path / "in2"})}
+    )
+    assert pipeline.output_behind(moved) is None  # where the inbox is shapes no file
+
+
+def test_after_a_settings_change_the_next_ingest_rewrites_every_page(tmp_path: Path) -> None:
+    issues = generated_issues(3)
+    (tmp_path / "run").mkdir()
+    settings = instance_settings(tmp_path / "run")
+    ingest_each(settings, tmp_path / "run", issues[:2])
+    english = _in_english(settings)
+    assert pipeline.output_behind(english) == (
+        "the settings or the site's templates changed since the output was last published whole"
+    )
+    ingest(english, tmp_path / "run", issues[2][:1])  # one page of the third day
+    assert pipeline.output_behind(english) is None and pipeline.output_behind(settings) is not None
+    # every page, the first days' included, as a regenerate with the new settings writes it
+    assert tree(english.paths.output, hidden=True) == regenerated(english, tmp_path / "ref")
+
+
+def test_after_a_theme_edit_the_daemon_publishes_everything_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    first, second = tmp_path / "theme1", tmp_path / "theme2"
+    first.mkdir()
+    (tmp_path / "run").mkdir()
+    (first / "notes.html").write_text("NOTE ONE", encoding="utf-8")
+    (first / "article.html").write_text(
+        '{% extends "base.html" %}{% block main %}{% include "notes.html" %}{% endblock %}\n',
+        encoding="utf-8",
+    )
+    settings = _themed(instance_settings(tmp_path / "run"), first)
+    ingest_each(settings, tmp_path / "run", generated_issues(2))
+    shutil.copytree(first, second)  # moved: the same files, so nothing to do
+    assert pipeline.output_behind(_themed(settings, second)) is None
+    third = tmp_path / "theme3"  # edited (another folder: a process reads a theme's files once)
+    shutil.copytree(first, third)
+    (third / "notes.html").write_text("NOTE TWO", encoding="utf-8")
+    edited = _themed(settings, third)
+    assert pipeline.output_behind(edited) is not None
+
+    caplog.set_level(logging.INFO, logger="feedsvc.daemon")
+    Daemon(edited, clock=lambda: NOW).tick()
+    assert "published everything again (the settings or the site's templates changed" in caplog.text
+    pages = [data for rel, data in tree(edited.paths.output).items() if rel.startswith("articles/")]
+    assert pages and all(b"NOTE TWO" in page and b"NOTE ONE" not in page for page in pages)
+    assert pipeline.output_behind(edited) is None
+
+
+def test_an_output_published_before_the_digest_was_kept_is_behind(tmp_path: Path) -> None:
+    """An output folder made by a version that kept no digest (or whose note was lost) was made
+    with settings nobody knows: the next publish is whole, and notes them."""
+    settings = instance_settings(tmp_path)
+    ingest_each(settings, tmp_path, generated_issues(1))
+    (settings.paths.store / published.NAME).unlink()
+    assert pipeline.output_behind(settings) is not None
+    pipeline.regenerate(settings, NOW, only_if_pending=True)
+    assert pipeline.output_behind(settings) is None
+    (settings.paths.store / published.NAME).write_bytes(b"\xff\xfe")  # unreadable as a digest
+    assert pipeline.output_behind(settings) is not None
