@@ -28,8 +28,15 @@ _HEADING_RUN = frozenset(("title", "label", *_SKIP))  # the kinds a run of headi
 _LOOKAHEAD = 8  # blocks a cut text may look ahead for its continuation
 
 
+def _slack(column: float) -> float:
+    """How far a line may differ from its column's width: a tenth of it, at least 1.5 ems.
+    (`max(1.5, 0.1 * column)`, without the builtin's argument parsing: it runs at every step.)"""
+    tenth = 0.1 * column
+    return tenth if tenth > 1.5 else 1.5
+
+
 def _fits(column: float | None, width: float) -> bool:
-    return column is not None and abs(column - width) <= max(1.5, 0.1 * column)
+    return column is not None and abs(column - width) <= _slack(column)
 
 
 @dataclass(slots=True)
@@ -131,7 +138,7 @@ class _Assembler:
             # whose column it fits (once the current item's column has been measured twice).
             widest, narrowest = current.widest, current.narrowest
             longest = float(max(block.segment_lengths, default=0))
-            too_long = longest > widest + max(1.5, 0.1 * widest)
+            too_long = longest > widest + _slack(widest)
             too_narrow = block.width is not None and block.width < 0.75 * narrowest
             if too_long or too_narrow:
                 other = [
@@ -167,7 +174,8 @@ class _Assembler:
         one perhaps two characters shorter, for the paragraph indent) is body text, not a title."""
         if draft is None or draft.width is None or not block.segment_lengths:
             return False
-        width, slack = draft.width, max(1.5, 0.1 * draft.width)
+        width = draft.width
+        slack = _slack(width)
         *full, last = block.segment_lengths
         lines_ok = all(width - 3 - slack <= n <= width + slack for n in full)
         return lines_ok and (
@@ -454,11 +462,9 @@ class _Assembler:
 
     def _credit_next(self, i: int) -> bool:
         """Is the next block that is not furniture a photo credit? (Looks a few blocks ahead.)"""
-        blocks = self.blocks
-        for j in range(i + 1, min(len(blocks), i + 1 + _LOOKAHEAD)):
-            kind = blocks[j].kind
-            if kind not in _SKIP:
-                return kind == "credit"
+        for block in self.blocks[i + 1 : i + 1 + _LOOKAHEAD]:
+            if block.kind not in _SKIP:
+                return block.kind == "credit"
         return False
 
     def _credit_follows(self, i: int) -> bool:

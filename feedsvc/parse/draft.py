@@ -116,7 +116,8 @@ class Draft:
         self._settle()
 
     def add_images(self, images: tuple[ImageRef, ...]) -> None:
-        self.images.extend(image for image in images if image not in self.images)
+        if images:  # (the text route has none: no generator made for nothing)
+            self.images.extend(image for image in images if image not in self.images)
 
     def ending(self, size: int = _ENDING) -> str:
         """The last `size` characters of the last paragraph, glued text included (bounded work)."""
@@ -173,7 +174,10 @@ class Draft:
 
     def add_people(self, people: tuple[Contributor, ...] | list[Contributor]) -> None:
         for person in people:
-            if all((p.role, p.name) != (person.role, person.name) for p in self.contributors):
+            for p in self.contributors:
+                if p.role == person.role and p.name == person.name:
+                    break  # credited already
+            else:
                 self.contributors.append(person)
 
     def add_body(self, block: Block, text: str | None = None) -> None:
@@ -182,8 +186,12 @@ class Draft:
             return
         if block.width is not None:
             width = block.width
-            self.widest = max(self.widest, width) if self.widths else width
-            self.narrowest = min(self.narrowest, width) if self.widths else width
+            if not self.widths:
+                self.widest = self.narrowest = width
+            elif width > self.widest:
+                self.widest = width
+            elif width < self.narrowest:
+                self.narrowest = width
             self.widths.append(width)
             self.median_width = None
         paragraphs[-1], closed = furniture.strip_jump(paragraphs[-1])
