@@ -28,8 +28,15 @@ _HEADING_RUN = frozenset(("title", "label", *_SKIP))  # the kinds a run of headi
 _LOOKAHEAD = 8  # blocks a cut text may look ahead for its continuation
 
 
+def _slack(column: float) -> float:
+    """How far a line may differ from its column's width: a tenth of it, at least 1.5 ems.
+    (`max(1.5, 0.1 * column)`, without the builtin's argument parsing: it runs at every step.)"""
+    tenth = 0.1 * column
+    return tenth if tenth > 1.5 else 1.5
+
+
 def _fits(column: float | None, width: float) -> bool:
-    return column is not None and abs(column - width) <= max(1.5, 0.1 * column)
+    return column is not None and abs(column - width) <= _slack(column)
 
 
 @dataclass(slots=True)
@@ -52,9 +59,12 @@ class _Assembler:
 
     # -- helpers -------------------------------------------------------------------------------
     def _next(self, i: int) -> Block | None:
-        for block in self.blocks[i:]:
-            if block.kind not in _SKIP:
-                return block
+        """The first block from i on that is not furniture (a few steps: furniture comes singly)."""
+        blocks = self.blocks
+        while i < len(blocks):
+            if blocks[i].kind not in _SKIP:
+                return blocks[i]
+            i += 1
         return None
 
     def _previous(self, i: int) -> int:
@@ -88,12 +98,10 @@ class _Assembler:
     def _awaiting(self) -> Draft | None:
         """The earliest recent item that has its headings but no text yet (side-by-side articles
         whose headings the exporter emitted before their bodies)."""
-        waiting = [
-            d
-            for d in self.out.drafts[-_LOOKBACK:]
-            if not d.paragraphs and not d.sealed and not d.wants_dateline
-        ]
-        return waiting[0] if waiting else None
+        for d in self.out.drafts[-_LOOKBACK:]:
+            if not d.paragraphs and not d.sealed and not d.wants_dateline:
+                return d
+        return None
 
     def _in_region(self, region: int) -> Draft | None:
         """The latest item opened in a PDF region (the geometry settled which blocks are whose)."""
@@ -104,11 +112,16 @@ class _Assembler:
         exporter interleaved two columns, the column width tells which of the open items it is."""
         if block.region is not None:
             return self._in_region(block.region)
-        recent = [d for d in reversed(self.out.drafts[-_LOOKBACK:]) if not d.sealed]
+        recent: list[Draft] = []  # the open items among the last few, the latest first
+        dangling: list[Draft] = []  # those of them left mid-sentence
+        for d in reversed(self.out.drafts[-_LOOKBACK:]):
+            if not d.sealed:
+                recent.append(d)
+                if d.dangling:
+                    dangling.append(d)
         current = self.current if self.current is not None and not self.current.sealed else None
-        dangling = [d for d in recent if d.dangling]
-        width = block.width if block.width is not None else float(max(block.segment_lengths, default=0))
         if len(dangling) > 1:
+            width = block.width if block.width is not None else float(max(block.segment_lengths, default=0))
             fits = [d for d in dangling if d.last_width is None or d.last_width + 1.5 >= width]
             pool = fits or dangling
             return min(pool, key=lambda d: abs((d.last_width or width) - width) if block.width else 0.0)
@@ -125,7 +138,7 @@ class _Assembler:
             # whose column it fits (once the current item's column has been measured twice).
             widest, narrowest = current.widest, current.narrowest
             longest = float(max(block.segment_lengths, default=0))
-            too_long = longest > widest + max(1.5, 0.1 * widest)
+            too_long = longest > widest + _slack(widest)
             too_narrow = block.width is not None and block.width < 0.75 * narrowest
             if too_long or too_narrow:
                 other = [
@@ -133,7 +146,7 @@ class _Assembler:
                     for d in recent[:2]
                     if d is not current
                     and d.last_width is not None
-                    and (_fits(d.last_width, width) if block.width else d.last_width + 1.5 >= longest)
+                    and (_fits(d.last_width, block.width) if block.width else d.last_width + 1.5 >= longest)
                 ]
                 if other:
                     return other[0]
@@ -161,7 +174,8 @@ class _Assembler:
         one perhaps two characters shorter, for the paragraph indent) is body text, not a title."""
         if draft is None or draft.width is None or not block.segment_lengths:
             return False
-        width, slack = draft.width, max(1.5, 0.1 * draft.width)
+        width = draft.width
+        slack = _slack(width)
         *full, last = block.segment_lengths
         lines_ok = all(width - 3 - slack <= n <= width + slack for n in full)
         return lines_ok and (
@@ -175,7 +189,8 @@ class _Assembler:
             i = self._step(i)
         for draft in self.out.drafts:
             draft.flush()
-        assign_credits(self.out.drafts, self.credits, self._previous, self.page, self.out.warnings)
+        if self.credits:
+            assign_credits(self.out.drafts, self.credits, self._previous, self.page, self.out.warnings)
         return self.out
 
     def _step(self, i: int) -> int:
@@ -185,7 +200,7 @@ class _Assembler:
             if kind == "drop":
                 self.out.dropped.append(block.text.replace("\n", " "))
                 if block.reason == "jump" and self.current is not None:
-                    self.current.closed = True
+                    self.current.close()
             return i + 1
         if kind in ("title", "label"):
             return self._titles(i)
@@ -288,9 +303,7 @@ class _Assembler:
             return False
         if not all(is_subhead(b.text) for b in run):
             return False
-        draft.flush()
-        draft.paragraphs.extend(b.text for b in run)
-        draft.held = True
+        draft.add_subheads([b.text for b in run])
         return True
 
     def _pair_headings(self, i: int, j: int, run: list[Block]) -> bool:
@@ -407,7 +420,7 @@ class _Assembler:
         else:
             photo = Draft(start=i, kind="photo", titles=self._label_titles(titles), sealed=True)
             self.out.drafts.append(photo)
-        photo.paragraphs.extend(p for p in caption.split("\n") if p)
+        photo.add_paragraphs([p for p in caption.split("\n") if p])
         photo.end = i
         if block.credit:
             photo.add_people(block.credit)
@@ -449,11 +462,9 @@ class _Assembler:
 
     def _credit_next(self, i: int) -> bool:
         """Is the next block that is not furniture a photo credit? (Looks a few blocks ahead.)"""
-        blocks = self.blocks
-        for j in range(i + 1, min(len(blocks), i + 1 + _LOOKAHEAD)):
-            kind = blocks[j].kind
-            if kind not in _SKIP:
-                return kind == "credit"
+        for block in self.blocks[i + 1 : i + 1 + _LOOKAHEAD]:
+            if block.kind not in _SKIP:
+                return block.kind == "credit"
         return False
 
     def _credit_follows(self, i: int) -> bool:

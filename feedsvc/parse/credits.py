@@ -31,6 +31,8 @@ def assign_credits(
             owner.credited = True
         else:
             left.append((index, block))
+    if not left:
+        return
     starts = [d.start for d in drafts]  # drafts in reading order: starts never decrease
     photos = _Uncredited([d for d in drafts if d.kind == "photo" and not d.credited])
     for index, block in left:

@@ -18,9 +18,25 @@ _TAIL = 8  # characters of a paragraph being glued that `Draft.dangling` looks a
 _ENDING = 72  # characters of a text's end where a closing credit in parentheses is looked for
 
 
+def _plain(text: str) -> bool:
+    """Does the text hold no whitespace and no parenthesis? (Every whitespace character but the
+    space is unprintable, and so is every character `join_wrapped` takes for an odd space: checked
+    over all code points. `isprintable` costs half a regex's class test a character.)"""
+    return (
+        " " not in text
+        and "(" not in text
+        and "（" not in text
+        and ")" not in text
+        and "）" not in text
+        and text.isprintable()
+    )
+
+
 def _join(text: str) -> str:
     """`join_wrapped`, or `bylines.join_text` (a credit in parentheses keeps its spaces) for a text
-    holding a parenthesis."""
+    holding a parenthesis. A plain text (`_plain`) it leaves as it is: no space to drop or keep."""
+    if _plain(text):
+        return text
     if "(" in text or "（" in text or ")" in text or "）" in text:
         return bylines.join_text(text)
     return join_wrapped(text)
@@ -33,7 +49,7 @@ def _glued(last: str, text: str) -> str:
     """`_join(last + " " + text)[1:]`, `last` being one character that is no space: `text` to glue
     after it. Text without whitespace or parentheses (most text) keeps its characters as they
     are, and only the space between decides: dropped where it is a wrap, one kept otherwise."""
-    if last in "()（）" or last.isspace() or _WHITESPACE_OR_PAREN.search(text):
+    if last in "()（）" or last.isspace() or (not _plain(text) and _WHITESPACE_OR_PAREN.search(text)):
         return _join(last + " " + text)[1:]
     if not text:
         return ""
@@ -67,15 +83,41 @@ class Draft:
     # characters: joining each block to an ever longer paragraph would cost quadratic time.
     glued: list[str] = field(default_factory=list)
     tail: str = ""
+    # Does its text stop mid-sentence (so that a body block may continue it)? Read at every step of
+    # the threading, so kept as the text changes: the methods that change `paragraphs`, `glued`,
+    # `closed` or `held` settle it (change them through those methods only).
+    dangling: bool = False
 
-    def add_images(self, images: tuple[ImageRef, ...]) -> None:
-        self.images.extend(image for image in images if image not in self.images)
+    def __post_init__(self) -> None:
+        self._settle()
 
-    @property
-    def dangling(self) -> bool:
+    def _settle(self) -> None:
+        self.dangling = self.dangling_now()
+
+    def dangling_now(self) -> bool:
+        """`dangling` computed from the text as it is (what the kept one must equal)."""
         if not self.paragraphs or self.closed or self.held:
             return False
         return not ends_complete(self.tail if self.glued else self.paragraphs[-1])
+
+    def close(self) -> None:
+        """Continued on another page (a jump line): its text takes no continuation here."""
+        self.closed, self.dangling = True, False
+
+    def add_subheads(self, texts: list[str]) -> None:
+        """Subheads printed between two of its paragraphs: complete although they end in no stop."""
+        self.flush()
+        self.paragraphs.extend(texts)
+        self.held, self.dangling = True, False
+
+    def add_paragraphs(self, paragraphs: list[str]) -> None:
+        """Paragraphs added as they are (a photo's caption)."""
+        self.paragraphs.extend(paragraphs)
+        self._settle()
+
+    def add_images(self, images: tuple[ImageRef, ...]) -> None:
+        if images:  # (the text route has none: no generator made for nothing)
+            self.images.extend(image for image in images if image not in self.images)
 
     def ending(self, size: int = _ENDING) -> str:
         """The last `size` characters of the last paragraph, glued text included (bounded work)."""
@@ -93,9 +135,14 @@ class Draft:
         return "".join(reversed(pieces))[-size:]
 
     def _glue(self, text: str) -> None:
-        """`paragraphs[-1] = _join(paragraphs[-1] + " " + text)`, in time linear in `text`:
-        join_wrapped's result is its input's but where the two meet, so only the last character
-        of the (already joined) paragraph takes part."""
+        """`paragraphs[-1] = _join(paragraphs[-1] + " " + text)`, in time linear in `text`."""
+        self._append_glued(text)
+        self._settle()
+
+    def _append_glued(self, text: str) -> None:
+        """`_glue` but for `dangling`, which the caller settles: join_wrapped's result is its input's
+        but where the two meet, so only the last character of the (already joined) paragraph takes
+        part."""
         if not self.glued:
             self.paragraphs[-1] = _join(self.paragraphs[-1])
             self.tail = self.paragraphs[-1][-_TAIL:]
@@ -113,6 +160,7 @@ class Draft:
         if self.glued:
             self.paragraphs[-1] = "".join([self.paragraphs[-1], *self.glued])
             self.glued.clear()
+            self._settle()
 
     @property
     def width(self) -> float | None:
@@ -126,7 +174,10 @@ class Draft:
 
     def add_people(self, people: tuple[Contributor, ...] | list[Contributor]) -> None:
         for person in people:
-            if all((p.role, p.name) != (person.role, person.name) for p in self.contributors):
+            for p in self.contributors:
+                if p.role == person.role and p.name == person.name:
+                    break  # credited already
+            else:
                 self.contributors.append(person)
 
     def add_body(self, block: Block, text: str | None = None) -> None:
@@ -135,23 +186,32 @@ class Draft:
             return
         if block.width is not None:
             width = block.width
-            self.widest = max(self.widest, width) if self.widths else width
-            self.narrowest = min(self.narrowest, width) if self.widths else width
+            if not self.widths:
+                self.widest = self.narrowest = width
+            elif width > self.widest:
+                self.widest = width
+            elif width < self.narrowest:
+                self.narrowest = width
             self.widths.append(width)
             self.median_width = None
         paragraphs[-1], closed = furniture.strip_jump(paragraphs[-1])
         if self.dangling or (self.paragraphs and starts_continuation(paragraphs[0])):
-            self._glue(paragraphs.pop(0))
-        if any(paragraphs):
-            self.flush()
-        self.paragraphs.extend(p for p in paragraphs if p)
+            self._append_glued(paragraphs.pop(0))
+        if paragraphs and not paragraphs[-1]:
+            paragraphs.pop()  # all the last paragraph held was the jump line (none other is empty)
+        if paragraphs:
+            if self.glued:  # (flush, `dangling` settled below)
+                self.paragraphs[-1] = "".join([self.paragraphs[-1], *self.glued])
+                self.glued.clear()
+            self.paragraphs.extend(paragraphs)
         self.closed, self.held = self.closed or closed, False
+        end = self.tail if self.glued else self.paragraphs[-1] if self.paragraphs else ""
+        self.dangling = bool(end) and not self.closed and not ends_complete(end)
         joined = block.text if text is None else text
         if "\n" in joined and LATER_DATELINE.search(joined):
             for paragraph in paragraphs:  # a later section's dateline (`本报讯（记者 张三）…`) credits too
                 line = bylines.parse_dateline(paragraph)
                 if line is not None:
                     self.add_people(line.contributors)
-        last = (self.tail if self.glued else self.paragraphs[-1] if self.paragraphs else "")[-1:]
-        if last and last in "）)":  # a closing credit (also one the export split over two blocks)
+        if end[-1:] in ("）", ")"):  # a closing credit (also one the export split over two blocks)
             self.add_people(bylines.closing_credit(self.ending()))
