@@ -59,14 +59,24 @@ def test_an_ingest_appends_to_open_pages_without_reading_them(
         counts = {info.ref: info.entry_count for info in store.feed_infos()}
     assert counts[PAPER] % size > most  # the open page holds entries beyond the newest `most`
     reads = spy_reads(monkeypatch)
+    newest: list[tuple[FeedRef, int]] = []
+    real = Store.recent_stubs
+
+    def spy(store: Store, ref: FeedRef, *, limit: int, generation: int, form: str) -> Any:
+        newest.append((ref, limit))
+        return real(store, ref, limit=limit, generation=generation, form=form)
+
+    monkeypatch.setattr(Store, "recent_stubs", spy)
     SPLICES.clear()
     ingest(settings, tmp_path, issues[3][:1])
     with Store.open(settings.paths.store, create=False) as store:
         added = {info.ref: info.entry_count - counts.get(info.ref, 0) for info in store.feed_infos()}
     assert SPLICES["appended"] >= 3  # the paper's open page at least, in every format
     # the paper's open page: nothing read beyond the newest entries and the ones its
-    # subscription document drops (the page's older entries are neither read nor rendered)
-    assert [(limit, offset) for ref, limit, offset in reads if ref == PAPER] == [(added[PAPER], most)]
+    # subscription document drops, as stubs in one query with their remembered keys (the
+    # page's older entries are neither read nor rendered)
+    assert [limit for ref, limit in newest if ref == PAPER] == [most + added[PAPER]]
+    assert [(limit, offset) for ref, limit, offset in reads if ref == PAPER] == []
     assert tree(settings.paths.output, hidden=True) == regenerated(settings, tmp_path / "re")
 
 

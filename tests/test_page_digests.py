@@ -48,7 +48,7 @@ def test_an_ingest_reads_no_older_page_whose_digest_is_remembered(
         added = {info.ref: info.entry_count - counts.get(info.ref, 0) for info in store.feed_infos()}
     assert added[PAPER] > size  # pages filled: the walk went past several
     walked = {ref for ref, _, _ in reads}
-    assert len(walked) > 3
+    assert walked  # the walk read pages (the entries documents drop come with the newest now)
     older = [(ref, offset) for ref, limit, offset in reads if limit == size and offset >= added[ref]]
     assert older == []  # every page holding no new entry proved from its remembered digest
     assert tree(settings.paths.output, hidden=True) == regenerated(settings, tmp_path / "re")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
+import itertools
 import os
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -217,16 +218,21 @@ class Builder(Walker):
         newest = count - (last - 1) * size if last else 0  # the open archive page: the newest entries
         whole = self.site.max_entries  # the feed page shows them: stubs with their keys, or whole
         fresh = functools.partial(self.fresh, changed)
-        listed = newest_entries(renderer, source, self.proofs, ref, limit=whole, fresh=fresh) if ids else None
+        listed = (
+            newest_entries(renderer, source, self.proofs, ref, limit=whole, fresh=fresh, more=extra)
+            if ids
+            else None
+        )
         if listed is None:
             listed = [renderer.rendered(e) for e in source.entries(ref, limit=whole)]
         self.proofs.add_recent(ref, listed[:whole])
         chain = self.proofs.chain(ref, last, below=newest) if ids and last else None
         if chain is not None and not 0 < newest - chain.entries <= extra:
             chain = None  # not the open page before with the newest entries appended
-        if len(listed) == whole:  # the rest of the open page (unless appended to, `render.append`)
-            rest = (whole + extra if chain else max(newest, whole + extra)) - whole  # and those splices
-            listed += page_entries(renderer, source, ref, limit=rest, offset=whole)  # drop: keys enough
+        # the rest of the open page (unless appended to, `render.append`) and those splices drop
+        rest = (whole + extra if chain else max(newest, whole + extra)) - len(listed)
+        if len(listed) >= whole and rest > 0:  # (those dropped come with the newest, as a rule)
+            listed += page_entries(renderer, source, ref, limit=rest, offset=len(listed))
         recent = listed[: self.site.max_entries]
         old_recent = [r for r in listed if r.entry.id not in ids][: self.site.max_entries]
         old_last = archive_pages(count - extra, self.site.max_entries, size)
@@ -287,12 +293,30 @@ class Builder(Walker):
             names = os.listdir(self.folder / base)
         except OSError:
             return []
+        if last and _all_pages(names, last):  # as nearly always: no name to look at one by one
+            return []
         found, exts = [], frozenset(_exts())  # a big feed's folder holds thousands of names
         for name in names:
             stem, dot, ext = name.partition(".")
             if dot and ext in exts and not (stem.isdecimal() and 1 <= int(stem) <= last):
                 found.append(f"{base}/{name}")
         return sorted(found)
+
+
+def _all_pages(names: list[str], last: int) -> bool:
+    """Is every name in `names` an archive page numbered 1 to `last` in one of the formats
+    (`<number>.<ext>`, as `archive_path` names them)? Then none is beyond `last`. Looked up in
+    `_PAGE_NUMBERS` all at once (`map`), not parsed name by name (the paper's folder holds
+    thousands)."""
+    if len(_PAGE_NUMBERS) < last * len(FORMATS):
+        exts = _exts()
+        _PAGE_NUMBERS.update((f"{n}.{ext}", n) for n in range(1, last + 1) for ext in exts)
+    return max(map(_PAGE_NUMBERS.get, names, itertools.repeat(last + 1)), default=0) <= last
+
+
+_PAGE_NUMBERS: dict[str, int] = {}
+"""An archive page's file name: its number (`<number>.<ext>` for each format, numbers 1 to the
+most pages a feed was seen with: ~2,600 names for a ten-year paper)."""
 
 
 def _empty(folder: Path) -> bool:

@@ -348,19 +348,36 @@ def _feed_lines(site: Site, infos: Sequence[FeedInfo]) -> list[tuple[str, list[F
     groups = []
     kinds = (("paper", words.paper), ("section", words.pages), ("contributor", words.contributors))
     for kind, heading in kinds:
-        lines = [
-            FeedLine(
-                name=site.title(i.name) if kind == "paper" else clean(i.name),
-                page=html_path(i.ref) if kind != "paper" else None,
-                links=tuple((label, f"{i.ref.stem}.{ext}") for ext, _, label in _FEED_TYPES),
-                count=i.entry_count,
-            )
-            for i in listed
-            if i.ref.kind == kind
-        ]
+        lines = [_feed_line(site, i) for i in listed if i.ref.kind == kind]
         if lines:
             groups.append((heading, lines))
     return groups
+
+
+def _feed_line(site: Site, info: FeedInfo) -> FeedLine:
+    """The home page's line for a feed. A section's or contributor's is the one made last time for
+    the same feed, name and count, if any: the same object, so the line's `{% shared %}` part in
+    `index.html` is keyed by its identity (`render.shared`) and taken as rendered before, and an
+    ingest renders the lines of the feeds it changed only (a ten-year paper has ~300)."""
+    ref = info.ref
+    key = (ref.kind, ref.slug, info.name, info.entry_count)
+    found = _LINES.get(key) if ref.kind != "paper" else None  # the paper's name is the site's
+    if found is None:
+        found = FeedLine(
+            name=site.title(info.name) if ref.kind == "paper" else clean(info.name),
+            page=html_path(ref) if ref.kind != "paper" else None,
+            links=tuple((label, f"{ref.stem}.{ext}") for ext, _, label in _FEED_TYPES),
+            count=info.entry_count,
+        )
+        if ref.kind != "paper":
+            if len(_LINES) >= _LINES_KEPT:
+                _LINES.clear()
+            _LINES[key] = found
+    return found
+
+
+_LINES: dict[tuple[str, str, str, int], FeedLine] = {}  # (kind, slug, name, count): its line
+_LINES_KEPT = 2_048
 
 
 def index_page(site: Site, infos: Sequence[FeedInfo], issue: Sequence[Entry]) -> bytes:

@@ -194,15 +194,20 @@ def newest_entries(
     *,
     limit: int,
     fresh: Callable[[], dict[str, Rendered]],
+    more: int = 0,
 ) -> list[Rendered]:
     """The feed's `limit` newest entries, newest first. Where the store remembers the keys of all of
     them but the changes' (`fresh()`: the entries changed by what is published, read whole once for
     every feed), the others are stubs with those keys, read whole (together) only if one of them is
-    rendered: a feed page or document spliced renders none of them. Otherwise all are read whole."""
-    found = proofs.stubs(ref, limit)
+    rendered: a feed page or document spliced renders none of them. Otherwise all are read whole.
+
+    `more`: as many of the next `more` entries as follow them with keys known too (those that
+    dropped off the end of the subscription documents, the last publish's newest: their keys are
+    remembered with the others), so the caller reads only the rest of those as stubs."""
+    found = proofs.stubs(ref, limit + more)
     if found:
         changed = fresh()
-        whole = _Whole(source, ref, limit, 0)
+        whole = _Whole(source, ref, limit + more, 0)
         listed = []
         for entry, key in found:
             made = changed.get(entry.id)
@@ -211,6 +216,6 @@ def newest_entries(
             if made is None:
                 break
             listed.append(made)
-        else:
+        if len(listed) >= min(limit, len(found)):
             return listed
     return [renderer.rendered(e) for e in source.entries(ref, limit=limit)]

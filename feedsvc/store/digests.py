@@ -11,6 +11,8 @@ from feedsvc.store.base import StoreBase, _reads
 from feedsvc.store.proofs import KnownPage, PageChain, PageDigest
 from feedsvc.store.schema import _STUBS_OF_FEED, _entry
 
+_UPDATED = 15  # `updated` in a `_STUB_COLUMNS` row: its ISO text, as `store.writer` writes it
+
 
 class DigestStore(StoreBase):
     """`Store`'s remembered archive page digests and chains."""
@@ -69,14 +71,19 @@ class DigestStore(StoreBase):
             return []
         rows = self._db.execute(_STUBS_OF_FEED, (feed_id, limit, 0)).fetchall()
         keys = proofs.recent_keys(self._db, feed_id, gen=generation, form=form)
-        by_id = {key[: key.find(b"\t")]: key for key in keys}
+        by_id = {key[: key.find(b"\t")].decode("utf-8", "surrogatepass"): key for key in keys}
         found: list[tuple[Entry, bytes | None]] = []
         for row in rows:
             entry = _entry(row, ())
-            key = by_id.get(entry.id.encode("utf-8", "surrogatepass")) if by_id else None
-            if key is not None:  # as `render.keys.entry_key` begins
-                head = f"{entry.id}\t{entry.updated.isoformat()}\t{entry.path}\t{entry.position}\t"
-                key = key if key.startswith(head.encode("utf-8", "surrogatepass")) else None
+            key = by_id.get(entry.id)
+            # as `render.keys.entry_key` begins, `updated` as the store keeps it: its ISO text (a
+            # text written otherwise only leaves the key unused: the entry is read whole)
+            if key is not None and not key.startswith(
+                f"{entry.id}\t{row[_UPDATED]}\t{entry.path}\t{entry.position}\t".encode(
+                    "utf-8", "surrogatepass"
+                )
+            ):
+                key = None
             found.append((entry, key))
         return found
 
