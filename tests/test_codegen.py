@@ -217,9 +217,9 @@ def test_the_fast_escape_of_markupsafe_is_there_and_agrees() -> None:
     assert hasattr(markupsafe, "_escape_inner"), (
         "markupsafe has no _escape_inner any more: render/codegen.py falls back to a slower escape"
     )
-    assert codegen._escape_inner is markupsafe._escape_inner
+    assert codegen.escape_inner is markupsafe._escape_inner
     for text in ("", "plain", "<a href=\"x\">'&'</a>", "\u00e9\u4e2d\U0001f600<"):
-        assert codegen._escape_inner(text) == codegen._plain_escape(text) == str(escape(text))
+        assert codegen.escape_inner(text) == codegen._plain_escape(text) == str(escape(text))
 
 
 @pytest.mark.parametrize("flag", [True, False])

@@ -37,6 +37,14 @@ or makes an undefined value) only when the object has no such attribute.
 
 A template's globals are a plain dict (see `Environment.make_globals`).
 
+A name read from the context (`l_0_title = resolve('title')` in Jinja2's code, ~36 Python calls an
+article page) is looked up where it stands, as `Context.resolve_or_missing` looks it up: in
+`context.vars` (top-level `{% set %}`s and imports write there during the render, so it is
+looked in each time), then in `context.parent`; not for a context class with a lookup of its own.
+A value output with autoescape has its plain-`str` case of `escape_text` written in place. And
+`{% extends %}` finds its parent in a plain dict when templates are never reloaded (`auto_reload`
+off, as `render.theme` sets it), not through Jinja2's LRU cache and its lock.
+
 `Environment` is the environment class using all three (`render.theme`): every template, the package's
 and a theme's, compiles this way.
 """
@@ -51,6 +59,7 @@ import jinja2.runtime
 import markupsafe
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
+from jinja2.idtracking import VAR_LOAD_ALIAS, VAR_LOAD_PARAMETER, VAR_LOAD_RESOLVE, VAR_LOAD_UNDEFINED
 from jinja2.utils import _PassArg, internalcode, missing
 from markupsafe import escape
 
@@ -63,15 +72,23 @@ def _plain_escape(text: str) -> str:
 
 # the C function `escape` calls on a str (MarkupSafe 3, not exported by name; a release without it
 # gives the same bytes through a Markup: tests/test_codegen.py names the slower path if taken)
-_escape_inner: Callable[[str], str] = getattr(markupsafe, "_escape_inner", _plain_escape)
+escape_inner: Callable[[str], str] = getattr(markupsafe, "_escape_inner", _plain_escape)
 
 
 @internalcode
 def escape_text(value: Any) -> str:
     """`str(markupsafe.escape(value))`, without the `Markup` for a plain string."""
     if type(value) is str:
-        return _escape_inner(value)
+        return escape_inner(value)
     return escape(value)
+
+
+def _plain_resolve(environment: jinja2.Environment) -> bool:
+    """Does the environment's context look names up as Jinja2's does (`resolve_or_missing`)?"""
+    context: Any = environment.context_class
+    return (
+        not environment.is_async and context.resolve_or_missing is jinja2.runtime.Context.resolve_or_missing
+    )
 
 
 _EVAL_CONTEXT = _PassArg.eval_context
@@ -91,8 +108,37 @@ class GroupedOutput(CodeGenerator):
     escaped by `escape_text`."""
 
     def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
-        self.writeline(f"from {__name__} import escape_text, attr_missing")
+        self.writeline(f"from {__name__} import escape_text, attr_missing, escape_inner")
+        self._escaped: list[str] = []  # the temporaries of the values being escaped, innermost last
         super().visit_Template(node, frame)
+
+    def write_commons(self) -> None:
+        """Jinja2's preamble of a root or block function, and the two dicts `resolve` looks in
+        (`Context.vars` and `Context.parent`: neither is rebound during a render)."""
+        super().write_commons()
+        if _plain_resolve(self.environment):
+            self.writeline("resolve_vars, resolve_parent = context.vars, context.parent.get")
+
+    def enter_frame(self, frame: Frame) -> None:
+        """Jinja2's, but a name looked up in the context is looked up in place, as
+        `resolve_or_missing` does (in `vars`, then in `parent`), without a Python call for it."""
+        if self.get_resolve_func() != "resolve" or not _plain_resolve(self.environment):
+            super().enter_frame(frame)
+            return
+        undefs = []
+        for target, (action, param) in frame.symbols.loads.items():
+            if action == VAR_LOAD_RESOLVE:
+                key = repr(param)
+                found = f"resolve_vars[{key}] if {key} in resolve_vars else resolve_parent({key}, missing)"
+                self.writeline(f"{target} = {found}")
+            elif action == VAR_LOAD_ALIAS:
+                self.writeline(f"{target} = {param}")
+            elif action == VAR_LOAD_UNDEFINED:
+                undefs.append(target)
+            elif action != VAR_LOAD_PARAMETER:
+                raise NotImplementedError("unknown load instruction")
+        if undefs:
+            self.writeline(f"{' = '.join(undefs)} = missing")
 
     def writeline(self, x: str, node: nodes.Node | None = None, extra: int = 0) -> None:
         """A parent template's root, a block and an include without context are joined where
@@ -103,10 +149,22 @@ class GroupedOutput(CodeGenerator):
         super().writeline(x, node, extra)
 
     def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        """A value output with autoescape: `escape_text(value)`, its plain-`str` case in place
+        (`escape_inner(v) if type(v := value) is str else escape_text(v)`)."""
         if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile and finalize.src is None:
-            self.write("escape_text(")
+            value = self.temporary_identifier()
+            self._escaped.append(value)
+            self.write(f"(escape_inner({value}) if type({value} := ")
             return
+        self._escaped.append("")
         super()._output_child_pre(node, frame, finalize)
+
+    def _output_child_post(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        value = self._escaped.pop()
+        if value:
+            self.write(f") is str else escape_text({value}))")
+            return
+        super()._output_child_post(node, frame, finalize)
 
     def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
         if frame.buffer is not None or frame.require_output_check:
@@ -241,6 +299,28 @@ class Environment(jinja2.Environment):
 
     code_generator_class = GroupedOutput
     context_class = Context
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._loaded: dict[tuple[str, str | None], jinja2.Template] = {}
+
+    @internalcode
+    def get_template(
+        self,
+        name: str | jinja2.Template,
+        parent: str | None = None,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> jinja2.Template:
+        """Jinja2's, but a template found once is kept in a plain dict when templates are never
+        reloaded (`auto_reload` off, as `render.theme` sets it), so that `{% extends %}` on every
+        page costs a dict look-up, not Jinja2's LRU cache (a lock and a queue) behind three calls.
+        With `auto_reload` on, or `globals` given, Jinja2's own look-up (and its checks) runs."""
+        if self.auto_reload or globals or type(name) is not str or self.cache is None:
+            return super().get_template(name, parent, globals)
+        found = self._loaded.get((name, parent))
+        if found is None or found.environment is not self:  # an overlay shares the dict
+            found = self._loaded[name, parent] = super().get_template(name, parent)
+        return found
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         """A template's globals as one dict, the environment's overlaid by the template's own
