@@ -52,6 +52,7 @@ and a theme's, compiles this way.
 from __future__ import annotations
 
 from collections.abc import Callable, MutableMapping
+from types import FunctionType, MethodType
 from typing import Any
 
 import jinja2
@@ -253,6 +254,7 @@ class GroupedOutput(CodeGenerator):
 
 _DELEGATE = "yield from "  # what Jinja2 writes to run a parent's root, a block, an include
 _SHARED = f"{SharedExtension.__module__}.{SharedExtension.__name__}"  # its `identifier`
+_MACRO = jinja2.runtime.Macro
 _INTERNAL = frozenset({"_block_vars", "_loop_vars"})  # what generated code passes `call` for itself
 
 
@@ -267,23 +269,34 @@ def _plain_macro(macro: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> b
     )
 
 
+def _plain_method(obj: Any) -> bool:
+    """Is `obj` a method bound to a plain function without `jinja_pass_arg` (`site.url`)? Jinja2's
+    two look-ups find nothing on it then (a method's `__call__` has no attributes of its own, and
+    a function's are in its `__dict__`), but a method makes each fail the slow way."""
+    if type(obj) is not MethodType:
+        return False
+    func = obj.__func__
+    return type(func) is FunctionType and "jinja_pass_arg" not in func.__dict__
+
+
 class Context(jinja2.runtime.Context):
     """Jinja2's template context, with a quicker `call` for callables that take no context, for
     `pass_eval_context` functions (a `{% shared %}` part's) and for plain macro calls (a card)."""
 
     @internalcode
     def call(__self, __obj: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if _plain_macro(__obj, args, kwargs):  # what `Macro.__call__` does for such a call
+        if type(__obj) is _MACRO and _plain_macro(__obj, args, kwargs):  # as `Macro.__call__` does it
             macro: Any = __obj
             arguments = [*args, *(missing,) * (macro._argument_count - len(args))]
             return macro._invoke(arguments, __self.eval_ctx.autoescape)
-        pass_arg = getattr(__obj, "jinja_pass_arg", None)
-        if getattr(getattr(__obj, "__call__", None), "jinja_pass_arg", None) is not None:  # noqa: B004
-            return super().call(__obj, *args, **kwargs)
-        if pass_arg is _EVAL_CONTEXT:
-            args = (__self.eval_ctx, *args)
-        elif pass_arg is not None:
-            return super().call(__obj, *args, **kwargs)
+        if not _plain_method(__obj):  # else nothing to pass: a bound method of a plain function
+            pass_arg = getattr(__obj, "jinja_pass_arg", None)
+            if getattr(getattr(__obj, "__call__", None), "jinja_pass_arg", None) is not None:  # noqa: B004
+                return super().call(__obj, *args, **kwargs)
+            if pass_arg is _EVAL_CONTEXT:
+                args = (__self.eval_ctx, *args)
+            elif pass_arg is not None:
+                return super().call(__obj, *args, **kwargs)
         kwargs.pop("_block_vars", None)
         kwargs.pop("_loop_vars", None)
         try:
