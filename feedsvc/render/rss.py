@@ -104,15 +104,28 @@ def _xml_safe(site: Site, parts: EntryParts, description: str, content: str) -> 
     return NOT_XML.search("".join(texts)) is None
 
 
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def rfc822(when: dt.datetime) -> str:
-    """`email.utils.format_datetime(when)`, made once per instant and offset (an issue's items
-    share theirs; datetimes equal across zones print differently, so the offset is in the key)."""
-    return _rfc822(when, when.utcoffset())
+    """`email.utils.format_datetime(when)`, written from the datetime's fields as it writes them
+    from `timetuple()`, the zone (`strftime('%z')`) made once per offset: each item has its own
+    instant, so keeping whole answers (as before) missed every time. A naive time goes to
+    `format_datetime` (`-0000`)."""
+    if when.tzinfo is None:
+        return format_datetime(when)
+    day, month = _DAYS[when.weekday()], _MONTHS[when.month - 1]
+    clock = f"{when.hour:02d}:{when.minute:02d}:{when.second:02d}"
+    return f"{day}, {when.day:02d} {month} {when.year:04d} {clock} {_zone(when.utcoffset())}"
 
 
-@functools.lru_cache(maxsize=1024)
-def _rfc822(when: dt.datetime, offset: dt.timedelta | None) -> str:
-    return format_datetime(when)
+@functools.lru_cache(maxsize=64)
+def _zone(offset: dt.timedelta | None) -> str:
+    """What `strftime('%z')` writes for a datetime with this UTC offset."""
+    if offset is None:
+        return ""
+    return dt.datetime(2000, 1, 2, tzinfo=dt.timezone(offset)).strftime("%z")
 
 
 def _enclosure(parts: EntryParts) -> tuple[str, str, str] | None:
