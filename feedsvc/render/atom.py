@@ -129,7 +129,10 @@ def _links(parts: EntryParts) -> list[dict[str, str]]:
 
 
 def _link_attributes(parts: EntryParts) -> list[str]:
-    return [" ".join(f'{key}="{xml_attr(value)}"' for key, value in link.items()) for link in _links(parts)]
+    """`_links` as attributes; the article page's written at once (only its URL may need escaping)."""
+    photos = _links(parts)[1:] if parts.images else []
+    page = f'href="{xml_attr(parts.url)}" rel="alternate" type="text/html"'
+    return [page, *(" ".join(f'{key}="{xml_attr(value)}"' for key, value in link.items()) for link in photos)]
 
 
 def _person(tag: str, name: str, url: str) -> str:
