@@ -217,9 +217,9 @@ def test_the_fast_escape_of_markupsafe_is_there_and_agrees() -> None:
     assert hasattr(markupsafe, "_escape_inner"), (
         "markupsafe has no _escape_inner any more: render/codegen.py falls back to a slower escape"
     )
-    assert codegen._escape_inner is markupsafe._escape_inner
+    assert codegen.escape_inner is markupsafe._escape_inner
     for text in ("", "plain", "<a href=\"x\">'&'</a>", "\u00e9\u4e2d\U0001f600<"):
-        assert codegen._escape_inner(text) == codegen._plain_escape(text) == str(escape(text))
+        assert codegen.escape_inner(text) == codegen._plain_escape(text) == str(escape(text))
 
 
 @pytest.mark.parametrize("flag", [True, False])
@@ -307,3 +307,33 @@ def test_attribute_reads_as_jinja2_reads_them(undefined: type[jinja2.Undefined])
                 env.from_string("{{ obj.missing }}").render(context)
             with pytest.raises(jinja2.UndefinedError):
                 env.from_string("{{ nowhere.name }}").render(context)
+
+
+class _Methods:
+    """Bound methods as a template calls them (`site.url(path)`): plain, or asking for a context."""
+
+    def plain(self, x: str) -> str:
+        return f"plain({x})"
+
+    @jinja2.pass_context
+    def with_context(self, context: Any, x: str) -> str:
+        return f"ctx({x},{context.get('title')})"
+
+    @jinja2.pass_eval_context
+    def with_eval(self, ctx: Any, x: str) -> str:
+        return f"eval({x},{ctx.autoescape})"
+
+    def stops(self) -> str:
+        raise StopIteration
+
+
+def test_bound_methods_called_as_jinja2_calls_them() -> None:
+    """A method of a plain function is called as it is, one of a `pass_context` function (or
+    `pass_eval_context`) gets what Jinja2 passes it; a StopIteration is an undefined value."""
+    source = "{{ m.plain(title) }}|{{ m.with_context(1) }}|{{ m.with_eval(2) }}|{{ m.stops() is defined }}"
+    rendered = [
+        cls(autoescape=True).from_string(source).render(m=_Methods(), title="<t>")
+        for cls in (jinja2.Environment, codegen.Environment)
+    ]
+    assert rendered[0] == rendered[1] == "plain(&lt;t&gt;)|ctx(1,&lt;t&gt;)|eval(2,True)|False"
+    assert codegen._plain_method(_Methods().plain) and not codegen._plain_method(_Methods().with_context)

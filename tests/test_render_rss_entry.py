@@ -3,12 +3,13 @@ the same pieces in a document (`rss._feedgen_item`), for any text, and refuse wh
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
 from hypothesis import given, settings
 
-from feedsvc.render import rss
+from feedsvc.render import atom, rss
 from feedsvc.render.common import EntryParts
 from tests.test_render_atom_entry import CST, SITE, parts, person
 
@@ -55,3 +56,28 @@ def test_text_xml_cannot_hold_is_refused_as_before(bad: str) -> None:
         rss._feedgen_item(SITE, p)
     with pytest.raises(ValueError):
         rss.entry(SITE, p)
+
+
+def test_content_escaped_once_for_atom_and_rss(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Atom's `<content>` and RSS's `<content:encoded>` hold the same escaped content: it is made
+    (escaped and encoded) once for the entry's two formats, and again for another entry."""
+    when = dt.datetime(2023, 6, 26, 5, 59, 59, tzinfo=CST)
+    p = EntryParts(
+        id="tag:x,2023:2023-06-26/p1/2", title="标题", url="http://x/a.html", body_html="",
+        content_html="<p>本报讯 导语 & 更多</p>", summary="本报讯 导语", published=when, updated=when,
+        authors=(person("董笑瑜"),), photographers=(), section=None, section_url=None,
+        page_label="第1版", kicker=None, subtitle=None, page=1, paragraphs=(), published_iso=when.isoformat(),
+        updated_iso=when.isoformat(),
+    )  # fmt: skip
+    escaped: list[str] = []
+    plain = atom.xml_text
+    monkeypatch.setattr(atom, "xml_text", lambda v: escaped.append(v) or plain(v))
+    monkeypatch.setattr(rss, "xml_text", lambda v: escaped.append(v) or plain(v))
+    both = atom.entry(SITE, p) + rss.entry(SITE, p)
+    assert escaped.count(p.content_html) == 1
+    content = b"&lt;p&gt;\xe6\x9c\xac\xe6\x8a\xa5\xe8\xae\xaf \xe5\xaf\xbc\xe8\xaf\xad &amp; \xe6\x9b\xb4\xe5\xa4\x9a&lt;/p&gt;"
+    assert both.count(content) == 2
+    assert b'<content type="html">' + content + b"</content>" in both
+    assert b"<content:encoded>" + content + b"</content:encoded>" in both
+    other = dataclasses.replace(p, content_html="<p>另</p>")
+    assert b"&lt;p&gt;\xe5\x8f\xa6&lt;/p&gt;" in rss.entry(SITE, other)

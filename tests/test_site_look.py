@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from feedsvc.config import SiteSettings
 from feedsvc.errors import ConfigError
 from feedsvc.publish import build_all
-from feedsvc.render import theme, ui
+from feedsvc.render import html, theme, ui
 from feedsvc.render.common import relative_url
 from tests.render_helpers import FakeSource, fixture_entries, settings
 
@@ -156,6 +156,19 @@ _PATHS = st.lists(st.sampled_from(["a", "b", "ab", "x.html", "", ".", ".."]), ma
 def test_relative_url_is_posix_relpath(page: str, target: str) -> None:
     """The folder count gives what `posixpath.relpath` gives, odd paths (`.`, `..`, `//`) included."""
     assert relative_url(page, target) == posixpath.relpath(target, posixpath.dirname(page) or ".")
+
+
+_LINK_PATHS = st.lists(st.sampled_from(["a", "b", "x.html", "", ".", "..", "a#f", "b?q", "#f"]), max_size=4)
+
+
+@given(page=_LINK_PATHS.map("/".join), target=_LINK_PATHS.map("/".join).filter(bool), same=st.booleans())
+def test_a_pages_links_are_relative_url(page: str, target: str, same: bool) -> None:
+    """`Links` answers as `relative_url` does, its quick answer for a file in the page's own
+    folder (an article's neighbours) included: `same` puts the target in the page's folder."""
+    if same:
+        target = f"{page.rpartition('/')[0]}/{target.rpartition('/')[2]}"
+    html._LINKS.clear()
+    assert html.Links(page)(target) == relative_url(page, target)
 
 
 def test_search_box_and_page_only_with_search_on(tmp_path: Path) -> None:

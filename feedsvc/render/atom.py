@@ -58,21 +58,32 @@ def entry(site: Site, parts: EntryParts) -> bytes:
         f"    <updated>{parts.updated_iso}</updated>\n"
     ]
     out += [_person("author", name, url) for name, url in authors]
-    content = xml_text(parts.content_html)
-    out.append(
-        f'    <content type="html">{content}</content>\n' if content else '    <content type="html"/>\n'
-    )
-    out += [f"    <link {attributes}/>\n" for attributes in _link_attributes(parts)]
+    content = content_bytes(parts)
+    out.append('    <content type="html">' if content else '    <content type="html"/>\n')
+    rest = ["</content>\n"] if content else []
+    rest += [f"    <link {attributes}/>\n" for attributes in _link_attributes(parts)]
     if parts.summary:
-        out.append(f"    <summary>{xml_text(parts.summary)}</summary>\n")
+        rest.append(f"    <summary>{xml_text(parts.summary)}</summary>\n")
     if parts.section:
         section, scheme = xml_attr(parts.section), xml_attr(site.url("sections/"))
-        out.append(f'    <category term="{section}" scheme="{scheme}" label="{section}"/>\n')
+        rest.append(f'    <category term="{section}" scheme="{scheme}" label="{section}"/>\n')
     label = xml_attr(parts.page_label)
-    out.append(f'    <category term="{label}" label="{label}"/>\n')
-    out += [_person("contributor", name, url) for name, url in contributors]
-    out.append(f"    <published>{parts.published_iso}</published>\n  </entry>\n")
-    return "".join(out).encode()
+    rest.append(f'    <category term="{label}" label="{label}"/>\n')
+    rest += [_person("contributor", name, url) for name, url in contributors]
+    rest.append(f"    <published>{parts.published_iso}</published>\n  </entry>\n")
+    return b"".join(("".join(out).encode(), content, "".join(rest).encode()))
+
+
+_CONTENT: list[tuple[EntryParts | None, bytes]] = [(None, b"")]  # the last entry's, for its next format
+
+
+def content_bytes(parts: EntryParts) -> bytes:
+    """The entry's content as Atom's `<content>` and RSS's `<content:encoded>` both hold it
+    (`xml_text`, UTF-8): made once for the two formats, which render one after the other."""
+    last = _CONTENT[0]
+    if last[0] is not parts:
+        last = _CONTENT[0] = (parts, xml_text(parts.content_html).encode())
+    return last[1]
 
 
 def _xml_safe(site: Site, parts: EntryParts, people: list[tuple[str, str]]) -> bool:
@@ -118,7 +129,10 @@ def _links(parts: EntryParts) -> list[dict[str, str]]:
 
 
 def _link_attributes(parts: EntryParts) -> list[str]:
-    return [" ".join(f'{key}="{xml_attr(value)}"' for key, value in link.items()) for link in _links(parts)]
+    """`_links` as attributes; the article page's written at once (only its URL may need escaping)."""
+    photos = _links(parts)[1:] if parts.images else []
+    page = f'href="{xml_attr(parts.url)}" rel="alternate" type="text/html"'
+    return [page, *(" ".join(f'{key}="{xml_attr(value)}"' for key, value in link.items()) for link in photos)]
 
 
 def _person(tag: str, name: str, url: str) -> str:

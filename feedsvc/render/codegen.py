@@ -37,6 +37,14 @@ or makes an undefined value) only when the object has no such attribute.
 
 A template's globals are a plain dict (see `Environment.make_globals`).
 
+A name read from the context (`l_0_title = resolve('title')` in Jinja2's code, ~36 Python calls an
+article page) is looked up where it stands, as `Context.resolve_or_missing` looks it up: in
+`context.vars` (top-level `{% set %}`s and imports write there during the render, so it is
+looked in each time), then in `context.parent`; not for a context class with a lookup of its own.
+A value output with autoescape has its plain-`str` case of `escape_text` written in place. And
+`{% extends %}` finds its parent in a plain dict when templates are never reloaded (`auto_reload`
+off, as `render.theme` sets it), not through Jinja2's LRU cache and its lock.
+
 `Environment` is the environment class using all three (`render.theme`): every template, the package's
 and a theme's, compiles this way.
 """
@@ -44,6 +52,7 @@ and a theme's, compiles this way.
 from __future__ import annotations
 
 from collections.abc import Callable, MutableMapping
+from types import FunctionType, MethodType
 from typing import Any
 
 import jinja2
@@ -51,6 +60,7 @@ import jinja2.runtime
 import markupsafe
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
+from jinja2.idtracking import VAR_LOAD_ALIAS, VAR_LOAD_PARAMETER, VAR_LOAD_RESOLVE, VAR_LOAD_UNDEFINED
 from jinja2.utils import _PassArg, internalcode, missing
 from markupsafe import escape
 
@@ -63,15 +73,23 @@ def _plain_escape(text: str) -> str:
 
 # the C function `escape` calls on a str (MarkupSafe 3, not exported by name; a release without it
 # gives the same bytes through a Markup: tests/test_codegen.py names the slower path if taken)
-_escape_inner: Callable[[str], str] = getattr(markupsafe, "_escape_inner", _plain_escape)
+escape_inner: Callable[[str], str] = getattr(markupsafe, "_escape_inner", _plain_escape)
 
 
 @internalcode
 def escape_text(value: Any) -> str:
     """`str(markupsafe.escape(value))`, without the `Markup` for a plain string."""
     if type(value) is str:
-        return _escape_inner(value)
+        return escape_inner(value)
     return escape(value)
+
+
+def _plain_resolve(environment: jinja2.Environment) -> bool:
+    """Does the environment's context look names up as Jinja2's does (`resolve_or_missing`)?"""
+    context: Any = environment.context_class
+    return (
+        not environment.is_async and context.resolve_or_missing is jinja2.runtime.Context.resolve_or_missing
+    )
 
 
 _EVAL_CONTEXT = _PassArg.eval_context
@@ -91,8 +109,37 @@ class GroupedOutput(CodeGenerator):
     escaped by `escape_text`."""
 
     def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
-        self.writeline(f"from {__name__} import escape_text, attr_missing")
+        self.writeline(f"from {__name__} import escape_text, attr_missing, escape_inner")
+        self._escaped: list[str] = []  # the temporaries of the values being escaped, innermost last
         super().visit_Template(node, frame)
+
+    def write_commons(self) -> None:
+        """Jinja2's preamble of a root or block function, and the two dicts `resolve` looks in
+        (`Context.vars` and `Context.parent`: neither is rebound during a render)."""
+        super().write_commons()
+        if _plain_resolve(self.environment):
+            self.writeline("resolve_vars, resolve_parent = context.vars, context.parent.get")
+
+    def enter_frame(self, frame: Frame) -> None:
+        """Jinja2's, but a name looked up in the context is looked up in place, as
+        `resolve_or_missing` does (in `vars`, then in `parent`), without a Python call for it."""
+        if self.get_resolve_func() != "resolve" or not _plain_resolve(self.environment):
+            super().enter_frame(frame)
+            return
+        undefs = []
+        for target, (action, param) in frame.symbols.loads.items():
+            if action == VAR_LOAD_RESOLVE:
+                key = repr(param)
+                found = f"resolve_vars[{key}] if {key} in resolve_vars else resolve_parent({key}, missing)"
+                self.writeline(f"{target} = {found}")
+            elif action == VAR_LOAD_ALIAS:
+                self.writeline(f"{target} = {param}")
+            elif action == VAR_LOAD_UNDEFINED:
+                undefs.append(target)
+            elif action != VAR_LOAD_PARAMETER:
+                raise NotImplementedError("unknown load instruction")
+        if undefs:
+            self.writeline(f"{' = '.join(undefs)} = missing")
 
     def writeline(self, x: str, node: nodes.Node | None = None, extra: int = 0) -> None:
         """A parent template's root, a block and an include without context are joined where
@@ -103,10 +150,22 @@ class GroupedOutput(CodeGenerator):
         super().writeline(x, node, extra)
 
     def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        """A value output with autoescape: `escape_text(value)`, its plain-`str` case in place
+        (`escape_inner(v) if type(v := value) is str else escape_text(v)`)."""
         if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile and finalize.src is None:
-            self.write("escape_text(")
+            value = self.temporary_identifier()
+            self._escaped.append(value)
+            self.write(f"(escape_inner({value}) if type({value} := ")
             return
+        self._escaped.append("")
         super()._output_child_pre(node, frame, finalize)
+
+    def _output_child_post(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        value = self._escaped.pop()
+        if value:
+            self.write(f") is str else escape_text({value}))")
+            return
+        super()._output_child_post(node, frame, finalize)
 
     def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
         if frame.buffer is not None or frame.require_output_check:
@@ -195,6 +254,7 @@ class GroupedOutput(CodeGenerator):
 
 _DELEGATE = "yield from "  # what Jinja2 writes to run a parent's root, a block, an include
 _SHARED = f"{SharedExtension.__module__}.{SharedExtension.__name__}"  # its `identifier`
+_MACRO = jinja2.runtime.Macro
 _INTERNAL = frozenset({"_block_vars", "_loop_vars"})  # what generated code passes `call` for itself
 
 
@@ -209,23 +269,34 @@ def _plain_macro(macro: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> b
     )
 
 
+def _plain_method(obj: Any) -> bool:
+    """Is `obj` a method bound to a plain function without `jinja_pass_arg` (`site.url`)? Jinja2's
+    two look-ups find nothing on it then (a method's `__call__` has no attributes of its own, and
+    a function's are in its `__dict__`), but a method makes each fail the slow way."""
+    if type(obj) is not MethodType:
+        return False
+    func = obj.__func__
+    return type(func) is FunctionType and "jinja_pass_arg" not in func.__dict__
+
+
 class Context(jinja2.runtime.Context):
     """Jinja2's template context, with a quicker `call` for callables that take no context, for
     `pass_eval_context` functions (a `{% shared %}` part's) and for plain macro calls (a card)."""
 
     @internalcode
     def call(__self, __obj: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if _plain_macro(__obj, args, kwargs):  # what `Macro.__call__` does for such a call
+        if type(__obj) is _MACRO and _plain_macro(__obj, args, kwargs):  # as `Macro.__call__` does it
             macro: Any = __obj
             arguments = [*args, *(missing,) * (macro._argument_count - len(args))]
             return macro._invoke(arguments, __self.eval_ctx.autoescape)
-        pass_arg = getattr(__obj, "jinja_pass_arg", None)
-        if getattr(getattr(__obj, "__call__", None), "jinja_pass_arg", None) is not None:  # noqa: B004
-            return super().call(__obj, *args, **kwargs)
-        if pass_arg is _EVAL_CONTEXT:
-            args = (__self.eval_ctx, *args)
-        elif pass_arg is not None:
-            return super().call(__obj, *args, **kwargs)
+        if not _plain_method(__obj):  # else nothing to pass: a bound method of a plain function
+            pass_arg = getattr(__obj, "jinja_pass_arg", None)
+            if getattr(getattr(__obj, "__call__", None), "jinja_pass_arg", None) is not None:  # noqa: B004
+                return super().call(__obj, *args, **kwargs)
+            if pass_arg is _EVAL_CONTEXT:
+                args = (__self.eval_ctx, *args)
+            elif pass_arg is not None:
+                return super().call(__obj, *args, **kwargs)
         kwargs.pop("_block_vars", None)
         kwargs.pop("_loop_vars", None)
         try:
@@ -241,6 +312,28 @@ class Environment(jinja2.Environment):
 
     code_generator_class = GroupedOutput
     context_class = Context
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._loaded: dict[tuple[str, str | None], jinja2.Template] = {}
+
+    @internalcode
+    def get_template(
+        self,
+        name: str | jinja2.Template,
+        parent: str | None = None,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> jinja2.Template:
+        """Jinja2's, but a template found once is kept in a plain dict when templates are never
+        reloaded (`auto_reload` off, as `render.theme` sets it), so that `{% extends %}` on every
+        page costs a dict look-up, not Jinja2's LRU cache (a lock and a queue) behind three calls.
+        With `auto_reload` on, or `globals` given, Jinja2's own look-up (and its checks) runs."""
+        if self.auto_reload or globals or type(name) is not str or self.cache is None:
+            return super().get_template(name, parent, globals)
+        found = self._loaded.get((name, parent))
+        if found is None or found.environment is not self:  # an overlay shares the dict
+            found = self._loaded[name, parent] = super().get_template(name, parent)
+        return found
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         """A template's globals as one dict, the environment's overlaid by the template's own

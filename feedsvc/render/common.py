@@ -115,7 +115,8 @@ def relative_url(page: str, target: str) -> str:
         return rest or posixpath.basename(page)
     folder = posixpath.dirname(page)
     head, _, name = path.rpartition("/")
-    if head and _plain(path) and (not folder or _plain(folder)) and not f"{folder}/".startswith(f"{path}/"):
+    plain = plain_path(path) and (not folder or plain_path(folder))
+    if head and plain and not f"{folder}/".startswith(f"{path}/"):
         up = _relative(folder, head)  # the way to the target's folder is kept, not the way to each file
         return (name if up == "." else f"{up}/{name}") + rest
     return _relative(folder, path) + rest
@@ -125,7 +126,7 @@ def relative_url(page: str, target: str) -> str:
 def _relative(folder: str, path: str) -> str:
     """`posixpath.relpath(path, folder or ".")`, by counting the folders the two share (a page
     links to the same few pages from the same few folders: the answers are kept)."""
-    if not _plain(path) or (folder and not _plain(folder)):  # `.`, `..`, `//`, `/x`: the general rule
+    if not plain_path(path) or (folder and not plain_path(folder)):  # `.`, `..`, `//`, `/x`: the general rule
         return posixpath.relpath(path, folder or ".")
     parts, base = path.split("/"), folder.split("/") if folder else []
     shared = 0
@@ -136,7 +137,7 @@ def _relative(folder: str, path: str) -> str:
     return "/".join([".."] * (len(base) - shared) + parts[shared:]) or "."
 
 
-def _plain(path: str) -> bool:
+def plain_path(path: str) -> bool:
     """No empty, `.` or `..` part (so no leading, trailing or doubled `/`)."""
     wrapped = f"/{path}/"
     return "//" not in wrapped and "/./" not in wrapped and "/../" not in wrapped

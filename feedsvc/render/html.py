@@ -23,7 +23,16 @@ from feedsvc.models import ImageRef
 from feedsvc.records import PAPER, Entry, EntryPerson, FeedInfo, FeedRef
 from feedsvc.render import theme
 from feedsvc.render.article import article_values
-from feedsvc.render.common import FEED_TYPES, EntryParts, Site, clean, entry_title, html_path, relative_url
+from feedsvc.render.common import (
+    FEED_TYPES,
+    EntryParts,
+    Site,
+    clean,
+    entry_title,
+    html_path,
+    plain_path,
+    relative_url,
+)
 from feedsvc.render.common import ICON as PNG_ICON
 from feedsvc.render.issues import ISSUES_INDEX, Around, IssuePlace, Months, issue_path, printed, year_path
 from feedsvc.render.shared import ByFolder
@@ -96,8 +105,16 @@ class Links(ByFolder):
         if found is None:
             if len(_LINKS) >= _LINKS_KEPT:
                 _LINKS.clear()
-            found = _LINKS[key] = relative_url(self.path, target)
+            found = _LINKS[key] = self._made(target)
         return found
+
+    def _made(self, target: str) -> str:
+        """`relative_url(self.path, target)`; a file in the page's own folder (an article's
+        neighbours: two a page, each asked once) is its name, without the general rule's calls."""
+        head, _, name = target.rpartition("/")
+        if head and head == self.folder and "#" not in target and "?" not in target and plain_path(target):
+            return name
+        return relative_url(self.path, target)
 
 
 @functools.cache
@@ -108,6 +125,12 @@ def _words(language: str) -> Words:
 def _render(site: Site, template: str, path: str, link: Links | None = None, **context: Any) -> bytes:
     """The template rendered for the page at `path` (relative to the output folder); `link`: the
     page's `Links`, if the caller made links with it already."""
+    return _render_page(site, template, path, link, context)
+
+
+def _render_page(site: Site, template: str, path: str, link: Links | None, context: dict[str, Any]) -> bytes:
+    """`_render` with the page's names in a dict of the caller's (which this completes and hands
+    to the template as they are: no copy)."""
     words = _words(site.ui)
     defaults = _defaults(site)  # each only where the page gives none
     context.setdefault("comment", "")
@@ -266,11 +289,17 @@ def article_page(
     around = around or Around()
     link = Links(entry.path)
     writers, photographers, people = entry.writers, entry.photographers, _unique(entry.contributors)
-    return _render(
-        site,
-        "article.html",
-        entry.path,
+    context = article_values(
+        _words(site.ui),
+        entry,
+        parts,
+        around,
         link,
+        writers=writers,
+        photographers=photographers,
+        everyone=people,
+    )
+    context.update(
         comment=f"feedsvc article {digest}" if digest else "",
         title=f"{parts.title} - {site.name}",
         og_title=parts.title,
@@ -287,17 +316,8 @@ def article_page(
         where=where(site, entry),
         around=around,
         issue_path=issue_path(entry.issue_date),
-        **article_values(
-            _words(site.ui),
-            entry,
-            parts,
-            around,
-            link,
-            writers=writers,
-            photographers=photographers,
-            everyone=people,
-        ),
     )
+    return _render_page(site, "article.html", entry.path, link, context)
 
 
 def read_digest(head: bytes) -> str | None:

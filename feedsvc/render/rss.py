@@ -27,7 +27,7 @@ from feedgen.util import formatRFC2822
 from lxml import etree  # type: ignore[import-untyped]
 
 from feedsvc.render import heads
-from feedsvc.render.atom import GENERATOR, HISTORY_NS, read_digest, splice, xml_attr, xml_text
+from feedsvc.render.atom import GENERATOR, HISTORY_NS, content_bytes, read_digest, splice, xml_attr, xml_text
 from feedsvc.render.common import ICON, NOT_XML, RSS, EntryParts, FeedDoc, Site, esc, html_path
 
 EXT = RSS.ext
@@ -78,20 +78,22 @@ def entry(site: Site, parts: EntryParts) -> bytes:
     out.append(f"      <link>{xml_text(parts.url)}</link>\n")
     if description:
         out.append(f"      <description>{xml_text(description)}</description>\n")
-    if content:
-        out.append(f"      <content:encoded>{xml_text(content)}</content:encoded>\n")
-    out.append(f'      <guid isPermaLink="false">{xml_text(parts.id)}</guid>\n')
+    if content:  # the whole content (`parts.content_html`), as Atom's entry has it made
+        out.append("      <content:encoded>")
+    rest = ["</content:encoded>\n"] if content else []
+    rest.append(f'      <guid isPermaLink="false">{xml_text(parts.id)}</guid>\n')
     if parts.section:
         domain = xml_attr(site.url("sections/"))
-        out.append(f'      <category domain="{domain}">{xml_text(parts.section)}</category>\n')
-    out.append(f"      <category>{xml_text(parts.page_label)}</category>\n")
+        rest.append(f'      <category domain="{domain}">{xml_text(parts.section)}</category>\n')
+    rest.append(f"      <category>{xml_text(parts.page_label)}</category>\n")
     if enclosure := _enclosure(parts):
         url, length, kind = (xml_attr(value) for value in enclosure)
-        out.append(f'      <enclosure url="{url}" length="{length}" type="{kind}"/>\n')
-    out.append(f"      <pubDate>{rfc822(parts.published)}</pubDate>\n")
-    out += [f"      <dc:creator>{xml_text(p.name)}</dc:creator>\n" for p in parts.authors if p.name]
-    out.append("    </item>\n")
-    return "".join(out).encode()
+        rest.append(f'      <enclosure url="{url}" length="{length}" type="{kind}"/>\n')
+    rest.append(f"      <pubDate>{rfc822(parts.published)}</pubDate>\n")
+    rest += [f"      <dc:creator>{xml_text(p.name)}</dc:creator>\n" for p in parts.authors if p.name]
+    rest.append("    </item>\n")
+    middle = content_bytes(parts) if content else b""
+    return b"".join(("".join(out).encode(), middle, "".join(rest).encode()))
 
 
 def _xml_safe(site: Site, parts: EntryParts, description: str, content: str) -> bool:
@@ -102,15 +104,28 @@ def _xml_safe(site: Site, parts: EntryParts, description: str, content: str) -> 
     return NOT_XML.search("".join(texts)) is None
 
 
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def rfc822(when: dt.datetime) -> str:
-    """`email.utils.format_datetime(when)`, made once per instant and offset (an issue's items
-    share theirs; datetimes equal across zones print differently, so the offset is in the key)."""
-    return _rfc822(when, when.utcoffset())
+    """`email.utils.format_datetime(when)`, written from the datetime's fields as it writes them
+    from `timetuple()`, the zone (`strftime('%z')`) made once per offset: each item has its own
+    instant, so keeping whole answers (as before) missed every time. A naive time goes to
+    `format_datetime` (`-0000`)."""
+    if when.tzinfo is None:
+        return format_datetime(when)
+    day, month = _DAYS[when.weekday()], _MONTHS[when.month - 1]
+    clock = f"{when.hour:02d}:{when.minute:02d}:{when.second:02d}"
+    return f"{day}, {when.day:02d} {month} {when.year:04d} {clock} {_zone(when.utcoffset())}"
 
 
-@functools.lru_cache(maxsize=1024)
-def _rfc822(when: dt.datetime, offset: dt.timedelta | None) -> str:
-    return format_datetime(when)
+@functools.lru_cache(maxsize=64)
+def _zone(offset: dt.timedelta | None) -> str:
+    """What `strftime('%z')` writes for a datetime with this UTC offset."""
+    if offset is None:
+        return ""
+    return dt.datetime(2000, 1, 2, tzinfo=dt.timezone(offset)).strftime("%z")
 
 
 def _enclosure(parts: EntryParts) -> tuple[str, str, str] | None:

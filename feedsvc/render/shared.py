@@ -181,10 +181,19 @@ class SharedExtension(Extension):
     def key(self, autoescape: bool, part: int, values: tuple[Any, ...]) -> tuple[object, ...] | None:
         """The part's key with these values; None if a value is not known to be immutable (the
         part is rendered every time)."""
-        try:
-            return (part, autoescape, *map(_key, values))
-        except _Varies:
-            return None
+        key: list[object] = [part, autoescape]
+        for value in values:  # `_key`'s two common cases first, without its call
+            known = _KNOWN.get(id(value))
+            if known is not None and known[0] is value:
+                key.append(known[1])
+            elif isinstance(value, ByFolder):
+                key.append((ByFolder, value.folder))
+            else:
+                try:
+                    key.append(_key(value))
+                except _Varies:
+                    return None
+        return tuple(key)
 
     def render(
         self, key: tuple[object, ...] | None, body: Callable[[], str], values: tuple[Any, ...]
