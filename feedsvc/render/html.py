@@ -376,9 +376,10 @@ def _feed_lines(site: Site, infos: Sequence[FeedInfo]) -> list[tuple[str, list[F
 
 def _feed_line(site: Site, info: FeedInfo) -> FeedLine:
     """The home page's line for a feed. A section's or contributor's is the one made last time for
-    the same feed, name and count, if any: the same object, so the line's `{% shared %}` part in
-    `index.html` is keyed by its identity (`render.shared`) and taken as rendered before, and an
-    ingest renders the lines of the feeds it changed only (a ten-year paper has ~300)."""
+    the same feed, name and count, if any (its fields depend on nothing else): the same object, so
+    the key of the line's `{% shared %}` part in `index.html` (made from its values, `render.shared`)
+    is found by identity, not made again, and an ingest renders the lines of the feeds it changed
+    only (a ten-year paper has ~300)."""
     ref = info.ref
     key = (ref.kind, ref.slug, info.name, info.entry_count)
     found = _LINES.get(key) if ref.kind != "paper" else None  # the paper's name is the site's

@@ -150,8 +150,10 @@ def year_digest(site: Site, years: Sequence[int], year: int, months: Months) -> 
     return h.hexdigest()
 
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=4096)
 def _month_line(month: int, days: tuple[dt.date, ...]) -> bytes:
     """A month's line in `year_digest` (kept: a publish digests every year's, ten years' dates,
-    and all but the newest month's are the last publish's)."""
+    and all but the newest month's are the last publish's). Kept for every paper of the process
+    (`service`): a ten-year paper has ~121 months, and an LRU smaller than all papers' months
+    together misses every time when they publish in turn (5 papers in 512: 0.4 % hits)."""
     return f"{month}:{','.join(map(dt.date.isoformat, days))}\n".encode()

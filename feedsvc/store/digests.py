@@ -9,9 +9,7 @@ from feedsvc.records import Entry, FeedRef
 from feedsvc.store import proofs
 from feedsvc.store.base import StoreBase, _reads
 from feedsvc.store.proofs import KnownPage, PageChain, PageDigest
-from feedsvc.store.schema import _STUBS_OF_FEED, _entry
-
-_UPDATED = 15  # `updated` in a `_STUB_COLUMNS` row: its ISO text, as `store.writer` writes it
+from feedsvc.store.schema import _STUBS_OF_FEED, STUB_UPDATED, _entry
 
 
 class DigestStore(StoreBase):
@@ -79,7 +77,7 @@ class DigestStore(StoreBase):
             # as `render.keys.entry_key` begins, `updated` as the store keeps it: its ISO text (a
             # text written otherwise only leaves the key unused: the entry is read whole)
             if key is not None and not key.startswith(
-                f"{entry.id}\t{row[_UPDATED]}\t{entry.path}\t{entry.position}\t".encode(
+                f"{entry.id}\t{row[STUB_UPDATED]}\t{entry.path}\t{entry.position}\t".encode(
                     "utf-8", "surrogatepass"
                 )
             ):

@@ -130,6 +130,7 @@ _ENTRY_JOIN = """
 _STUB_COLUMNS = """
     i.id, i.entry_id, i.issue_date, i.page, i.position, i.minted_position, i.kind, NULL,
     NULL, NULL, '', 0, NULL, '[]', i.published, i.updated, s.name, s.slug"""
+STUB_UPDATED = [c.strip() for c in _STUB_COLUMNS.split(",")].index("i.updated")  # its ISO text
 _FEED_ORDER = "m.published_ts DESC, m.arrival DESC, m.page, m.position, m.entry_id"
 FEED_KEY = "published_ts DESC, arrival DESC, page, position, entry_id"  # feed_members in feed order
 # a feed's entries as stubs, newest first (feed id, limit, offset); the offset is skipped in the
