@@ -3,13 +3,16 @@ step of threading a page it must equal what the draft's text says (`Draft.dangli
 
 from __future__ import annotations
 
+import sys
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feedsvc.models import Contributor
 from feedsvc.parse.assemble import _Assembler
 from feedsvc.parse.blocks import Block, BlockKind
-from feedsvc.parse.draft import Draft
+from feedsvc.parse.draft import _WHITESPACE_OR_PAREN, Draft, _glued, _plain
+from feedsvc.parse.text import join_wrapped
 
 # Pieces of text that end a sentence or not, glue or not, close an item (a jump line), close a
 # credit in parentheses, open a caption, or hold a later dateline.
@@ -101,3 +104,19 @@ def test_dangling_follows_the_text() -> None:
     assert not other.dangling and other.held  # a subhead is complete without a stop
     other.add_paragraphs(["图为钱塘"])
     assert other.dangling == other.dangling_now()
+
+
+def test_plain_text_is_what_gluing_leaves_as_it_is() -> None:
+    """`draft._plain` skips `join_wrapped` and the gluing's regex for a text of printable
+    characters without a space or a parenthesis. That holds because no printable character but
+    the space is whitespace, or an odd space `join_wrapped` replaces, or one `strip` drops: a
+    property of the Unicode tables of the running Python, checked over every code point."""
+    for point in range(sys.maxunicode + 1):
+        char = chr(point)
+        if not _plain(char):
+            continue
+        text = f"中{char}文"
+        assert join_wrapped(text) == text, hex(point)
+        for last in "中a":  # the gluing's shortcut gives what joining the whole text gives
+            assert _glued(last, f"{char}文") == join_wrapped(f"{last} {char}文")[1:], hex(point)
+        assert not char.isspace() and _WHITESPACE_OR_PAREN.search(char) is None, hex(point)
