@@ -107,6 +107,9 @@ def ingest(folder: Path, path: Path) -> tuple[float, int, float]:
     from feedsvc import pipeline
 
     settings = instance_settings(folder)
+    behind = getattr(pipeline, "output_behind", lambda _: None)(settings)  # not in older versions
+    if behind is not None:  # the ingest would publish everything: a regenerate's time, not an ingest's
+        raise RuntimeError(f"{folder}: {behind}; a base made by older code? (--fresh makes it again)")
     now = dt.datetime.now(settings.paper.tz)
     cpu, started, main_cpu = time.process_time(), time.perf_counter(), time.thread_time()
     report = pipeline.ingest_file(settings, path, now)

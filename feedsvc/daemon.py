@@ -18,7 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
 import feedsvc
-from feedsvc import collector, editing, pipeline, search_note
+from feedsvc import collector, editing, pipeline, published, search_note
 from feedsvc.config import Settings
 from feedsvc.errors import FeedsvcError, LockError, ParseError, PublishError, StoreError
 from feedsvc.httpguard import raise_file_limit
@@ -166,6 +166,9 @@ class Daemon:
             behind = pipeline.output_behind(self.settings)
             if behind is not None:
                 self._republish(behind)
+        except Exception:
+            self.errors.exception("cannot bring the output up to date; the daemon goes on")
+        try:
             ready, rejected = self.inbox.scan()
         except Exception:
             self.errors.exception("inbox scan failed; the daemon goes on")
@@ -268,6 +271,7 @@ class Daemon:
         `run` does this for one paper; `service.Service` for each of several on one scheduler."""
         self.pinger = Pinger.from_settings(self.settings)
         theme.check_theme(self.settings.site.theme)  # a broken theme stops the start, not each page
+        published.note(self.settings)  # so does a theme file that cannot be read
         self._check_store()
         for leftover in self.inbox.leftovers():
             log.info("taken again after an interrupted run: %s", display_name(leftover.name))

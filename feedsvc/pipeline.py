@@ -191,7 +191,8 @@ def ingest_parsed(
         open_store(settings, new_store=new_store) as store,
         collector.paused() as gc_state,
     ):
-        behind = output_behind(settings) is not None  # rewrite all first
+        made_with = published.note(settings)  # before any template is read for this publish
+        behind = _behind(settings)  # rewrite all first
         if behind:
             gc_state.resume()  # a whole regenerate follows: the collector stays on
         _mark_pending(settings)
@@ -231,7 +232,9 @@ def ingest_parsed(
             else publish.build(store, publish.plan(changes), settings)
         )
         photos = store.image_files(None if behind else (images or {}))
-        written, removed = _publish(settings, files, store.store_id(), progress, full=behind, photos=photos)
+        written, removed = _publish(
+            settings, files, store.store_id(), progress, full=behind, photos=photos, made_with=made_with
+        )
         review.refresh(store, settings)
         search_note.later(settings, None if behind else _changed_days(changes))
         if search_now:
@@ -277,6 +280,7 @@ def regenerate(
     `only_if_pending` (the daemon's retry), nothing is done unless the output is still behind
     (`output_behind`) once the writer lock is held: an ingest running meanwhile may have caught up."""
     with lock.writer(settings.paths.store), open_store(settings, new_store=new_store) as store:
+        made_with = published.note(settings)  # the look as the build reads it, not as it is after
         if only_if_pending and output_behind(settings) is None:
             return Report(name="regenerate")
         _mark_pending(settings)
@@ -311,7 +315,13 @@ def regenerate(
         notes.extend(synced.notes)
         build = publish.build_all(store, settings)
         written, removed = _publish(
-            settings, build, store.store_id(), progress, full=True, photos=store.image_files()
+            settings,
+            build,
+            store.store_id(),
+            progress,
+            full=True,
+            photos=store.image_files(),
+            made_with=made_with,
         )
         review.refresh(store, settings)
         search_note.later(settings, None)
@@ -331,7 +341,8 @@ def edit(settings: Settings, now: dt.datetime, change: Edit, *, name: str = "cor
     """Apply an editors' change to the store (`change(store, settings, now)`: corrections files
     synced, an approval) and rewrite only the outputs it affects."""
     with lock.writer(settings.paths.store), open_store(settings) as store:
-        behind = output_behind(settings) is not None
+        made_with = published.note(settings)
+        behind = _behind(settings)
         _mark_pending(settings)
         try:
             applied = change(store, settings, now)
@@ -347,7 +358,7 @@ def edit(settings: Settings, now: dt.datetime, change: Edit, *, name: str = "cor
             if behind
             else publish.build(store, publish.plan(applied.changes), settings)
         )
-        written, removed = _publish(settings, files, store.store_id(), full=behind)
+        written, removed = _publish(settings, files, store.store_id(), full=behind, made_with=made_with)
         review.refresh(store, settings)
         search_note.later(settings, None if behind else _changed_days(applied.changes))  # indexed later
         return Report(
@@ -408,6 +419,7 @@ def _publish(
     *,
     full: bool,
     photos: Iterable[tuple[str, bytes]] = (),
+    made_with: str,
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Write a build's outputs and the photos its entries carry (their JPEG bytes from the store),
     then delete what the build made obsolete and feedsvc wrote (the output manifest lists those):
@@ -444,8 +456,8 @@ def _publish(
         if final != listed:
             manifest.write(output, final)
         if full or found is None:
-            published.record(settings)
-    except (PublishError, StoreError):
+            published.record(settings, made_with)
+    except PublishError:
         marker.touch()
         raise
     finally:
@@ -492,9 +504,15 @@ def output_behind(settings: Settings) -> str | None:
     (`published`)."""
     if publish_pending(settings):
         return "an earlier publish failed or was cut short"
-    if not published.current(settings):
-        return "the settings or the site's templates changed since the output was last published whole"
-    return None
+    return published.behind(settings)
+
+
+def _behind(settings: Settings) -> bool:
+    """`output_behind`, its reason logged: a whole publish of a 10-year output takes minutes."""
+    why = output_behind(settings)
+    if why is not None:
+        log.info("publishing every output: %s", why)
+    return why is not None
 
 
 def publish_pending(settings: Settings) -> bool:

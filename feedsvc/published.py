@@ -5,22 +5,21 @@ An ingest or an edit rewrites the pages its entries touch. The rest (the documen
 feeds it did not touch, the home page, the article pages of other days) keeps the look it was
 made with. After a change of the paper's name, of the feeds' sizes, of `publish.hold`, of the
 site's language, or after a theme edit, those files would show the old settings until the nightly
-regenerate. So the store folder keeps a digest of what the last whole publish was made with
-(`published-with`). When it differs from the running settings, `pipeline` publishes everything at
-the next chance, as it does after a failed publish. That chance is an ingest, an edit or the
-daemon's next scan.
+regenerate. So the store folder keeps a note of what the last whole publish was made with
+(`published-with`: the shaping settings, a digest of the templates and static files). When it
+differs from the running settings, `pipeline` publishes everything at the next chance (an ingest,
+an edit or the daemon's next scan), as it does after a failed publish, and says what changed.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 
 from feedsvc import manifest
 from feedsvc.config import Settings
-from feedsvc.errors import StoreError
+from feedsvc.errors import PublishError
 from feedsvc.render import keys, theme
 from feedsvc.render.common import RENDER_VERSION
 
@@ -30,39 +29,80 @@ _SHAPING = {"paper", "sections", "slugs", "feeds", "site", "publish"}
 _NOT_SHAPING = {"paper": {"earliest_date"}, "site": {"theme"}}  # the theme by its files, not its path
 
 
-def digest(settings: Settings) -> str:
-    """The digest of the settings, templates and static files the output is made with now."""
+def note(settings: Settings) -> str:
+    """What the output is made with now, as the note `record` keeps: the shaping settings, a digest
+    of the templates and static files, the renderers' versions (JSON, one line)."""
     shaping = settings.model_dump(mode="json", include=_SHAPING, exclude=_NOT_SHAPING)
     folder = settings.site.theme
-    return _digest(json.dumps(shaping, sort_keys=True), None if folder is None else str(folder))
+    return _note(
+        json.dumps(shaping, sort_keys=True, ensure_ascii=False), None if folder is None else str(folder)
+    )
 
 
 @functools.cache
-def _digest(shaping: str, folder: str | None) -> str:
-    versions = f"render {RENDER_VERSION}\narticle {keys.ARTICLE_VERSION}\n"
-    text = f"{versions}{shaping}\n{theme.look_digest(folder)}\n"
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+def _note(shaping: str, folder: str | None) -> str:
+    made = {
+        "versions": f"render {RENDER_VERSION}, article {keys.ARTICLE_VERSION}",
+        "look": theme.look_digest(folder),
+        "settings": json.loads(shaping),
+    }
+    return json.dumps(made, sort_keys=True, ensure_ascii=False)
 
 
-def current(settings: Settings) -> bool:
-    """Was the output last published whole with what `digest` gives now? An output folder that
-    feedsvc has not published to yet (no manifest) counts as current: there is nothing old in it."""
+def behind(settings: Settings) -> str | None:
+    """Why the output is not what the running settings and look make, if it is not. An output
+    folder that feedsvc has not published to yet (no manifest) is not behind: nothing old is in it."""
+    listed = (settings.paths.output / manifest.NAME).exists()
     try:
-        recorded = (settings.paths.store / NAME).read_text(encoding="ascii").strip()
+        kept = (settings.paths.store / NAME).read_text(encoding="utf-8").strip()
     except FileNotFoundError:
-        return not (settings.paths.output / manifest.NAME).exists()
-    except (OSError, UnicodeDecodeError):
-        return False  # unreadable: publish everything, then write it again
-    return recorded == digest(settings)
+        return (
+            None if not listed else "the output was published by a version that kept no note of its settings"
+        )
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"{NAME} in the store folder is unreadable ({exc})"
+    if not listed:
+        return "the output folder was deleted or moved since it was published"
+    now = note(settings)
+    if kept == now:
+        return None
+    return f"changed since the output was last published whole: {', '.join(_changes(kept, now))}"
 
 
-def record(settings: Settings) -> None:
-    """Note that every output was just published with the running settings (after a whole
-    publish, or the first one into an empty folder). Lost to a crash, the next publish is whole."""
+def _changes(kept: str, now: str) -> list[str]:
+    """What differs between two notes, by name (`paper.base_url`, the look, the versions)."""
+    try:
+        before = json.loads(kept)
+        after = json.loads(now)
+        was, shaping = before["settings"], after["settings"]
+    except (ValueError, KeyError, TypeError):
+        return [f"{NAME} in the store folder is not a note of this version"]
+    found = []
+    for section in sorted(set(was) | set(shaping)):
+        old, new = was.get(section), shaping.get(section)
+        if old == new:
+            continue
+        if isinstance(old, dict) and isinstance(new, dict):
+            found += [
+                f"{section}.{key}" for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)
+            ]
+        else:
+            found.append(section)
+    if before.get("look") != after["look"]:
+        found.append("the site's templates or static files")
+    if before.get("versions") != after["versions"]:
+        found.append("the renderers' versions")
+    return found or ["the note's form"]
+
+
+def record(settings: Settings, made: str) -> None:
+    """Keep `made` (`note` as the publish began, before it read a template: a theme saved during a
+    regenerate counts as not yet published) after a whole publish, or the first one into an empty
+    folder. Lost to a crash, the next publish is whole."""
     target = settings.paths.store / NAME
     tmp = target.with_name(f".{NAME}.tmp")
     try:
-        tmp.write_text(digest(settings) + "\n", encoding="ascii")
+        tmp.write_text(made + "\n", encoding="utf-8")
         os.replace(tmp, target)
     except OSError as exc:
-        raise StoreError(f"{target}: cannot write: {exc.strerror}") from exc
+        raise PublishError(f"{target}: cannot write: {exc.strerror}") from exc

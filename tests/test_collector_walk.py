@@ -107,6 +107,6 @@ def test_a_regenerate_whose_publish_fails_sets_the_thresholds_back(
 
     monkeypatch.setattr(publish, "write", fails_after_three)
     with pytest.raises(PublishError, match="no space left"):
-        pipeline._publish(conf, build, "s", full=True)
+        pipeline._publish(conf, build, "s", full=True, made_with="")
     assert collector._WALKS.depth == 0
     assert gc.get_threshold() == saved

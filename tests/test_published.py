@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,7 +46,7 @@ def test_after_a_settings_change_the_next_ingest_rewrites_every_page(tmp_path: P
     ingest_each(settings, tmp_path / "run", issues[:2])
     english = _in_english(settings)
     assert pipeline.output_behind(english) == (
-        "the settings or the site's templates changed since the output was last published whole"
+        "changed since the output was last published whole: site.ui_language"
     )
     ingest(english, tmp_path / "run", issues[2][:1])  # one page of the third day
     assert pipeline.output_behind(english) is None and pipeline.output_behind(settings) is not None
@@ -75,7 +77,10 @@ def test_after_a_theme_edit_the_daemon_publishes_everything_again(
 
     caplog.set_level(logging.INFO, logger="feedsvc.daemon")
     Daemon(edited, clock=lambda: NOW).tick()
-    assert "published everything again (the settings or the site's templates changed" in caplog.text
+    assert (
+        "published everything again (changed since the output was last published whole: "
+        "the site's templates or static files)"
+    ) in caplog.text
     pages = [data for rel, data in tree(edited.paths.output).items() if rel.startswith("articles/")]
     assert pages and all(b"NOTE TWO" in page and b"NOTE ONE" not in page for page in pages)
     assert pipeline.output_behind(edited) is None
@@ -92,3 +97,82 @@ def test_an_output_published_before_the_digest_was_kept_is_behind(tmp_path: Path
     assert pipeline.output_behind(settings) is None
     (settings.paths.store / published.NAME).write_bytes(b"\xff\xfe")  # unreadable as a digest
     assert pipeline.output_behind(settings) is not None
+
+
+def test_a_template_in_a_subfolder_of_the_theme_counts(tmp_path: Path) -> None:
+    """A theme's template may include one from a folder of its own (`partials/note.html`): an edit
+    of that one changes the look as much as one of `article.html`."""
+    first = tmp_path / "theme1"
+    (first / "partials").mkdir(parents=True)
+    (first / "partials" / "note.html").write_text("NOTE ONE", encoding="utf-8")
+    (first / "article.html").write_text(
+        '{% extends "base.html" %}{% block main %}{% include "partials/note.html" %}{% endblock %}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "run").mkdir()
+    settings = _themed(instance_settings(tmp_path / "run"), first)
+    ingest_each(settings, tmp_path / "run", generated_issues(1))
+    second = tmp_path / "theme2"  # edited (another folder: a process reads a theme's files once)
+    shutil.copytree(first, second)
+    (second / "partials" / "note.html").write_text("NOTE TWO", encoding="utf-8")
+    assert pipeline.output_behind(_themed(settings, second)) is not None
+
+
+def test_a_theme_saved_while_a_regenerate_runs_is_not_noted_as_published(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The digest noted is the look's as the publish began: a template saved after the pages were
+    rendered with the one before leaves the output behind, and the next run publishes it."""
+    first, second, third = tmp_path / "theme1", tmp_path / "theme2", tmp_path / "theme3"
+    first.mkdir()
+    (first / "notes.html").write_text("NOTE ONE", encoding="utf-8")
+    (first / "article.html").write_text(
+        '{% extends "base.html" %}{% block main %}{% include "notes.html" %}{% endblock %}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "run").mkdir()
+    settings = _themed(instance_settings(tmp_path / "run"), first)
+    ingest_each(settings, tmp_path / "run", generated_issues(1))
+    shutil.copytree(first, second)  # a folder this process has not read yet, as a new process
+    written = pipeline.publish.write
+
+    def write_then_save(*args: Any, **kwargs: Any) -> Iterator[str]:
+        yield from written(*args, **kwargs)
+        (second / "notes.html").write_text("NOTE TWO", encoding="utf-8")
+
+    monkeypatch.setattr(pipeline.publish, "write", write_then_save)
+    pipeline.regenerate(_themed(settings, second), NOW)
+    monkeypatch.undo()
+    pages = [data for rel, data in tree(settings.paths.output).items() if rel.startswith("articles/")]
+    assert pages and all(b"NOTE ONE" in page for page in pages)
+    shutil.copytree(second, third)  # what the next process reads
+    assert pipeline.output_behind(_themed(settings, third)) is not None
+
+
+def test_an_output_folder_deleted_is_published_whole_again(tmp_path: Path) -> None:
+    settings = instance_settings(tmp_path)
+    issues = generated_issues(2)
+    ingest_each(settings, tmp_path, issues[:1])
+    shutil.rmtree(settings.paths.output)
+    assert pipeline.output_behind(settings) is not None
+    ingest(settings, tmp_path, issues[1][:1])
+    assert tree(settings.paths.output, hidden=True) == regenerated(settings, tmp_path / "ref")
+
+
+def test_the_reason_names_what_changed(tmp_path: Path) -> None:
+    """Two processes with different settings (a daemon not restarted after an edit of the file, a
+    command run without its environment) publish everything in turn: the log says which."""
+    settings = instance_settings(tmp_path)
+    ingest_each(settings, tmp_path, generated_issues(1))
+    paper = settings.paper.model_copy(update={"base_url": "https://other.example/", "name": "新报"})
+    feeds = settings.feeds.model_copy(update={"max_entries": 3})
+    other = settings.model_copy(update={"paper": paper, "feeds": feeds, "sections": {9: "新版"}})
+    assert pipeline.output_behind(other) == (
+        "changed since the output was last published whole: "
+        "feeds.max_entries, paper.base_url, paper.name, sections.9"
+    )
+    (settings.paths.store / published.NAME).write_text("0123abcd\n", encoding="utf-8")  # not JSON
+    assert pipeline.output_behind(settings) == (
+        "changed since the output was last published whole: "
+        f"{published.NAME} in the store folder is not a note of this version"
+    )

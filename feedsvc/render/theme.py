@@ -100,10 +100,11 @@ def static_files(theme: str | None) -> dict[str, Path]:
 @functools.cache
 def look_digest(theme: str | None) -> str:
     """A digest of every template and static file the site is made from (the theme's where it has
-    one, the package's otherwise), read once per process, as the templates are."""
-    templates = _files(PACKAGE)
+    one, the package's otherwise), read once per process, as the templates are. A template may
+    include another from a folder (`partials/nav.html`): the templates below the folder count."""
+    templates = _templates_below(PACKAGE)
     if theme is not None:
-        templates.update(_files(Path(theme)))
+        templates.update(_templates_below(Path(theme)))
     h = hashlib.sha256()
     for prefix, files in (("", templates), (f"{STATIC}/", static_files(theme))):
         for name, path in sorted(files.items()):
@@ -113,6 +114,25 @@ def look_digest(theme: str | None) -> str:
                 raise ConfigError(f"site.theme: cannot read {path}: {exc.strerror}") from exc
             h.update(f"{prefix}{name}\n{len(data)}\n".encode("utf-8", "surrogatepass") + data)
     return h.hexdigest()
+
+
+def _templates_below(folder: Path) -> dict[str, Path]:
+    """`_files(folder)`, and the templates (`_TEMPLATES`) in its folders but `static/` and hidden
+    ones, by path relative to it; folders linked to are not followed, as by the template loader."""
+
+    def refuse(exc: OSError) -> None:
+        if not isinstance(exc, FileNotFoundError):
+            raise ConfigError(f"site.theme: cannot read {exc.filename}: {exc.strerror}") from exc
+
+    found = _files(folder)
+    for top, folders, names in os.walk(folder, onerror=refuse):
+        at_top = top == os.fspath(folder)
+        folders[:] = [d for d in folders if not d.startswith(".") and not (at_top and d == STATIC)]
+        for name in names if not at_top else ():
+            path = Path(top, name)
+            if not name.startswith(".") and name.endswith(_TEMPLATES) and path.is_file():
+                found[path.relative_to(folder).as_posix()] = path
+    return found
 
 
 def rendered_static(theme: str | None) -> list[str]:
