@@ -327,7 +327,9 @@ class Environment(jinja2.Environment):
         """Jinja2's, but a template found once is kept in a plain dict when templates are never
         reloaded (`auto_reload` off, as `render.theme` sets it), so that `{% extends %}` on every
         page costs a dict look-up, not Jinja2's LRU cache (a lock and a queue) behind three calls.
-        With `auto_reload` on, or `globals` given, Jinja2's own look-up (and its checks) runs."""
+        With `auto_reload` on, or `globals` given, Jinja2's own look-up (and its checks) runs.
+        Unlike Jinja2's, the dict does not see `cache.clear()` or a replaced `loader`: a theme's
+        environment is made once per process and never changed (`render.theme.environment`)."""
         if self.auto_reload or globals or type(name) is not str or self.cache is None:
             return super().get_template(name, parent, globals)
         found = self._loaded.get((name, parent))
