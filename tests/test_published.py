@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from feedsvc import pipeline, published
+from feedsvc import pipeline, publish, published
 from feedsvc.config import Settings
 from feedsvc.daemon import Daemon
 from tests.ingest_helpers import NOW, generated_issues, ingest, ingest_each, regenerated
@@ -25,6 +25,22 @@ def _in_english(settings: Settings) -> Settings:
 
 def _themed(settings: Settings, folder: Path) -> Settings:
     return settings.model_copy(update={"site": settings.site.model_copy(update={"theme": folder})})
+
+
+def _themed_instance(tmp_path: Path, note: str, days: int) -> tuple[Settings, Path]:
+    """An instance in `tmp_path`/run whose theme (`tmp_path`/theme1) includes the template `note`
+    (saying NOTE ONE) in its article pages, `days` generated issues ingested."""
+    first = tmp_path / "theme1"
+    (first / note).parent.mkdir(parents=True, exist_ok=True)
+    (first / note).write_text("NOTE ONE", encoding="utf-8")
+    (first / "article.html").write_text(
+        '{% extends "base.html" %}{% block main %}{% include "' + note + '" %}{% endblock %}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "run").mkdir()
+    settings = _themed(instance_settings(tmp_path / "run"), first)
+    ingest_each(settings, tmp_path / "run", generated_issues(days))
+    return settings, first
 
 
 def test_an_ingest_with_the_same_settings_is_not_behind(tmp_path: Path) -> None:
@@ -57,16 +73,8 @@ def test_after_a_settings_change_the_next_ingest_rewrites_every_page(tmp_path: P
 def test_after_a_theme_edit_the_daemon_publishes_everything_again(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    first, second = tmp_path / "theme1", tmp_path / "theme2"
-    first.mkdir()
-    (tmp_path / "run").mkdir()
-    (first / "notes.html").write_text("NOTE ONE", encoding="utf-8")
-    (first / "article.html").write_text(
-        '{% extends "base.html" %}{% block main %}{% include "notes.html" %}{% endblock %}\n',
-        encoding="utf-8",
-    )
-    settings = _themed(instance_settings(tmp_path / "run"), first)
-    ingest_each(settings, tmp_path / "run", generated_issues(2))
+    settings, first = _themed_instance(tmp_path, "notes.html", 2)
+    second = tmp_path / "theme2"
     shutil.copytree(first, second)  # moved: the same files, so nothing to do
     assert pipeline.output_behind(_themed(settings, second)) is None
     third = tmp_path / "theme3"  # edited (another folder: a process reads a theme's files once)
@@ -102,16 +110,7 @@ def test_an_output_published_before_the_digest_was_kept_is_behind(tmp_path: Path
 def test_a_template_in_a_subfolder_of_the_theme_counts(tmp_path: Path) -> None:
     """A theme's template may include one from a folder of its own (`partials/note.html`): an edit
     of that one changes the look as much as one of `article.html`."""
-    first = tmp_path / "theme1"
-    (first / "partials").mkdir(parents=True)
-    (first / "partials" / "note.html").write_text("NOTE ONE", encoding="utf-8")
-    (first / "article.html").write_text(
-        '{% extends "base.html" %}{% block main %}{% include "partials/note.html" %}{% endblock %}\n',
-        encoding="utf-8",
-    )
-    (tmp_path / "run").mkdir()
-    settings = _themed(instance_settings(tmp_path / "run"), first)
-    ingest_each(settings, tmp_path / "run", generated_issues(1))
+    settings, first = _themed_instance(tmp_path, "partials/note.html", 1)
     second = tmp_path / "theme2"  # edited (another folder: a process reads a theme's files once)
     shutil.copytree(first, second)
     (second / "partials" / "note.html").write_text("NOTE TWO", encoding="utf-8")
@@ -123,24 +122,16 @@ def test_a_theme_saved_while_a_regenerate_runs_is_not_noted_as_published(
 ) -> None:
     """The digest noted is the look's as the publish began: a template saved after the pages were
     rendered with the one before leaves the output behind, and the next run publishes it."""
-    first, second, third = tmp_path / "theme1", tmp_path / "theme2", tmp_path / "theme3"
-    first.mkdir()
-    (first / "notes.html").write_text("NOTE ONE", encoding="utf-8")
-    (first / "article.html").write_text(
-        '{% extends "base.html" %}{% block main %}{% include "notes.html" %}{% endblock %}\n',
-        encoding="utf-8",
-    )
-    (tmp_path / "run").mkdir()
-    settings = _themed(instance_settings(tmp_path / "run"), first)
-    ingest_each(settings, tmp_path / "run", generated_issues(1))
+    settings, first = _themed_instance(tmp_path, "notes.html", 1)
+    second, third = tmp_path / "theme2", tmp_path / "theme3"
     shutil.copytree(first, second)  # a folder this process has not read yet, as a new process
-    written = pipeline.publish.write
+    written = publish.write
 
     def write_then_save(*args: Any, **kwargs: Any) -> Iterator[str]:
         yield from written(*args, **kwargs)
         (second / "notes.html").write_text("NOTE TWO", encoding="utf-8")
 
-    monkeypatch.setattr(pipeline.publish, "write", write_then_save)
+    monkeypatch.setattr(publish, "write", write_then_save)
     pipeline.regenerate(_themed(settings, second), NOW)
     monkeypatch.undo()
     pages = [data for rel, data in tree(settings.paths.output).items() if rel.startswith("articles/")]
