@@ -158,9 +158,13 @@ class Draft:
     def flush(self) -> None:
         """Join the glued text to the last paragraph."""
         if self.glued:
-            self.paragraphs[-1] = "".join([self.paragraphs[-1], *self.glued])
-            self.glued.clear()
+            self._join_glued()
             self._settle()
+
+    def _join_glued(self) -> None:
+        """`flush` but for `dangling`, which the caller settles."""
+        self.paragraphs[-1] = "".join([self.paragraphs[-1], *self.glued])
+        self.glued.clear()
 
     @property
     def width(self) -> float | None:
@@ -200,13 +204,12 @@ class Draft:
         if paragraphs and not paragraphs[-1]:
             paragraphs.pop()  # all the last paragraph held was the jump line (none other is empty)
         if paragraphs:
-            if self.glued:  # (flush, `dangling` settled below)
-                self.paragraphs[-1] = "".join([self.paragraphs[-1], *self.glued])
-                self.glued.clear()
+            if self.glued:
+                self._join_glued()
             self.paragraphs.extend(paragraphs)
         self.closed, self.held = self.closed or closed, False
+        self._settle()
         end = self.tail if self.glued else self.paragraphs[-1] if self.paragraphs else ""
-        self.dangling = bool(end) and not self.closed and not ends_complete(end)
         joined = block.text if text is None else text
         if "\n" in joined and LATER_DATELINE.search(joined):
             for paragraph in paragraphs:  # a later section's dateline (`本报讯（记者 张三）…`) credits too

@@ -118,9 +118,7 @@ def by_month(days: Iterable[dt.date]) -> list[tuple[int, Months]]:
     """Issue dates grouped by year then month, newest first; days within a month oldest first.
     Each year and month is found by bisection and sliced out whole (the dates of ten years are
     not handed out one by one)."""
-    ordered = sorted(days)  # `Store.issue_dates` gives them in order, unique: sorted in one pass
-    if len(set(ordered)) != len(ordered):
-        ordered = sorted(set(ordered))
+    ordered = sorted(set(days))
     years: list[tuple[int, Months]] = []
     end = len(ordered)
     while end:
