@@ -271,7 +271,7 @@ class Daemon:
         `run` does this for one paper; `service.Service` for each of several on one scheduler."""
         self.pinger = Pinger.from_settings(self.settings)
         theme.check_theme(self.settings.site.theme)  # a broken theme stops the start, not each page
-        published.note(self.settings)  # so does a theme file that cannot be read
+        published.record_daemon(self.settings)  # so does a theme file that cannot be read
         self._check_store()
         for leftover in self.inbox.leftovers():
             log.info("taken again after an interrupted run: %s", display_name(leftover.name))

@@ -2,8 +2,9 @@
 
 Byte 0 is the writer lock: whoever ingests or regenerates holds it, so two processes never write
 the store or the output at once (a one-shot command waits for the daemon's current file). Byte 1
-is held by a running daemon for its whole life, so a second daemon refuses to start. Byte 2 is
-held by whoever builds the search index, which the daemon does beside ingesting.
+is held by a running daemon for its whole life, so a second daemon refuses to start, and a one-shot
+command can tell that a daemon runs (`daemon_elsewhere`). Byte 2 is held by whoever builds the
+search index, which the daemon does beside ingesting.
 
 These are POSIX record locks (`fcntl.lockf`): the kernel releases them when the process dies, even
 by SIGKILL. They belong to the process, and closing *any* descriptor of the file drops them all,
@@ -25,6 +26,7 @@ from feedsvc.errors import LockError
 
 LOCK_NAME = "feedsvc.lock"
 _WRITER, _DAEMON, _SEARCH = 0, 1, 2
+_DAEMON_TRIES = 10
 
 
 class _LockFile:
@@ -34,6 +36,8 @@ class _LockFile:
         self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         self.threads = threading.Lock()
         self.search_threads = threading.Lock()
+        self.daemon_threads = threading.Lock()  # byte 1's holder in this process, and probes of it
+        self.daemon_here = False
 
     def try_lock(self, offset: int) -> bool:
         try:
@@ -103,16 +107,38 @@ def searcher(folder: Path) -> Iterator[bool]:
         lock.search_threads.release()
 
 
+def daemon_elsewhere(folder: Path) -> bool:
+    """Does another process run a daemon on this store? Asking takes byte 1 for an instant when no
+    daemon holds it (a daemon starting just then tries again); a daemon of this process is not
+    another's, and asking leaves its lock as it is."""
+    lock = _lock_file(folder)
+    with lock.daemon_threads:
+        if lock.daemon_here:
+            return False
+        if not lock.try_lock(_DAEMON):
+            return True
+        lock.unlock(_DAEMON)
+        return False
+
+
 class DaemonLock:
     """Held by `feedsvc run` for its whole life; a second daemon on the same store refuses to start."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, sleep: Callable[[float], None] = time.sleep) -> None:
         self._lock = _lock_file(folder)
-        if not self._lock.try_lock(_DAEMON):
-            raise LockError(f"{self._lock.path}: another feedsvc daemon is already running for this store")
+        with self._lock.daemon_threads:
+            for _ in range(_DAEMON_TRIES):  # a command asking `daemon_elsewhere` holds it an instant
+                if not self._lock.daemon_here and self._lock.try_lock(_DAEMON):
+                    break
+                sleep(0.02)
+            else:
+                raise LockError(f"{self._lock.path}: another feedsvc daemon is already running on this store")
+            self._lock.daemon_here = True
         self.held = True
 
     def release(self) -> None:
-        if self.held:
-            self._lock.unlock(_DAEMON)
-            self.held = False
+        with self._lock.daemon_threads:
+            if self.held:
+                self._lock.unlock(_DAEMON)
+                self._lock.daemon_here = False
+                self.held = False

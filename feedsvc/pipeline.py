@@ -191,7 +191,7 @@ def ingest_parsed(
         open_store(settings, new_store=new_store) as store,
         collector.paused() as gc_state,
     ):
-        made_with = published.note(settings)  # before any template is read for this publish
+        made_with = published.publishing_with(settings)  # before any template is read for this publish
         behind = _behind(settings)  # rewrite all first
         if behind:
             gc_state.resume()  # a whole regenerate follows: the collector stays on
@@ -280,7 +280,7 @@ def regenerate(
     `only_if_pending` (the daemon's retry), nothing is done unless the output is still behind
     (`output_behind`) once the writer lock is held: an ingest running meanwhile may have caught up."""
     with lock.writer(settings.paths.store), open_store(settings, new_store=new_store) as store:
-        made_with = published.note(settings)  # the look as the build reads it, not as it is after
+        made_with = published.publishing_with(settings)  # the look as the build reads it, not as it is after
         if only_if_pending and output_behind(settings) is None:
             return Report(name="regenerate")
         _mark_pending(settings)
@@ -341,7 +341,7 @@ def edit(settings: Settings, now: dt.datetime, change: Edit, *, name: str = "cor
     """Apply an editors' change to the store (`change(store, settings, now)`: corrections files
     synced, an approval) and rewrite only the outputs it affects."""
     with lock.writer(settings.paths.store), open_store(settings) as store:
-        made_with = published.note(settings)
+        made_with = published.publishing_with(settings)
         behind = _behind(settings)
         _mark_pending(settings)
         try:

@@ -9,6 +9,11 @@ regenerate. So the store folder keeps a note of what the last whole publish was 
 (`published-with`: the shaping settings, a digest of the templates and static files). When it
 differs from the running settings, `pipeline` publishes everything at the next chance (an ingest,
 an edit or the daemon's next scan), as it does after a failed publish, and says what changed.
+
+A daemon keeps the same note of what it runs with (`daemon-with`). A one-shot command that would
+publish with other settings while that daemon runs is refused (`check_daemon`): the daemon, seeing
+the output made with settings not its own, would publish everything again with its own, and the
+two would undo each other's work on every run.
 """
 
 from __future__ import annotations
@@ -16,14 +21,16 @@ from __future__ import annotations
 import functools
 import json
 import os
+from pathlib import Path
 
-from feedsvc import manifest
+from feedsvc import lock, manifest
 from feedsvc.config import Settings
-from feedsvc.errors import PublishError
+from feedsvc.errors import ConfigError, PublishError
 from feedsvc.render import keys, theme
 from feedsvc.render.common import RENDER_VERSION
 
 NAME = "published-with"
+DAEMON_NAME = "daemon-with"  # what the daemon running on this store runs with
 # what a file's bytes depend on besides the store; `paper.earliest_date` only decides what is taken
 _SHAPING = {"paper", "sections", "slugs", "feeds", "site", "publish"}
 _NOT_SHAPING = {"paper": {"earliest_date"}, "site": {"theme"}}  # the theme by its files, not its path
@@ -99,10 +106,45 @@ def record(settings: Settings, made: str) -> None:
     """Keep `made` (`note` as the publish began, before it read a template: a theme saved during a
     regenerate counts as not yet published) after a whole publish, or the first one into an empty
     folder. Lost to a crash, the next publish is whole."""
-    target = settings.paths.store / NAME
-    tmp = target.with_name(f".{NAME}.tmp")
+    _write(settings.paths.store / NAME, made, PublishError)
+
+
+def record_daemon(settings: Settings) -> None:
+    """Keep what a daemon starting on this store runs with, for `check_daemon`."""
+    _write(settings.paths.store / DAEMON_NAME, note(settings), ConfigError)
+
+
+def publishing_with(settings: Settings) -> str:
+    """The note a publish beginning now is made with, once `check_daemon` let it go on."""
+    check_daemon(settings)
+    return note(settings)
+
+
+def check_daemon(settings: Settings) -> None:
+    """Refuse (ConfigError) to publish with settings other than those of a daemon that another
+    process runs on this store; a daemon of an older version, which kept no note, is not asked."""
+    if not lock.daemon_elsewhere(settings.paths.store):
+        return
+    path = settings.paths.store / DAEMON_NAME
     try:
-        tmp.write_text(made + "\n", encoding="utf-8")
+        theirs = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: unreadable ({exc})") from exc
+    ours = note(settings)
+    if theirs != ours:
+        raise ConfigError(
+            f"{path}: the daemon running on this store has other settings "
+            f"({', '.join(_changes(theirs, ours))}); run this command with the daemon's config and "
+            "FEEDSVC_* environment, or restart the daemon with these settings"
+        )
+
+
+def _write(target: Path, text: str, error: type[PublishError] | type[ConfigError]) -> None:
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        tmp.write_text(text + "\n", encoding="utf-8")
         os.replace(tmp, target)
     except OSError as exc:
-        raise PublishError(f"{target}: cannot write: {exc.strerror}") from exc
+        raise error(f"{target}: cannot write: {exc.strerror}") from exc
