@@ -23,7 +23,6 @@ from feedsvc.config import Settings
 from feedsvc.errors import FeedsvcError, LockError, ParseError, PublishError, StoreError
 from feedsvc.httpguard import raise_file_limit
 from feedsvc.inbox import Inbox, display_name
-from feedsvc.lock import DaemonLock
 from feedsvc.logs import RateLimited
 from feedsvc.render import theme
 from feedsvc.serve import ServerHandle, start_in_thread
@@ -271,7 +270,7 @@ class Daemon:
         `run` does this for one paper; `service.Service` for each of several on one scheduler."""
         self.pinger = Pinger.from_settings(self.settings)
         theme.check_theme(self.settings.site.theme)  # a broken theme stops the start, not each page
-        published.record_daemon(self.settings)  # so does a theme file that cannot be read
+        published.note(self.settings)  # so does a theme file that cannot be read
         self._check_store()
         for leftover in self.inbox.leftovers():
             log.info("taken again after an interrupted run: %s", display_name(leftover.name))
@@ -310,7 +309,7 @@ class Daemon:
             self.pinger.close(timeout=10)
 
     def run(self) -> int:
-        lock = DaemonLock(self.settings.paths.store)
+        lock = published.daemon_lock(self.settings)
         server: ServerHandle | None = None
         scheduler = BackgroundScheduler(timezone=self.settings.paper.timezone)
         signals = StopSignals(self.stopping, "finishing the current file, then stopping", logger=log)

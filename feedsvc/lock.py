@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,7 +27,7 @@ from feedsvc.errors import LockError
 
 LOCK_NAME = "feedsvc.lock"
 _WRITER, _DAEMON, _SEARCH = 0, 1, 2
-_DAEMON_TRIES = 10
+_FLOCK = "hhqqi4x"  # Linux's struct flock on 64-bit machines: type, whence, start, length, pid
 
 
 class _LockFile:
@@ -108,37 +109,42 @@ def searcher(folder: Path) -> Iterator[bool]:
 
 
 def daemon_elsewhere(folder: Path) -> bool:
-    """Does another process run a daemon on this store? Asking takes byte 1 for an instant when no
-    daemon holds it (a daemon starting just then tries again); a daemon of this process is not
-    another's, and asking leaves its lock as it is."""
+    """Does another process run a daemon on this store? Asked of the kernel (`F_GETLK`), which
+    answers for other processes' locks only and takes nothing: this process's locks stay as they
+    are, and a daemon starting meanwhile is not in the way of the question."""
     lock = _lock_file(folder)
-    with lock.daemon_threads:
-        if lock.daemon_here:
-            return False
-        if not lock.try_lock(_DAEMON):
-            return True
-        lock.unlock(_DAEMON)
-        return False
+    query = struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, _DAEMON, 1, 0)
+    answer = fcntl.fcntl(lock.fd, fcntl.F_GETLK, query)
+    kind: int = struct.unpack(_FLOCK, answer)[0]
+    return kind != fcntl.F_UNLCK
 
 
 class DaemonLock:
-    """Held by `feedsvc run` for its whole life; a second daemon on the same store refuses to start."""
+    """Held by `feedsvc run` for its whole life; a second daemon on the same store, in this process
+    or another, refuses to start. `announce` (the daemon's note of its settings) runs once the lock
+    is taken, under the writer lock as it is taken: a command, which asks `daemon_elsewhere` under
+    the writer lock, finds no daemon or one that has announced itself, never one half started."""
 
-    def __init__(self, folder: Path, *, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, folder: Path, *, announce: Callable[[], None] | None = None) -> None:
         self._lock = _lock_file(folder)
-        with self._lock.daemon_threads:
-            for _ in range(_DAEMON_TRIES):  # a command asking `daemon_elsewhere` holds it an instant
-                if not self._lock.daemon_here and self._lock.try_lock(_DAEMON):
-                    break
-                sleep(0.02)
-            else:
+        with writer(folder), self._lock.daemon_threads:
+            if self._lock.daemon_here or not self._lock.try_lock(_DAEMON):
                 raise LockError(f"{self._lock.path}: another feedsvc daemon is already running on this store")
             self._lock.daemon_here = True
-        self.held = True
+            self.held = True
+            if announce is not None:
+                try:
+                    announce()
+                except BaseException:
+                    self._release()
+                    raise
 
     def release(self) -> None:
         with self._lock.daemon_threads:
-            if self.held:
-                self._lock.unlock(_DAEMON)
-                self._lock.daemon_here = False
-                self.held = False
+            self._release()
+
+    def _release(self) -> None:
+        if self.held:
+            self._lock.unlock(_DAEMON)
+            self._lock.daemon_here = False
+            self.held = False

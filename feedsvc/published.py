@@ -25,7 +25,7 @@ from pathlib import Path
 
 from feedsvc import lock, manifest
 from feedsvc.config import Settings
-from feedsvc.errors import ConfigError, PublishError
+from feedsvc.errors import ConfigError, PublishError, StoreError
 from feedsvc.render import keys, theme
 from feedsvc.render.common import RENDER_VERSION
 
@@ -73,17 +73,17 @@ def behind(settings: Settings) -> str | None:
     now = note(settings)
     if kept == now:
         return None
-    return f"changed since the output was last published whole: {', '.join(_changes(kept, now))}"
+    return f"changed since the output was last published whole: {', '.join(_changes(kept, now, NAME))}"
 
 
-def _changes(kept: str, now: str) -> list[str]:
+def _changes(kept: str, now: str, name: str) -> list[str]:
     """What differs between two notes, by name (`paper.base_url`, the look, the versions)."""
     try:
         before = json.loads(kept)
         after = json.loads(now)
         was, shaping = before["settings"], after["settings"]
     except (ValueError, KeyError, TypeError):
-        return [f"{NAME} in the store folder is not a note of this version"]
+        return [f"{name} in the store folder is not a note of this version"]
     found = []
     for section in sorted(set(was) | set(shaping)):
         old, new = was.get(section), shaping.get(section)
@@ -109,9 +109,14 @@ def record(settings: Settings, made: str) -> None:
     _write(settings.paths.store / NAME, made, PublishError)
 
 
-def record_daemon(settings: Settings) -> None:
-    """Keep what a daemon starting on this store runs with, for `check_daemon`."""
-    _write(settings.paths.store / DAEMON_NAME, note(settings), ConfigError)
+def daemon_lock(settings: Settings) -> lock.DaemonLock:
+    """The lock a daemon holds for its life, taken with the note of what it runs with
+    (`daemon-with`), which `check_daemon` compares a command's settings to."""
+    made = note(settings)  # a theme file that cannot be read stops the start before the lock
+    return lock.DaemonLock(
+        settings.paths.store,
+        announce=lambda: _write(settings.paths.store / DAEMON_NAME, made, StoreError),
+    )
 
 
 def publishing_with(settings: Settings) -> str:
@@ -134,14 +139,15 @@ def check_daemon(settings: Settings) -> None:
         raise ConfigError(f"{path}: unreadable ({exc})") from exc
     ours = note(settings)
     if theirs != ours:
+        changed = ", ".join(_changes(theirs, ours, DAEMON_NAME))
         raise ConfigError(
-            f"{path}: the daemon running on this store has other settings "
-            f"({', '.join(_changes(theirs, ours))}); run this command with the daemon's config and "
-            "FEEDSVC_* environment, or restart the daemon with these settings"
+            f"{path}: the daemon running on this store has other settings ({changed}); run this "
+            "command with the daemon's config and FEEDSVC_* environment, or restart the daemon "
+            "with these settings"
         )
 
 
-def _write(target: Path, text: str, error: type[PublishError] | type[ConfigError]) -> None:
+def _write(target: Path, text: str, error: type[PublishError] | type[StoreError]) -> None:
     tmp = target.with_name(f".{target.name}.tmp")
     try:
         tmp.write_text(text + "\n", encoding="utf-8")

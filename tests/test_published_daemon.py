@@ -13,25 +13,28 @@ from pathlib import Path
 
 import pytest
 
-from feedsvc import lock, pipeline, published
+from feedsvc import editors_cli, lock, pipeline, published
 from feedsvc.config import Settings
-from feedsvc.daemon import Daemon
-from feedsvc.errors import ConfigError, LockError
+from feedsvc.errors import ConfigError, LockError, StoreError
 from tests.e2e_helpers import SAMPLE
 from tests.fault_helpers import Instance
-from tests.ingest_helpers import NOW, generated_issues, ingest, ingest_each
+from tests.ingest_helpers import NOW, START, generated_issues, ingest, ingest_each
 from tests.render_helpers import instance_settings, tree
 
-# holds byte 1 as `feedsvc run` does and keeps the note it is given as the daemon's
+# holds byte 1 as `feedsvc run` does, announcing the note it is given (after `delay` seconds)
 HOLDER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
     from feedsvc import lock, published
-    folder = Path(sys.argv[1])
-    held = lock.DaemonLock(folder)
-    if len(sys.argv) > 2:
-        (folder / published.DAEMON_NAME).write_text(sys.argv[2] + "\\n", encoding="utf-8")
+    folder, note, delay = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+
+    def announce():
+        print("locked", flush=True)
+        time.sleep(delay)
+        (folder / published.DAEMON_NAME).write_text(note + "\\n", encoding="utf-8")
+
+    held = lock.DaemonLock(folder, announce=announce if note else None)
     print("held", flush=True)
     time.sleep(60)
     """
@@ -39,11 +42,14 @@ HOLDER = textwrap.dedent(
 
 
 @contextmanager
-def _daemon_elsewhere(folder: Path, note: str | None = None) -> Iterator[subprocess.Popen[str]]:
-    args = [sys.executable, "-c", HOLDER, str(folder), *([] if note is None else [note])]
+def _daemon_elsewhere(folder: Path, note: str = "", *, delay: float = 0) -> Iterator[subprocess.Popen[str]]:
+    """A daemon's lock held by another process; with `note`, announced as `daemon_lock` does.
+    Yields once the lock is taken (not yet announced, when `delay` is given)."""
+    args = [sys.executable, "-c", HOLDER, str(folder), note, str(delay)]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
     try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == ("locked" if note else "held")
         yield proc
     finally:
         proc.kill()
@@ -63,9 +69,12 @@ def test_daemon_elsewhere_sees_another_process_and_not_this_ones(tmp_path: Path)
     try:
         assert not lock.daemon_elsewhere(tmp_path)  # this process's own daemon
         with pytest.raises(LockError, match="already running"):  # asking kept the lock held
-            lock.DaemonLock(tmp_path, sleep=lambda _: None)
+            lock.DaemonLock(tmp_path)
         other = subprocess.run(
-            [sys.executable, "-c", HOLDER, str(tmp_path)], capture_output=True, text=True, check=False
+            [sys.executable, "-c", HOLDER, str(tmp_path), "", "0"],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         assert other.returncode != 0 and "already running" in other.stderr
     finally:
@@ -73,24 +82,17 @@ def test_daemon_elsewhere_sees_another_process_and_not_this_ones(tmp_path: Path)
     lock.DaemonLock(tmp_path).release()
 
 
-def test_a_daemon_starting_while_a_command_asks_tries_again(tmp_path: Path) -> None:
-    """A command asking `daemon_elsewhere` holds byte 1 for an instant: a daemon starting then is
-    not refused, it tries again; a daemon really running is refused after its tries."""
-    waits: list[float] = []
-    with _daemon_elsewhere(tmp_path) as holder:
-
-        def holder_stops(seconds: float) -> None:
-            waits.append(seconds)
-            if len(waits) == 2:
-                holder.kill()
-                holder.wait()
-
-        lock.DaemonLock(tmp_path, sleep=holder_stops).release()
-    assert len(waits) == 2
-    slept: list[float] = []
-    with _daemon_elsewhere(tmp_path), pytest.raises(LockError, match="already running"):
-        lock.DaemonLock(tmp_path, sleep=slept.append)
-    assert len(slept) >= 5
+def test_a_daemon_starting_is_judged_by_its_own_note_not_the_last_ones(tmp_path: Path) -> None:
+    """A daemon restarted with new settings takes its lock, then announces them: a command with the
+    new settings run in between waits for the announcement and goes on; it is not refused by what
+    the daemon before it had noted."""
+    settings = instance_settings(tmp_path)
+    ingest_each(settings, tmp_path, generated_issues(1))
+    renamed = _renamed(settings, "另一张报")
+    (settings.paths.store / published.DAEMON_NAME).write_text(published.note(settings), encoding="utf-8")
+    with _daemon_elsewhere(settings.paths.store, published.note(renamed), delay=1.0):
+        pipeline.regenerate(renamed, NOW)
+    assert pipeline.output_behind(renamed) is None
 
 
 @pytest.mark.parametrize(
@@ -98,6 +100,7 @@ def test_a_daemon_starting_while_a_command_asks_tries_again(tmp_path: Path) -> N
     [
         pytest.param(lambda s, tmp: ingest(s, tmp, generated_issues(2)[1][:1]), id="ingest"),
         pytest.param(lambda s, tmp: pipeline.regenerate(s, NOW), id="regenerate"),
+        pytest.param(lambda s, tmp: editors_cli.approve(s, NOW, entry_id=None, day=START), id="approve"),
     ],
 )
 def test_a_command_with_other_settings_than_the_running_daemon_is_refused(
@@ -115,6 +118,12 @@ def test_a_command_with_other_settings_than_the_running_daemon_is_refused(
         assert message.startswith(f"{settings.paths.store / published.DAEMON_NAME}: ")
         assert "the daemon running on this store has other settings (paper.name)" in message
         assert "\n" not in message
+        looks = tmp_path / "theme"
+        looks.mkdir()
+        (looks / "base.html").write_text("{% block main %}{% endblock %}\n", encoding="utf-8")
+        themed = settings.model_copy(update={"site": settings.site.model_copy(update={"theme": looks})})
+        with pytest.raises(ConfigError, match=r"other settings \(the site's templates or static files\)"):
+            publish(themed, tmp_path)
         # nothing published: the daemon's output stays as it made it
         assert tree(settings.paths.output, hidden=True) == before
         assert (settings.paths.store / published.NAME).read_bytes() == noted
@@ -129,6 +138,14 @@ def test_a_daemon_of_an_older_version_kept_no_note_and_is_not_asked(tmp_path: Pa
     with _daemon_elsewhere(settings.paths.store):
         ingest_each(settings, tmp_path, generated_issues(1))
         pipeline.regenerate(_renamed(settings, "另一张报"), NOW)
+
+
+def test_a_daemon_note_that_cannot_be_read_is_named(tmp_path: Path) -> None:
+    settings = instance_settings(tmp_path)
+    ingest_each(settings, tmp_path, generated_issues(1))
+    with _daemon_elsewhere(settings.paths.store, "not a note"):
+        with pytest.raises(ConfigError, match="daemon-with in the store folder is not a note of this"):
+            pipeline.regenerate(settings, NOW)
         (settings.paths.store / published.DAEMON_NAME).write_bytes(b"\xff\xfe")
         with pytest.raises(ConfigError, match="daemon-with: unreadable"):
             pipeline.regenerate(settings, NOW)
@@ -136,16 +153,24 @@ def test_a_daemon_of_an_older_version_kept_no_note_and_is_not_asked(tmp_path: Pa
 
 def test_the_daemon_keeps_what_it_runs_with(tmp_path: Path) -> None:
     settings = instance_settings(tmp_path)
-    Daemon(settings, clock=lambda: NOW).tick()
-    assert not (settings.paths.store / published.DAEMON_NAME).exists()  # a tick is not a start
-    # `start` without a scheduler's jobs running: what `feedsvc run` does first
-    from apscheduler.schedulers.background import BackgroundScheduler
+    held = published.daemon_lock(settings)  # as `feedsvc run` and the papers' service start
+    try:
+        kept = (settings.paths.store / published.DAEMON_NAME).read_text(encoding="utf-8")
+        assert kept == published.note(settings) + "\n"
+        with pytest.raises(LockError, match="already running"):  # one daemon a store, here too
+            published.daemon_lock(settings)
+    finally:
+        held.release()
 
-    daemon = Daemon(settings, clock=lambda: NOW)
-    daemon.start(BackgroundScheduler(timezone="UTC"))
-    daemon.close()
-    kept = (settings.paths.store / published.DAEMON_NAME).read_text(encoding="utf-8")
-    assert kept == published.note(settings) + "\n"
+
+def test_a_note_that_cannot_be_written_stops_the_start_and_lets_the_lock_go(tmp_path: Path) -> None:
+    settings = instance_settings(tmp_path)
+    (settings.paths.store / published.DAEMON_NAME).mkdir(parents=True)  # a folder in its way
+    with pytest.raises(StoreError, match="daemon-with: cannot write"):
+        published.daemon_lock(settings)
+    assert not lock.daemon_elsewhere(settings.paths.store)
+    (settings.paths.store / published.DAEMON_NAME).rmdir()
+    published.daemon_lock(settings).release()
 
 
 def test_the_command_line_says_so_in_one_line(tmp_path: Path) -> None:
