@@ -18,12 +18,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
 import feedsvc
-from feedsvc import collector, editing, pipeline, published, search_note
+from feedsvc import collector, editing, intake, pipeline, published, search_note
 from feedsvc.config import Settings
 from feedsvc.errors import FeedsvcError, LockError, ParseError, PublishError, StoreError
 from feedsvc.httpguard import raise_file_limit
 from feedsvc.inbox import Inbox, display_name
-from feedsvc.lock import DaemonLock
 from feedsvc.logs import RateLimited
 from feedsvc.render import theme
 from feedsvc.serve import ServerHandle, start_in_thread
@@ -75,12 +74,12 @@ class Daemon:
         name = taken.name
         tried, _ = self._retries.pop(name, (0, 0.0))
         try:
-            data, parsed = pipeline.read_parsed(self.settings, taken, name=name, now=self.clock())
+            data, parsed = intake.read_parsed(self.settings, taken, name=name, now=self.clock())
         except ParseError as exc:
             self._fail(taken, exc.reason if exc.line is None else f"line {exc.line}: {exc.reason}")
             return frozenset()
         issue = parsed.issue
-        keys = pipeline.page_keys(issue)
+        keys = intake.page_keys(issue)
         self._pages[name] = keys
         if keys & blocked:
             self._retries[name] = (tried, 0.0)  # taken as soon as the earlier one is done
@@ -310,7 +309,7 @@ class Daemon:
             self.pinger.close(timeout=10)
 
     def run(self) -> int:
-        lock = DaemonLock(self.settings.paths.store)
+        lock = published.daemon_lock(self.settings)
         server: ServerHandle | None = None
         scheduler = BackgroundScheduler(timezone=self.settings.paper.timezone)
         signals = StopSignals(self.stopping, "finishing the current file, then stopping", logger=log)

@@ -2,8 +2,9 @@
 
 Byte 0 is the writer lock: whoever ingests or regenerates holds it, so two processes never write
 the store or the output at once (a one-shot command waits for the daemon's current file). Byte 1
-is held by a running daemon for its whole life, so a second daemon refuses to start. Byte 2 is
-held by whoever builds the search index, which the daemon does beside ingesting.
+is held by a running daemon for its whole life, so a second daemon refuses to start, and a one-shot
+command can tell that a daemon runs (`daemon_elsewhere`). Byte 2 is held by whoever builds the
+search index, which the daemon does beside ingesting.
 
 These are POSIX record locks (`fcntl.lockf`): the kernel releases them when the process dies, even
 by SIGKILL. They belong to the process, and closing *any* descriptor of the file drops them all,
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +27,7 @@ from feedsvc.errors import LockError
 
 LOCK_NAME = "feedsvc.lock"
 _WRITER, _DAEMON, _SEARCH = 0, 1, 2
+_FLOCK = "hhqqi4x"  # Linux's struct flock on 64-bit machines: type, whence, start, length, pid
 
 
 class _LockFile:
@@ -34,6 +37,8 @@ class _LockFile:
         self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         self.threads = threading.Lock()
         self.search_threads = threading.Lock()
+        self.daemon_threads = threading.Lock()  # byte 1's holder in this process, and probes of it
+        self.daemon_here = False
 
     def try_lock(self, offset: int) -> bool:
         try:
@@ -103,16 +108,43 @@ def searcher(folder: Path) -> Iterator[bool]:
         lock.search_threads.release()
 
 
-class DaemonLock:
-    """Held by `feedsvc run` for its whole life; a second daemon on the same store refuses to start."""
+def daemon_elsewhere(folder: Path) -> bool:
+    """Does another process run a daemon on this store? Asked of the kernel (`F_GETLK`), which
+    answers for other processes' locks only and takes nothing: this process's locks stay as they
+    are, and a daemon starting meanwhile is not in the way of the question."""
+    lock = _lock_file(folder)
+    query = struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, _DAEMON, 1, 0)
+    answer = fcntl.fcntl(lock.fd, fcntl.F_GETLK, query)
+    kind: int = struct.unpack(_FLOCK, answer)[0]
+    return kind != fcntl.F_UNLCK
 
-    def __init__(self, folder: Path) -> None:
+
+class DaemonLock:
+    """Held by `feedsvc run` for its whole life; a second daemon on the same store, in this process
+    or another, refuses to start. `announce` (the daemon's note of its settings) runs once the lock
+    is taken, under the writer lock as it is taken: a command, which asks `daemon_elsewhere` under
+    the writer lock, finds no daemon or one that has announced itself, never one half started."""
+
+    def __init__(self, folder: Path, *, announce: Callable[[], None] | None = None) -> None:
         self._lock = _lock_file(folder)
-        if not self._lock.try_lock(_DAEMON):
-            raise LockError(f"{self._lock.path}: another feedsvc daemon is already running for this store")
-        self.held = True
+        with writer(folder), self._lock.daemon_threads:
+            if self._lock.daemon_here or not self._lock.try_lock(_DAEMON):
+                raise LockError(f"{self._lock.path}: another feedsvc daemon is already running on this store")
+            self._lock.daemon_here = True
+            self.held = True
+            if announce is not None:
+                try:
+                    announce()
+                except BaseException:
+                    self._release()
+                    raise
 
     def release(self) -> None:
+        with self._lock.daemon_threads:
+            self._release()
+
+    def _release(self) -> None:
         if self.held:
             self._lock.unlock(_DAEMON)
+            self._lock.daemon_here = False
             self.held = False

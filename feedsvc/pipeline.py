@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,9 +35,10 @@ from feedsvc.config import Settings
 from feedsvc.errors import MissingStore, ParseError, PublishError, StoreError
 from feedsvc.faults import checkpoint
 from feedsvc.inbox import display_name
+from feedsvc.intake import check_issue, page_keys, read_parsed
 from feedsvc.models import Issue
-from feedsvc.parse import NO_DATE, hints_from_settings, warnings_of
-from feedsvc.parse.submission import PdfParse, parse_submission
+from feedsvc.parse import hints_from_settings, warnings_of
+from feedsvc.parse.submission import parse_submission
 from feedsvc.records import Change
 from feedsvc.render.common import FEED_TYPES
 from feedsvc.store import Store, Submission
@@ -86,62 +86,6 @@ def _feeds_among(paths: Iterable[str]) -> tuple[str, ...]:
     return tuple(p for p in paths if p.endswith(suffixes) and not p.startswith("archive/"))
 
 
-def read_submission(
-    settings: Settings, path: Path, *, name: str | None = None, now: dt.datetime | None = None
-) -> tuple[bytes, Issue]:
-    """A submission's bytes and its parse; ParseError names the file."""
-    data, parsed = read_parsed(settings, path, name=name, now=now)
-    return data, parsed.issue
-
-
-def read_parsed(
-    settings: Settings, path: Path, *, name: str | None = None, now: dt.datetime | None = None
-) -> tuple[bytes, PdfParse]:
-    """A submission's bytes, its parse and its photos' JPEG bytes (a page PDF); ParseError names
-    the file."""
-    name = display_name(name or path.name)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ParseError(f"cannot read: {exc.strerror}", name) from exc
-    if len(data) > settings.daemon.max_submission_bytes:
-        raise ParseError(
-            f"too large: {len(data)} bytes (the limit is {settings.daemon.max_submission_bytes})", name
-        )
-    parsed = parse_submission(data, source=name, hints=hints_from_settings(settings))
-    check_issue(settings, parsed.issue, name, now=now)
-    return data, parsed
-
-
-def check_issue(settings: Settings, issue: Issue, name: str, *, now: dt.datetime | None = None) -> None:
-    """Refuse (ParseError naming the file) a parse the store must not take: no issue date, a date
-    in the future, the same page number twice. Checked before anything is stored, and again for
-    each stored original by `regenerate --reparse`, which skips what fails."""
-    if issue.date is not None and now is not None and issue.date > now.date() + dt.timedelta(days=1):
-        raise ParseError(f"the issue date {issue.date} is in the future (today is {now.date()})", name)
-    if issue.date is None:
-        raise ParseError(NO_DATE, name)
-    if issue.date < settings.paper.earliest_date:
-        raise ParseError(
-            f"the issue date {issue.date} is before the paper's first issue "
-            f"(paper.earliest_date = {settings.paper.earliest_date}): a misread date?",
-            name,
-        )
-    counts = Counter(page.number for page in issue.pages)
-    twice = sorted(n for n, count in counts.items() if count > 1)
-    if twice:
-        pages = ", ".join(str(n) for n in twice)
-        raise ParseError(f"page {pages} appears twice in one submission: send each page once", name)
-
-
-def page_keys(issue: Issue) -> frozenset[tuple[dt.date, int]]:
-    """The (issue date, page number) pairs a parse writes: submissions sharing one must apply in
-    the order they arrived."""
-    if issue.date is None:
-        return frozenset()
-    return frozenset((issue.date, page.number) for page in issue.pages)
-
-
 def ingest_file(
     settings: Settings,
     path: Path,
@@ -181,8 +125,8 @@ def ingest_parsed(
     images: Mapping[str, bytes] | None = None,
     search_now: bool = True,
 ) -> Report:
-    """Store and publish a submission `read_submission` read and parsed. `new_store`: see `open_store`.
-    `images`: its photos' JPEG bytes by published path (a page PDF: `read_parsed`). The search
+    """Store and publish a submission `intake.read_submission` read and parsed. `new_store`: see `open_store`.
+    `images`: its photos' JPEG bytes by published path (a page PDF: `intake.read_parsed`). The search
     index follows at once, or with `search_now` off (the daemon) in `update_search`."""
     checkpoint("pipeline.ingest.parsed")
     assert issue.date is not None  # check_issue
@@ -191,7 +135,7 @@ def ingest_parsed(
         open_store(settings, new_store=new_store) as store,
         collector.paused() as gc_state,
     ):
-        made_with = published.note(settings)  # before any template is read for this publish
+        made_with = published.publishing_with(settings)  # before any template is read for this publish
         behind = _behind(settings)  # rewrite all first
         if behind:
             gc_state.resume()  # a whole regenerate follows: the collector stays on
@@ -280,7 +224,7 @@ def regenerate(
     `only_if_pending` (the daemon's retry), nothing is done unless the output is still behind
     (`output_behind`) once the writer lock is held: an ingest running meanwhile may have caught up."""
     with lock.writer(settings.paths.store), open_store(settings, new_store=new_store) as store:
-        made_with = published.note(settings)  # the look as the build reads it, not as it is after
+        made_with = published.publishing_with(settings)  # the look as the build reads it, not as it is after
         if only_if_pending and output_behind(settings) is None:
             return Report(name="regenerate")
         _mark_pending(settings)
@@ -341,7 +285,7 @@ def edit(settings: Settings, now: dt.datetime, change: Edit, *, name: str = "cor
     """Apply an editors' change to the store (`change(store, settings, now)`: corrections files
     synced, an approval) and rewrite only the outputs it affects."""
     with lock.writer(settings.paths.store), open_store(settings) as store:
-        made_with = published.note(settings)
+        made_with = published.publishing_with(settings)
         behind = _behind(settings)
         _mark_pending(settings)
         try:

@@ -9,6 +9,11 @@ regenerate. So the store folder keeps a note of what the last whole publish was 
 (`published-with`: the shaping settings, a digest of the templates and static files). When it
 differs from the running settings, `pipeline` publishes everything at the next chance (an ingest,
 an edit or the daemon's next scan), as it does after a failed publish, and says what changed.
+
+A daemon keeps the same note of what it runs with (`daemon-with`). A one-shot command that would
+publish with other settings while that daemon runs is refused (`check_daemon`): the daemon, seeing
+the output made with settings not its own, would publish everything again with its own, and the
+two would undo each other's work on every run.
 """
 
 from __future__ import annotations
@@ -16,14 +21,16 @@ from __future__ import annotations
 import functools
 import json
 import os
+from pathlib import Path
 
-from feedsvc import manifest
+from feedsvc import lock, manifest
 from feedsvc.config import Settings
-from feedsvc.errors import PublishError
+from feedsvc.errors import ConfigError, PublishError, StoreError
 from feedsvc.render import keys, theme
 from feedsvc.render.common import RENDER_VERSION
 
 NAME = "published-with"
+DAEMON_NAME = "daemon-with"  # what the daemon running on this store runs with
 # what a file's bytes depend on besides the store; `paper.earliest_date` only decides what is taken
 _SHAPING = {"paper", "sections", "slugs", "feeds", "site", "publish"}
 _NOT_SHAPING = {"paper": {"earliest_date"}, "site": {"theme"}}  # the theme by its files, not its path
@@ -66,17 +73,17 @@ def behind(settings: Settings) -> str | None:
     now = note(settings)
     if kept == now:
         return None
-    return f"changed since the output was last published whole: {', '.join(_changes(kept, now))}"
+    return f"changed since the output was last published whole: {', '.join(_changes(kept, now, NAME))}"
 
 
-def _changes(kept: str, now: str) -> list[str]:
+def _changes(kept: str, now: str, name: str) -> list[str]:
     """What differs between two notes, by name (`paper.base_url`, the look, the versions)."""
     try:
         before = json.loads(kept)
         after = json.loads(now)
         was, shaping = before["settings"], after["settings"]
     except (ValueError, KeyError, TypeError):
-        return [f"{NAME} in the store folder is not a note of this version"]
+        return [f"{name} in the store folder is not a note of this version"]
     found = []
     for section in sorted(set(was) | set(shaping)):
         old, new = was.get(section), shaping.get(section)
@@ -99,10 +106,51 @@ def record(settings: Settings, made: str) -> None:
     """Keep `made` (`note` as the publish began, before it read a template: a theme saved during a
     regenerate counts as not yet published) after a whole publish, or the first one into an empty
     folder. Lost to a crash, the next publish is whole."""
-    target = settings.paths.store / NAME
-    tmp = target.with_name(f".{NAME}.tmp")
+    _write(settings.paths.store / NAME, made, PublishError)
+
+
+def daemon_lock(settings: Settings) -> lock.DaemonLock:
+    """The lock a daemon holds for its life, taken with the note of what it runs with
+    (`daemon-with`), which `check_daemon` compares a command's settings to."""
+    made = note(settings)  # a theme file that cannot be read stops the start before the lock
+    return lock.DaemonLock(
+        settings.paths.store,
+        announce=lambda: _write(settings.paths.store / DAEMON_NAME, made, StoreError),
+    )
+
+
+def publishing_with(settings: Settings) -> str:
+    """The note a publish beginning now is made with, once `check_daemon` let it go on."""
+    check_daemon(settings)
+    return note(settings)
+
+
+def check_daemon(settings: Settings) -> None:
+    """Refuse (ConfigError) to publish with settings other than those of a daemon that another
+    process runs on this store; a daemon of an older version, which kept no note, is not asked."""
+    if not lock.daemon_elsewhere(settings.paths.store):
+        return
+    path = settings.paths.store / DAEMON_NAME
     try:
-        tmp.write_text(made + "\n", encoding="utf-8")
+        theirs = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: unreadable ({exc})") from exc
+    ours = note(settings)
+    if theirs != ours:
+        changed = ", ".join(_changes(theirs, ours, DAEMON_NAME))
+        raise ConfigError(
+            f"{path}: the daemon running on this store has other settings ({changed}); run this "
+            "command with the daemon's config and FEEDSVC_* environment, or restart the daemon "
+            "with these settings"
+        )
+
+
+def _write(target: Path, text: str, error: type[PublishError] | type[StoreError]) -> None:
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        tmp.write_text(text + "\n", encoding="utf-8")
         os.replace(tmp, target)
     except OSError as exc:
-        raise PublishError(f"{target}: cannot write: {exc.strerror}") from exc
+        raise error(f"{target}: cannot write: {exc.strerror}") from exc

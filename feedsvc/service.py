@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from feedsvc import published
 from feedsvc.config import Settings
 from feedsvc.daemon import Daemon
 from feedsvc.errors import FeedsvcError
@@ -48,7 +49,7 @@ class Service:
     def _start(
         self, key: str, settings: Settings, scheduler: BackgroundScheduler
     ) -> tuple[Daemon, DaemonLock]:
-        lock = DaemonLock(settings.paths.store)
+        lock = published.daemon_lock(settings)
         try:
             daemon = Daemon(settings, clock=functools.partial(self.clock, settings), new_store=self.new_store)
             daemon.stopping = self.stopping

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from feedsvc import cli, pipeline
+from feedsvc import cli, intake, pipeline
 from feedsvc.config import load_settings
 from feedsvc.errors import ConfigError, ParseError
 from feedsvc.render.common import Site
@@ -180,5 +180,5 @@ def test_hints_come_from_the_name_alone(tmp_path: Path) -> None:
     page = tmp_path / "qiantang-2023-06-25-p1.txt"
     page.write_text(headless, encoding="utf-8")
     (tmp_path / "qiantang-2023-06-25-p1.txt.json").write_text('{"date": "2023-06-20", "page": 3}')
-    _data, issue = pipeline.read_submission(load_settings(inst.config, cwd=inst.folder), page)
+    _data, issue = intake.read_submission(load_settings(inst.config, cwd=inst.folder), page)
     assert issue.date == dt.date(2023, 6, 25) and [p.number for p in issue.pages] == [1]
