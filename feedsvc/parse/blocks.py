@@ -264,9 +264,8 @@ def classify(raw: RawBlock, *, publication: str | None, name_en: str | None) -> 
     segments = raw.segments
     whole = " ".join(segments)
     lengths = visual_lens(segments)
-    block = Block(
-        kind="body", text="", line=raw.line_number, segment_lengths=lengths, width=_column_width(lengths)
-    )
+    # (positional: keyword arguments cost a look-up each among the 18 fields)
+    block = Block("body", "", raw.line_number, lengths, _column_width(lengths))
     sentence = len(whole) > 40 and ("。" in whole or whole.count("，") + whole.count(",") >= 3)
     short = len(whole) <= _SHORT and not sentence
     if short and _classify_short(block, segments, whole, publication, name_en):
