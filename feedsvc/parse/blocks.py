@@ -66,6 +66,7 @@ class Block:
     text: str  # repaired text; "\n" between paragraphs
     line: int
     segment_lengths: tuple[float, ...] = ()  # printed width of each visual line, in ems
+    width: float | None = None  # the printed width of a full line: its column (see _column_width)
     people: tuple[Contributor, ...] = ()
     trailing: bool = False  # a byline in parentheses: it closes the item above
     dateline: str | None = None
@@ -80,7 +81,6 @@ class Block:
         parts = self.text.split("\n")
         return parts if "" not in parts else [p for p in parts if p]
 
-    width: float | None = None  # the printed width of a full line: its column (see _column_width)
     # Geometry hints from the PDF front end (the text route leaves them unset): the article region
     # the block was laid out in (its blocks belong to one item unless a byline or dateline opens
     # another), its role in a heading deck, whether it captions a photo, and the photos it carries.
@@ -195,9 +195,9 @@ def caption_split(block: Block, raw_segments: list[str]) -> tuple[str, str] | No
     return title, body
 
 
-def _title_text(raw: RawBlock) -> str:
-    """A title keeps the space of a deliberate line break between two phrases, not of a wrap."""
-    segments = raw.segments
+def _title_text(segments: list[str]) -> str:
+    """A title keeps the space of a deliberate line break between two phrases, not of a wrap.
+    (`segments`: the block's `RawBlock.segments`.)"""
     if not segments:
         return ""
     out = [segments[0]]
@@ -264,11 +264,11 @@ def classify(raw: RawBlock, *, publication: str | None, name_en: str | None) -> 
     segments = raw.segments
     whole = " ".join(segments)
     lengths = visual_lens(segments)
-    block = Block(
-        kind="body", text="", line=raw.line_number, segment_lengths=lengths, width=_column_width(lengths)
-    )
+    # (positional: keyword arguments cost a look-up each among the 18 fields)
+    block = Block("body", "", raw.line_number, lengths, _column_width(lengths))
     sentence = len(whole) > 40 and ("。" in whole or whole.count("，") + whole.count(",") >= 3)
-    if len(whole) <= _SHORT and not sentence and _classify_short(block, raw, whole, publication, name_en):
+    short = len(whole) <= _SHORT and not sentence
+    if short and _classify_short(block, segments, whole, publication, name_en):
         block.text = block.text or join_words(whole)
         return block
     # Only text blocks need their paragraphs repaired (the costly part of reading a block).
@@ -300,7 +300,7 @@ def _take_credit(block: Block, whole: str) -> None:
 
 
 def _classify_short(
-    block: Block, raw: RawBlock, whole: str, publication: str | None, name_en: str | None
+    block: Block, segments: list[str], whole: str, publication: str | None, name_en: str | None
 ) -> bool:
     """Classify a short block as furniture, header, label, byline or title; False if it is none."""
     c = whole.replace(" ", "")  # (`compact`: its segments are joined by single spaces)
@@ -311,7 +311,7 @@ def _classify_short(
         # A line with commas and no address, number, date or page mark is prose: no furniture,
         # header or byline check can match it (they are the costly part of reading a page).
         if bylines.parse_dateline(whole) is None and _title_like(c):
-            block.kind, block.text = "title", _title_text(raw)
+            block.kind, block.text = "title", _title_text(segments)
             return True
         return False
     # (cheap guards first: every header names a 版, every masthead a 年, 期 or 版)
@@ -339,7 +339,7 @@ def _classify_short(
         return True
     if bylines.parse_dateline(whole) is None and _title_like(c):
         block.kind = "title"
-        block.text = _title_text(raw)
+        block.text = _title_text(segments)
         return True
     return False
 
