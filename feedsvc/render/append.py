@@ -130,7 +130,7 @@ def appended(
         if len(raw) <= len(head) + len(tail) or not (raw.startswith(head) and raw.endswith(tail)):
             SPLICES["appended: head or tail differ"] += 1
             return None
-        body = raw[len(head) : len(raw) - len(tail)]
+        body = memoryview(raw)[len(head) : len(raw) - len(tail)]  # not copied but by the fill
         files.append((path, after.fill([body, *(r.data(site, i) for r in new)])))
     SPLICES["appended"] += len(files)
     return Outputs(files=files, digest=digest, chain=chain)

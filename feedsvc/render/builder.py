@@ -114,6 +114,7 @@ class Builder(Walker):
         # can only make them older than what was read (never taken again), not newer
         self.proofs = Proofs(self.source, self.site)
         self._fresh: tuple[list[str], dict[str, Rendered]] | None = None
+        self._changed: tuple[Sequence[Entry], dict[FeedRef, set[str]]] | None = None  # `changed_in`
 
     def shared(self, infos: list[FeedInfo], pages: Iterable[str]) -> Outputs:
         out = Outputs()
@@ -213,7 +214,7 @@ class Builder(Walker):
         source, renderer, ref, size = self.source, self.renderer, info.ref, self.site.page_size
         count = source.count(ref)
         last = archive_pages(count, self.site.max_entries, size)
-        ids = {e.id for e in changed if ref in renderer.feeds(e)}
+        ids = self.changed_in(ref, changed)
         extra = len(ids)  # the old subscription document held this many entries more, at its end
         newest = count - (last - 1) * size if last else 0  # the open archive page: the newest entries
         whole = self.site.max_entries  # the feed page shows them: stubs with their keys, or whole
@@ -276,6 +277,17 @@ class Builder(Walker):
             if out.kept and page and since is not None and page[-1].entry.published < since:
                 break
         yield Outputs(obsolete=self.archive_files(ref, last))
+
+    def changed_in(self, ref: FeedRef, changed: Sequence[Entry]) -> set[str]:
+        """The ids of the entries `changed` (a plan's) in feed `ref`: the plan's entries grouped by
+        feed the first time a feed asks (not every entry's feeds searched for every feed)."""
+        if self._changed is None or self._changed[0] is not changed:
+            by_feed: dict[FeedRef, set[str]] = {}
+            for entry in changed:
+                for feed in self.renderer.feeds(entry):
+                    by_feed.setdefault(feed, set()).add(entry.id)
+            self._changed = (changed, by_feed)
+        return set(self._changed[1].get(ref, ()))
 
     def fresh(self, changed: Sequence[Entry]) -> dict[str, Rendered]:
         """The entries `changed` (a plan's) as the store has them now, read whole in one query the

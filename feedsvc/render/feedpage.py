@@ -48,7 +48,8 @@ from feedsvc.records import Entry, FeedInfo, FeedRef
 from feedsvc.render import heads, html, theme
 from feedsvc.render.common import Site, clean, html_path
 from feedsvc.render.feeds import Outputs, Rendered
-from feedsvc.render.skeleton import cut_run, kept_run
+from feedsvc.render.keys import keyed_digest
+from feedsvc.render.skeleton import cut_end, kept_run
 
 PAGES: Counter[str] = Counter()  # how feed pages were made: current, spliced, or why whole
 _HEAD_BYTES = 256  # the digest is in the page's first bytes (base.html's comment)
@@ -78,7 +79,18 @@ def seal(page: bytes) -> bytes:
     if found is None or found.group(2) is not None:
         return page  # no digest (a theme's base.html without the comment): never current, never spliced
     at = found.end(1)
-    return b"".join([page[:at], b" ", _content_hash(page, at, at), page[at:]])
+    content = _content_hash(page, at, at)
+    sealed = b"".join([page[:at], b" ", content, page[at:]])
+    if len(_SEALED) >= _SEALED_MAX:
+        del _SEALED[next(iter(_SEALED))]  # the oldest sealed
+    _SEALED[content] = sealed
+    return sealed
+
+
+_SEALED_MAX = 256  # two for each of the ~70 feed pages an issue touches, and room to spare
+_SEALED: dict[bytes, bytes] = {}
+"""content hash: the page `seal` made with it, last `_SEALED_MAX` (insertion order, the oldest first):
+a page on disk equal to one of these, byte for byte, is intact without hashing it again (`_intact`)."""
 
 
 def _content_hash(page: bytes, start: int, end: int) -> bytes:
@@ -96,7 +108,10 @@ def _intact(raw: bytes) -> re.Match[bytes] | None:
     if found is None or found.group(2) is None:
         return None
     start, end = found.span(2)
-    return found if _content_hash(raw, start, end) == found.group(2)[1:] else None
+    claimed = found.group(2)[1:]
+    if _SEALED.get(claimed) == raw:  # as sealed here, every byte: its hash is right
+        return found
+    return found if _content_hash(raw, start, end) == claimed else None
 
 
 def _opened(raw: bytes) -> tuple[str, bytes] | None:
@@ -125,7 +140,7 @@ def page_digest(site: Site, info: FeedInfo, keys: Iterable[bytes]) -> str:
     templates = theme.fingerprint(site.theme, _TEMPLATE)
     place = (info.ref.kind, info.ref.slug, info.name, info.entry_count)
     head = f"{site.fingerprint}\n{site.look}\n{templates}\nfeed\n{place!r}\n".encode("utf-8", "surrogatepass")
-    return hashlib.sha256(b"".join([head, *keys])).hexdigest()
+    return keyed_digest(head, keys)
 
 
 _CARD_TEMPLATES = (_TEMPLATE, html.FEED_CARDS, "_cards.html")  # where the cards' bytes come from
@@ -333,16 +348,26 @@ def splice(
         return _miss("skeleton without its card")
     if len(raw) < len(was.head) + len(was.tail) or not (raw.startswith(was.head) and raw.endswith(was.tail)):
         return _miss("head or tail differ")
-    body = raw[len(was.head) : len(raw) - len(was.tail)]
-    kept = cut_run(body, b"", CARD_OPENER, len(old_entries), run)
-    if kept is None:
+    lo, hi = len(was.head), len(raw) - len(was.tail)  # the cards' bytes (not sliced out)
+    end = cut_end(raw, lo, hi, sep=b"", opener=CARD_OPENER, count=len(old_entries), run=run)
+    if end is None:
         return _miss("cards not found by their openers")
     made = _skeleton(site, info, digest)
     if made is None:  # pragma: no cover - the old page's skeleton was made just above
         return _miss("skeleton without its card")
     PAGES["spliced"] += 1
-    parts = [made.head, _cards(site, info, entries[:start]), kept, _cards(site, info, entries[start + run :])]
-    return seal(b"".join([*parts, made.tail]))
+    kept = memoryview(raw)[lo:end]
+    return seal(
+        b"".join(
+            [
+                made.head,
+                _cards(site, info, entries[:start]),
+                kept,
+                _cards(site, info, entries[start + run :]),
+                made.tail,
+            ]
+        )
+    )
 
 
 _TITLE = re.compile(rb"<title>([^<]*)</title>")
@@ -413,7 +438,8 @@ class FeedPages:
                 found = read_digest(head)
                 if found != digest and not whole:
                     return False, None
-                raw = head + f.read()
+                f.seek(0)  # read whole again (the head is in the page cache): no user-space copy to join
+                raw = f.read()
         except OSError:
             return False, None
         if found == digest:

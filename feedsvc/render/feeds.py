@@ -24,7 +24,7 @@ from feedsvc.render import atom, html, jsonfeed, rss
 from feedsvc.render.common import EMPTY_UPDATED, EntryParts, FeedDoc, Site, archive_path, entry_parts, shown
 from feedsvc.render.issues import Around
 from feedsvc.render.keys import chain_digest, doc_digest, entry_digest, entry_key, key_chain
-from feedsvc.render.skeleton import cut_run, kept_run, skeleton
+from feedsvc.render.skeleton import cut_end, kept_run, skeleton
 
 _HEAD_BYTES = 256  # documents made here carry their digest within their first bytes
 
@@ -371,9 +371,11 @@ class FeedRenderer:
             return None, None
         try:
             with open(os.path.join(self.output_dir, path), "rb") as f:
-                head = f.read(_HEAD_BYTES)
-                found = read(head)
-                return found, (head + f.read() if found != digest else None)
+                found = read(f.read(_HEAD_BYTES))
+                if found == digest:
+                    return found, None
+                f.seek(0)  # read whole again (the head is in the page cache): no user-space copy to join
+                return found, f.read()
         except OSError:
             return None, None
 
@@ -474,17 +476,17 @@ def _splice(
     head, sep, tail = was.head, was.sep, was.tail
     if len(raw) < len(head) + len(tail) or not (raw.startswith(head) and raw.endswith(tail)):
         return _miss("head or tail differ")
-    body = raw[len(head) : len(raw) - len(tail)]
+    lo, hi = len(head), len(raw) - len(tail)  # the entries' bytes (not sliced out: one copy, the fill's)
     if run == 0:  # pragma: no cover - the old first entry was found in the new document above
         return _miss("every old entry dropped")
-    kept = cut_run(body, sep, fmt.opener, len(old_entries), run)
-    if kept is None:
+    end = cut_end(raw, lo, hi, sep=sep, opener=fmt.opener, count=len(old_entries), run=run)
+    if end is None:
         return _miss("entries not found by their openers")
     made = skeleton(site, fmt.ext, fmt.document, doc, digest)
     if made is None:  # pragma: no cover - the old document's skeleton was found just above
         return _miss("skeleton without markers")
     SPLICES["spliced"] += 1
-    parts = [r.data(site, index) for r in entries[:start]]
-    parts.append(kept)
+    parts: list[bytes | memoryview] = [r.data(site, index) for r in entries[:start]]
+    parts.append(memoryview(raw)[lo:end])
     parts += [r.data(site, index) for r in entries[start + run :]]
     return made.fill(parts)

@@ -98,10 +98,27 @@ def doc_digest(site: Site, doc: FeedDoc, keys: Iterable[bytes]) -> str:
     archive page's through `key_chain`, a subscription document's each in turn)."""
     if doc.number is not None:
         return chain_digest(site, doc, key_chain(keys))
-    h = _place_hash(site, doc)
-    for key in keys:
-        h.update(key)
-    return h.hexdigest()
+    return keyed_digest(_place_head(site, doc), keys)
+
+
+def keyed_digest(head: bytes, keys: Iterable[bytes]) -> str:
+    """The SHA-256 (hex) of `head` and then `keys`. The last `_KEYED_MAX` made are kept by their
+    head with their keys: a document's or feed page's digest before an ingest's changes is the one
+    the publish before made (same head, same keys), found by comparing the keys, not hashing them."""
+    listed = list(keys)
+    found = _KEYED.get(head)
+    if found is not None and found[0] == listed:
+        return found[1]
+    digest = hashlib.sha256(b"".join([head, *listed])).hexdigest()
+    if len(_KEYED) >= _KEYED_MAX:
+        del _KEYED[next(iter(_KEYED))]  # the oldest made
+    _KEYED[head] = (listed, digest)
+    return digest
+
+
+_KEYED_MAX = 512  # two for each of the ~70 documents and feed pages an issue touches, and room
+_KEYED: dict[bytes, tuple[list[bytes], str]] = {}
+"""head: the keys and digest `keyed_digest` made last for it (insertion order: the oldest first)."""
 
 
 def chain_digest(site: Site, doc: FeedDoc, chain: bytes) -> str:
@@ -112,6 +129,10 @@ def chain_digest(site: Site, doc: FeedDoc, chain: bytes) -> str:
 
 
 def _place_hash(site: Site, doc: FeedDoc) -> hashlib._Hash:
+    return hashlib.sha256(_place_head(site, doc))
+
+
+def _place_head(site: Site, doc: FeedDoc) -> bytes:
     hubs = site.hubs if doc.number is None else ()
     place = (
         doc.ref.kind,
@@ -124,4 +145,4 @@ def _place_hash(site: Site, doc: FeedDoc) -> hashlib._Hash:
         doc.newer,
         hubs,
     )
-    return hashlib.sha256(f"{site.fingerprint}\n{place!r}\n".encode("utf-8", "surrogatepass"))
+    return f"{site.fingerprint}\n{place!r}\n".encode("utf-8", "surrogatepass")

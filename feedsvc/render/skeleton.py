@@ -46,11 +46,17 @@ class Skeleton:
     sep: bytes
     tail: bytes
 
-    def fill(self, entries: Sequence[bytes]) -> bytes:
-        """The document with these entries (at least one: a document without any is made apart)."""
+    def fill(self, entries: Sequence[bytes | memoryview]) -> bytes:
+        """The document with these entries (at least one: a document without any is made apart).
+        One join: every byte copied once (an entry may be a view of a file's bytes, unsliced)."""
         if not entries:
             raise ValueError("a skeleton is filled with one entry or more")
-        return b"".join([self.head, self.sep.join(entries), self.tail])
+        parts: list[bytes | memoryview] = [self.head]
+        sep = self.sep
+        for entry in entries:
+            parts += (entry, sep)
+        parts[-1] = self.tail
+        return b"".join(parts)
 
 
 _KEPT: OrderedDict[tuple[Site, str, FeedDoc, str], Skeleton | None] = OrderedDict()
@@ -181,7 +187,15 @@ def _cut(stamp: heads.Stamp | None, site: Site, document: Document, doc: FeedDoc
 
 def cut_run(body: bytes, sep: bytes, opener: bytes, count: int, run: int) -> bytes | None:
     """The bytes of the first `run` of the `count` entries in `body`, their separators between
-    them; None if that cannot be shown.
+    them; None if that cannot be shown (`cut_end` of the whole of `body`)."""
+    end = cut_end(body, 0, len(body), sep=sep, opener=opener, count=count, run=run)
+    return None if end is None else body[:end]
+
+
+def cut_end(raw: bytes, lo: int, hi: int, *, sep: bytes, opener: bytes, count: int, run: int) -> int | None:
+    """Where the first `run` of the `count` entries in `body` = `raw[lo:hi]` end (their separators
+    between them; an offset in `raw`, not sliced out: the caller takes the bytes as a view); None
+    if that cannot be shown.
 
     `body` is proven (by the digest) to be `count` entries' bytes joined by `sep`, each starting
     with `opener` (`feeds.Format.opener`: the renderers write it first). So `opener` occurs at each
@@ -191,16 +205,16 @@ def cut_run(body: bytes, sep: bytes, opener: bytes, count: int, run: int) -> byt
     if not 0 < run <= count:
         return None
     if run == count:
-        return body
-    if not body.startswith(opener) or body.count(opener) != count:
+        return hi
+    if not raw.startswith(opener, lo, hi) or raw.count(opener, lo, hi) != count:
         return None
-    start = len(body)
+    start = hi
     for _ in range(count - run):
-        start = body.rfind(opener, 0, start)
+        start = raw.rfind(opener, lo, start)
     end = start - len(sep)
-    if end <= 0 or body[end:start] != sep:
+    if end <= lo or not raw.startswith(sep, end, start):
         return None
-    return body[:end]
+    return end
 
 
 def kept_run(keys: Sequence[bytes], old: Sequence[bytes]) -> tuple[int, int] | str:
