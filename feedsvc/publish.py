@@ -110,7 +110,13 @@ def build_all(
     `workers` processes render entries (default: one per CPU, up to 4, for 3000 entries or more;
     0 or 1: none); the bytes are the same either way."""
     builder = Builder(source, settings, output_dir, reuse=reuse, workers=workers)
-    return Build(builder.everything(), lambda b: stale_files(builder.folder, b.produced | b.kept))
+    return Build(builder.everything(), lambda b: _stale(builder, b))
+
+
+def _stale(builder: Builder, build: Build) -> list[str]:
+    """The files in the output folder `build` did not produce or keep; none if the folder was empty
+    when the build started (every file in it now is this build's: no walk of its ~100,000)."""
+    return [] if builder.cold else stale_files(builder.folder, build.produced | build.kept)
 
 
 # ----------------------------------------------------------------------------------------- write
@@ -119,15 +125,22 @@ def build_all(
 def _target(folder: Path, rel: str) -> str:
     """`folder / rel` for a relative POSIX path without `.`, `..` or empty parts (as a string:
     pathlib would cost more than the rest of handling a small file's name)."""
-    if (
-        not rel
-        or "\\" in rel
-        or "\0" in rel
-        or rel.startswith("/")
-        or any(part in ("", ".", "..") for part in rel.split("/"))
-    ):
+    return _base(folder) + _checked(rel)
+
+
+def _base(folder: Path | str) -> str:
+    """`folder` as a string ending with the separator: `_base(folder) + rel` is
+    `os.path.join(folder, rel)` for a `rel` `_checked` lets through."""
+    return os.path.join(folder, "")
+
+
+def _checked(rel: str) -> str:
+    """`rel` if it is a relative POSIX path without `.`, `..` or empty parts: wrapped in slashes,
+    such a part shows as `//`, `/./` or `/../` (an empty, absolute or trailing-slash path as `//`)."""
+    wrapped = f"/{rel}/"
+    if "//" in wrapped or "/./" in wrapped or "/../" in wrapped or "\\" in rel or "\0" in rel:
         raise PublishError(f"{rel!r}: not a relative path inside the output folder")
-    return os.path.join(folder, rel)
+    return rel
 
 
 def _reason(exc: OSError) -> str:
@@ -407,11 +420,12 @@ def write(
     writer = _Writer(listing)
     writer.start()
     chunk: list[tuple[str, str, bytes]] = []
+    base = _base(output_dir)  # `_target`'s join, once
     try:
         for rel, data in files:
             if writer.failure is not None:
                 break
-            chunk.append((rel, _target(output_dir, rel), data))
+            chunk.append((rel, base + _checked(rel), data))
             if len(chunk) >= CHUNK:
                 writer.queue.put(chunk)
                 chunk = []

@@ -14,7 +14,7 @@ import pytest
 from feedsvc.records import PAPER, FeedRef
 from feedsvc.render import skeleton as sk
 from feedsvc.render.common import FeedDoc, Site
-from feedsvc.render.feeds import FORMATS, Rendered
+from feedsvc.render.feeds import FORMATS, Rendered, entry_bytes
 
 from .render_helpers import bulk_entries, settings
 
@@ -152,3 +152,47 @@ def test_a_cut_that_does_not_hold_is_not_taken(tmp_path: Path) -> None:
         whole = shouting(site, replace(doc, title=site.title("Abc")), [b"<entry/>"], "1" * 64)
         assert made is not None and made.fill([b"<entry/>"]) == whole
     assert list(sk._CUTS.values()) and all(cut is None for cut in sk._CUTS.values())
+
+
+@pytest.mark.parametrize("index", range(len(FORMATS)))
+def test_a_document_filled_from_its_shapes_cut_is_the_one_made_whole(tmp_path: Path, index: int) -> None:
+    """`filled` (a regenerate's documents): every shape, with plain values and with values a
+    format escapes, with no entry, one and several, is the document the format makes, and the
+    plain ones are joined from cuts, not made around a feedgen head."""
+    site, fmt = _site(tmp_path), FORMATS[index]
+    sk._CUTS.clear()
+    entries = [Rendered(e).data(site, index) for e in bulk_entries(3)]
+    escaped = [replace(doc, title=site.title("要闻 & <特刊>")) for doc in _shapes(site)[:8]]
+    made: list[tuple[FeedDoc, int]] = []
+
+    def document(site: Site, doc: FeedDoc, entries: Sequence[bytes], digest: str | None) -> bytes:
+        made.append((doc, len(entries)))
+        return fmt.document(site, doc, entries, digest)
+
+    for doc in [*_shapes(site), *escaped, *_docs(site)]:
+        for n in (0, 1, 3):
+            whole = fmt.document(site, doc, entries[:n], "7" * 64)
+            assert sk.filled(site, fmt.ext, document, doc, entries[:n], digest="7" * 64) == whole, (doc, n)
+    stand_in_titles = {sk._STAND_INS[0][3], sk._STAND_INS[1][3]}
+    whole_with_entries = {d for d, n in made if n and d.title not in stand_in_titles}
+    assert whole_with_entries == {d for d in [*escaped, *_docs(site)] if not sk._plain(d)}
+    assert len([d for d, _ in made if d.title in stand_in_titles]) == 2 * len(sk._CUTS)  # two a shape
+
+
+def test_entry_bytes_are_each_entrys_bytes_in_the_format(tmp_path: Path) -> None:
+    """`feeds.entry_bytes`: the bytes each entry renders to, whether all, some or none of the
+    entries have them already; an entry slimmed before it was rendered is refused as before."""
+    site = _site(tmp_path)
+    entries = bulk_entries(4)
+    for index in range(len(FORMATS)):
+        whole = [Rendered(e).data(site, index) for e in entries]
+        fresh = [Rendered(e) for e in entries]
+        some = [Rendered(e) for e in entries]
+        some[1].data(site, index)
+        assert entry_bytes(site, fresh, index) == whole
+        assert entry_bytes(site, some, index) == whole
+        assert entry_bytes(site, fresh, index) == whole  # now all made
+    slimmed = Rendered(entries[0])
+    slimmed.partial = True
+    with pytest.raises(RuntimeError, match="slimmed before it was rendered"):
+        entry_bytes(site, [slimmed], 0)

@@ -105,7 +105,8 @@ class Builder(Walker):
         self.workers = workers
         self.folder = output_dir or settings.paths.output
         self.site = Site.from_settings(settings)
-        reuse = reuse and not _empty(self.folder)  # nothing there to compare with: no look
+        self.cold = _empty(self.folder)  # nothing there to compare with, nor to delete afterwards
+        reuse = reuse and not self.cold
         self.renderer = FeedRenderer(self.site, self.folder if reuse else None)
         self.pages = FeedPages(self.site, self.renderer.output_dir)
         self._days: list[dt.date] | None = None

@@ -18,13 +18,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from html import unescape
 from pathlib import Path
+from typing import cast
 
 from feedsvc.records import Entry, FeedRef
 from feedsvc.render import atom, html, jsonfeed, rss
 from feedsvc.render.common import EMPTY_UPDATED, EntryParts, FeedDoc, Site, archive_path, entry_parts, shown
 from feedsvc.render.issues import Around
 from feedsvc.render.keys import chain_digest, doc_digest, entry_digest, entry_key, key_chain
-from feedsvc.render.skeleton import cut_end, kept_run, skeleton
+from feedsvc.render.skeleton import cut_end, filled, kept_run, skeleton
 
 _HEAD_BYTES = 256  # documents made here carry their digest within their first bytes
 
@@ -149,6 +150,15 @@ class Rendered:
                 raise RuntimeError(f"{self.entry.id}: slimmed before it was rendered")
             data = self._bytes[index] = FORMATS[index].entry(site, self.parts(site))
         return data
+
+
+def entry_bytes(site: Site, entries: Sequence[Rendered], index: int) -> list[bytes]:
+    """`[r.data(site, index) for r in entries]`, without a call per entry where each has its bytes
+    in that format already (in a regenerate, every entry a worker rendered)."""
+    found = [r._bytes[index] for r in entries]
+    if None in found:
+        return [r.data(site, index) for r in entries]
+    return cast(list[bytes], found)  # no None in it
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,7 +350,7 @@ class FeedRenderer:
             else:
                 SPLICES["no document before (rendered whole)"] += 1
             if data is None:
-                data = fmt.document(site, doc, [r.data(site, i) for r in entries], digest)
+                data = filled(site, fmt.ext, fmt.document, doc, entry_bytes(site, entries, i), digest=digest)
             files.append((path, data))
         return Outputs(files=files, digest=digest, chain=chain)
 

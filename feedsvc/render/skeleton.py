@@ -82,6 +82,21 @@ def skeleton(site: Site, ext: str, document: Document, doc: FeedDoc, digest: str
     return found
 
 
+def filled(
+    site: Site, ext: str, document: Document, doc: FeedDoc, entries: Sequence[bytes], *, digest: str
+) -> bytes:
+    """`document(site, doc, entries, digest)`: for a document with entries and a cut of its shape
+    (`_from_cut`), its skeleton joined from the cut and filled in, without a feedgen head (the same
+    bytes: a document is its skeleton filled in); otherwise made by `document`. Not kept: a
+    regenerate makes each document once."""
+    if entries:
+        data = _from_cut(site, ext, document, doc, digest)
+        found = _split(data) if data is not None else None
+        if found is not None:
+            return found.fill(entries)
+    return document(site, doc, entries, digest)
+
+
 def _split(data: bytes) -> Skeleton | None:
     first = data.find(_MARKS[0])
     second = data.find(_MARKS[1], first + len(_MARKS[0])) if first >= 0 else -1
