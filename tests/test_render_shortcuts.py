@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import pickle
 import re
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from feedsvc.records import Entry, EntryPerson
-from feedsvc.render import common
+from feedsvc.render import common, rss
 from feedsvc.render.atom import xml_attr, xml_text
 from feedsvc.render.ui import STRINGS, Words
-from tests.render_helpers import entry, person
+from tests.render_helpers import entry, person, settings
 
 DAY = dt.date(2024, 3, 5)
 CREDITS = (None, "摄", "图", "文/图", "文", "文并摄", "制图", "供图", "")
@@ -129,3 +131,22 @@ def test_page_context_renders_as_jinja2s_context_globals_shadowed_by_the_page() 
         assert env.concat(template.root_render_func(context)) == expected
         assert context.parent is names and dict(context.parent) == dict(template.globals, **page)
         assert context.globals_keys == set(template.globals) and context.name == template.name
+
+
+_DIRTY = st.text(alphabet=st.sampled_from("本报讯 &<>\x00\x0b\x7f\x85\ufffe\ud800\t\n"), max_size=12)
+
+
+@functools.cache
+def _site() -> common.Site:
+    return common.Site.from_settings(settings(Path("/nonexistent")))
+
+
+@given(st.lists(_DIRTY, max_size=3))
+def test_the_summary_is_the_first_paragraph_cleaned_and_rss_describes_it_as_esc_did(
+    paragraphs: list[str],
+) -> None:
+    e = entry(DAY, 1, 1).model_copy(update={"paragraphs": tuple(paragraphs)})
+    parts = common.entry_parts(_site(), e)
+    assert parts.summary == common.clean(e.summary)
+    lead, content = common.esc(e.summary), parts.content_html  # what `rss._fields` escaped before
+    assert rss._fields(parts) == ((lead, content) if lead and content else (lead or content, ""))

@@ -266,7 +266,7 @@ class EntryParts:
     url: str
     body_html: str  # the paragraphs only
     content_html: str
-    summary: str
+    summary: str  # the first paragraph, cleaned (RSS escapes it for its description, no more)
     published: dt.datetime  # in the paper's time zone, whole seconds
     updated: dt.datetime
     authors: tuple[Person, ...]
@@ -417,7 +417,7 @@ def entry_parts(site: Site, entry: Entry) -> EntryParts:
         url=url,
         body_html=body,
         content_html=content_html(entry, body, credited_photographers=by_photographers, images=images),
-        summary=clean(entry.summary),
+        summary=paragraphs[0] if paragraphs else "",  # `clean(entry.summary)`: the first, cleaned
         published=published,
         updated=updated,
         authors=authors,
