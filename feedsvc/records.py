@@ -105,11 +105,11 @@ class Entry(_Frozen):
     @property
     def writers(self) -> tuple[EntryPerson, ...]:
         """Who wrote it: everyone not credited only for pictures (`文/图` wrote and photographed)."""
-        return tuple(p for p in self.contributors if not p.is_photographer or "文" in (p.credit or ""))
+        return credits(self.contributors)[1]
 
     @property
     def photographers(self) -> tuple[EntryPerson, ...]:
-        return tuple(p for p in self.contributors if p.is_photographer)
+        return credits(self.contributors)[2]
 
     @property
     def summary(self) -> str:
@@ -126,6 +126,30 @@ class Entry(_Frozen):
                 seen.add(person.slug)
                 refs.append(feed_ref("contributor", person.slug))
         return tuple(refs)
+
+
+_People = tuple[EntryPerson, ...]
+_CREDITS: list[tuple[_People, _People, _People]] = [((), (), ())]
+
+
+def credits(contributors: _People) -> tuple[_People, _People, _People]:
+    """(contributors, writers, photographers) of an entry's `contributors`, sorted out in one pass
+    and kept for the last tuple asked about, by identity: an entry rendered asks ~5 times (its
+    parts, content and article page). Nothing is kept on the entry, so its equality, copies and
+    pickles are what they were; a copy with other contributors holds another tuple."""
+    last = _CREDITS[0]
+    if last[0] is not contributors:
+        writers: list[EntryPerson] = []
+        photographers: list[EntryPerson] = []
+        for p in contributors:
+            if p.is_photographer:
+                photographers.append(p)
+                if "文" in (p.credit or ""):
+                    writers.append(p)
+            else:
+                writers.append(p)
+        last = _CREDITS[0] = (contributors, tuple(writers), tuple(photographers))
+    return last
 
 
 @functools.lru_cache(maxsize=4096)

@@ -148,7 +148,8 @@ class Rendered:
         if data is None:
             if self.partial:
                 raise RuntimeError(f"{self.entry.id}: slimmed before it was rendered")
-            data = self._bytes[index] = FORMATS[index].entry(site, self.parts(site))
+            parts = self._parts if self._parts is not None else self.parts(site)
+            data = self._bytes[index] = FORMATS[index].entry(site, parts)
         return data
 
 

@@ -21,7 +21,7 @@ import jinja2
 
 from feedsvc.models import ImageRef
 from feedsvc.records import PAPER, Entry, EntryPerson, FeedInfo, FeedRef
-from feedsvc.render import theme
+from feedsvc.render import codegen, theme
 from feedsvc.render.article import article_values
 from feedsvc.render.common import (
     FEED_TYPES,
@@ -147,8 +147,8 @@ def _render_page(site: Site, template: str, path: str, link: Links | None, conte
     try:
         found = theme.template(site.theme, template)
         env = found.environment
-        try:  # `found.render(context)` without its copy of the context (~40 names an article)
-            text = env.concat(found.root_render_func(found.new_context(context)))
+        try:  # `found.render(context)` without its copies of the context (~40 names an article)
+            text = env.concat(found.root_render_func(codegen.page_context(found, context)))
         except Exception:
             env.handle_exception()  # raises it, its traceback pointing into the template
     except jinja2.TemplateSyntaxError as exc:  # a theme's template

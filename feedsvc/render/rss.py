@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import html
 from collections.abc import Sequence
 from email.utils import format_datetime
 from typing import Any
@@ -28,7 +29,7 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from feedsvc.render import heads
 from feedsvc.render.atom import GENERATOR, HISTORY_NS, content_bytes, read_digest, splice, xml_attr, xml_text
-from feedsvc.render.common import ICON, NOT_XML, RSS, EntryParts, FeedDoc, Site, esc, html_path
+from feedsvc.render.common import ICON, NOT_XML, RSS, EntryParts, FeedDoc, Site, html_path
 
 EXT = RSS.ext
 MEDIA_TYPE = RSS.media_type
@@ -63,7 +64,7 @@ class _ChannelLinks(BaseExtension):  # type: ignore[misc]
 def _fields(parts: EntryParts) -> tuple[str, str]:
     """(description, content:encoded): the lead paragraph as HTML (readers take RSS descriptions as
     HTML) and the whole content, or the content alone as the description when there is no lead."""
-    lead = esc(parts.summary)
+    lead = html.escape(parts.summary, quote=True)  # `esc`, but the summary is cleaned text already
     return (lead, parts.content_html) if lead and parts.content_html else (lead or parts.content_html, "")
 
 

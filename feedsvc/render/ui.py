@@ -112,16 +112,26 @@ _MONTHS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Words:
     """One language's strings for templates: `t.home`, `t.f("items", n=3)`, `t.date(day)`.
-    A frozen value (a `{% shared %}` part keys on it, render/shared.py)."""
+    A frozen value (a `{% shared %}` part keys on it, render/shared.py).
+
+    Each string is an attribute of the instance (no `__getattr__` call for `t.home`: ~5 an entry
+    rendered), but a name the class has (`month`: a string and a method), which stays the method.
+    Its only field is `language`: equality, hashing, copies and pickles go by it alone."""
 
     language: str
 
     def __post_init__(self) -> None:
         if self.language not in STRINGS:
             raise KeyError(self.language)
+        for key, text in STRINGS[self.language].items():
+            if not hasattr(type(self), key):
+                object.__setattr__(self, key, text)
+
+    def __reduce__(self) -> tuple[type[Words], tuple[str]]:
+        return (Words, (self.language,))
 
     def __getattr__(self, key: str) -> str:
         try:
