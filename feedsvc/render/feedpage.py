@@ -49,6 +49,7 @@ from feedsvc.render import heads, html, theme
 from feedsvc.render.common import Site, clean, html_path
 from feedsvc.render.feeds import Outputs, Rendered
 from feedsvc.render.keys import keyed_digest
+from feedsvc.render.recent import Recent
 from feedsvc.render.skeleton import cut_end, kept_run
 
 PAGES: Counter[str] = Counter()  # how feed pages were made: current, spliced, or why whole
@@ -81,16 +82,14 @@ def seal(page: bytes) -> bytes:
     at = found.end(1)
     content = _content_hash(page, at, at)
     sealed = b"".join([page[:at], b" ", content, page[at:]])
-    if len(_SEALED) >= _SEALED_MAX:
-        del _SEALED[next(iter(_SEALED))]  # the oldest sealed
-    _SEALED[content] = sealed
+    _SEALED.put(content, sealed, len(sealed))
     return sealed
 
 
-_SEALED_MAX = 256  # two for each of the ~70 feed pages an issue touches, and room to spare
-_SEALED: dict[bytes, bytes] = {}
-"""content hash: the page `seal` made with it, last `_SEALED_MAX` (insertion order, the oldest first):
-a page on disk equal to one of these, byte for byte, is intact without hashing it again (`_intact`)."""
+_SEALED: Recent[bytes, bytes] = Recent(16 * 2**20)
+"""content hash: the page `seal` made with it, the last made (~70 feed pages an issue touches, ~18 KB
+each at the default sizes): a page on disk equal to one of these, byte for byte, is intact without
+hashing it again (`_intact`)."""
 
 
 def _content_hash(page: bytes, start: int, end: int) -> bytes:
@@ -433,13 +432,13 @@ class FeedPages:
         if self.output_dir is None:
             return False, None
         try:
-            with open(os.path.join(self.output_dir, path), "rb") as f:
+            with open(os.path.join(self.output_dir, path), "rb", buffering=0) as f:
                 head = f.read(_HEAD_BYTES)
                 found = read_digest(head)
                 if found != digest and not whole:
                     return False, None
-                f.seek(0)  # read whole again (the head is in the page cache): no user-space copy to join
-                raw = f.read()
+                f.seek(0)  # read whole again, unbuffered: one copy, from the page cache
+                raw = f.readall()
         except OSError:
             return False, None
         if found == digest:

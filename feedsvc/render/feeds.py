@@ -381,12 +381,12 @@ class FeedRenderer:
         if self.output_dir is None:
             return None, None
         try:
-            with open(os.path.join(self.output_dir, path), "rb") as f:
+            with open(os.path.join(self.output_dir, path), "rb", buffering=0) as f:
                 found = read(f.read(_HEAD_BYTES))
                 if found == digest:
                     return found, None
-                f.seek(0)  # read whole again (the head is in the page cache): no user-space copy to join
-                return found, f.read()
+                f.seek(0)  # read whole again, unbuffered: one copy, from the page cache
+                return found, f.readall()
         except OSError:
             return None, None
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from feedsvc.records import Entry, EntryImage, EntryPerson
 from feedsvc.render.common import FeedDoc, Site
+from feedsvc.render.recent import Recent
 from feedsvc.render.theme import fingerprint as theme_fingerprint
 
 ARTICLE_VERSION = "2"
@@ -102,23 +103,22 @@ def doc_digest(site: Site, doc: FeedDoc, keys: Iterable[bytes]) -> str:
 
 
 def keyed_digest(head: bytes, keys: Iterable[bytes]) -> str:
-    """The SHA-256 (hex) of `head` and then `keys`. The last `_KEYED_MAX` made are kept by their
-    head with their keys: a document's or feed page's digest before an ingest's changes is the one
-    the publish before made (same head, same keys), found by comparing the keys, not hashing them."""
+    """The SHA-256 (hex) of `head` and then `keys`. The last made (`_KEYED`) are kept by their head
+    with their keys: a document's or feed page's digest before an ingest's changes is the one the
+    publish before made (same head, same keys), found by comparing the keys, not hashing them."""
     listed = list(keys)
     found = _KEYED.get(head)
     if found is not None and found[0] == listed:
         return found[1]
     digest = hashlib.sha256(b"".join([head, *listed])).hexdigest()
-    if len(_KEYED) >= _KEYED_MAX:
-        del _KEYED[next(iter(_KEYED))]  # the oldest made
-    _KEYED[head] = (listed, digest)
+    _KEYED.put(head, (listed, digest), len(head) + sum(map(len, listed)) + _KEY_COST * len(listed))
     return digest
 
 
-_KEYED_MAX = 512  # two for each of the ~70 documents and feed pages an issue touches, and room
-_KEYED: dict[bytes, tuple[list[bytes], str]] = {}
-"""head: the keys and digest `keyed_digest` made last for it (insertion order: the oldest first)."""
+_KEY_COST = 40  # the bytes a key costs besides its own (its object, its place in the list)
+_KEYED: Recent[bytes, tuple[list[bytes], str]] = Recent(16 * 2**20)
+"""head: the keys and digest `keyed_digest` made last for it (~140 documents and feed pages an
+issue touches, each ~50 keys of ~170 bytes at the default sizes; fewer with larger feeds)."""
 
 
 def chain_digest(site: Site, doc: FeedDoc, chain: bytes) -> str:

@@ -1,0 +1,72 @@
+"""`render.recent.Recent`: the last values within a budget of bytes, the oldest dropped first, and
+safe when several threads put at once (the papers of one service publish from several threads)."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from feedsvc.render.recent import Recent
+
+
+@given(st.lists(st.tuples(st.integers(0, 20), st.integers(0, 40)), max_size=60))
+def test_the_last_put_within_the_budget_are_kept(puts: list[tuple[int, int]]) -> None:
+    recent: Recent[int, int] = Recent(100)
+    for key, size in puts:
+        recent.put(key, size, size)
+    # what a plain list of the puts says: the newest of each key, newest first, while they fit
+    expected: dict[int, int] = {}
+    total = 0
+    for key, size in reversed([p for p in puts if p[1] <= 100]):
+        if key in expected:
+            continue
+        if total + size > 100:
+            break
+        expected[key] = size
+        total += size
+    assert {k: recent.get(k) for k in range(21) if recent.get(k) is not None} == expected
+    assert recent.size == sum(expected.values()) == total
+
+
+def test_putting_a_key_again_replaces_it_without_dropping_another() -> None:
+    recent: Recent[str, str] = Recent(10)
+    recent.put("a", "1", 5)
+    recent.put("b", "2", 5)
+    recent.put("a", "3", 5)
+    assert (recent.get("a"), recent.get("b"), recent.size) == ("3", "2", 10)
+    recent.put("c", "4", 11)  # larger than the budget: not kept, nothing dropped
+    assert (recent.get("c"), len(recent)) == (None, 2)
+
+
+@pytest.fixture
+def switch_often() -> Iterator[None]:
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(before)
+
+
+@pytest.mark.usefixtures("switch_often")
+def test_threads_putting_at_once_never_fail_and_keep_the_budget() -> None:
+    recent: Recent[int, int] = Recent(1_000)
+    failed: list[BaseException] = []
+
+    def put(start: int) -> None:
+        try:
+            for n in range(start, start + 3_000):
+                recent.put(n % 500, n, 7)
+        except BaseException as exc:
+            failed.append(exc)
+
+    threads = [threading.Thread(target=put, args=(i * 10_000,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failed == []
+    assert recent.size == 7 * len(recent) <= 1_000
