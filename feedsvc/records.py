@@ -105,11 +105,11 @@ class Entry(_Frozen):
     @property
     def writers(self) -> tuple[EntryPerson, ...]:
         """Who wrote it: everyone not credited only for pictures (`文/图` wrote and photographed)."""
-        return credits(self.contributors)[1]
+        return sort_credits(self.contributors)[1]
 
     @property
     def photographers(self) -> tuple[EntryPerson, ...]:
-        return credits(self.contributors)[2]
+        return sort_credits(self.contributors)[2]
 
     @property
     def summary(self) -> str:
@@ -132,7 +132,7 @@ _People = tuple[EntryPerson, ...]
 _CREDITS: list[tuple[_People, _People, _People]] = [((), (), ())]
 
 
-def credits(contributors: _People) -> tuple[_People, _People, _People]:
+def sort_credits(contributors: _People) -> tuple[_People, _People, _People]:
     """(contributors, writers, photographers) of an entry's `contributors`, sorted out in one pass
     and kept for the last tuple asked about, by identity: an entry rendered asks ~5 times (its
     parts, content and article page). Nothing is kept on the entry, so its equality, copies and

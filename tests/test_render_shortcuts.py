@@ -11,6 +11,7 @@ import pickle
 import re
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -93,6 +94,15 @@ def test_words_strings_are_attributes_and_the_value_is_its_language() -> None:
         assert "no UI string" in str(exc)
     else:
         raise AssertionError("an unknown UI string must raise AttributeError")
+
+
+def test_a_string_named_like_a_field_leaves_the_value_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A UI string called `language` (a language switcher's label, say) is read with `t.f`; it
+    must not replace the field that equality, hashing and pickles go by."""
+    monkeypatch.setitem(STRINGS, "zh", {**STRINGS["zh"], "language": "语言"})
+    words = Words("zh")
+    assert words.language == "zh" and words == Words("zh")
+    assert pickle.loads(pickle.dumps(words)) == words and words.f("language") == "语言"
 
 
 _ESCAPED = st.text(alphabet=st.sampled_from("&<>\"\r\t\n'a要 ;#"), max_size=20)

@@ -314,8 +314,9 @@ def page_context(template: jinja2.Template, names: dict[str, Any]) -> jinja2.run
     without Jinja2's two helper calls. Any keyword Jinja2's takes besides (`shared`, `locals`)
     is not wanted by a page."""
     glob = template.globals
-    for key in glob.keys() - names.keys():
-        names[key] = glob[key]
+    for key, value in glob.items():  # in the globals' order, as every process makes it
+        if key not in names:
+            names[key] = value
     env = template.environment
     return env.context_class(env, names, template.name, template.blocks, globals=glob)
 

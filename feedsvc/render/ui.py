@@ -7,7 +7,7 @@ template is free to print its own. Dates are written the way each language write
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Final
 
 _ZH: Final = {
@@ -127,7 +127,7 @@ class Words:
         if self.language not in STRINGS:
             raise KeyError(self.language)
         for key, text in STRINGS[self.language].items():
-            if not hasattr(type(self), key):
+            if not hasattr(type(self), key) and key not in _FIELDS:  # `month`, `language` stay
                 object.__setattr__(self, key, text)
 
     def __reduce__(self) -> tuple[type[Words], tuple[str]]:
@@ -149,3 +149,6 @@ class Words:
 
     def month(self, year: int, month: int) -> str:
         return self.f("month", year=year, month=month, month_name=_MONTHS[month - 1])
+
+
+_FIELDS = frozenset(f.name for f in fields(Words))  # never shadowed by a string of the same name
