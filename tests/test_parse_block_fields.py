@@ -4,10 +4,12 @@ stand for, whatever the order of `Block`'s fields becomes."""
 
 from __future__ import annotations
 
+from typing import get_args
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feedsvc.parse.blocks import Block, classify
+from feedsvc.parse.blocks import Block, BlockKind, _column_width, classify
 from feedsvc.parse.text import RawBlock, visual_lens
 
 _LINE = st.text(alphabet="钱塘新区建设记者张三摄本报讯版年 ab1，。（）", min_size=1, max_size=40).map(
@@ -21,15 +23,16 @@ def test_classify_fills_the_fields_it_names(lines: list[str], line: int) -> None
     raw = RawBlock(tuple(lines), line, (False,) * len(lines))
     block = classify(raw, publication="钱塘新区", name_en=None)
     lengths = visual_lens(raw.segments)
-    expected = Block(kind="body", text="", line=line, segment_lengths=lengths)
-    assert (block.line, block.segment_lengths) == (expected.line, expected.segment_lengths)
-    # the column width: the longest line, when another is about as long (see _column_width)
-    ordered = sorted(lengths)
-    width = ordered[-1] if len(ordered) >= 2 and ordered[-2] >= 0.85 * ordered[-1] else None
-    assert block.width == width
-    assert isinstance(block.kind, str) and isinstance(block.text, str)
+    by_name = Block(kind="body", text="", line=line, segment_lengths=lengths, width=_column_width(lengths))
+    assert (block.line, block.segment_lengths, block.width) == (
+        by_name.line,
+        by_name.segment_lengths,
+        by_name.width,
+    )
+    assert block.kind in get_args(BlockKind) and isinstance(block.text, str)
 
 
 def test_a_block_of_two_equal_lines_has_their_width() -> None:
     block = classify(RawBlock(("钱塘新区建设 钱塘新区建设",), 7, (False,)), publication=None, name_en=None)
     assert (block.line, block.segment_lengths, block.width) == (7, (6.0, 6.0), 6.0)
+    assert block.kind == "title" and block.text.replace(" ", "") == "钱塘新区建设" * 2

@@ -62,6 +62,7 @@ _CAPTION_TITLE_PUNCT = re.compile(r"[，,、。；;：:！？!?（()）]")
 
 @dataclass(slots=True)
 class Block:
+    # `classify` passes the first five fields by position: keep their order, or change it there
     kind: BlockKind
     text: str  # repaired text; "\n" between paragraphs
     line: int
@@ -264,7 +265,8 @@ def classify(raw: RawBlock, *, publication: str | None, name_en: str | None) -> 
     segments = raw.segments
     whole = " ".join(segments)
     lengths = visual_lens(segments)
-    # (positional: keyword arguments cost a look-up each among the 18 fields)
+    # (kind, text, line, segment_lengths, width) by position: a class called with keywords builds
+    # a dict of them each call; tests/test_parse_block_fields.py checks where they land
     block = Block("body", "", raw.line_number, lengths, _column_width(lengths))
     sentence = len(whole) > 40 and ("。" in whole or whole.count("，") + whole.count(",") >= 3)
     short = len(whole) <= _SHORT and not sentence
