@@ -66,17 +66,18 @@ def test_a_cold_build_does_not_walk_the_folder_a_warm_one_finds_strays(
     """Into an empty folder every file at the end is the build's own: nothing to walk or delete.
     Into a folder with files, one the build does not produce is obsolete (and walking finds it)."""
     from feedsvc import publish
+    from feedsvc.render import builder
     from tests.render_helpers import FakeSource, fixture_entries, settings
 
     conf = settings(tmp_path)
     walked: list[Path] = []
-    real = publish.stale_files
+    real = builder.stale_files
 
     def counted(folder: Path, keep: set[str]) -> list[str]:
         walked.append(folder)
         return real(folder, keep)
 
-    monkeypatch.setattr(publish, "stale_files", counted)
+    monkeypatch.setattr("feedsvc.publish.stale_files", counted)
     cold = publish.build_all(FakeSource(fixture_entries()), conf)
     written = write(conf.paths.output, cold)
     assert written and cold.obsolete == [] and walked == []
@@ -84,3 +85,15 @@ def test_a_cold_build_does_not_walk_the_folder_a_warm_one_finds_strays(
     warm = publish.build_all(FakeSource(fixture_entries()), conf)
     write(conf.paths.output, warm)
     assert warm.obsolete == ["stray.atom"] and walked == [conf.paths.output]
+
+
+def test_the_walk_lists_a_crashed_runs_temporary_files_not_this_processs(tmp_path: Path) -> None:
+    """The walk for stale files runs while the writer may still rename the build's last files: its
+    own temporary files (named with this process's id) are not stale; another process's are."""
+    from feedsvc.render.builder import TEMP_SUFFIX, stale_files
+
+    ours = f".1.atom.{os.getpid()}-0a1b2c3d-7{TEMP_SUFFIX}"
+    crashed = f".1.atom.{os.getpid() + 1}-0a1b2c3d-7{TEMP_SUFFIX}"
+    for name in (ours, crashed, "1.atom"):
+        (tmp_path / name).write_text("x")
+    assert stale_files(tmp_path, {"1.atom"}) == [crashed]

@@ -344,15 +344,18 @@ def _empty(folder: Path) -> bool:
 
 
 def stale_files(folder: Path, keep: set[str]) -> list[str]:
-    """Output files (and leftover temporary files) in `folder` that are not in `keep`."""
+    """Output files (and temporary files left by another process: a crashed run's) in `folder`
+    that are not in `keep`. This process's own temporary files are the writer's, which may still
+    be renaming the build's last files as the walk runs."""
     found = []
+    ours = f".{os.getpid()}-"
     for dirpath, dirnames, filenames in os.walk(folder):
         prefix = os.path.relpath(dirpath, folder).replace(os.sep, "/") + "/"
         prefix = "" if prefix == "./" else prefix
         dirnames[:] = [d for d in dirnames if not d.startswith(".") and not (not prefix and d == SEARCH_DIR)]
         for name in filenames:
             rel = prefix + name
-            if name.endswith(TEMP_SUFFIX) or (
+            if (name.endswith(TEMP_SUFFIX) and ours not in name) or (
                 not name.startswith(".") and os.path.splitext(name)[1] in OUTPUT_SUFFIXES and rel not in keep
             ):
                 found.append(rel)

@@ -177,8 +177,8 @@ def _plain(doc: FeedDoc) -> bool:
 
 def _from_cut(site: Site, ext: str, document: Document, doc: FeedDoc, digest: str) -> bytes | None:
     """`document(site, doc, _MARKS, digest)` joined from its shape's cut, or None if there is none."""
-    if ext not in _STAMPS or not _plain(doc):
-        return None
+    if ext not in _STAMPS or not _plain(doc) or doc.updated.tzinfo is None:
+        return None  # a time without a zone: feedgen's error, as made whole
     stamp = _STAMPS[ext]
     shape = _shape(site, ext, document, doc)
     pieces = _CUTS.get(shape, _UNCUT)
