@@ -14,23 +14,24 @@ from hypothesis import strategies as st
 from feedsvc.render.recent import Recent
 
 
-@given(st.lists(st.tuples(st.integers(0, 20), st.integers(0, 40)), max_size=60))
+@given(st.lists(st.tuples(st.integers(0, 20), st.integers(0, 120)), max_size=60))
 def test_the_last_put_within_the_budget_are_kept(puts: list[tuple[int, int]]) -> None:
-    recent: Recent[int, int] = Recent(100)
-    for key, size in puts:
-        recent.put(key, size, size)
-    # what a plain list of the puts says: the newest of each key, newest first, while they fit
-    expected: dict[int, int] = {}
-    total = 0
-    for key, size in reversed([p for p in puts if p[1] <= 100]):
-        if key in expected:
-            continue
-        if total + size > 100:
-            break
-        expected[key] = size
-        total += size
-    assert {k: recent.get(k) for k in range(21) if recent.get(k) is not None} == expected
-    assert recent.size == sum(expected.values()) == total
+    """What is kept: the newest value of each key, within the budget, and always the last put
+    (when it fits); what goes first is what was put longest ago (the kept keys are the latest put)."""
+    recent: Recent[int, tuple[int, int]] = Recent(100)
+    for n, (key, size) in enumerate(puts):
+        recent.put(key, (n, size), size)
+        assert recent.size <= 100
+        assert (recent.get(key) is not None) == (size <= 100)
+    last: dict[int, tuple[int, int]] = {}
+    for n, (key, size) in enumerate(puts):
+        last.pop(key, None)  # re-put: the key moves to the newest place
+        last[key] = (n, size)
+    kept = {k: v for k in range(21) if (v := recent.get(k)) is not None}
+    assert all(last[k] == v for k, v in kept.items())  # the newest value of each key
+    assert recent.size == sum(size for _, size in kept.values())
+    order = [k for k, (_, size) in last.items() if size <= 100]  # by their last put, the oldest first
+    assert set(kept) == {k for k in order[len(order) - len(kept) :]}  # the latest put are kept
 
 
 def test_putting_a_key_again_replaces_it_without_dropping_another() -> None:
@@ -41,6 +42,8 @@ def test_putting_a_key_again_replaces_it_without_dropping_another() -> None:
     assert (recent.get("a"), recent.get("b"), recent.size) == ("3", "2", 10)
     recent.put("c", "4", 11)  # larger than the budget: not kept, nothing dropped
     assert (recent.get("c"), len(recent)) == (None, 2)
+    recent.put("a", "5", 11)  # its older value goes with it
+    assert (recent.get("a"), recent.get("b"), recent.size) == (None, "2", 5)
 
 
 @pytest.fixture

@@ -26,12 +26,12 @@ class Recent(Generic[K, V]):
         return None if found is None else found[0]
 
     def put(self, key: K, value: V, size: int) -> None:
-        if size > self.budget:
-            return
         with self._lock:
-            old = self._items.pop(key, None)
+            old = self._items.pop(key, None)  # an older value of the key goes, kept or not
             if old is not None:
                 self._size -= old[1]
+            if size > self.budget:
+                return
             while self._size + size > self.budget:
                 self._size -= self._items.pop(next(iter(self._items)))[1]  # the oldest put
             self._items[key] = (value, size)
