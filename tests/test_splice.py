@@ -154,7 +154,7 @@ def test_a_renamed_feed_is_spliced_under_its_new_name(tmp_path: Path, old_name: 
 
 @pytest.mark.parametrize("index", range(len(FORMATS)))
 def test_every_entry_starts_with_its_formats_opener(tmp_path: Path, index: int) -> None:
-    """`skeleton.cut_run` finds entries by `Format.opener`: each renderer writes it first and
+    """`skeleton.cut_end` finds entries by `Format.opener`: each renderer writes it first and
     nowhere else (whatever the entry's text holds), the fallbacks to feedgen included, and it
     cannot overlap itself."""
     site = _site(tmp_path)

@@ -14,7 +14,7 @@ cards both versions hold are copied from it as one piece of bytes:
   once per kind of feed (`_marked`);
 - the file must begin with the old page's head and end with its tail; what lies between is the
   old cards (the digest and the seal prove it), each starting with `CARD_OPENER`, so the cards
-  that drop off the end are cut off where their openers show (`skeleton.cut_run`, as feed
+  that drop off the end are cut off where their openers show (`skeleton.cut_end`, as feed
   documents are), not rendered; only the new cards are rendered.
 
 The page on disk must also be what the hash of its content in its comment says (`seal`): an
@@ -68,7 +68,7 @@ _MARK = html.Card(
 )
 # every card starts with this (`_cards.html`), and nowhere else holds it: the template writes no
 # other `<li class="card`, and every value in a card is escaped (no `<` or `"` of its own); its
-# last byte occurs nowhere else in it, so two occurrences never overlap (`skeleton.cut_run`)
+# last byte occurs nowhere else in it, so two occurrences never overlap (`skeleton.cut_end`)
 CARD_OPENER = b'<li class="card'
 _KEPT_MAX = 256  # skeletons kept: two for each of the ~40 pages an issue touches, and room to spare
 

@@ -33,7 +33,7 @@ _HEAD_BYTES = 256  # documents made here carry their digest within their first b
 @dataclass(frozen=True, slots=True)
 class Format:
     """One feed format: file extension, entry renderer, document renderer, digest reader, and the
-    bytes every entry it renders starts with (`opener`: `skeleton.cut_run`; its last byte occurs
+    bytes every entry it renders starts with (`opener`: `skeleton.cut_end`; its last byte occurs
     nowhere else in it, so two of its occurrences never overlap)."""
 
     ext: str
@@ -462,8 +462,8 @@ def _splice(
     The digest proves `raw` is `fmt.document` of `old`'s entries. A document is a head, its
     entries' bytes joined by one separator and a tail (`render.skeleton`: made with markers for
     entries, kept in the process), so the bytes of the run of its first entries are found between
-    the head and the start of the first entry dropped (`skeleton.cut_run`: none of them is
-    rendered). The cut does not check the dropped entries' bytes (it did before `cut_run`): the
+    the head and the start of the first entry dropped (`skeleton.cut_end`: none of them is
+    rendered). The cut does not check the dropped entries' bytes (it did before `cut_end`): the
     digest is what proves the file holds the old entries, as it always was for the kept entries'
     bytes, which were never checked; the openers only show where the dropped ones start. `where`:
     `skeleton.kept_run` of the new and old entries' keys (the same for every format: found once by

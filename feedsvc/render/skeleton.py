@@ -200,17 +200,10 @@ def _cut(stamp: heads.Stamp | None, site: Site, document: Document, doc: FeedDoc
     return pieces if heads.join(pieces, _values(stamp, other, other_digest)) == check else None
 
 
-def cut_run(body: bytes, sep: bytes, opener: bytes, count: int, run: int) -> bytes | None:
-    """The bytes of the first `run` of the `count` entries in `body`, their separators between
-    them; None if that cannot be shown (`cut_end` of the whole of `body`)."""
-    end = cut_end(body, 0, len(body), sep=sep, opener=opener, count=count, run=run)
-    return None if end is None else body[:end]
-
-
 def cut_end(raw: bytes, lo: int, hi: int, *, sep: bytes, opener: bytes, count: int, run: int) -> int | None:
-    """Where the first `run` of the `count` entries in `body` = `raw[lo:hi]` end (their separators
-    between them; an offset in `raw`, not sliced out: the caller takes the bytes as a view); None
-    if that cannot be shown.
+    """Where the first `run` of the `count` entries in `body` = `raw[lo:hi]` end, with their
+    separators between them (an offset in `raw`: the caller takes the bytes as a view, nothing is
+    sliced out); None if that cannot be shown.
 
     `body` is proven (by the digest) to be `count` entries' bytes joined by `sep`, each starting
     with `opener` (`feeds.Format.opener`: the renderers write it first). So `opener` occurs at each
