@@ -121,13 +121,15 @@ def daemon_lock(settings: Settings) -> lock.DaemonLock:
 
 def publishing_with(settings: Settings) -> str:
     """The note a publish beginning now is made with, once `check_daemon` let it go on."""
-    check_daemon(settings)
-    return note(settings)
+    made = note(settings)
+    check_daemon(settings, made)
+    return made
 
 
-def check_daemon(settings: Settings) -> None:
+def check_daemon(settings: Settings, ours: str) -> None:
     """Refuse (ConfigError) to publish with settings other than those of a daemon that another
-    process runs on this store; a daemon of an older version, which kept no note, is not asked."""
+    process runs on this store (`ours`: `note(settings)`); a daemon of an older version, which
+    kept no note, is not asked."""
     if not lock.daemon_elsewhere(settings.paths.store):
         return
     path = settings.paths.store / DAEMON_NAME
@@ -137,7 +139,6 @@ def check_daemon(settings: Settings) -> None:
         return
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: unreadable ({exc})") from exc
-    ours = note(settings)
     if theirs != ours:
         changed = ", ".join(_changes(theirs, ours, DAEMON_NAME))
         raise ConfigError(
