@@ -34,7 +34,7 @@ _KIND_RANK = {"paper": 0, "section": 1, "contributor": 2}  # as `FeedRef.sort_ke
 @lru_cache(maxsize=8192)
 def _feed_info(kind: FeedKind, slug: str, name: str, count: int) -> FeedInfo:
     """A feed's `FeedInfo` (frozen: shared), the one made last for the same values if any: every
-    publish lists every feed (~900 for ten years), and most feeds' counts are as they were."""
+    publish lists every feed (~300 for ten years), and most feeds' counts are as they were."""
     return FeedInfo(ref=_feed_ref(kind, slug), name=name, entry_count=count)
 
 
