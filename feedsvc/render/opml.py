@@ -23,7 +23,35 @@ FEEDS_OPML = "feeds.opml"
 CONTRIBUTORS_OPML = "contributors.opml"
 
 
-def _outline(site: Site, info: FeedInfo, indent: str) -> str:
+def _outlines(site: Site) -> dict[tuple[str, str, str, str], str]:
+    """The outlines made for `site` (by feed kind, slug, name and indent): an outline depends on
+    nothing else, and `contributors.opml` lists every contributor's feed (~300 for ten years) at
+    each publish that changes the list of feeds or their counts, so each is made once."""
+    kept = _OUTLINES.get(site)
+    if kept is None:
+        if len(_OUTLINES) >= _SITES_KEPT:
+            _OUTLINES.clear()
+        kept = _OUTLINES.setdefault(site, {})
+    elif len(kept) >= _OUTLINES_KEPT:
+        kept.clear()
+    return kept
+
+
+_OUTLINES: dict[Site, dict[tuple[str, str, str, str], str]] = {}
+_SITES_KEPT = 16  # the papers of one service
+_OUTLINES_KEPT = 4_096
+
+
+def _outline(kept: dict[tuple[str, str, str, str], str], site: Site, info: FeedInfo, indent: str) -> str:
+    """A feed's outline, as made last for the same site (`kept`), feed, name and indent if it was."""
+    key = (info.ref.kind, info.ref.slug, info.name, indent)
+    found = kept.get(key)
+    if found is None:
+        found = kept[key] = _made_outline(site, info, indent)
+    return found
+
+
+def _made_outline(site: Site, info: FeedInfo, indent: str) -> str:
     title = esc(site.title(info.name))
     feed_url = esc(site.url(f"{info.ref.stem}.{ATOM.ext}"))
     page_url = esc(site.url(html_path(info.ref)))
@@ -39,12 +67,13 @@ def _document(site: Site, title: str, group: str | None, infos: Sequence[FeedInf
         '<?xml version="1.0" encoding="UTF-8"?>\n<opml version="2.0">\n<head>\n',
         f"  <title>{esc(title)}</title>\n  <docs>http://opml.org/spec2.opml</docs>\n</head>\n<body>\n",
     ]
+    kept = _outlines(site)
     if group is not None and infos:
         lines.append(f'  <outline text="{esc(group)}" title="{esc(group)}">\n')
-        lines.extend(_outline(site, info, "    ") for info in infos)
+        lines.extend(_outline(kept, site, info, "    ") for info in infos)
         lines.append("  </outline>\n")
     else:
-        lines.extend(_outline(site, info, "  ") for info in infos)
+        lines.extend(_outline(kept, site, info, "  ") for info in infos)
     lines.append("</body>\n</opml>\n")
     return "".join(lines).encode()
 

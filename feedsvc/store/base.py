@@ -156,8 +156,11 @@ class StoreBase:
         row = self._db.execute(f"SELECT feed_id FROM {table} WHERE slug = ?", (ref.slug,)).fetchone()
         return int(row[0]) if row else None
 
-    def _entries(self, rows: Sequence[sqlite3.Row | tuple[Any, ...]]) -> list[Entry]:
-        """Entries from `_ENTRY_COLUMNS` rows, with their contributors and photos (a query each per batch)."""
+    def _entries(
+        self, rows: Sequence[sqlite3.Row | tuple[Any, ...]], make: Callable[..., Entry] = _entry
+    ) -> list[Entry]:
+        """Entries from `_ENTRY_COLUMNS` rows (or `_STUB_COLUMNS` rows, `make` being `_stub`), with
+        their contributors and photos (a query each per batch)."""
         people: dict[int, list[EntryPerson]] = {}
         images: dict[int, list[EntryImage]] = {}
         for start in range(0, len(rows), _BATCH):
@@ -178,7 +181,7 @@ class StoreBase:
                 chunk,
             ):
                 people.setdefault(item_id, []).append(_person(role, name, credit, slug))
-        return [_entry(row, tuple(people.get(row[0], ())), tuple(images.get(row[0], ()))) for row in rows]
+        return [make(row, tuple(people.get(row[0], ())), tuple(images.get(row[0], ()))) for row in rows]
 
     def _page_entries(self, day: dt.date, number: int) -> dict[int, Entry]:
         rows = self._db.execute(

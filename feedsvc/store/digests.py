@@ -9,7 +9,7 @@ from feedsvc.records import Entry, FeedRef
 from feedsvc.store import proofs
 from feedsvc.store.base import StoreBase, _reads
 from feedsvc.store.proofs import KnownPage, PageChain, PageDigest
-from feedsvc.store.schema import _STUBS_OF_FEED, STUB_UPDATED, _entry
+from feedsvc.store.schema import _STUBS_OF_FEED, STUB_UPDATED, _stub
 
 
 class DigestStore(StoreBase):
@@ -72,7 +72,7 @@ class DigestStore(StoreBase):
         by_id = {key[: key.find(b"\t")].decode("utf-8", "surrogatepass"): key for key in keys}
         found: list[tuple[Entry, bytes | None]] = []
         for row in rows:
-            entry = _entry(row, ())
+            entry = _stub(row, ())
             key = by_id.get(entry.id)
             # as `render.keys.entry_key` begins, `updated` as the store keeps it: its ISO text (a
             # text written otherwise only leaves the key unused: the entry is read whole)
