@@ -13,6 +13,7 @@ from feedsvc.records import PAPER, FeedInfo, FeedRef
 from feedsvc.render import opml
 from feedsvc.render.common import Site
 from feedsvc.store import Store
+from feedsvc.store.entries import ISSUE_DATES
 from feedsvc.store.schema import _STUBS_OF_FEED, DB_NAME, _entry, _stub, _when
 from tests.render_helpers import instance_settings
 from tests.test_stubs import _ingest_days
@@ -72,6 +73,13 @@ def test_issue_dates_of_an_empty_store_and_out_of_order_issues(tmp_path: Path) -
     walked = db.execute("SELECT DISTINCT issue_date FROM items WHERE retracted = 0 ORDER BY issue_date")
     assert days == [dt.date.fromisoformat(row[0]) for row in walked]
     assert days[:2] == [dt.date(2020, 12, 30), dt.date(2020, 12, 31)] and len(days) == 5
+    with Store.open(settings.paths.store, create=False) as store:
+        # `group_concat` joins the dates in the order SQLite scans them (by the primary key's index
+        # today, so in date order): scanned the other way, they must come out sorted all the same
+        store._db.execute("PRAGMA reverse_unordered_selects = ON")
+        joined = store._db.execute(ISSUE_DATES).fetchone()[0]
+        assert joined.split(",") == [d.isoformat() for d in reversed(days)]  # the pragma took effect
+        assert store.issue_dates() == days
 
 
 def _site(base_url: str) -> Site:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from operator import itemgetter
 
-from feedsvc.records import Entry, FeedInfo, FeedKind, FeedRef
+from feedsvc.records import Entry, FeedInfo, FeedKind, FeedRef, feed_ref
 from feedsvc.store.base import StoreBase, _reads, _streams
 from feedsvc.store.schema import (
     _BATCH,
@@ -35,12 +35,7 @@ _KIND_RANK = {"paper": 0, "section": 1, "contributor": 2}  # as `FeedRef.sort_ke
 def _feed_info(kind: FeedKind, slug: str, name: str, count: int) -> FeedInfo:
     """A feed's `FeedInfo` (frozen: shared), the one made last for the same values if any: every
     publish lists every feed (~300 for ten years), and most feeds' counts are as they were."""
-    return FeedInfo(ref=_feed_ref(kind, slug), name=name, entry_count=count)
-
-
-@lru_cache(maxsize=8192)
-def _feed_ref(kind: FeedKind, slug: str) -> FeedRef:
-    return FeedRef(kind=kind, slug=slug)
+    return FeedInfo(ref=feed_ref(kind, slug), name=name, entry_count=count)
 
 
 class EntryStore(StoreBase):

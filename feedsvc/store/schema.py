@@ -126,7 +126,7 @@ _ENTRY_JOIN = """
     JOIN pages p ON p.issue_date = i.issue_date AND p.number = i.page
     LEFT JOIN sections s ON s.id = p.section_id"""
 # `Store.entry_stubs`: the columns an entry's digest key and its place in a feed need, its text left
-# out: `_stub` builds an entry of them with `STUB_TEXT` for its text.
+# out: `_stub` builds an entry of them with empty text fields.
 _STUB_COLUMNS = """
     i.id, i.entry_id, i.issue_date, i.page, i.position, i.minted_position, i.kind, i.published,
     i.updated, s.name, s.slug"""
