@@ -27,22 +27,24 @@ def article_values(
     (`link(…)`, `t.date(…)`, `isoformat()`, `loop.first`: each a call through Jinja2's context):
     the hrefs, the dates as shown and in `datetime` attributes, and each list of people (the
     `writers`, the `photographers`, `everyone` credited once) as (separator before it, href, label)."""
-    section = entry.section and entry.section_slug
+    fields = entry.__dict__  # read as `common.entry_parts` reads them (no pydantic `__getattr__` hook)
+    name, slug, day = fields["section"], fields["section_slug"], fields["issue_date"]
+    section = name and slug
     # compared as written, not as datetimes: in a daylight-saving fold two instants an hour apart
     # share a clock and a tzinfo, and `!=` between such datetimes ignores `fold`
     changed = parts.updated_iso != parts.published_iso
     name_sep, list_sep = words.name_sep, words.list_sep
     return {
-        "issue_href": link(issue_path(entry.issue_date)),
-        "issue_date": words.date(entry.issue_date),
-        "section_href": link(f"sections/{entry.section_slug}.html") if section else None,
-        "section_name": entry.section if section else None,
+        "issue_href": link(issue_path(day)),
+        "issue_date": words.date(day),
+        "section_href": link(f"sections/{slug}.html") if section else None,
+        "section_name": name if section else None,
         "byline": _people_links(writers, name_sep, link, first=""),
         "published_iso": parts.published_iso,
         "published_date": words.date(parts.published),
         "updated_iso": parts.updated_iso if changed else None,
         "updated_date": words.date(parts.updated) if changed else None,
-        "figures": tuple((link(i.path), i.width, i.height, n == 0) for n, i in enumerate(entry.images)),
+        "figures": tuple((link(i.path), i.width, i.height, n == 0) for n, i in enumerate(fields["images"])),
         "credits": _people_links(photographers, name_sep, link, first=""),
         "prev_href": link(around.previous.path) if around.previous else None,
         "prev_title": around.previous.title if around.previous else None,

@@ -34,10 +34,11 @@ import re
 import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from feedsvc.config import Settings
 from feedsvc.identity import archive_tag_uri, feed_tag_uri
-from feedsvc.records import Entry, EntryPerson, FeedRef
+from feedsvc.records import Entry, EntryPerson, FeedRef, sort_credits
 
 RENDER_VERSION = "3"
 """Bump when the bytes of any feed document change for the same input: archive pages on disk
@@ -78,6 +79,12 @@ LOGO = "logo.png"  # twice as wide as tall: Atom logo
 
 # What lxml refuses to serialize: C0 controls but tab, newline and return; surrogates; U+FFFE/F.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+# A text for which `str.isprintable()` is true holds nothing `_ILLEGAL` or `NOT_XML` matches (both
+# are control characters, surrogates and noncharacters: none is printable), and `isprintable`
+# looks at a character in ~15 instructions where the regular expressions take ~50. So the long
+# texts of an entry are asked that first ("printable" below), the expression run only when it
+# says no, which tells nothing: a line break, U+3000 or U+2028 is not printable either.
 
 
 clean: Callable[[str], str] = functools.partial(_ILLEGAL.sub, "")
@@ -326,8 +333,14 @@ def shown(entry: Entry, when: dt.datetime) -> dt.datetime:
 
 
 def entry_title(entry: Entry) -> str:
-    title = clean(entry.title).strip()
-    return title or f"{page_label(entry.page)} 第{entry.position}篇"
+    return _title(entry.__dict__)
+
+
+def _title(fields: dict[str, Any]) -> str:
+    """`entry_title` of an entry's fields (`Entry.__dict__`, see `entry_parts`)."""
+    title = fields["title"]
+    title = (title if title.isprintable() else clean(title)).strip()  # `clean(title)`, "printable"
+    return title or f"{page_label(fields['page'])} 第{fields['position']}篇"
 
 
 def body_html(paragraphs: Iterable[str]) -> str:
@@ -345,6 +358,8 @@ def cleaned_paragraphs(paragraphs: tuple[str, ...]) -> tuple[tuple[str, ...], st
     """`paragraphs` cleaned one by one, and joined by line breaks then cleaned (`body_html`'s
     text), with one scan of the text where none holds anything to clean (as in nearly every entry)."""
     joined = "\n".join(paragraphs)
+    if "".join(paragraphs).isprintable():  # nothing to clean in any ("printable"), nor in the line breaks
+        return paragraphs, joined
     cleaned = clean(joined)
     if cleaned == joined:
         return paragraphs, cleaned
@@ -357,20 +372,21 @@ def content_html(
     """The body as HTML: kicker and subtitle above the paragraphs (the dateline is their start),
     the photos the entry carries, then the photo credit unless the entry's authors are its
     photographers. No byline paragraph: the writers are the entry's authors in every format."""
+    fields = entry.__dict__  # read as in `entry_parts`
     out: list[str] = []
-    if entry.kicker:
-        out.append(f"<p><em>{esc(entry.kicker)}</em></p>")
-    if entry.subtitle:
-        out.append(f"<p><strong>{esc(entry.subtitle)}</strong></p>")
+    if kicker := fields["kicker"]:
+        out.append(f"<p><em>{esc(kicker)}</em></p>")
+    if subtitle := fields["subtitle"]:
+        out.append(f"<p><strong>{esc(subtitle)}</strong></p>")
     if images := tuple(images):  # the alt text made only for an entry with photos
-        alt = esc(entry_title(entry))
+        alt = esc(_title(fields))
         out += [
             f'<p><img src="{esc(image.url)}" width="{image.width}" height="{image.height}" alt="{alt}"/></p>'
             for image in images
         ]
     if body:
         out.append(body)
-    if not credited_photographers and (photographers := people_line(entry.photographers)):
+    if not credited_photographers and (photographers := people_line(sort_credits(fields["contributors"])[2])):
         out.append(f"<p>摄影：{html.escape(photographers)}</p>")
     return "\n".join(out)
 
@@ -382,38 +398,49 @@ def _same_time(a: dt.datetime, b: dt.datetime) -> bool:
 
 
 def entry_parts(site: Site, entry: Entry) -> EntryParts:
+    """`entry` cut into `EntryParts`. Its fields are read from its `__dict__` (where a pydantic
+    model keeps them): `entry.title` is a call of pydantic's `__getattr__` hook each time (no
+    attribute read of a class with `__getattr__` is specialized by the interpreter), ~30 an entry."""
+    fields = entry.__dict__
+
     def people(persons: Iterable[EntryPerson]) -> tuple[Person, ...]:
         return tuple(
-            Person(name=name, url=site.person_url(p)) for p in persons if (name := clean(p.name).strip())
+            Person(name=name, url=f"{base}contributors/{p.slug}.html")  # `site.person_url(p)`
+            for p in persons
+            if (name := clean(p.name).strip())
         )
 
     # The writers in credit order; a picture's author is its photographer; an item with no byline
     # at all carries the paper.
-    writers = people(credited(entry.writers))
-    photographers = people(entry.photographers)
-    by_photographers = not writers and entry.kind == "photo" and bool(photographers)
-    paper = (Person(name=site.name, url=site.base_url),)
-    authors = writers or (photographers if by_photographers else ()) or paper
     base = site.base_url  # `site.url(x)` is `base + x`, written out here (~5 calls an entry)
-    section = clean(entry.section).strip() if entry.section else None
-    section_url = f"{base}sections/{entry.section_slug}.html" if section and entry.section_slug else None
-    paragraphs, cleaned = cleaned_paragraphs(entry.paragraphs)
+    _, entry_writers, entry_photographers = sort_credits(fields["contributors"])  # `entry.writers`, …
+    writers = people(credited(entry_writers))
+    photographers = people(entry_photographers)
+    by_photographers = not writers and fields["kind"] == "photo" and bool(photographers)
+    paper = (Person(name=site.name, url=base),)
+    authors = writers or (photographers if by_photographers else ()) or paper
+    section_name, slug = fields["section"], fields["section_slug"]
+    section = clean(section_name).strip() if section_name else None
+    section_url = f"{base}sections/{slug}.html" if section and slug else None
+    paragraphs, cleaned = cleaned_paragraphs(fields["paragraphs"])
     body = _body_html(cleaned)
     images = tuple(
         ImagePart(url=base + image.path, width=image.width, height=image.height, length=image.length)
-        for image in entry.images
+        for image in fields["images"]
     )
-    url = base + entry.path
+    entry_id, url, page = fields["id"], base + fields["path"], fields["page"]
     # every other string below is cleaned text, or markup and labels made here from cleaned text
-    raw = [entry.id, url, site.name, base, f"{base}sections/", *(i.url for i in images)]
+    raw = [entry_id, url, site.name, base, f"{base}sections/", *(i.url for i in images)]
     raw += [p.url for p in (*authors, *photographers)]
-    published = site.local(shown(entry, entry.published))
-    one_instant = _same_time(entry.updated, entry.published)
-    updated = published if one_instant else site.local(shown(entry, entry.updated))  # (of the instant alone)
+    back = dt.timedelta(seconds=printed_rank(page, fields["position"]))  # `shown`
+    published = site.local(fields["published"] - back)
+    one_instant = _same_time(fields["updated"], fields["published"])
+    updated = published if one_instant else site.local(fields["updated"] - back)  # (of the instant alone)
     published_iso = published.isoformat()
+    kicker, subtitle = fields["kicker"], fields["subtitle"]
     return EntryParts(
-        id=entry.id,
-        title=entry_title(entry),
+        id=entry_id,
+        title=_title(fields),
         url=url,
         body_html=body,
         content_html=content_html(entry, body, credited_photographers=by_photographers, images=images),
@@ -424,12 +451,12 @@ def entry_parts(site: Site, entry: Entry) -> EntryParts:
         photographers=photographers,
         section=section or None,
         section_url=section_url,
-        page_label=page_label(entry.page),
-        kicker=clean(entry.kicker) if entry.kicker else None,
-        subtitle=clean(entry.subtitle) if entry.subtitle else None,
-        page=entry.page,
+        page_label=page_label(page),
+        kicker=clean(kicker) if kicker else None,
+        subtitle=clean(subtitle) if subtitle else None,
+        page=page,
         images=images,
-        xml_checked=NOT_XML.search("".join(raw)) is None,
+        xml_checked=(checked := "".join(raw)).isprintable() or NOT_XML.search(checked) is None,  # "printable"
         paragraphs=paragraphs,
         published_iso=published_iso,
         updated_iso=published_iso if _same_time(updated, published) else updated.isoformat(),

@@ -20,7 +20,7 @@ from typing import Any
 import jinja2
 
 from feedsvc.models import ImageRef
-from feedsvc.records import PAPER, Entry, EntryPerson, FeedInfo, FeedRef
+from feedsvc.records import PAPER, Entry, EntryPerson, FeedInfo, FeedRef, sort_credits
 from feedsvc.render import codegen, theme
 from feedsvc.render.article import article_values
 from feedsvc.render.common import (
@@ -186,7 +186,8 @@ def _alternates(site: Site, feeds: tuple[tuple[FeedRef, str], ...]) -> tuple[tup
 
 def where(site: Site, entry: Entry) -> str:
     """`第1版 · 要闻`"""
-    return _where(site.ui, entry.page, entry.section)
+    fields = entry.__dict__  # an entry's fields read as `common.entry_parts` reads them
+    return _where(site.ui, fields["page"], fields["section"])
 
 
 @functools.lru_cache(maxsize=1024)
@@ -228,20 +229,22 @@ def _when(site: Site, when: dt.datetime) -> tuple[str, str]:
 def card(site: Site, entry: Entry, parts: EntryParts | None = None) -> Card:
     """`entry` as a list shows it; `parts`: its `EntryParts`, if made (their title, kicker and
     summary are cleaned already)."""
-    date, datetime = _when(site, entry.published)
+    fields = entry.__dict__  # read as `common.entry_parts` reads them
+    date, datetime = _when(site, fields["published"])
     if parts is None:
         title, kicker, shown = entry_title(entry), clean(entry.kicker) if entry.kicker else None, lead(entry)
     else:
         title, kicker, shown = parts.title, parts.kicker, _cut(parts.summary, _LEAD)
+    images = fields["images"]
     return Card(
-        path=entry.path,
+        path=fields["path"],
         title=title,
         kicker=kicker,
         lead=shown,
-        where=where(site, entry),
+        where=_where(site.ui, fields["page"], fields["section"]),  # `where(site, entry)`
         date=date,
         datetime=datetime,
-        image=entry.images[0] if entry.images else None,
+        image=images[0] if images else None,
     )
 
 
@@ -250,21 +253,22 @@ def issue_view(
 ) -> IssueView:
     """An issue's pages in printed order, each with its items' cards; `parts`: the entries'
     `EntryParts` by id, where made."""
-    groups: list[tuple[Entry, list[Card]]] = []  # each page's first entry, its cards
+    groups: list[tuple[int, str | None, list[Card]]] = []  # each page's number, section, cards
     known = parts or {}
     for entry in printed(entries):
-        if not groups or groups[-1][0].page != entry.page:
-            groups.append((entry, []))
-        groups[-1][1].append(card(site, entry, known.get(entry.id)))
+        fields = entry.__dict__  # read as `common.entry_parts` reads them
+        if not groups or groups[-1][0] != fields["page"]:  # the page's first entry
+            groups.append((fields["page"], fields["section"], []))
+        groups[-1][2].append(card(site, entry, known.get(fields["id"])))
     words = _words(site.ui)
     pages = tuple(
         PageView(
-            number=first.page,
-            label=words.f("page", n=first.page),
-            section=clean(first.section) if first.section else None,
+            number=page,
+            label=words.f("page", n=page),
+            section=clean(section) if section else None,
             cards=tuple(cards),
         )
-        for first, cards in groups
+        for page, section, cards in groups
     )
     return IssueView(day=day, path=issue_path(day), pages=pages)
 
@@ -282,13 +286,16 @@ def article_page(
     """An article's page at `entry.path`: kicker, headline, subtitle, byline, photo and caption,
     body, photo credit, the items before and after it in its issue. `digest` (see
     `keys.entry_digest`) goes into a comment at the top, for `read_digest`."""
+    fields = entry.__dict__  # read as `common.entry_parts` reads them
+    images, path = fields["images"], fields["path"]
     paragraphs = list(parts.paragraphs)
     caption = ""
-    if entry.kind == "photo" and entry.images and paragraphs:
+    if fields["kind"] == "photo" and images and paragraphs:
         caption = paragraphs.pop(0)  # a photo item's text is its caption
     around = around or Around()
-    link = Links(entry.path)
-    writers, photographers, people = entry.writers, entry.photographers, _unique(entry.contributors)
+    link = Links(path)
+    contributors, writers, photographers = sort_credits(fields["contributors"])  # `entry.writers`, …
+    people = _unique(contributors)
     context = article_values(
         _words(site.ui),
         entry,
@@ -304,7 +311,7 @@ def article_page(
         title=f"{parts.title} - {site.name}",
         og_title=parts.title,
         og_type="article",
-        og_image=entry.images[0].path if entry.images else ICON,
+        og_image=images[0].path if images else ICON,
         description=_cut(parts.summary, 160) or site.subtitle(PAPER, ""),
         entry=entry,
         parts=parts,
@@ -313,11 +320,11 @@ def article_page(
         people=people,
         paragraphs=paragraphs,
         caption=caption,
-        where=where(site, entry),
+        where=_where(site.ui, fields["page"], fields["section"]),  # `where(site, entry)`
         around=around,
-        issue_path=issue_path(entry.issue_date),
+        issue_path=issue_path(fields["issue_date"]),
     )
-    return _render_page(site, "article.html", entry.path, link, context)
+    return _render_page(site, "article.html", path, link, context)
 
 
 def read_digest(head: bytes) -> str | None:

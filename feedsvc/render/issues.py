@@ -41,7 +41,12 @@ def issue_path(day: dt.date) -> str:
 
 def printed(entries: Iterable[Entry]) -> list[Entry]:
     """An issue's entries in printed order: page, then position on the page."""
-    return sorted(entries, key=lambda e: (e.page, e.position, e.id))
+    return sorted(entries, key=_printed_key)
+
+
+def _printed_key(entry: Entry) -> tuple[int, int, str]:
+    fields = entry.__dict__  # read as `common.entry_parts` reads them (no pydantic `__getattr__` hook)
+    return fields["page"], fields["position"], fields["id"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +91,10 @@ class Around:
 def neighbours(entries: Sequence[Entry]) -> dict[str, Around]:
     """Every entry's `Around` by id; `entries` are one issue's, in any order."""
     ordered = printed(entries)
-    links = [Link(e.path, entry_title(e)) for e in ordered]
+    links = [Link(e.__dict__["path"], entry_title(e)) for e in ordered]
     out = {}
     for i, e in enumerate(ordered):
-        out[e.id] = Around(
+        out[e.__dict__["id"]] = Around(
             previous=links[i - 1] if i > 0 else None, next=links[i + 1] if i + 1 < len(links) else None
         )
     return out
@@ -108,9 +113,10 @@ def issue_digest(
     )
     known = keys or {}
     for e in printed(entries):
-        key = known.get(e.id)
+        fields = e.__dict__  # read as `common.entry_parts` reads them
+        key, images = known.get(fields["id"]), fields["images"]
         h.update(entry_key(e) if key is None else key)
-        h.update(repr(e.images).encode() if e.images else b"()")
+        h.update(repr(images).encode() if images else b"()")
     return h.hexdigest()
 
 

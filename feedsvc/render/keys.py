@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import hashlib
 from collections.abc import Iterable
+from typing import Any
 
 from feedsvc.records import Entry, EntryImage, EntryPerson
 from feedsvc.render.common import FeedDoc, Site
@@ -32,13 +33,19 @@ def entry_key(entry: Entry) -> bytes:
     store may learn a photo's bytes later). The store gives an entry a new `updated` whenever its
     text changes; otherwise documents holding it are not rendered again. (An entry without photos
     keys as before they were.)"""
-    people = "\t".join(f"{p.role}|{p.name}|{p.credit}|{p.slug}" for p in entry.contributors)
-    if entry.images:
-        people += "\t" + "\t".join(f"{i.path}|{i.width}|{i.height}|{i.length}" for i in entry.images)
-    section = f"{entry.section}|{entry.section_slug}"
-    where = f"{entry.path}\t{entry.position}"
-    key = f"{entry.id}\t{entry.updated.isoformat()}\t{where}\t{section}\t{people}\n"
+    fields = entry.__dict__  # read as `common.entry_parts` reads them (no pydantic `__getattr__` hook)
+    people = "\t".join(_person_key(p.__dict__) for p in fields["contributors"])
+    if images := fields["images"]:
+        people += "\t" + "\t".join(f"{i.path}|{i.width}|{i.height}|{i.length}" for i in images)
+    section = f"{fields['section']}|{fields['section_slug']}"
+    where = f"{fields['path']}\t{fields['position']}"
+    key = f"{fields['id']}\t{fields['updated'].isoformat()}\t{where}\t{section}\t{people}\n"
     return key.encode("utf-8", "surrogatepass")
+
+
+def _person_key(person: dict[str, Any]) -> str:
+    """A contributor's part of `entry_key`, from its fields (`EntryPerson.__dict__`)."""
+    return f"{person['role']}|{person['name']}|{person['credit']}|{person['slug']}"
 
 
 @functools.cache
