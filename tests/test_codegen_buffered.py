@@ -40,3 +40,18 @@ def test_each_function_yields_once(name: str) -> None:
     assert "".join(pieces) == plain.get_template(name).render(CONTEXT)
     base = grouped.get_template("base.html")  # (a child's block calls super(): its own stack of blocks)
     assert len(list(base.blocks["body"](base.new_context(CONTEXT)))) == 1
+
+
+def test_include_without_context_in_a_recursive_loop_as_jinja2() -> None:
+    """A recursive loop's body is a function of its own (`loop(…)`): Jinja2's `yield from` for an
+    include without context makes it a generator there, which the page's join then refuses, in
+    plain Jinja2 as here; its output does not go into the root's list out of place."""
+    templates = {
+        "plain.html": "P",
+        "page.html": "{% for i in [[1], 2] recursive %}<{% if i is iterable %}{{ loop(i) }}{% else %}{{ i }}"
+        "{% include 'plain.html' without context %}{% endif %}>{% endfor %}",
+    }
+    for env in (codegen.Environment, jinja2.Environment):
+        template = env(loader=jinja2.DictLoader(templates), autoescape=True).get_template("page.html")
+        with pytest.raises(TypeError, match="generator found"):
+            template.render()

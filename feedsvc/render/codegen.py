@@ -59,7 +59,7 @@ import jinja2
 import jinja2.runtime
 import markupsafe
 from jinja2 import nodes
-from jinja2.compiler import CodeGenerator, Frame, optimizeconst
+from jinja2.compiler import CodeGenerator, Frame, MacroRef, optimizeconst
 from jinja2.idtracking import VAR_LOAD_ALIAS, VAR_LOAD_PARAMETER, VAR_LOAD_RESOLVE, VAR_LOAD_UNDEFINED
 from jinja2.utils import _PassArg, internalcode, missing
 from markupsafe import escape
@@ -169,8 +169,29 @@ class GroupedOutput(CodeGenerator):
         block yields then resumes one generator, not every one it is nested in."""
         if x.startswith(_DELEGATE) and not self.environment.is_async:
             joined = f"concat({x.removeprefix(_DELEGATE)})"  # into the body's list, if it has one
-            x = f"{self._out[-1]}.append({joined})" if self._out else f"yield {joined}"
+            x = f"{self._out[-1]}.append({joined})" if self._out and self._out[-1] else f"yield {joined}"
         super().writeline(x, node, extra)
+
+    def macro_body(self, node: nodes.Macro | nodes.CallBlock, frame: Frame) -> tuple[Frame, MacroRef]:
+        """Jinja2's. A macro (or call block) is a Python function of its own: a `yield from` in
+        it (an include without context, Jinja2's quirk) yields from it, as in Jinja2, not into the
+        list of the root or block function it is defined in."""
+        self._out.append("")
+        try:
+            return super().macro_body(node, frame)
+        finally:
+            self._out.pop()
+
+    def visit_For(self, node: nodes.For, frame: Frame) -> None:
+        """Jinja2's; a recursive loop's body is a function of its own, as a macro's (`macro_body`)."""
+        if not node.recursive:
+            super().visit_For(node, frame)
+            return
+        self._out.append("")
+        try:
+            super().visit_For(node, frame)
+        finally:
+            self._out.pop()
 
     def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
         """A value output with autoescape: `escape_text(value)`, its plain-`str` case in place
