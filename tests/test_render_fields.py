@@ -8,12 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from feedsvc import records
 from feedsvc.records import Entry, EntryImage, EntryPerson
 from feedsvc.render import common, html, issues, keys
 from feedsvc.render.common import NOT_XML, Site, clean, cleaned_paragraphs, entry_parts, entry_title
@@ -159,3 +160,28 @@ def test_person_properties_as_defined(role: str | None, name: str, credit: str |
         p = EntryPerson(role="x", name="y", credit=None, slug="s").model_copy(update=fields)
     assert p.label == (f"{role} {name}" if role else name)
     assert p.is_photographer == (credit is not None and ("摄" in credit or "图" in credit))
+
+
+@pytest.mark.parametrize(
+    ("model", "typed"), [(Entry, records.EntryFields), (EntryPerson, records.PersonFields)]
+)
+def test_typed_fields_are_the_models(model: type[Entry | EntryPerson], typed: type) -> None:
+    """`records.EntryFields` and `PersonFields` type what the render path reads of a model's
+    `__dict__`: the same names, in the same order, with the same types as the model's fields (a
+    field added, renamed or retyped on the model fails here until its typed view follows)."""
+    hints = get_type_hints(typed)
+    assert list(hints) == list(model.model_fields)
+    assert hints == {name: field.annotation for name, field in model.model_fields.items()}
+
+
+def test_typed_fields_are_the_instance_dict() -> None:
+    """`entry_fields` and `person_fields` are the model's own `__dict__` (no copy): every field,
+    as the attribute gives it."""
+    made = entry(
+        dt.date(2023, 6, 26), 1, 2, paragraphs=("正文。",), people=(person_of("记者", "董笑瑜", "dong"),)
+    )
+    fields = records.entry_fields(made)
+    assert fields is made.__dict__
+    assert {name: getattr(made, name) for name in Entry.model_fields} == fields
+    person = made.contributors[0]
+    assert records.person_fields(person) == {name: getattr(person, name) for name in EntryPerson.model_fields}

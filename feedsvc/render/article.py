@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from feedsvc.records import Entry, EntryPerson
+from feedsvc.records import Entry, EntryPerson, entry_fields
 from feedsvc.render.common import EntryParts
 from feedsvc.render.issues import Around, issue_path
 from feedsvc.render.ui import Words
@@ -27,7 +27,7 @@ def article_values(
     (`link(…)`, `t.date(…)`, `isoformat()`, `loop.first`: each a call through Jinja2's context):
     the hrefs, the dates as shown and in `datetime` attributes, and each list of people (the
     `writers`, the `photographers`, `everyone` credited once) as (separator before it, href, label)."""
-    fields = entry.__dict__  # read as `common.entry_parts` reads them (no pydantic `__getattr__` hook)
+    fields = entry_fields(entry)
     name, slug, day = fields["section"], fields["section_slug"], fields["issue_date"]
     section = name and slug
     # compared as written, not as datetimes: in a daylight-saving fold two instants an hour apart

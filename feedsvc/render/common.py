@@ -34,11 +34,10 @@ import re
 import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from feedsvc.config import Settings
 from feedsvc.identity import archive_tag_uri, feed_tag_uri
-from feedsvc.records import Entry, EntryPerson, FeedRef, sort_credits
+from feedsvc.records import Entry, EntryFields, EntryPerson, FeedRef, entry_fields, sort_credits
 
 RENDER_VERSION = "3"
 """Bump when the bytes of any feed document change for the same input: archive pages on disk
@@ -333,11 +332,11 @@ def shown(entry: Entry, when: dt.datetime) -> dt.datetime:
 
 
 def entry_title(entry: Entry) -> str:
-    return _title(entry.__dict__)
+    return _title(entry_fields(entry))
 
 
-def _title(fields: dict[str, Any]) -> str:
-    """`entry_title` of an entry's fields (`Entry.__dict__`, see `entry_parts`)."""
+def _title(fields: EntryFields) -> str:
+    """`entry_title` of an entry's fields (`records.entry_fields`)."""
     title = fields["title"]
     title = (title if title.isprintable() else clean(title)).strip()  # `clean(title)`, "printable"
     return title or f"{page_label(fields['page'])} 第{fields['position']}篇"
@@ -372,7 +371,7 @@ def content_html(
     """The body as HTML: kicker and subtitle above the paragraphs (the dateline is their start),
     the photos the entry carries, then the photo credit unless the entry's authors are its
     photographers. No byline paragraph: the writers are the entry's authors in every format."""
-    fields = entry.__dict__  # read as in `entry_parts`
+    fields = entry_fields(entry)  # read as in `entry_parts`
     out: list[str] = []
     if kicker := fields["kicker"]:
         out.append(f"<p><em>{esc(kicker)}</em></p>")
@@ -398,10 +397,9 @@ def _same_time(a: dt.datetime, b: dt.datetime) -> bool:
 
 
 def entry_parts(site: Site, entry: Entry) -> EntryParts:
-    """`entry` cut into `EntryParts`. Its fields are read from its `__dict__` (where a pydantic
-    model keeps them): `entry.title` is a call of pydantic's `__getattr__` hook each time (no
-    attribute read of a class with `__getattr__` is specialized by the interpreter), ~30 an entry."""
-    fields = entry.__dict__
+    """`entry` cut into `EntryParts`. Its fields are read through `records.entry_fields` (each
+    `entry.title` would be a call of pydantic's `__getattr__` hook, ~30 an entry here)."""
+    fields = entry_fields(entry)
 
     def people(persons: Iterable[EntryPerson]) -> tuple[Person, ...]:
         return tuple(

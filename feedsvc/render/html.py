@@ -20,7 +20,7 @@ from typing import Any
 import jinja2
 
 from feedsvc.models import ImageRef
-from feedsvc.records import PAPER, Entry, EntryPerson, FeedInfo, FeedRef, sort_credits
+from feedsvc.records import PAPER, Entry, EntryPerson, FeedInfo, FeedRef, entry_fields, sort_credits
 from feedsvc.render import codegen, theme
 from feedsvc.render.article import article_values
 from feedsvc.render.common import (
@@ -186,7 +186,7 @@ def _alternates(site: Site, feeds: tuple[tuple[FeedRef, str], ...]) -> tuple[tup
 
 def where(site: Site, entry: Entry) -> str:
     """`第1版 · 要闻`"""
-    fields = entry.__dict__  # an entry's fields read as `common.entry_parts` reads them
+    fields = entry_fields(entry)
     return _where(site.ui, fields["page"], fields["section"])
 
 
@@ -229,7 +229,7 @@ def _when(site: Site, when: dt.datetime) -> tuple[str, str]:
 def card(site: Site, entry: Entry, parts: EntryParts | None = None) -> Card:
     """`entry` as a list shows it; `parts`: its `EntryParts`, if made (their title, kicker and
     summary are cleaned already)."""
-    fields = entry.__dict__  # read as `common.entry_parts` reads them
+    fields = entry_fields(entry)
     date, datetime = _when(site, fields["published"])
     if parts is None:
         title, kicker, shown = entry_title(entry), clean(entry.kicker) if entry.kicker else None, lead(entry)
@@ -256,7 +256,7 @@ def issue_view(
     groups: list[tuple[int, str | None, list[Card]]] = []  # each page's number, section, cards
     known = parts or {}
     for entry in printed(entries):
-        fields = entry.__dict__  # read as `common.entry_parts` reads them
+        fields = entry_fields(entry)
         if not groups or groups[-1][0] != fields["page"]:  # the page's first entry
             groups.append((fields["page"], fields["section"], []))
         groups[-1][2].append(card(site, entry, known.get(fields["id"])))
@@ -286,7 +286,7 @@ def article_page(
     """An article's page at `entry.path`: kicker, headline, subtitle, byline, photo and caption,
     body, photo credit, the items before and after it in its issue. `digest` (see
     `keys.entry_digest`) goes into a comment at the top, for `read_digest`."""
-    fields = entry.__dict__  # read as `common.entry_parts` reads them
+    fields = entry_fields(entry)
     images, path = fields["images"], fields["path"]
     paragraphs = list(parts.paragraphs)
     caption = ""

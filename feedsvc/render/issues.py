@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from feedsvc.records import Entry
+from feedsvc.records import Entry, entry_fields
 from feedsvc.render import theme
 from feedsvc.render.common import Site, entry_title
 from feedsvc.render.keys import entry_key
@@ -45,7 +45,7 @@ def printed(entries: Iterable[Entry]) -> list[Entry]:
 
 
 def _printed_key(entry: Entry) -> tuple[int, int, str]:
-    fields = entry.__dict__  # read as `common.entry_parts` reads them (no pydantic `__getattr__` hook)
+    fields = entry_fields(entry)
     return fields["page"], fields["position"], fields["id"]
 
 
@@ -91,10 +91,10 @@ class Around:
 def neighbours(entries: Sequence[Entry]) -> dict[str, Around]:
     """Every entry's `Around` by id; `entries` are one issue's, in any order."""
     ordered = printed(entries)
-    links = [Link(e.__dict__["path"], entry_title(e)) for e in ordered]
+    links = [Link(entry_fields(e)["path"], entry_title(e)) for e in ordered]
     out = {}
     for i, e in enumerate(ordered):
-        out[e.__dict__["id"]] = Around(
+        out[entry_fields(e)["id"]] = Around(
             previous=links[i - 1] if i > 0 else None, next=links[i + 1] if i + 1 < len(links) else None
         )
     return out
@@ -113,7 +113,7 @@ def issue_digest(
     )
     known = keys or {}
     for e in printed(entries):
-        fields = e.__dict__  # read as `common.entry_parts` reads them
+        fields = entry_fields(e)
         key, images = known.get(fields["id"]), fields["images"]
         h.update(entry_key(e) if key is None else key)
         h.update(repr(images).encode() if images else b"()")

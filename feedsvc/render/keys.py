@@ -13,9 +13,8 @@ import datetime as dt
 import functools
 import hashlib
 from collections.abc import Iterable
-from typing import Any
 
-from feedsvc.records import Entry, EntryImage, EntryPerson
+from feedsvc.records import Entry, EntryImage, EntryPerson, PersonFields, entry_fields, person_fields
 from feedsvc.render.common import FeedDoc, Site
 from feedsvc.render.recent import Recent
 from feedsvc.render.theme import fingerprint as theme_fingerprint
@@ -33,8 +32,8 @@ def entry_key(entry: Entry) -> bytes:
     store may learn a photo's bytes later). The store gives an entry a new `updated` whenever its
     text changes; otherwise documents holding it are not rendered again. (An entry without photos
     keys as before they were.)"""
-    fields = entry.__dict__  # read as `common.entry_parts` reads them (no pydantic `__getattr__` hook)
-    people = "\t".join(_person_key(p.__dict__) for p in fields["contributors"])
+    fields = entry_fields(entry)
+    people = "\t".join(_person_key(person_fields(p)) for p in fields["contributors"])
     if images := fields["images"]:
         people += "\t" + "\t".join(f"{i.path}|{i.width}|{i.height}|{i.length}" for i in images)
     section = f"{fields['section']}|{fields['section_slug']}"
@@ -43,8 +42,8 @@ def entry_key(entry: Entry) -> bytes:
     return key.encode("utf-8", "surrogatepass")
 
 
-def _person_key(person: dict[str, Any]) -> str:
-    """A contributor's part of `entry_key`, from its fields (`EntryPerson.__dict__`)."""
+def _person_key(person: PersonFields) -> str:
+    """A contributor's part of `entry_key`, from its fields (`records.person_fields`)."""
     return f"{person['role']}|{person['name']}|{person['credit']}|{person['slug']}"
 
 
