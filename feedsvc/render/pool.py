@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 
 from feedsvc import collector
 from feedsvc.errors import StoreError
-from feedsvc.records import Entry, EntryPerson, FeedInfo
+from feedsvc.records import Entry, EntryPerson, FeedInfo, entry_fields, person_fields
 from feedsvc.render import html
 from feedsvc.render.common import EntryParts, Site
 from feedsvc.render.feedpage import FeedPages
@@ -45,8 +45,10 @@ from feedsvc.store.reader import StoreReader
 
 _ENTRY_FIELDS = tuple(Entry.model_fields)
 _PERSON_FIELDS = tuple(EntryPerson.model_fields)
-_entry_values = operator.attrgetter(*_ENTRY_FIELDS)  # every field's value, in order, in one call
-_person_values = operator.attrgetter(*_PERSON_FIELDS)
+# every field's value, in order, in one call, from `records.entry_fields` / `person_fields` (an
+# attribute read of a pydantic model is a call of its `__getattr__` hook: ~26 an entry packed)
+_entry_values = operator.itemgetter(*_ENTRY_FIELDS)
+_person_values = operator.itemgetter(*_PERSON_FIELDS)
 _CONTRIBUTORS = _ENTRY_FIELDS.index("contributors")
 _PARAGRAPHS = _ENTRY_FIELDS.index("paragraphs")
 
@@ -61,10 +63,11 @@ _set = object.__setattr__
 
 def pack(entry: Entry, *, slim: bool = False) -> Packed:
     """`entry` as a plain tuple; `slim`: without its paragraphs but the lead."""
-    values = list(_entry_values(entry))
-    values[_CONTRIBUTORS] = tuple(map(_person_values, entry.contributors))
+    fields = entry_fields(entry)
+    values = list(_entry_values(fields))
+    values[_CONTRIBUTORS] = tuple([_person_values(person_fields(p)) for p in fields["contributors"]])
     if slim:
-        values[_PARAGRAPHS] = entry.paragraphs[:1]
+        values[_PARAGRAPHS] = fields["paragraphs"][:1]
     return tuple(values)
 
 
@@ -140,7 +143,7 @@ class Worker:
         site, renderer = self.site, self.renderer
         by_day: dict[dt.date, list[Entry]] = {day: [] for day in task.days}
         for entry in self.store.entries_between(task.days[0], task.days[-1]):
-            by_day.setdefault(entry.issue_date, []).append(entry)
+            by_day.setdefault(entry_fields(entry)["issue_date"], []).append(entry)
         made: list[Made] = []
         issues: list[tuple[str, bytes | None]] = []
         dates = list(task.days)
@@ -150,13 +153,14 @@ class Worker:
             keys: dict[str, bytes] = {}
             parts: dict[str, EntryParts] = {}
             for entry in entries:
-                r = Rendered(entry, around[entry.id])
-                keys[entry.id] = r.key  # for the article's digest, and the issue's
+                eid = entry_fields(entry)["id"]
+                r = Rendered(entry, around[eid])
+                keys[eid] = r.key  # for the article's digest, and the issue's
                 if renderer.article_current(r):  # rendered later if ever needed, made whole then
                     made.append((pack(entry, slim=True), r.key, None, None))
                     continue
                 r.render_all(site)
-                parts[entry.id] = r.parts(site)
+                parts[eid] = r.parts(site)
                 data = tuple(r.data(site, i) for i in range(len(FORMATS)))
                 made.append((pack(entry, slim=True), r.key, data, r.article))
             place = IssuePlace.among(dates, n, task.before, task.after)
