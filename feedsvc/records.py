@@ -182,6 +182,23 @@ def entry_fields(entry: Entry) -> EntryFields:
     return entry.__dict__  # type: ignore[return-value]
 
 
+def entry_of(fields: EntryFields) -> Entry:
+    """The `Entry` of these fields (every one, in the model's order), not validated again: what
+    `Entry.model_construct` makes, without its per-field work. For values validated already (the
+    store's rows, a worker's packed entries); the dict becomes the entry's own."""
+    entry = _new(Entry)
+    _set(entry, "__dict__", fields)
+    _set(entry, "__pydantic_fields_set__", set(_ENTRY_NAMES))
+    _set(entry, "__pydantic_extra__", None)
+    _set(entry, "__pydantic_private__", None)
+    return entry
+
+
+_ENTRY_NAMES = tuple(Entry.model_fields)
+_new = object.__new__
+_set = object.__setattr__
+
+
 _People = tuple[EntryPerson, ...]
 _CREDITS: list[tuple[_People, _People, _People]] = [((), (), ())]
 

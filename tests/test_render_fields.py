@@ -187,3 +187,6 @@ def test_typed_fields_are_the_instance_dict() -> None:
     assert {name: getattr(made, name) for name in Entry.model_fields} == fields
     person = made.contributors[0]
     assert records.person_fields(person) == {name: getattr(person, name) for name in EntryPerson.model_fields}
+    again = records.entry_of(records.EntryFields(**fields))  # and back: the entry of these fields
+    assert again == made and again.model_fields_set == set(Entry.model_fields)
+    assert Entry.model_validate(again.model_dump()) == made

@@ -30,11 +30,11 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from feedsvc import collector
 from feedsvc.errors import StoreError
-from feedsvc.records import Entry, EntryPerson, FeedInfo, entry_fields, person_fields
+from feedsvc.records import Entry, EntryFields, EntryPerson, FeedInfo, entry_fields, entry_of, person_fields
 from feedsvc.render import html
 from feedsvc.render.common import EntryParts, Site
 from feedsvc.render.feedpage import FeedPages
@@ -57,9 +57,6 @@ Packed = tuple[Any, ...]
 Made = tuple[Packed, bytes, tuple[bytes, ...] | None, bytes | None]  # entry, key, feed bytes, article
 DaysDone = tuple[list[Made], list[tuple[str, bytes | None]]]  # entries, issue pages (None: current)
 
-_new = object.__new__
-_set = object.__setattr__
-
 
 def pack(entry: Entry, *, slim: bool = False) -> Packed:
     """`entry` as a plain tuple; `slim`: without its paragraphs but the lead."""
@@ -72,7 +69,7 @@ def pack(entry: Entry, *, slim: bool = False) -> Packed:
 
 
 def unpack(values: Packed, people: dict[tuple[Any, ...], EntryPerson] | None = None) -> Entry:
-    """The `Entry` `pack` packed, not validated again (as `store.schema._entry` builds it).
+    """The `Entry` `pack` packed, not validated again (`records.entry_of`, as the store builds its entries).
     `people`: the contributors made so far, shared (they are frozen) instead of made again."""
     fields = dict(zip(_ENTRY_FIELDS, values, strict=True))
     people = {} if people is None else people
@@ -83,12 +80,7 @@ def unpack(values: Packed, people: dict[tuple[Any, ...], EntryPerson] | None = N
             person = people[p] = EntryPerson.model_construct(**dict(zip(_PERSON_FIELDS, p, strict=True)))
         contributors.append(person)
     fields["contributors"] = tuple(contributors)
-    entry = _new(Entry)
-    _set(entry, "__dict__", fields)
-    _set(entry, "__pydantic_fields_set__", set(_ENTRY_FIELDS))
-    _set(entry, "__pydantic_extra__", None)
-    _set(entry, "__pydantic_private__", None)
-    return entry
+    return entry_of(cast("EntryFields", fields))
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from feedsvc.errors import StoreError
-from feedsvc.records import Entry, EntryImage, EntryPerson
+from feedsvc.records import Entry, EntryImage, EntryPerson, entry_of
 
 DB_NAME = "feedsvc.sqlite3"
 SCHEMA_VERSION = 1
@@ -204,20 +204,7 @@ def _submission(row: Sequence[Any]) -> Submission:
     return Submission(id=sid, name=name, sha256=sha256, size=size, received=_when(received), status=status)
 
 
-_ENTRY_FIELDS = tuple(Entry.model_fields)
-_new = object.__new__
-_set = object.__setattr__
 _json = json.JSONDecoder().raw_decode  # `json.loads` without its checks: the store wrote these
-
-
-def _built(fields: dict[str, Any]) -> Entry:
-    """An `Entry` of these fields (every one, in the model's order), as `model_construct` makes it."""
-    entry = _new(Entry)
-    _set(entry, "__dict__", fields)
-    _set(entry, "__pydantic_fields_set__", set(_ENTRY_FIELDS))
-    _set(entry, "__pydantic_extra__", None)
-    _set(entry, "__pydantic_private__", None)
-    return entry
 
 
 def _entry(row: Sequence[Any], people: tuple[EntryPerson, ...], images: tuple[EntryImage, ...] = ()) -> Entry:
@@ -229,7 +216,7 @@ def _entry(row: Sequence[Any], people: tuple[EntryPerson, ...], images: tuple[En
     (_, entry_id, day, page, position, minted, kind, kicker, headline, subtitle, title, derived,
      dateline, paragraphs, published, updated, section, section_slug) = row  # fmt: skip
     issue_date = _day(day)
-    return _built({
+    return entry_of({
         "id": entry_id, "issue_date": issue_date, "page": page, "position": position,
         "section": section, "section_slug": section_slug, "kind": kind, "kicker": kicker,
         "headline": headline, "subtitle": subtitle, "title": title, "title_derived": bool(derived),
@@ -246,7 +233,7 @@ def _stub(row: Sequence[Any], people: tuple[EntryPerson, ...], images: tuple[Ent
     no JSON decoded nor text columns carried for them)."""
     _, entry_id, day, page, position, minted, kind, published, updated, section, section_slug = row
     issue_date = _day(day)
-    return _built({
+    return entry_of({
         "id": entry_id, "issue_date": issue_date, "page": page, "position": position,
         "section": section, "section_slug": section_slug, "kind": kind, "kicker": None,
         "headline": None, "subtitle": None, "title": "", "title_derived": False,
