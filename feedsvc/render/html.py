@@ -232,7 +232,8 @@ def card(site: Site, entry: Entry, parts: EntryParts | None = None) -> Card:
     fields = entry_fields(entry)
     date, datetime = _when(site, fields["published"])
     if parts is None:
-        title, kicker, shown = entry_title(entry), clean(entry.kicker) if entry.kicker else None, lead(entry)
+        kicker = fields["kicker"]
+        title, kicker, shown = entry_title(entry), clean(kicker) if kicker else None, lead(entry)
     else:
         title, kicker, shown = parts.title, parts.kicker, _cut(parts.summary, _LEAD)
     images = fields["images"]
