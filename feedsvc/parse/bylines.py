@@ -191,17 +191,19 @@ def _name_ok(name: str) -> bool:
 
 # One role and one plain name, what the scan in `parse_byline` reads as that person and nothing
 # else: the role as `_role_at` takes it (an atomic group: no other role on backtracking), blanks,
-# then two to four Han characters none of which can end a name or start a role or a credit.
+# then two to four Han characters none of which can end a name or start a role or a credit, and
+# the credit line's closing 摄 (`通讯员 张祥荣 摄`), which the scan reads as a credit for that name.
 _NOT_IN_NAME = "".join(sorted({*_ROLE_START, *_SUFFIX_START, *_PREFIX_START, *_SUFFIX_END, *_SEPARATORS}))
 _ONE_PERSON = re.compile(
     f"(?>{_ROLE_AT.pattern})[ \u3000]*(?P<name>(?:(?![{re.escape(_NOT_IN_NAME)}])[\u4e00-\u9fff]){{2,4}})"
+    "(?:[ \u3000]*(?P<shot>摄))?"
 )
 _PHOTO_ROLES = ("摄影", "摄影记者", "首席摄影记者")  # they credit the photos (摄) of whom they name
 
 
-def _one_person(role: str, name: str) -> tuple[Contributor, ...]:
-    """What `_assemble` makes of the tokens of a role and one name."""
-    return (Contributor(role=role, name=name, credit="摄" if role in _PHOTO_ROLES else None),)
+def _one_person(role: str, name: str, shot: bool) -> tuple[Contributor, ...]:
+    """What `_assemble` makes of the tokens of a role, one name and perhaps a closing 摄."""
+    return (Contributor(role=role, name=name, credit="摄" if shot or role in _PHOTO_ROLES else None),)
 
 
 def parse_byline(text: str) -> tuple[Contributor, ...] | None:
@@ -229,7 +231,9 @@ def parse_byline(text: str) -> tuple[Contributor, ...] | None:
     one = _ONE_PERSON.fullmatch(s)
     if one is not None:  # `记者 张三`, the common byline: one match instead of the scan below
         name = one["name"]
-        return _one_person(one["role"], name) if marked or has_surname(name) else None
+        return (
+            _one_person(one["role"], name, one["shot"] is not None) if marked or has_surname(name) else None
+        )
     tokens: list[tuple[str, str]] = []  # (kind, value): role | credit | name | sep
     i, n = 0, len(s)
     while i < n:

@@ -109,10 +109,8 @@ def read_masthead(text: str) -> Masthead | None:
     count = _PAGE_COUNT_RE.search(text)
     lunar = _LUNAR_RE.search(text)
     date = _date(text)
-    date_only = date is not None and not _DATE_LINE_REST.sub(
-        "", NAMEPLATE_RE.sub("", _DATE_RE.sub("", text), count=1)
-    )
-    if not (issue or count or lunar or date_only):
+    # (`_date_alone` only where nothing else tells: a masthead's issue number or page count does)
+    if not (issue or count or lunar or (date is not None and _date_alone(text))):
         return None
     return Masthead(
         date=date,
@@ -120,6 +118,11 @@ def read_masthead(text: str) -> Masthead | None:
         page_count=chinese_number(count["n"]) if count else None,
         lunar_date=lunar["l"] if lunar else None,
     )
+
+
+def _date_alone(text: str) -> bool:
+    """Nothing but a date, the nameplate and the weekday (three substitutions)."""
+    return not _DATE_LINE_REST.sub("", NAMEPLATE_RE.sub("", _DATE_RE.sub("", text), count=1))
 
 
 def read_masthead_date(text: str) -> Masthead | None:

@@ -32,7 +32,6 @@ _XML_ILLEGAL = r"\x00-\x08\x0b\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff"
 _UNWANTED = re.compile(f"[{_INVISIBLE}{_XML_ILLEGAL}]")  # both dropped in one pass over the text
 _BLANK_LINE = re.compile(r"\n[ \t\u3000]*\n")
 _INDENTS = ("\u3000", "  ", " \t", "\t ", "\t\t")  # an ideographic space, or two blanks
-_INDENT_START = "\u3000 \t"  # the first characters of `_INDENTS` (the cheap test first)
 
 # Sentence-final punctuation: a paragraph that ends in one of these is complete.
 TERMINAL = frozenset("。！？!?…；;")
@@ -249,8 +248,9 @@ def split_blocks(page: str, first_line: int = 1) -> list[RawBlock]:
         if not lines:
             start = first_line + offset
         lines.append(stripped)
-        # (most lines start with no blank at all: one look at the first character tells)
-        indents.append(raw[:1] in _INDENT_START and raw.startswith(_INDENTS))
+        # (every indent starts with a blank `strip` takes, so a line it returned as it was has none:
+        # most lines, told without a slice of their first character)
+        indents.append(stripped is not raw and raw.startswith(_INDENTS))
     if lines:
         blocks.append(RawBlock(tuple(lines), start, tuple(indents)))
     return blocks
