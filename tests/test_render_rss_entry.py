@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 
 from feedsvc.render import atom, rss
+from feedsvc.render import content as content_module
 from feedsvc.render.common import EntryParts
 from tests.test_render_atom_entry import CST, SITE, parts, person
 
@@ -73,8 +74,12 @@ def test_content_escaped_once_for_atom_and_rss(monkeypatch: pytest.MonkeyPatch) 
     plain = atom.xml_text
     monkeypatch.setattr(atom, "xml_text", lambda v: escaped.append(v) or plain(v))
     monkeypatch.setattr(rss, "xml_text", lambda v: escaped.append(v) or plain(v))
+    encoded: list[EntryParts | None] = []
+    made = content_module._Encoded
+    monkeypatch.setattr(content_module, "_Encoded", lambda parts: encoded.append(parts) or made(parts))
     both = atom.entry(SITE, p) + rss.entry(SITE, p)
-    assert escaped.count(p.content_html) == 1
+    assert escaped.count(p.content_html) == 0  # escaped as bytes (`render.content`)
+    assert encoded == [p]
     content = b"&lt;p&gt;\xe6\x9c\xac\xe6\x8a\xa5\xe8\xae\xaf \xe5\xaf\xbc\xe8\xaf\xad &amp; \xe6\x9b\xb4\xe5\xa4\x9a&lt;/p&gt;"
     assert both.count(content) == 2
     assert b'<content type="html">' + content + b"</content>" in both
