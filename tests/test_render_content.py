@@ -67,11 +67,10 @@ def test_content_encoded_once_for_every_format(monkeypatch: pytest.MonkeyPatch) 
     assert p.content_plain
     texts: list[str] = []
     monkeypatch.setattr(jsonfeed, "_text", lambda v: texts.append(v) or encode_basestring(v))
-    encoded: list[EntryParts | None] = []
-    made = content._Encoded
-    monkeypatch.setattr(content, "_Encoded", lambda parts: encoded.append(parts) or made(parts))
-    data = [atom.entry(SITE, p), rss.entry(SITE, p), jsonfeed.item(SITE, p)]
-    assert encoded == [p]
+    data = [atom.entry(SITE, p)]
+    made = content._LAST[:3]  # the parts, the content encoded, and escaped for XML
+    data += [rss.entry(SITE, p), jsonfeed.item(SITE, p)]
+    assert made[0] is p and all(a is b for a, b in zip(made, content._LAST[:3], strict=True))
     assert p.content_html not in texts
     monkeypatch.undo()
     assert data[2] == by_pydantic(p)

@@ -13,57 +13,45 @@ replaced, and `bytes.replace` finds a byte with `memchr`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from feedsvc.render.common import EntryParts
 
-# `atom.xml_text`'s replacements, in its order (`&` first: the others bring an `&`)
-_XML = ((b"&", b"&amp;"), (b"<", b"&lt;"), (b">", b"&gt;"), (b"\r", b"&#13;"))
-# what `json.encoder.encode_basestring` writes for the only characters below U+0020 a plain
-# content holds (`EntryParts.content_plain`), and for `\` and `"` (`\` first: the others bring one)
-_JSON = ((b"\\", b"\\\\"), (b'"', b'\\"'), (b"\n", b"\\n"), (b"\r", b"\\r"), (b"\t", b"\\t"))
+# The last entry's parts, its content in UTF-8, then as XML and JSON hold it (None: not made yet):
+# an entry's formats are rendered one after the other. A list, not an object: no call to make it.
+_LAST: list[Any] = [None, b"", None, None]
 
 
-class _Encoded:
-    """One entry's content encoded, and escaped for each format when first asked."""
-
-    __slots__ = ("json", "parts", "utf8", "xml")
-
-    def __init__(self, parts: EntryParts | None) -> None:
-        self.parts = parts
-        self.utf8 = parts.content_html.encode() if parts is not None else b""
-        self.xml: bytes | None = None
-        self.json: bytes | None = None
-
-
-_LAST = [_Encoded(None)]  # the last entry's: its formats are rendered one after the other
-
-
-def _encoded(parts: EntryParts) -> _Encoded:
-    last = _LAST[0]
-    if last.parts is not parts:
-        last = _LAST[0] = _Encoded(parts)
+def _utf8(parts: EntryParts) -> list[Any]:
+    """`_LAST`, holding `parts`' content now (encoded once)."""
+    last = _LAST
+    if last[0] is not parts:
+        last[:] = (parts, parts.content_html.encode(), None, None)
     return last
 
 
 def xml_content(parts: EntryParts) -> bytes:
-    """`atom.xml_text(parts.content_html).encode()`."""
-    found = _encoded(parts)
-    if found.xml is None:
-        data = found.utf8
-        for raw, escaped in _XML:
-            data = data.replace(raw, escaped)
-        found.xml = data
-    return found.xml
+    """`atom.xml_text(parts.content_html).encode()`: `xml_text`'s replacements in its order (`&`
+    first: the others bring one)."""
+    last = _LAST if _LAST[0] is parts else _utf8(parts)
+    found: bytes | None = last[2]
+    if found is None:
+        data: bytes = last[1].replace(b"&", b"&amp;").replace(b"<", b"&lt;")
+        found = last[2] = data.replace(b">", b"&gt;").replace(b"\r", b"&#13;")
+    return found
 
 
 def json_content(parts: EntryParts) -> bytes | None:
     """`encode_basestring(parts.content_html).encode()` (quotes included) for a plain content
-    (`EntryParts.content_plain`); None for any other (the caller escapes it as before)."""
+    (`EntryParts.content_plain`): what it writes for `\\` (first: the others bring one), `"` and the
+    only characters below U+0020 such a content holds. None for any other (the caller escapes it)."""
     if not parts.content_plain:
         return None
-    found = _encoded(parts)
-    if found.json is None:
-        data = found.utf8
-        for raw, escaped in _JSON:
-            data = data.replace(raw, escaped)
-        found.json = b'"%s"' % data
-    return found.json
+    last = _LAST if _LAST[0] is parts else _utf8(parts)
+    found: bytes | None = last[3]
+    if found is None:
+        data: bytes = last[1]
+        data = data.replace(b"\\", b"\\\\").replace(b'"', b'\\"')
+        data = data.replace(b"\n", b"\\n").replace(b"\r", b"\\r").replace(b"\t", b"\\t")
+        found = last[3] = b'"%s"' % data
+    return found
