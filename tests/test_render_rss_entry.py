@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 
 from feedsvc.render import atom, rss
+from feedsvc.render import content as content_module
 from feedsvc.render.common import EntryParts
 from tests.test_render_atom_entry import CST, SITE, parts, person
 
@@ -73,8 +74,11 @@ def test_content_escaped_once_for_atom_and_rss(monkeypatch: pytest.MonkeyPatch) 
     plain = atom.xml_text
     monkeypatch.setattr(atom, "xml_text", lambda v: escaped.append(v) or plain(v))
     monkeypatch.setattr(rss, "xml_text", lambda v: escaped.append(v) or plain(v))
-    both = atom.entry(SITE, p) + rss.entry(SITE, p)
-    assert escaped.count(p.content_html) == 1
+    first = atom.entry(SITE, p)
+    made = content_module._LAST[:3]  # the parts, the content encoded and escaped: kept for RSS
+    both = first + rss.entry(SITE, p)
+    assert escaped.count(p.content_html) == 0  # escaped as bytes (`render.content`)
+    assert made[0] is p and all(a is b for a, b in zip(made, content_module._LAST[:3], strict=True))
     content = b"&lt;p&gt;\xe6\x9c\xac\xe6\x8a\xa5\xe8\xae\xaf \xe5\xaf\xbc\xe8\xaf\xad &amp; \xe6\x9b\xb4\xe5\xa4\x9a&lt;/p&gt;"
     assert both.count(content) == 2
     assert b'<content type="html">' + content + b"</content>" in both

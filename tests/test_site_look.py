@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given
+from hypothesis import settings as examples
 from hypothesis import strategies as st
 
 from feedsvc.config import SiteSettings
@@ -223,3 +224,29 @@ def test_a_theme_including_a_list_needs_one_of_its_templates(tmp_path: Path) -> 
     theme_dir.rename(moved)
     pages = [v for k, v in _site(tmp_path, theme=moved).items() if k.startswith("articles/")]
     assert pages and all(b"ASIDE" in page and b"BODY" in page for page in pages)
+
+
+@examples(max_examples=500, deadline=None)
+@given(page=_LINK_PATHS.map("/".join), target=_LINK_PATHS.map("/".join).filter(bool))
+def test_a_pages_links_to_other_folders_are_relative_url(page: str, target: str) -> None:
+    """`Links`' own rule for a target in another folder (no `#`, `?`, plain page folder) answers as
+    `relative_url`, from odd pages too (`/x.html`, `a//x.html`, `./x.html`)."""
+    html._LINKS.clear()
+    assert html.Links(page)(target) == relative_url(page, target)
+
+
+def test_links_to_other_folders_without_relative_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An article's links to contributors, sections and its issue are made without
+    `relative_url`'s general rule (fails if they go through it); a fragment still does."""
+    calls: list[tuple[str, str]] = []
+    monkeypatch.setattr(html, "relative_url", lambda p, t: calls.append((p, t)) or relative_url(p, t))
+    html._LINKS.clear()
+    link = html.Links("articles/2023/06/26/p1-01.html")
+    assert link("contributors/dong-xiaoyu.html") == "../../../../contributors/dong-xiaoyu.html"
+    assert link("issues/2023/06/26.html") == "../../../../issues/2023/06/26.html"
+    assert link("articles/2023/06/25/p1-01.html") == "../25/p1-01.html"
+    assert link("articles/2023/06/26/p1-02.html") == "p1-02.html"
+    assert link("articles") == "../../.."
+    assert calls == []
+    assert link("index.html#subscribe") == "../../../../index.html#subscribe"
+    assert calls == [("articles/2023/06/26/p1-01.html", "index.html#subscribe")]

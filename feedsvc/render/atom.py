@@ -20,6 +20,7 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from feedsvc.render import heads
 from feedsvc.render.common import ATOM, ICON, LOGO, NOT_XML, EntryParts, FeedDoc, Site, html_path
+from feedsvc.render.content import xml_content
 
 EXT = ATOM.ext
 MEDIA_TYPE = ATOM.media_type
@@ -58,7 +59,7 @@ def entry(site: Site, parts: EntryParts) -> bytes:
         f"    <updated>{parts.updated_iso}</updated>\n"
     ]
     out += [_person("author", name, url) for name, url in authors]
-    content = content_bytes(parts)
+    content = xml_content(parts)  # made once for Atom and RSS
     out.append('    <content type="html">' if content else '    <content type="html"/>\n')
     rest = ["</content>\n"] if content else []
     rest += [f"    <link {attributes}/>\n" for attributes in _link_attributes(parts)]
@@ -72,18 +73,6 @@ def entry(site: Site, parts: EntryParts) -> bytes:
     rest += [_person("contributor", name, url) for name, url in contributors]
     rest.append(f"    <published>{parts.published_iso}</published>\n  </entry>\n")
     return b"".join(("".join(out).encode(), content, "".join(rest).encode()))
-
-
-_CONTENT: list[tuple[EntryParts | None, bytes]] = [(None, b"")]  # the last entry's, for its next format
-
-
-def content_bytes(parts: EntryParts) -> bytes:
-    """The entry's content as Atom's `<content>` and RSS's `<content:encoded>` both hold it
-    (`xml_text`, UTF-8): made once for the two formats, which render one after the other."""
-    last = _CONTENT[0]
-    if last[0] is not parts:
-        last = _CONTENT[0] = (parts, xml_text(parts.content_html).encode())
-    return last[1]
 
 
 def _xml_safe(site: Site, parts: EntryParts, people: list[tuple[str, str]]) -> bool:

@@ -290,6 +290,11 @@ class EntryParts:
     xml_checked: bool = False
     """Made by `entry_parts` from text it cleaned (`clean`) and ids, URLs and site names in which
     it found nothing XML cannot hold (`NOT_XML`): the feed formats need not look again."""
+    content_plain: bool = False
+    """`content_html` holds no character below U+0020 but tab, line feed and carriage return, so
+    JSON escapes no more of it than those, `\\` and `"` (`render.content.json_content`). True when
+    `entry_parts` made it: every piece of it is cleaned text (`clean` takes the others out, and a
+    printable text holds none), markup or a number."""
 
     @property
     def tags(self) -> list[str]:
@@ -455,6 +460,7 @@ def entry_parts(site: Site, entry: Entry) -> EntryParts:
         page=page,
         images=images,
         xml_checked=(checked := "".join(raw)).isprintable() or NOT_XML.search(checked) is None,  # "printable"
+        content_plain=True,  # `content_html` above: cleaned text, markup and numbers
         paragraphs=paragraphs,
         published_iso=published_iso,
         updated_iso=published_iso if _same_time(updated, published) else updated.isoformat(),

@@ -22,6 +22,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from feedsvc.render.common import FAVICON, ICON, JSON_FEED, EntryParts, FeedDoc, ImagePart, Site, html_path
+from feedsvc.render.content import json_content
 
 EXT = JSON_FEED.ext
 MEDIA_TYPE = JSON_FEED.media_type
@@ -97,7 +98,11 @@ def item(site: Site, parts: EntryParts) -> bytes:
     """One item, compact JSON, written directly: the bytes pydantic dumps of `model_item(...)`
     (by alias, without null members), in a fifth of the time (tests/test_jsonfeed_item.py)."""
     out = ['{"id":', _text(parts.id), ',"url":', _text(parts.url), ',"title":', _text(parts.title)]
-    out += (',"content_html":', _text(parts.content_html))
+    out.append(',"content_html":')
+    content = json_content(parts)  # encoded and escaped as bytes, once (None: not known plain)
+    if content is None:
+        out.append(_text(parts.content_html))
+    head, out = out, []
     if parts.summary:
         out += (',"summary":', _text(parts.summary))
     if parts.images:
@@ -118,7 +123,9 @@ def item(site: Site, parts: EntryParts) -> bytes:
     if parts.section is not None:
         out += (',"section":', _text(parts.section))
     out.append("}}")
-    return "".join(out).encode()
+    if content is None:
+        return "".join(head + out).encode()
+    return b"".join(("".join(head).encode(), content, "".join(out).encode()))
 
 
 def _zulu(text: str) -> str:

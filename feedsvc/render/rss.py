@@ -28,8 +28,9 @@ from feedgen.util import formatRFC2822
 from lxml import etree  # type: ignore[import-untyped]
 
 from feedsvc.render import heads
-from feedsvc.render.atom import GENERATOR, HISTORY_NS, content_bytes, read_digest, splice, xml_attr, xml_text
+from feedsvc.render.atom import GENERATOR, HISTORY_NS, read_digest, splice, xml_attr, xml_text
 from feedsvc.render.common import ICON, NOT_XML, RSS, EntryParts, FeedDoc, Site, html_path
+from feedsvc.render.content import xml_content
 
 EXT = RSS.ext
 MEDIA_TYPE = RSS.media_type
@@ -93,7 +94,7 @@ def entry(site: Site, parts: EntryParts) -> bytes:
     rest.append(f"      <pubDate>{rfc822(parts.published)}</pubDate>\n")
     rest += [f"      <dc:creator>{xml_text(p.name)}</dc:creator>\n" for p in parts.authors if p.name]
     rest.append("    </item>\n")
-    middle = content_bytes(parts) if content else b""
+    middle = xml_content(parts) if content else b""
     return b"".join(("".join(out).encode(), middle, "".join(rest).encode()))
 
 
