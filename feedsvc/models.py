@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-import pydantic.main  # noqa: F401  (mypyc: a compiled subclass loads BaseModel from its module)
 from pydantic import BaseModel, ConfigDict
 
 ItemKind = Literal["article", "photo"]

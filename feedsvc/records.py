@@ -10,7 +10,6 @@ import datetime as dt
 import functools
 from typing import Literal, TypedDict
 
-import pydantic.main  # noqa: F401  (mypyc: a compiled subclass loads BaseModel from its module)
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from feedsvc.models import ImageRef, ItemKind

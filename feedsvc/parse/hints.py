@@ -11,7 +11,6 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 
-import pydantic.main  # noqa: F401  (mypyc: a compiled subclass loads BaseModel from its module)
 from pydantic import BaseModel, ConfigDict, Field
 
 from feedsvc.config import Settings

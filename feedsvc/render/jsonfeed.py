@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from json.encoder import encode_basestring as _text  # JSON string, non-ASCII as is
 from typing import Final, Literal
 
-import pydantic.main  # noqa: F401  (mypyc: a compiled subclass loads BaseModel from its module)
 from pydantic import BaseModel, ConfigDict, Field
 
 from feedsvc.render.common import FAVICON, ICON, JSON_FEED, EntryParts, FeedDoc, ImagePart, Site, html_path

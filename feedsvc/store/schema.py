@@ -11,7 +11,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import pydantic.main  # noqa: F401  (mypyc: a compiled subclass loads BaseModel from its module)
 from pydantic import BaseModel, ConfigDict
 
 from feedsvc.errors import StoreError
