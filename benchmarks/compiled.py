@@ -15,7 +15,8 @@ it compiles stay pydantic's (non-native) classes.
 What still fails with the render group compiled (session 29): `html.Links`, compiled, extends the
 pure `shared.ByFolder`, and neither may have `__slots__` (take them out of `--root`'s copy first);
 the pure `builder.Builder` extends the compiled `regen.Walker` ("interpreted classes cannot
-inherit from compiled"), so the regenerate and the ingest fail; the workers' loop runs.
+inherit from compiled"), so the regenerate and the ingest fail; `ui.Words` sets its attributes
+by name, which a compiled (native) class refuses, so the workers fail on their first page.
 
 Then, for the pure `--root` and the compiled DEST in turn, it counts with valgrind (callgrind,
 which does not move with the load): a parse of the sample page (`parse_instructions.py`), an entry
