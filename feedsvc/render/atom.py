@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseExtension
@@ -22,7 +22,7 @@ from feedsvc.render import heads
 from feedsvc.render.common import ATOM, ICON, LOGO, NOT_XML, EntryParts, FeedDoc, Site, html_path
 from feedsvc.render.content import xml_content
 
-EXT = ATOM.ext
+EXT: Final[str] = ATOM.ext
 MEDIA_TYPE = ATOM.media_type
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
 GENERATOR = "feedsvc"

@@ -48,7 +48,7 @@ EMPTY_UPDATED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 # Characters XML 1.0 forbids (C0 controls but tab, newline and return; lone surrogates; U+FFFE,
 # U+FFFF) and those it discourages that never belong in newspaper text (DEL and the C1 controls).
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 RANK_SPAN = 100
@@ -77,7 +77,7 @@ LOGO = "logo.png"  # twice as wide as tall: Atom logo
 
 
 # What lxml refuses to serialize: C0 controls but tab, newline and return; surrogates; U+FFFE/F.
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 # A text for which `str.isprintable()` is true holds nothing `_ILLEGAL` or `NOT_XML` matches (both
 # are control characters, surrogates and noncharacters: none is printable), and `isprintable`

@@ -17,14 +17,14 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from json.encoder import encode_basestring as _text  # JSON string, non-ASCII as is
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from feedsvc.render.common import FAVICON, ICON, JSON_FEED, EntryParts, FeedDoc, ImagePart, Site, html_path
 from feedsvc.render.content import json_content
 
-EXT = JSON_FEED.ext
+EXT: Final[str] = JSON_FEED.ext
 MEDIA_TYPE = JSON_FEED.media_type
 VERSION: Literal["https://jsonfeed.org/version/1.1"] = "https://jsonfeed.org/version/1.1"
 

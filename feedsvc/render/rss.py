@@ -20,7 +20,7 @@ import functools
 import html
 from collections.abc import Sequence
 from email.utils import format_datetime
-from typing import Any
+from typing import Any, Final
 
 from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
@@ -32,7 +32,7 @@ from feedsvc.render.atom import GENERATOR, HISTORY_NS, read_digest, splice, xml_
 from feedsvc.render.common import ICON, NOT_XML, RSS, EntryParts, FeedDoc, Site, html_path
 from feedsvc.render.content import xml_content
 
-EXT = RSS.ext
+EXT: Final[str] = RSS.ext
 MEDIA_TYPE = RSS.media_type
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"

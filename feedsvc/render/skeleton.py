@@ -112,7 +112,7 @@ _STAMPS: dict[str, heads.Stamp | None] = {atom.EXT: atom.STAMP, rss.EXT: rss.STA
 """How each format writes a document's `updated` (JSON Feed does not): the formats cut by shape."""
 _SLUG = re.compile(r"[a-z0-9-]+")
 # what some format escapes: controls, XML's specials, JSON's quote and backslash, odd code points
-_ESCAPED = re.compile("[\x00-\x1f\x7f-\x9f&<>\"'\\\\\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+_ESCAPED = re.compile(r"""[\x00-\x1f\x7f-\x9f&<>"'\\\u2028\u2029\ud800-\udfff\ufffe\uffff]""")
 _STAND_INS = (  # (number, updated, digest, title, subtitle, slug): two sets, unlike anything else
     (
         987654321,
