@@ -1,0 +1,77 @@
+"""What an ingest into a large archive read again or worked for, with the same values: a feed's id
+by its slug (kept by the `Store`, unless read in a transaction that could be rolled back), a
+feed's newest stubs walked in its own order (not joined, then sorted), and a document's entries'
+`updated` taken without a Python loop of their own."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from feedsvc.records import FeedKind, FeedRef
+from feedsvc.store import Store
+from tests.render_helpers import instance_settings
+from tests.test_stubs import _ingest_days
+
+_TABLES: tuple[tuple[FeedKind, str], ...] = (("section", "sections"), ("contributor", "contributors"))
+
+
+def _slug_reads(store: Store) -> list[str]:
+    """The statements `store` runs from now on that read a feed id by slug."""
+    found: list[str] = []
+    store._db.set_trace_callback(lambda sql: found.append(sql) if "WHERE slug = " in sql else None)
+    return found
+
+
+def _add_contributor(store: Store, name: str, slug: str) -> int:
+    """A contributor with a feed of its own, inserted as the writer does (its feed id)."""
+    cur = store._db.execute("INSERT INTO feeds (kind) VALUES ('contributor')")
+    feed_id = int(cur.lastrowid or 0)
+    store._db.execute(
+        "INSERT INTO contributors (name, slug, feed_id) VALUES (?, ?, ?)", (name, slug, feed_id)
+    )
+    return feed_id
+
+
+def test_a_feed_id_is_read_once_per_store_and_is_the_stored_one(tmp_path: Path) -> None:
+    settings_ = instance_settings(tmp_path)
+    _ingest_days(settings_, tmp_path, 2, dt.date(2021, 5, 3))
+    with Store.open(settings_.paths.store, create=False) as store:
+        refs = [
+            FeedRef(kind=kind, slug=slug)
+            for kind, table in _TABLES
+            for (slug,) in store._db.execute(f"SELECT slug FROM {table} ORDER BY slug")
+        ]
+        assert len(refs) > 3
+        stored = {
+            FeedRef(kind=kind, slug=slug): feed_id
+            for kind, table in _TABLES
+            for slug, feed_id in store._db.execute(f"SELECT slug, feed_id FROM {table}")
+        }
+        reads = _slug_reads(store)
+        first = [store._feed_id(ref) for ref in refs]
+        assert len(reads) == len(refs)
+        counts = [store.count(ref) for ref in refs]
+        assert [store._feed_id(ref) for ref in refs] == first == [stored[ref] for ref in refs]
+        assert len(reads) == len(refs)  # on main: read again at every call
+        assert sum(counts) > 0
+    with Store.open(settings_.paths.store, create=False) as other:  # each store reads its own
+        reads = _slug_reads(other)
+        assert [other._feed_id(ref) for ref in refs] == first and len(reads) == len(refs)
+
+
+def test_a_missing_slug_and_one_read_in_a_rolled_back_transaction_are_not_kept(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "store") as store:
+        ref = FeedRef(kind="contributor", slug="jia")
+        assert store._feed_id(ref) is None
+        added = _add_contributor(store, "甲", "jia")  # the slug claimed later: found
+        assert store._feed_id(ref) == added
+        late = FeedRef(kind="contributor", slug="yi")
+        store._db.execute("BEGIN IMMEDIATE")
+        gone = _add_contributor(store, "乙", "yi")
+        assert store._feed_id(late) == gone
+        store._db.execute("ROLLBACK")
+        assert store._feed_id(late) is None
+        store._db.execute("INSERT INTO feeds (kind) VALUES ('contributor')")  # another id this time
+        again = _add_contributor(store, "乙", "yi")
+        assert again != gone and store._feed_id(late) == again
