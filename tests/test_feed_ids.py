@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from feedsvc.records import FeedKind, FeedRef
+from feedsvc.records import PAPER, FeedKind, FeedRef
 from feedsvc.store import Store
+from feedsvc.store.schema import _STUBS_OF_FEED, _stub
 from tests.render_helpers import instance_settings
 from tests.test_stubs import _ingest_days
 
@@ -75,3 +76,27 @@ def test_a_missing_slug_and_one_read_in_a_rolled_back_transaction_are_not_kept(t
         store._db.execute("INSERT INTO feeds (kind) VALUES ('contributor')")  # another id this time
         again = _add_contributor(store, "乙", "yi")
         assert again != gone and store._feed_id(late) == again
+
+
+def test_the_newest_stubs_are_the_feeds_first_rows_read_without_sorting_them_again(tmp_path: Path) -> None:
+    settings_ = instance_settings(tmp_path)
+    _ingest_days(settings_, tmp_path, 2, dt.date(2021, 5, 3))
+    with Store.open(settings_.paths.store, create=False) as store:
+        feeds = [(PAPER, 1)] + [
+            (FeedRef(kind=kind, slug=slug), feed_id)
+            for kind, table in _TABLES
+            for slug, feed_id in store._db.execute(f"SELECT slug, feed_id FROM {table} ORDER BY slug")
+        ]
+        for ref, feed_id in feeds:
+            for limit in (1, 7, 1000):
+                rows = store._db.execute(_STUBS_OF_FEED, (feed_id, limit, 0)).fetchall()
+                found = store.recent_stubs(ref, limit=limit, generation=-1, form="none")
+                assert [entry for entry, _ in found] == [_stub(row, ()) for row in rows]
+                assert len(rows) == min(limit, store.count(ref))
+        statements: list[str] = []
+        store._db.set_trace_callback(statements.append)
+        store.recent_stubs(PAPER, limit=5, generation=-1, form="none")
+        store._db.set_trace_callback(None)
+        (read,) = [sql for sql in statements if "FROM items" in sql or "JOIN items" in sql]
+        plan = [row[3] for row in store._db.execute(f"EXPLAIN QUERY PLAN {read}")]
+        assert not any("TEMP B-TREE" in step for step in plan), plan  # on main: its joined rows sorted
