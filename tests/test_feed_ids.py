@@ -6,12 +6,17 @@ feed's newest stubs walked in its own order (not joined, then sorted), and a doc
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from feedsvc.records import PAPER, FeedKind, FeedRef
+from feedsvc.render.common import EMPTY_UPDATED, Site, shown
+from feedsvc.render.feeds import FeedRenderer, Rendered
 from feedsvc.store import Store
 from feedsvc.store.schema import _STUBS_OF_FEED, _stub
-from tests.render_helpers import instance_settings
+from tests.render_helpers import bulk_entries, instance_settings, settings
 from tests.test_stubs import _ingest_days
 
 _TABLES: tuple[tuple[FeedKind, str], ...] = (("section", "sections"), ("contributor", "contributors"))
@@ -76,6 +81,34 @@ def test_a_missing_slug_and_one_read_in_a_rolled_back_transaction_are_not_kept(t
         store._db.execute("INSERT INTO feeds (kind) VALUES ('contributor')")  # another id this time
         again = _add_contributor(store, "乙", "yi")
         assert again != gone and store._feed_id(late) == again
+
+
+def _python_calls(call: Any) -> list[str]:
+    """The names of the Python functions `call()` runs."""
+    names: list[str] = []
+
+    def profile(frame: FrameType, event: str, _: object) -> None:
+        if event == "call":
+            names.append(frame.f_code.co_name)
+
+    sys.setprofile(profile)
+    try:
+        call()
+    finally:
+        sys.setprofile(None)
+    return names
+
+
+def test_a_documents_updated_and_keys_take_no_loop_of_their_own(tmp_path: Path) -> None:
+    site = Site.from_settings(settings(tmp_path))
+    renderer = FeedRenderer(site, None)
+    entries = [Rendered(e) for e in bulk_entries(12)]
+    expected = site.local(max(shown(r.entry, r.entry.updated) for r in entries))
+    assert renderer.newest(entries) == expected
+    assert renderer.newest([]) == site.local(EMPTY_UPDATED)
+    names = _python_calls(lambda: renderer.newest(entries))
+    assert "<genexpr>" not in names  # on main: a generator frame resumed for each entry
+    assert names.count("updated") == len(entries)
 
 
 def test_the_newest_stubs_are_the_feeds_first_rows_read_without_sorting_them_again(tmp_path: Path) -> None:
