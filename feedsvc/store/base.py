@@ -78,6 +78,10 @@ class StoreBase:
     def __init__(self, db: sqlite3.Connection, path: Path) -> None:
         self._db = db
         self.path = path
+        # each section's and contributor's feed id by its slug, once read outside a transaction: a
+        # slug, once claimed, keeps its row and feed for good (no statement changes either, none
+        # deletes the row), so no other process can change it (one rolled back could: not kept)
+        self._feed_ids: dict[tuple[str, str], int] = {}
 
     # ----------------------------------------------------------------------------- lifecycle
 
@@ -152,9 +156,16 @@ class StoreBase:
     def _feed_id(self, ref: FeedRef) -> int | None:
         if ref.kind == "paper":
             return PAPER_FEED_ID
+        known = self._feed_ids.get((ref.kind, ref.slug))
+        if known is not None:
+            return known
         table = "sections" if ref.kind == "section" else "contributors"
         row = self._db.execute(f"SELECT feed_id FROM {table} WHERE slug = ?", (ref.slug,)).fetchone()
-        return int(row[0]) if row else None
+        if row is None:
+            return None
+        if not self._db.in_transaction:
+            self._feed_ids[ref.kind, ref.slug] = int(row[0])
+        return int(row[0])
 
     def _entries(
         self, rows: Sequence[sqlite3.Row | tuple[Any, ...]], make: Callable[..., Entry] = _entry

@@ -9,7 +9,7 @@ from feedsvc.records import Entry, FeedRef
 from feedsvc.store import proofs
 from feedsvc.store.base import StoreBase, _reads
 from feedsvc.store.proofs import KnownPage, PageChain, PageDigest
-from feedsvc.store.schema import _STUBS_OF_FEED, STUB_UPDATED, _stub
+from feedsvc.store.schema import NEWEST_STUBS, STUB_UPDATED, _stub
 
 
 class DigestStore(StoreBase):
@@ -67,7 +67,7 @@ class DigestStore(StoreBase):
         feed_id = self._feed_id(ref)
         if feed_id is None:
             return []
-        rows = self._db.execute(_STUBS_OF_FEED, (feed_id, limit, 0)).fetchall()
+        rows = self._db.execute(NEWEST_STUBS, (feed_id, limit)).fetchall()
         keys = proofs.recent_keys(self._db, feed_id, gen=generation, form=form)
         by_id = {key[: key.find(b"\t")].decode("utf-8", "surrogatepass"): key for key in keys}
         found: list[tuple[Entry, bytes | None]] = []

@@ -140,6 +140,13 @@ _STUBS_OF_FEED = (
     f" WHERE feed_id = ? ORDER BY {FEED_KEY} LIMIT ? OFFSET ?)"
     f" SELECT {_STUB_COLUMNS} FROM m JOIN items i ON i.id = m.item_id {_ENTRY_JOIN} ORDER BY {_FEED_ORDER}"
 )
+# a feed's newest entries as stubs (feed id, limit): with nothing to skip, the feed's rows are walked
+# in its key's order, joined as they come and stopped at the limit, with no rows gathered and
+# sorted again (`_STUBS_OF_FEED` sorts what it joined: ~23 % more instructions for ~52 rows a feed)
+NEWEST_STUBS = (
+    f"SELECT {_STUB_COLUMNS} FROM feed_members m JOIN items i ON i.id = m.item_id {_ENTRY_JOIN}"
+    f" WHERE m.feed_id = ? ORDER BY {_FEED_ORDER} LIMIT ?"
+)
 
 
 class Submission(BaseModel):
