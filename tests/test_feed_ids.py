@@ -133,3 +133,20 @@ def test_the_newest_stubs_are_the_feeds_first_rows_read_without_sorting_them_aga
         (read,) = [sql for sql in statements if "FROM items" in sql or "JOIN items" in sql]
         plan = [row[3] for row in store._db.execute(f"EXPLAIN QUERY PLAN {read}")]
         assert not any("TEMP B-TREE" in step for step in plan), plan  # on main: its joined rows sorted
+
+
+def test_a_slug_renamed_by_a_config_override_is_not_found_under_its_old_slug(tmp_path: Path) -> None:
+    # `_Writer._named` gives a section or contributor the slug a new config override names
+    # (`UPDATE sections SET slug = ?`): the old slug then names no feed, in this store as in another
+    from tests.test_store import A, ingest, issue, page
+
+    with Store.open(tmp_path / "store") as store:
+        ingest(store, issue(page(1, A, section="要闻")), "a.txt")
+        old = FeedRef(kind="section", slug="yao-wen")
+        assert store.count(old) == 1 and len(store.entries(old)) == 1  # the id read and kept
+        ingest(store, issue(page(1, A, section="要闻")), "a.txt", 要闻="yaowen")
+        new = FeedRef(kind="section", slug="yaowen")
+        assert store.count(new) == 1
+        assert store.count(old) == 0  # on ing13: 1, the renamed feed's id kept under the old slug
+        assert store.entries(old) == []
+        assert store.recent_stubs(old, limit=5, generation=-1, form="none") == []

@@ -92,4 +92,7 @@ class Store(SubmissionStore, EntryStore, DigestStore):
             if submission.status != "applied":
                 writer.db.execute("UPDATE submissions SET status = 'applied' WHERE id = ?", (submission_id,))
             checkpoint("store.apply.uncommitted")
+        # a new config slug override renamed a section or contributor (`_Writer._named`): the feed
+        # ids kept by slug (`_feed_id`) are read again (a rolled-back apply changed none)
+        self._feed_ids.clear()
         return tuple(changes)

@@ -79,8 +79,9 @@ class StoreBase:
         self._db = db
         self.path = path
         # each section's and contributor's feed id by its slug, once read outside a transaction: a
-        # slug, once claimed, keeps its row and feed for good (no statement changes either, none
-        # deletes the row), so no other process can change it (one rolled back could: not kept)
+        # row keeps its feed for good and is never deleted, but a new config slug override gives it
+        # another slug (`_Writer._named`, in `Store.apply`, which empties this): no other process
+        # writes while the writer lock is held (one rolled back could: not kept)
         self._feed_ids: dict[tuple[str, str], int] = {}
 
     # ----------------------------------------------------------------------------- lifecycle
