@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import sys
+from collections.abc import Callable
 from json.encoder import encode_basestring
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -68,9 +72,9 @@ def test_content_encoded_once_for_every_format(monkeypatch: pytest.MonkeyPatch) 
     texts: list[str] = []
     monkeypatch.setattr(jsonfeed, "_text", lambda v: texts.append(v) or encode_basestring(v))
     data = [atom.entry(SITE, p)]
-    made = content._LAST[:3]  # the parts, the content encoded, and escaped for XML
+    made = content._LAST[0][:3]  # the parts, the content encoded, and escaped for XML
     data += [rss.entry(SITE, p), jsonfeed.item(SITE, p)]
-    assert made[0] is p and all(a is b for a, b in zip(made, content._LAST[:3], strict=True))
+    assert made[0] is p and all(a is b for a, b in zip(made, content._LAST[0][:3], strict=True))
     assert p.content_html not in texts
     monkeypatch.undo()
     assert data[2] == by_pydantic(p)
@@ -114,3 +118,42 @@ def test_entry_parts_content_is_plain(
     p = entry_parts(SITE, e)
     assert p.content_plain
     assert not [c for c in p.content_html if c < " " and c not in "\t\n\r"]
+
+
+def _switch_inside(fn: Callable[[EntryParts], object], other: EntryParts) -> Any:
+    """A trace that, once `fn`'s frame holds the state it took (`last`), renders `other` in both
+    formats: what another thread (another paper's scheduler job) may do at that point."""
+    done: list[bool] = []
+
+    def trace(frame: FrameType, event: str, arg: object) -> Any:
+        if frame.f_code is not fn.__code__:
+            return None
+        if event == "line" and "last" in frame.f_locals and not done:
+            done.append(True)
+            content.xml_content(other)
+            content.json_content(other)
+        return trace
+
+    return trace
+
+
+@pytest.mark.parametrize("fn", [content.xml_content, content.json_content])
+def test_another_threads_entry_never_lands_in_this_one(fn: Callable[[EntryParts], bytes | None]) -> None:
+    """The scheduler's threads render several papers at once in one process: an entry rendered on
+    another thread between this one's look at the kept content and its use of it must not put its
+    bytes into this entry's document, now or for this entry's next format."""
+    base = entry_parts(SITE, entry(dt.date(2024, 1, 2), 1, 1))
+    a = dataclasses.replace(base, content_html="<p>A & a</p>", content_plain=True)
+    b = dataclasses.replace(base, content_html="<p>B > b</p>", content_plain=True)
+    content.xml_content(a)  # A's content is the one kept, its formats not yet all made
+    trace = _switch_inside(fn, b)
+    sys.settrace(lambda frame, event, arg: trace if event == "call" else None)
+    try:
+        got = fn(a)
+    finally:
+        sys.settrace(None)
+    assert got == (atom.xml_text(a.content_html).encode() if fn is content.xml_content else b'"<p>A & a</p>"')
+    assert content.xml_content(a) == b"&lt;p&gt;A &amp; a&lt;/p&gt;"
+    assert content.json_content(a) == b'"<p>A & a</p>"'
+    assert content.xml_content(b) == b"&lt;p&gt;B &gt; b&lt;/p&gt;"
+    assert content.json_content(b) == b'"<p>B > b</p>"'

@@ -75,10 +75,10 @@ def test_content_escaped_once_for_atom_and_rss(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(atom, "xml_text", lambda v: escaped.append(v) or plain(v))
     monkeypatch.setattr(rss, "xml_text", lambda v: escaped.append(v) or plain(v))
     first = atom.entry(SITE, p)
-    made = content_module._LAST[:3]  # the parts, the content encoded and escaped: kept for RSS
+    made = content_module._LAST[0][:3]  # the parts, the content encoded and escaped: kept for RSS
     both = first + rss.entry(SITE, p)
     assert escaped.count(p.content_html) == 0  # escaped as bytes (`render.content`)
-    assert made[0] is p and all(a is b for a, b in zip(made, content_module._LAST[:3], strict=True))
+    assert made[0] is p and all(a is b for a, b in zip(made, content_module._LAST[0][:3], strict=True))
     content = b"&lt;p&gt;\xe6\x9c\xac\xe6\x8a\xa5\xe8\xae\xaf \xe5\xaf\xbc\xe8\xaf\xad &amp; \xe6\x9b\xb4\xe5\xa4\x9a&lt;/p&gt;"
     assert both.count(content) == 2
     assert b'<content type="html">' + content + b"</content>" in both

@@ -19,21 +19,24 @@ from feedsvc.render.common import EntryParts
 
 # The last entry's parts, its content in UTF-8, then as XML and JSON hold it (None: not made yet):
 # an entry's formats are rendered one after the other. A list, not an object: no call to make it.
-_LAST: list[Any] = [None, b"", None, None]
+# A new list for each entry, never one changed for another: the scheduler's threads render several
+# papers at once in one process, and a thread holding an entry's list while another moves on to
+# its own entry still finds (and fills in) only its entry's bytes.
+_LAST: list[list[Any]] = [[None, b"", None, None]]
 
 
 def _utf8(parts: EntryParts) -> list[Any]:
-    """`_LAST`, holding `parts`' content now (encoded once)."""
-    last = _LAST
-    if last[0] is not parts:
-        last[:] = (parts, parts.content_html.encode(), None, None)
+    """A new kept list for `parts`, its content encoded once."""
+    last = _LAST[0] = [parts, parts.content_html.encode(), None, None]
     return last
 
 
 def xml_content(parts: EntryParts) -> bytes:
     """`atom.xml_text(parts.content_html).encode()`: `xml_text`'s replacements in its order (`&`
     first: the others bring one)."""
-    last = _LAST if _LAST[0] is parts else _utf8(parts)
+    last = _LAST[0]
+    if last[0] is not parts:
+        last = _utf8(parts)
     found: bytes | None = last[2]
     if found is None:
         data: bytes = last[1].replace(b"&", b"&amp;").replace(b"<", b"&lt;")
@@ -47,7 +50,9 @@ def json_content(parts: EntryParts) -> bytes | None:
     only characters below U+0020 such a content holds. None for any other (the caller escapes it)."""
     if not parts.content_plain:
         return None
-    last = _LAST if _LAST[0] is parts else _utf8(parts)
+    last = _LAST[0]
+    if last[0] is not parts:
+        last = _utf8(parts)
     found: bytes | None = last[3]
     if found is None:
         data: bytes = last[1]
