@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from benchmarks import compiled
 
 
@@ -51,10 +53,12 @@ def test_copy_leaves_out_compiled_files_and_caches(tmp_path: Path) -> None:
     (root / "feedsvc" / "a.cpython-311-x86_64-linux-gnu.so").write_bytes(b"")
     for name in ("feedsvc/__pycache__", "benchmarks/out", ".venv/bin", "build", ".mypy_cache"):
         (root / name).mkdir(parents=True)
-    (dest / "stale").mkdir(parents=True)
     compiled.copy_tree(root, dest)
+    (dest / "stale").mkdir()
+    compiled.copy_tree(root, dest)  # a copy it made: made anew
     found = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*"))
     assert found == [
+        compiled.MARK,
         "benchmarks",
         "benchmarks/b.py",
         "config",
@@ -67,3 +71,37 @@ def test_copy_leaves_out_compiled_files_and_caches(tmp_path: Path) -> None:
 
 def test_figure_reads_counts_with_commas() -> None:
     assert compiled.figure(r"Collected : ([\d,]+)", "==1== Collected : 1,330,599,790") == 1330599790.0
+
+
+@pytest.mark.parametrize("where", ["root", "parent", "inside", "unrelated"])
+def test_copy_removes_nothing_it_did_not_make(tmp_path: Path, where: str) -> None:
+    """A DEST that is the tree, holds it, lies in it or is someone's folder: refused, untouched."""
+    root = tmp_path / "home" / "src" / "tree"
+    _tree(root, ["feedsvc/a.py", "docs/d.md", ".git/HEAD"])
+    (tmp_path / "home" / "thesis.tex").write_text("years of work\n")
+    _tree(tmp_path / "photos", ["img.jpg"])
+    dest = {
+        "root": root,
+        "parent": tmp_path / "home",
+        "inside": root / "docs" / "copy",
+        "unrelated": tmp_path / "photos",
+    }[where]
+    before = sorted(p.as_posix() for p in tmp_path.rglob("*"))
+    with pytest.raises(SystemExit):
+        compiled.copy_tree(root, dest)
+    assert sorted(p.as_posix() for p in tmp_path.rglob("*")) == before
+
+
+def test_missing_ingest_arguments_stop_it_before_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default paths count the ingest: without its base it stops at once, not after a build."""
+    dest = tmp_path / "dest"
+
+    def no_build(*_: object) -> float:
+        raise AssertionError("built before checking its arguments")
+
+    monkeypatch.setattr(compiled, "build", no_build)
+    with pytest.raises(SystemExit):
+        compiled.main([str(dest)])
+    assert not dest.exists()
