@@ -120,12 +120,20 @@ def relative_url(page: str, target: str) -> str:
     if not path:
         return rest or posixpath.basename(page)
     folder = posixpath.dirname(page)
-    head, _, name = path.rpartition("/")
-    plain = plain_path(path) and (not folder or plain_path(folder))
-    if head and plain and not f"{folder}/".startswith(f"{path}/"):
-        up = _relative(folder, head)  # the way to the target's folder is kept, not the way to each file
-        return (name if up == "." else f"{up}/{name}") + rest
+    if plain_path(path) and (not folder or plain_path(folder)):
+        return folder_url(folder, path) + rest
     return _relative(folder, path) + rest
+
+
+def folder_url(folder: str, path: str) -> str:
+    """`relative_url` from a page in `folder` to `path`, both plain (`plain_path`; `folder` may be
+    empty) and `path` without a fragment or query: the way to the target's folder is kept, not the
+    way to each file."""
+    head, _, name = path.rpartition("/")
+    if head and not f"{folder}/".startswith(f"{path}/"):
+        up = _relative(folder, head)
+        return name if up == "." else f"{up}/{name}"
+    return _relative(folder, path)
 
 
 @functools.lru_cache(maxsize=4096)

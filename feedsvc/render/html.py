@@ -27,9 +27,9 @@ from feedsvc.render.common import (
     FEED_TYPES,
     EntryParts,
     Site,
-    _relative,
     clean,
     entry_title,
+    folder_url,
     html_path,
     plain_path,
     relative_url,
@@ -112,8 +112,8 @@ class Links(ByFolder):
     def _made(self, target: str) -> str:
         """`relative_url(self.path, target)`; a file in the page's own folder (an article's
         neighbours: two a page, each asked once) is its name, without the general rule's calls.
-        Any other target without `#` or `?` from a page whose folder is plain is `relative_url`'s
-        own rule written out with what this page knows (its folder: `posixpath.dirname` of a
+        Any other target without `#` or `?` from a page whose folder is plain takes `relative_url`'s
+        own rule (`folder_url`) with what this page knows (its folder: `posixpath.dirname` of a
         plain path), without its look for a fragment, its `dirname` and their ~10 calls (an
         article in a new folder asks ~4 such links)."""
         head, _, name = target.rpartition("/")
@@ -124,10 +124,7 @@ class Links(ByFolder):
             return name
         if not (plain_path(folder) if folder else "/" not in self.path):  # then `dirname` is not `folder`
             return relative_url(self.path, target)
-        if head and not f"{folder}/".startswith(f"{target}/"):
-            up = _relative(folder, head)  # the way to the target's folder, as `relative_url` keeps it
-            return name if up == "." else f"{up}/{name}"
-        return _relative(folder, target)
+        return folder_url(folder, target)
 
 
 @functools.cache
